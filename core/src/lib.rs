@@ -1,0 +1,39 @@
+//! # sqlport-core
+//!
+//! The shared vocabulary of sqlport: [`Value`] and conversions ([`ToSql`],
+//! [`FromSql`]), [`Statement`]s with [`Params`], results ([`ResultSet`], [`Row`]),
+//! the one [`Error`] type, NAME parsing ([`Target`]), and the transport traits
+//! ([`Transport`], [`AsyncTransport`], [`Connector`], [`AsyncConnector`]) with
+//! their [contract](transport).
+//!
+//! Applications use the `sqlport` facade; transport authors implement the
+//! traits here and prove them with `sqlport-conformance`.
+#![forbid(unsafe_code)]
+
+pub mod capability;
+pub mod convert;
+pub mod error;
+pub mod name;
+mod name_parse;
+pub mod params;
+pub mod result;
+pub mod secret;
+#[cfg(feature = "serde")]
+pub mod serde_row;
+pub mod sql;
+pub mod statement;
+pub mod transport;
+pub mod value;
+pub mod worker;
+
+pub use capability::{Capabilities, Capability};
+pub use convert::{FromSql, ToSql};
+pub use error::{ConversionError, Error, ErrorKind, Result, SqliteError, codes};
+pub use name::{LocalTarget, RemoteTarget, Target};
+pub use params::{IntoParams, Params, named_params_from_iter, params_from_iter};
+pub use result::{CollectRows, Column, ColumnIndex, ResultSet, Row, RowSink, Summary};
+pub use secret::AuthToken;
+pub use statement::{Batch, BatchMode, BatchResult, Statement, StepResult, TransactionBehavior};
+pub use transport::{AsyncConnector, AsyncTransport, Connector, Transport};
+pub use value::{Type, Value, ValueRef};
+pub use worker::{WorkerConnector, WorkerTransport};

@@ -1,0 +1,72 @@
+//! Database NAME/URL parsing: which transport a NAME means.
+//!
+//! | NAME | Target |
+//! |---|---|
+//! | `:memory:` | local, in memory |
+//! | `/abs/path.db`, `./rel.db`, `../x.db`, `dir/x.db` | local file |
+//! | `db.sqlite3`, `app.db`, `mydb` (bare filename) | local file |
+//! | `file:app.db?mode=ro`, `file::memory:` | local, SQLite URI |
+//! | `https://my-db-org.turso.io` | remote, HTTPS |
+//! | `libsql://my-db-org.turso.io` | remote, HTTPS (`?tls=0` gives HTTP) |
+//! | `http://127.0.0.1:8080` | remote, plain HTTP (a local server) |
+//! | `my-db-org.turso.io` (bare host name) | remote, HTTPS |
+//! | any remote form `?authToken=...` | the token is taken out of the URL |
+//!
+//! See [`Target::parse`] for the exact rules.
+
+use std::path::PathBuf;
+
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::secret::AuthToken;
+
+/// Where a NAME points.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// A local SQLite database.
+    Local(LocalTarget),
+    /// A remote libSQL server (Hrana over HTTP).
+    Remote(RemoteTarget),
+}
+
+/// A local database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocalTarget {
+    /// `:memory:`; every connection of one database handle shares it.
+    Memory,
+    /// A file path.
+    Path(PathBuf),
+    /// A SQLite `file:` URI, passed to SQLite as written.
+    Uri(String),
+}
+
+/// A remote database.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteTarget {
+    /// Base URL, scheme `http` or `https`, path prefix and other query
+    /// parameters kept, `authToken` removed.
+    pub url: Url,
+    /// Token from `?authToken=`, if any.
+    pub auth_token: Option<AuthToken>,
+}
+
+impl Target {
+    /// Parse a NAME. Malformed or ambiguous input is [`Error::InvalidName`] with a
+    /// reason; any auth token in the input is redacted in the error.
+    pub fn parse(name: &str) -> Result<Target> {
+        crate::name_parse::parse(name)
+    }
+
+    /// `true` for a remote target.
+    pub fn is_remote(&self) -> bool {
+        matches!(self, Target::Remote(_))
+    }
+}
+
+impl std::str::FromStr for Target {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Target> {
+        Target::parse(s)
+    }
+}

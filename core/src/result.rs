@@ -1,0 +1,214 @@
+//! Query results: [`Column`], [`Row`], [`ResultSet`] and the streaming [`RowSink`].
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use crate::convert::FromSql;
+use crate::error::{Error, Result};
+use crate::value::{Value, ValueRef};
+
+/// A result column: its name and declared type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    /// Column name (duplicates are kept; rows are positional).
+    pub name: String,
+    /// Declared type from the table definition (`"INTEGER"`, ...), `None` for expressions.
+    pub decl_type: Option<String>,
+}
+
+impl Column {
+    /// A column.
+    pub fn new(name: impl Into<String>, decl_type: Option<String>) -> Self {
+        Column {
+            name: name.into(),
+            decl_type,
+        }
+    }
+}
+
+/// A column chosen by index or by name (the first column of that name).
+pub trait ColumnIndex {
+    /// Resolve to a position.
+    fn index(&self, columns: &[Column]) -> Result<usize>;
+}
+
+impl ColumnIndex for usize {
+    fn index(&self, columns: &[Column]) -> Result<usize> {
+        if *self < columns.len() {
+            Ok(*self)
+        } else {
+            Err(Error::InvalidColumn(format!(
+                "index {self} (the row has {} columns)",
+                columns.len()
+            )))
+        }
+    }
+}
+
+impl ColumnIndex for &str {
+    fn index(&self, columns: &[Column]) -> Result<usize> {
+        columns
+            .iter()
+            .position(|c| c.name == *self)
+            .ok_or_else(|| Error::InvalidColumn(format!("{self:?}")))
+    }
+}
+
+impl ColumnIndex for String {
+    fn index(&self, columns: &[Column]) -> Result<usize> {
+        self.as_str().index(columns)
+    }
+}
+
+impl ColumnIndex for &String {
+    fn index(&self, columns: &[Column]) -> Result<usize> {
+        self.as_str().index(columns)
+    }
+}
+
+/// One result row. Values are positional; the row shares its column list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    columns: Arc<[Column]>,
+    values: Vec<Value>,
+}
+
+impl Row {
+    /// A row; its length must match the columns ([`Error::Protocol`] otherwise).
+    pub fn new(columns: Arc<[Column]>, values: Vec<Value>) -> Result<Self> {
+        if columns.len() != values.len() {
+            return Err(Error::Protocol(format!(
+                "row has {} values but the result has {} columns",
+                values.len(),
+                columns.len()
+            )));
+        }
+        Ok(Row { columns, values })
+    }
+
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// `true` for a row without columns.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The columns of this row.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// The shared column list.
+    pub fn columns_arc(&self) -> &Arc<[Column]> {
+        &self.columns
+    }
+
+    /// The values, in column order.
+    pub fn values(&self) -> &[Value] {
+        &self.values
+    }
+
+    /// Take the values.
+    pub fn into_values(self) -> Vec<Value> {
+        self.values
+    }
+
+    /// Borrow one value.
+    pub fn get_ref(&self, idx: impl ColumnIndex) -> Result<ValueRef<'_>> {
+        let i = idx.index(&self.columns)?;
+        Ok(self.values[i].as_ref())
+    }
+
+    /// Read one value as `T`; a wrong type, an out-of-range number or a missing
+    /// column is an error, never a panic.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use sqlport_core::{Column, Row, Value};
+    /// let cols: Arc<[Column]> = vec![Column::new("n", None)].into();
+    /// let row = Row::new(cols, vec![Value::Integer(300)]).unwrap();
+    /// assert_eq!(row.get::<i64>("n").unwrap(), 300);
+    /// assert!(row.get::<u8>(0).is_err());
+    /// assert!(row.get::<String>(0).is_err());
+    /// assert!(row.get::<i64>("missing").is_err());
+    /// ```
+    pub fn get<T: FromSql>(&self, idx: impl ColumnIndex) -> Result<T> {
+        let i = idx.index(&self.columns)?;
+        T::from_sql(self.values[i].as_ref()).map_err(|e| {
+            Error::conversion(
+                Some(format!("column {i} ({:?})", self.columns[i].name)),
+                e,
+            )
+        })
+    }
+}
+
+/// The complete result of one statement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultSet {
+    /// Result columns (empty for statements that return no columns).
+    pub columns: Arc<[Column]>,
+    /// The rows.
+    pub rows: Vec<Row>,
+    /// Rows changed by an INSERT, UPDATE, DELETE or REPLACE; 0 for anything else.
+    pub rows_affected: u64,
+    /// For INSERT and REPLACE: the connection's last insert rowid; `None` for
+    /// anything else.
+    pub last_insert_rowid: Option<i64>,
+}
+
+impl Default for ResultSet {
+    fn default() -> Self {
+        ResultSet {
+            columns: Arc::from(Vec::new()),
+            rows: Vec::new(),
+            rows_affected: 0,
+            last_insert_rowid: None,
+        }
+    }
+}
+
+/// What is left of a statement's result once its rows were streamed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// Result columns.
+    pub columns: Arc<[Column]>,
+    /// As [`ResultSet::rows_affected`].
+    pub rows_affected: u64,
+    /// As [`ResultSet::last_insert_rowid`].
+    pub last_insert_rowid: Option<i64>,
+}
+
+/// Receives rows as a transport produces them, so large results use bounded memory.
+///
+/// [`RowSink::columns`] is called once before the first row.
+pub trait RowSink: Send {
+    /// The result's columns (called once, before any row).
+    fn columns(&mut self, columns: &Arc<[Column]>) -> Result<()>;
+    /// One row. Return `Break` to stop early (the transport discards the rest).
+    fn row(&mut self, row: Row) -> Result<ControlFlow<()>>;
+}
+
+/// A [`RowSink`] that keeps every row (used by `execute` defaults and tests).
+#[derive(Debug, Default)]
+pub struct CollectRows {
+    /// The columns seen.
+    pub columns: Option<Arc<[Column]>>,
+    /// The rows received.
+    pub rows: Vec<Row>,
+}
+
+impl RowSink for CollectRows {
+    fn columns(&mut self, columns: &Arc<[Column]>) -> Result<()> {
+        self.columns = Some(columns.clone());
+        Ok(())
+    }
+
+    fn row(&mut self, row: Row) -> Result<ControlFlow<()>> {
+        self.rows.push(row);
+        Ok(ControlFlow::Continue(()))
+    }
+}

@@ -1,0 +1,183 @@
+//! The transport traits: [`Transport`] (blocking) and [`AsyncTransport`]
+//! (async), one value per database connection, plus [`Connector`] and
+//! [`AsyncConnector`], which open connections for a database.
+//!
+//! # The contract every transport keeps
+//!
+//! The conformance suite (`sqlport-conformance`) checks these, identically, on
+//! every transport:
+//!
+//! - **Values**: NULL, INTEGER (the full `i64` range, never through `f64`), REAL
+//!   (finite; see [`Value`](crate::Value) for non-finite), TEXT (UTF-8, embedded NUL
+//!   preserved) and BLOB (any bytes, empty included) round-trip exactly.
+//! - **One statement per [`Statement`]**: more is
+//!   [`Error::MultipleStatements`], none is [`Error::NoStatement`].
+//! - **Parameters**: positional (`?`, `?NNN`) or named (`:a`, `@a`, `$a`); a name
+//!   is looked up exactly, then without its prefix. A missing or surplus value,
+//!   or a named SQL parameter bound by position, is [`Error::InvalidArguments`].
+//! - **Results**: column names (duplicates kept positionally) and declared types;
+//!   rows; `rows_affected` for INSERT/UPDATE/DELETE/REPLACE only (0 otherwise);
+//!   `last_insert_rowid` for INSERT/REPLACE only (`None` otherwise); `RETURNING`
+//!   works.
+//! - **Transactions**: `BEGIN [DEFERRED|IMMEDIATE|EXCLUSIVE]`, `COMMIT`,
+//!   `ROLLBACK`, nested `SAVEPOINT`/`RELEASE`/`ROLLBACK TO`, issued as ordinary
+//!   statements, hold across calls; [`Transport::is_autocommit`] tells whether
+//!   one is open. Closing or dropping a connection rolls back what it left open.
+//! - **Connection state**: PRAGMAs set on a connection persist for its life; a
+//!   new connection starts from the defaults.
+//! - **Batches**: see [`BatchMode`](crate::BatchMode). An atomic batch commits
+//!   every step or none and reports the failing step's index.
+//! - **Errors**: SQLite failures are [`Error::Sqlite`] with the primary code (and
+//!   the extended one where [`Capability::ExtendedErrorCodes`](crate::Capability::ExtendedErrorCodes) is reported).
+//! - **No panic** on any input or any server reply.
+//!
+//! A transport reports what it can do with [`Transport::capabilities`]; the
+//! suite skips, and names, the cases whose capabilities are missing.
+
+use std::ops::ControlFlow;
+
+use async_trait::async_trait;
+
+use crate::capability::Capabilities;
+use crate::error::{Error, Result};
+use crate::result::{ResultSet, Row, RowSink, Summary};
+use crate::statement::{Batch, BatchResult, Statement};
+
+
+/// A blocking connection to a database. Dyn-compatible: hold it as
+/// `Box<dyn Transport>`.
+pub trait Transport: Send {
+    /// Run one statement and return its whole result.
+    fn execute(&mut self, stmt: &Statement) -> Result<ResultSet>;
+
+    /// Run one statement, handing rows to `sink` as they are produced (bounded
+    /// memory on transports with [`Capability::Streaming`](crate::Capability::Streaming)).
+    ///
+    /// The default runs [`Transport::execute`] and feeds the buffered rows.
+    fn query_stream(&mut self, stmt: &Statement, sink: &mut dyn RowSink) -> Result<Summary> {
+        let rs = self.execute(stmt)?;
+        feed(rs, sink)
+    }
+
+    /// Run a batch (one round trip on remote transports).
+    fn batch(&mut self, batch: &Batch) -> Result<BatchResult>;
+
+    /// `true` when no transaction is open. Never does I/O.
+    fn is_autocommit(&self) -> bool;
+
+    /// What this transport can do.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Close the connection, rolling back an open transaction. Later calls fail
+    /// with [`Error::Closed`]. Closing twice is not an error.
+    fn close(&mut self) -> Result<()>;
+}
+
+/// An async connection to a database. Dyn-compatible (`Box<dyn AsyncTransport>`)
+/// with `Send` futures.
+#[async_trait]
+pub trait AsyncTransport: Send {
+    /// Run one statement and return its whole result.
+    async fn execute(&mut self, stmt: &Statement) -> Result<ResultSet>;
+
+    /// Run one statement, handing rows to `sink` as they arrive.
+    async fn query_stream(
+        &mut self,
+        stmt: &Statement,
+        sink: &mut (dyn RowSink + Send),
+    ) -> Result<Summary> {
+        let rs = self.execute(stmt).await?;
+        feed(rs, sink)
+    }
+
+    /// Run a batch (one round trip on remote transports).
+    async fn batch(&mut self, batch: &Batch) -> Result<BatchResult>;
+
+    /// `true` when no transaction is open. Never does I/O.
+    fn is_autocommit(&self) -> bool;
+
+    /// What this transport can do.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Queue `stmt` to run before the next operation on this connection, without
+    /// waiting (a `Drop` impl cannot await). Used to roll back a dropped
+    /// transaction or savepoint guard. Its outcome is not reported (it is logged).
+    /// Implementations may run it at once in the background.
+    fn enqueue(&mut self, stmt: Statement);
+
+    /// Close the connection, rolling back an open transaction.
+    async fn close(&mut self) -> Result<()>;
+}
+
+/// Opens blocking connections to one database. Any
+/// `Fn() -> Result<Box<dyn Transport>>` is a connector.
+pub trait Connector: Send + Sync {
+    /// Open a new connection.
+    fn connect(&self) -> Result<Box<dyn Transport>>;
+}
+
+impl<F> Connector for F
+where
+    F: Fn() -> Result<Box<dyn Transport>> + Send + Sync,
+{
+    fn connect(&self) -> Result<Box<dyn Transport>> {
+        self()
+    }
+}
+
+/// Opens async connections to one database.
+#[async_trait]
+pub trait AsyncConnector: Send + Sync {
+    /// Open a new connection.
+    async fn connect(&self) -> Result<Box<dyn AsyncTransport>>;
+}
+
+/// Hand the rows of a buffered result to a sink (honours `Break`).
+pub fn feed(rs: ResultSet, sink: &mut (impl RowSink + ?Sized)) -> Result<Summary> {
+    sink.columns(&rs.columns)?;
+    for row in rs.rows {
+        if let ControlFlow::Break(()) = sink.row(row)? {
+            break;
+        }
+    }
+    Ok(Summary {
+        columns: rs.columns,
+        rows_affected: rs.rows_affected,
+        last_insert_rowid: rs.last_insert_rowid,
+    })
+}
+
+/// Shorthand used by transports to refuse an operation after [`Transport::close`].
+pub fn closed<T>() -> Result<T> {
+    Err(Error::Closed)
+}
+
+/// Collect the rows of a streamed query into a [`ResultSet`] (helper for tests
+/// and simple callers).
+pub fn collect(
+    columns: std::sync::Arc<[crate::result::Column]>,
+    rows: Vec<Row>,
+    summary: &Summary,
+) -> ResultSet {
+    ResultSet {
+        columns,
+        rows,
+        rows_affected: summary.rows_affected,
+        last_insert_rowid: summary.last_insert_rowid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn _assert_dyn_compatible(_: &dyn Transport, _: &dyn AsyncTransport, _: &dyn Connector) {}
+
+    fn _assert_send<T: Send>() {}
+
+    #[test]
+    fn boxed_async_transport_is_send() {
+        _assert_send::<Box<dyn AsyncTransport>>();
+        let _ = crate::Capability::ALL;
+    }
+}
