@@ -1,0 +1,1 @@
+//! The reference Hrana-over-HTTP server (in progress).

@@ -1,0 +1,1 @@
+//! The conformance cases and harness (in progress).
