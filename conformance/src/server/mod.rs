@@ -1,1 +1,3 @@
 //! The reference Hrana-over-HTTP server (in progress).
+
+pub mod cli;

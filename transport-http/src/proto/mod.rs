@@ -2,4 +2,5 @@
 //! and response bytes into results; both the client half and the server half
 //! (used by the reference server) live here.
 
+pub mod server;
 pub mod wire;
