@@ -343,12 +343,18 @@ mod tests {
     fn integer_edges() {
         assert_eq!(i64::MIN.to_sql().unwrap(), Value::Integer(i64::MIN));
         assert_eq!(i64::MAX.to_sql().unwrap(), Value::Integer(i64::MAX));
-        assert_eq!((i64::MAX as u64).to_sql().unwrap(), Value::Integer(i64::MAX));
+        assert_eq!(
+            (i64::MAX as u64).to_sql().unwrap(),
+            Value::Integer(i64::MAX)
+        );
         assert!(matches!(
             (i64::MAX as u64 + 1).to_sql(),
             Err(ConversionError::OutOfRange { .. })
         ));
-        assert!(matches!(u64::MAX.to_sql(), Err(ConversionError::OutOfRange { .. })));
+        assert!(matches!(
+            u64::MAX.to_sql(),
+            Err(ConversionError::OutOfRange { .. })
+        ));
         assert!(matches!(
             u8::from_sql(ValueRef::Integer(256)),
             Err(ConversionError::OutOfRange { .. })
@@ -358,7 +364,10 @@ mod tests {
             Err(ConversionError::OutOfRange { .. })
         ));
         assert_eq!(i8::from_sql(ValueRef::Integer(-128)).unwrap(), -128);
-        assert_eq!(u64::from_sql(ValueRef::Integer(i64::MAX)).unwrap(), i64::MAX as u64);
+        assert_eq!(
+            u64::from_sql(ValueRef::Integer(i64::MAX)).unwrap(),
+            i64::MAX as u64
+        );
     }
 
     #[test]
@@ -380,7 +389,10 @@ mod tests {
         assert_eq!(String::from_sql(t.as_ref()).unwrap(), "a\0b");
         let empty = Vec::<u8>::new().to_sql().unwrap();
         assert_eq!(empty, Value::Blob(vec![]));
-        assert_eq!(Vec::<u8>::from_sql(empty.as_ref()).unwrap(), Vec::<u8>::new());
+        assert_eq!(
+            Vec::<u8>::from_sql(empty.as_ref()).unwrap(),
+            Vec::<u8>::new()
+        );
         assert!(String::from_sql(ValueRef::Blob(b"x")).is_err());
         assert!(<[u8; 2]>::from_sql(ValueRef::Blob(b"abc")).is_err());
     }

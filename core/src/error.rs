@@ -475,14 +475,21 @@ mod tests {
         assert_eq!(codes::from_name("SQLITE_CONSTRAINT"), Some(19));
         assert_eq!(codes::from_name("SQLITE_UNKNOWN"), Some(1));
         assert_eq!(codes::from_name("SQLITE_NOPE"), None);
-        assert_eq!(codes::primary_name(codes::SQLITE_CONSTRAINT_UNIQUE), Some("SQLITE_CONSTRAINT"));
+        assert_eq!(
+            codes::primary_name(codes::SQLITE_CONSTRAINT_UNIQUE),
+            Some("SQLITE_CONSTRAINT")
+        );
     }
 
     #[test]
     fn batch_errors_expose_inner_codes() {
         let e = Error::Batch {
             step: 2,
-            source: Box::new(Error::sqlite(19, Some(2067), "UNIQUE constraint failed: t.x")),
+            source: Box::new(Error::sqlite(
+                19,
+                Some(2067),
+                "UNIQUE constraint failed: t.x",
+            )),
         };
         assert_eq!(e.kind(), ErrorKind::Sqlite);
         assert!(e.is_constraint());

@@ -1,11 +1,408 @@
 //! The NAME grammar behind [`Target::parse`](crate::Target::parse).
+//!
+//! See the table in [`crate::name`]. Rules, in order:
+//!
+//! 1. Empty, blank, surrounding whitespace or a NUL character: error.
+//! 2. `:memory:` is the in-memory database; a `file:` prefix is a SQLite URI.
+//! 3. `scheme://...` with scheme `libsql` (HTTPS, or HTTP with `?tls=0`),
+//!    `https`, `http`, `wss` (HTTPS) or `ws` (HTTP) is remote; the URL needs a
+//!    host and no user info; `?authToken=` moves into
+//!    [`RemoteTarget::auth_token`](crate::RemoteTarget::auth_token).
+//! 4. Without a scheme: anything that looks like a path (`/`, `./`, `../`, `~`,
+//!    or any `/` or `\`), or a bare file name with a SQLite extension or no dot
+//!    at all, is a local file; a DNS host name (`my-db.turso.io`) is remote
+//!    over HTTPS; `host:port` is refused with a hint to write the scheme.
+
+use std::path::PathBuf;
+
+use url::Url;
 
 use crate::error::{Error, Result};
-use crate::name::Target;
+use crate::name::{LocalTarget, RemoteTarget, Target};
+use crate::secret::AuthToken;
+
+/// File extensions that make a bare name a local database file.
+const SQLITE_EXTENSIONS: &[&str] = &["db", "sqlite", "sqlite3", "db3", "s3db", "sl3", "sqlitedb"];
+
+/// The schemes a remote NAME may use.
+const SCHEMES: &str = "libsql://, https://, http://, wss://, ws://";
 
 pub(crate) fn parse(name: &str) -> Result<Target> {
-    Err(Error::InvalidName {
-        name: name.to_owned(),
-        reason: "not implemented yet".into(),
-    })
+    let fail = |reason: String| -> Result<Target> {
+        Err(Error::InvalidName {
+            name: redact(name),
+            reason,
+        })
+    };
+    if name.trim().is_empty() {
+        return fail("the name is empty".into());
+    }
+    if name.trim() != name {
+        return fail("the name has leading or trailing whitespace".into());
+    }
+    if name.contains('\0') {
+        return fail("the name contains a NUL character".into());
+    }
+    if name == ":memory:" {
+        return Ok(Target::Local(LocalTarget::Memory));
+    }
+    if name.starts_with("file:") {
+        return Ok(Target::Local(LocalTarget::Uri(name.to_owned())));
+    }
+    if let Some(idx) = name.find("://") {
+        let scheme = name.get(..idx).unwrap_or("");
+        let rest = name.get(idx..).unwrap_or("");
+        return parse_remote(scheme, rest).or_else(fail);
+    }
+    parse_schemeless(name).or_else(fail)
+}
+
+/// Parse `<scheme>://...`; the error is the reason only.
+fn parse_remote(scheme: &str, rest: &str) -> Result<Target, String> {
+    let lower = scheme.to_ascii_lowercase();
+    let (https, is_libsql) = match lower.as_str() {
+        "libsql" => (true, true),
+        "https" | "wss" => (true, false),
+        "http" | "ws" => (false, false),
+        "" => {
+            return Err(format!(
+                "the URL has no scheme before \"://\"; use one of {SCHEMES}"
+            ));
+        }
+        _ => {
+            return Err(format!(
+                "unsupported URL scheme {scheme:?}; use one of {SCHEMES}"
+            ));
+        }
+    };
+    let base = if https { "https" } else { "http" };
+    let mut url =
+        Url::parse(&format!("{base}{rest}")).map_err(|e| format!("not a valid URL: {e}"))?;
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err("the URL has no host".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            "user info (user:password@) is not allowed in the URL; pass the token as ?authToken=..."
+                .into(),
+        );
+    }
+    if url.fragment().is_some() {
+        return Err("the URL has a #fragment, which means nothing here".into());
+    }
+    let mut token = None;
+    let mut kept = Vec::new();
+    let mut plain_http = !https;
+    for (key, value) in url.query_pairs() {
+        match key.as_ref() {
+            "authToken" => {
+                if value.is_empty() {
+                    return Err("the authToken query parameter is empty".into());
+                }
+                if token.is_some() {
+                    return Err("the authToken query parameter is given twice".into());
+                }
+                token = Some(AuthToken::new(value.into_owned()));
+            }
+            "tls" if is_libsql => match value.as_ref() {
+                "0" => plain_http = true,
+                "1" => plain_http = false,
+                other => {
+                    return Err(format!("tls must be 0 or 1, not {other:?}"));
+                }
+            },
+            _ => kept.push((key.into_owned(), value.into_owned())),
+        }
+    }
+    if kept.is_empty() {
+        url.set_query(None);
+    } else {
+        url.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    if plain_http && url.scheme() == "https" {
+        url.set_scheme("http")
+            .map_err(|()| "cannot switch the URL to http".to_owned())?;
+    }
+    Ok(Target::Remote(RemoteTarget {
+        url,
+        auth_token: token,
+    }))
+}
+
+/// Parse a NAME without `scheme://`; the error is the reason only.
+fn parse_schemeless(name: &str) -> Result<Target, String> {
+    let before_query = name.split('?').next().unwrap_or(name);
+    let looks_like_path = name.starts_with('/')
+        || name.starts_with("./")
+        || name.starts_with("../")
+        || name.starts_with('~')
+        || before_query.contains('/')
+        || before_query.contains('\\');
+    if looks_like_path {
+        return Ok(Target::Local(LocalTarget::Path(PathBuf::from(name))));
+    }
+    if let Some((host, port)) = before_query.rsplit_once(':') {
+        if !host.is_empty() && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!(
+                "a host and port need a scheme: write http://{before_query} or https://{before_query}"
+            ));
+        }
+        return Err(
+            "':' is not allowed in a bare name; write a path (./name), a file: URI or a URL".into(),
+        );
+    }
+    let has_sqlite_ext = before_query.rsplit_once('.').is_some_and(|(_, ext)| {
+        SQLITE_EXTENSIONS
+            .iter()
+            .any(|e| ext.eq_ignore_ascii_case(e))
+    });
+    if has_sqlite_ext || !before_query.contains('.') {
+        if name.contains('?') {
+            return Err(
+                "a bare file name cannot carry ?parameters; use a file: URI (file:app.db?mode=ro)"
+                    .into(),
+            );
+        }
+        return Ok(Target::Local(LocalTarget::Path(PathBuf::from(name))));
+    }
+    if is_dns_host(before_query) {
+        let rest = format!("://{name}");
+        return parse_remote("https", &rest);
+    }
+    Err(format!(
+        "not a file name with a SQLite extension ({}) nor a host name; write ./{before_query} for a file or https://... for a server",
+        SQLITE_EXTENSIONS.join(", ")
+    ))
+}
+
+/// A DNS host name: at least two labels of `[A-Za-z0-9-]`, none starting or
+/// ending with `-`, the last one alphabetic.
+fn is_dns_host(host: &str) -> bool {
+    let labels: Vec<&str> = host.split('.').collect();
+    if labels.len() < 2 || host.len() > 253 {
+        return false;
+    }
+    let label_ok = |l: &&str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    labels.iter().all(label_ok)
+        && labels
+            .last()
+            .is_some_and(|l| l.bytes().all(|b| b.is_ascii_alphabetic()))
+}
+
+/// The name with the value of every `authToken=` and any URL password replaced
+/// by `<redacted>`.
+pub(crate) fn redact(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut rest = name;
+    const KEY: &str = "authToken=";
+    while let Some(i) = rest.find(KEY) {
+        let (head, tail) = rest.split_at(i + KEY.len());
+        out.push_str(head);
+        let end = tail.find(['&', '#']).unwrap_or(tail.len());
+        out.push_str("<redacted>");
+        rest = tail.get(end..).unwrap_or("");
+    }
+    out.push_str(rest);
+    // user:password@host: hide the password.
+    if let Some(scheme_end) = out.find("://") {
+        let auth_start = scheme_end + 3;
+        let authority_end = out
+            .get(auth_start..)
+            .and_then(|a| a.find(['/', '?', '#']))
+            .map_or(out.len(), |e| auth_start + e);
+        if let Some(at) = out
+            .get(auth_start..authority_end)
+            .and_then(|a| a.rfind('@'))
+        {
+            let userinfo_end = auth_start + at;
+            if let Some(colon) = out.get(auth_start..userinfo_end).and_then(|u| u.find(':')) {
+                out.replace_range(auth_start + colon + 1..userinfo_end, "<redacted>");
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    fn local(name: &str) -> LocalTarget {
+        match Target::parse(name) {
+            Ok(Target::Local(l)) => l,
+            other => panic!("{name:?}: expected local, got {other:?}"),
+        }
+    }
+
+    fn remote(name: &str) -> RemoteTarget {
+        match Target::parse(name) {
+            Ok(Target::Remote(r)) => r,
+            other => panic!("{name:?}: expected remote, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn local_forms() {
+        assert_eq!(local(":memory:"), LocalTarget::Memory);
+        assert_eq!(
+            local("file:app.db?mode=ro"),
+            LocalTarget::Uri("file:app.db?mode=ro".into())
+        );
+        assert_eq!(
+            local("file::memory:"),
+            LocalTarget::Uri("file::memory:".into())
+        );
+        for p in [
+            "/abs/path.db",
+            "./rel.db",
+            "../x.db",
+            "dir/x.db",
+            "~/x.db",
+            "dir\\x.db",
+            "C:\\data\\x.db",
+            "/tmp/no-extension",
+            "./my.host.io",
+            "db.sqlite3",
+            "app.db",
+            "APP.DB",
+            "x.Sqlite",
+            "x.db3",
+            "x.s3db",
+            "x.sl3",
+            "x.sqlitedb",
+            "mydb",
+            "localhost",
+        ] {
+            assert_eq!(local(p), LocalTarget::Path(PathBuf::from(p)), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn remote_forms() {
+        let cases: &[(&str, &str)] = &[
+            ("https://my-db-org.turso.io", "https://my-db-org.turso.io/"),
+            ("libsql://my-db-org.turso.io", "https://my-db-org.turso.io/"),
+            ("LIBSQL://my-db-org.turso.io", "https://my-db-org.turso.io/"),
+            ("libsql://h.io?tls=0", "http://h.io/"),
+            ("libsql://h.io?tls=1", "https://h.io/"),
+            ("libsql://127.0.0.1:8080?tls=0", "http://127.0.0.1:8080/"),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080/"),
+            ("http://[::1]:8080", "http://[::1]:8080/"),
+            ("ws://localhost:8080", "http://localhost:8080/"),
+            ("wss://h.example.com", "https://h.example.com/"),
+            ("https://h.io/prefix/db?x=1", "https://h.io/prefix/db?x=1"),
+            (
+                "https://h.io/p?x=1&authToken=abc&y=2",
+                "https://h.io/p?x=1&y=2",
+            ),
+            ("https://h.io/?tls=0", "https://h.io/?tls=0"),
+            ("my-db-org.turso.io", "https://my-db-org.turso.io/"),
+            (
+                "my-db-org.turso.io?authToken=tok",
+                "https://my-db-org.turso.io/",
+            ),
+        ];
+        for (name, want) in cases {
+            assert_eq!(remote(name).url.as_str(), *want, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn auth_token_is_extracted() {
+        let r = remote("libsql://h.turso.io?authToken=s3cr3t");
+        assert_eq!(r.auth_token.as_ref().map(AuthToken::expose), Some("s3cr3t"));
+        assert!(!r.url.as_str().contains("s3cr3t"));
+        let r = remote("h.turso.io?authToken=a%2Bb");
+        assert_eq!(r.auth_token.as_ref().map(AuthToken::expose), Some("a+b"));
+        assert!(remote("https://h.io").auth_token.is_none());
+    }
+
+    #[test]
+    fn malformed_names_are_errors() {
+        let bad = [
+            "",
+            "   ",
+            "  x.db",
+            "x.db ",
+            "x\0.db",
+            "https://",
+            "http://",
+            "ftp://x",
+            "postgres://h.io/db",
+            "://h.io",
+            "libsql://",
+            "https://u:p@h.io",
+            "https://u@h.io",
+            "http://[::1",
+            "https://h.io?authToken=",
+            "h.io?authToken=",
+            "https://h.io?authToken=a&authToken=b",
+            "libsql://h.io?tls=2",
+            "https://h.io#frag",
+            "localhost:8080",
+            "my.host.io:443",
+            "a:b",
+            "127.0.0.1",
+            "x.txt.",
+            "-bad-.io",
+            "a..b.io",
+            "h.io-",
+            "app.db?mode=ro",
+            "under_score.example.com",
+        ];
+        for name in bad {
+            match Target::parse(name) {
+                Err(e) => assert_eq!(e.kind(), ErrorKind::InvalidName, "{name:?}"),
+                Ok(t) => panic!("{name:?} parsed as {t:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn errors_redact_secrets() {
+        for name in [
+            "ftp://h.io?authToken=s3cr3t",
+            "https://h.io?x=1&authToken=s3cr3t#frag",
+            "https://user:s3cr3t@h.io",
+            "https://h.io?authToken=s3cr3t&authToken=s3cr3t",
+        ] {
+            let err = Target::parse(name).unwrap_err();
+            let Error::InvalidName {
+                name: shown,
+                reason,
+            } = &err
+            else {
+                panic!("{err:?}");
+            };
+            assert!(!shown.contains("s3cr3t"), "{shown}");
+            assert!(!reason.contains("s3cr3t"), "{reason}");
+            assert!(!format!("{err} {err:?}").contains("s3cr3t"));
+        }
+        assert_eq!(redact("h?authToken=abc&x=1"), "h?authToken=<redacted>&x=1");
+        assert_eq!(redact("https://u:pw@h/x"), "https://u:<redacted>@h/x");
+    }
+
+    #[test]
+    fn host_port_hint_names_both_schemes() {
+        let err = Target::parse("localhost:8080").unwrap_err();
+        let Error::InvalidName { reason, .. } = err else {
+            panic!()
+        };
+        assert!(reason.contains("http://localhost:8080"));
+        assert!(reason.contains("https://localhost:8080"));
+    }
+
+    #[test]
+    fn from_str_and_is_remote() {
+        let t: Target = "https://h.io".parse().unwrap();
+        assert!(t.is_remote());
+        assert!(!Target::parse("x.db").unwrap().is_remote());
+    }
 }

@@ -41,7 +41,9 @@ impl Params {
     }
 }
 
-fn positional<'a, T: ToSql + ?Sized + 'a>(items: impl IntoIterator<Item = &'a T>) -> Result<Params> {
+fn positional<'a, T: ToSql + ?Sized + 'a>(
+    items: impl IntoIterator<Item = &'a T>,
+) -> Result<Params> {
     let values = items
         .into_iter()
         .enumerate()
@@ -301,7 +303,9 @@ mod tests {
             (&m).into_params().unwrap(),
             Params::Named(vec![(":a".into(), Value::Integer(1))])
         );
-        let p = named_params_from_iter(vec![("a", 1)]).into_params().unwrap();
+        let p = named_params_from_iter(vec![("a", 1)])
+            .into_params()
+            .unwrap();
         assert_eq!(p, Params::Named(vec![("a".into(), Value::Integer(1))]));
     }
 

@@ -138,10 +138,7 @@ impl Row {
     pub fn get<T: FromSql>(&self, idx: impl ColumnIndex) -> Result<T> {
         let i = idx.index(&self.columns)?;
         T::from_sql(self.values[i].as_ref()).map_err(|e| {
-            Error::conversion(
-                Some(format!("column {i} ({:?})", self.columns[i].name)),
-                e,
-            )
+            Error::conversion(Some(format!("column {i} ({:?})", self.columns[i].name)), e)
         })
     }
 }
@@ -185,7 +182,7 @@ pub struct Summary {
 /// Receives rows as a transport produces them, so large results use bounded memory.
 ///
 /// [`RowSink::columns`] is called once before the first row.
-pub trait RowSink: Send {
+pub trait RowSink {
     /// The result's columns (called once, before any row).
     fn columns(&mut self, columns: &Arc<[Column]>) -> Result<()>;
     /// One row. Return `Break` to stop early (the transport discards the rest).

@@ -7,6 +7,8 @@ use crate::result::Row;
 impl Row {
     /// Deserialize this row, e.g. into a struct whose fields are column names.
     pub fn deserialize<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
-        Err(Error::Unsupported("row deserialization not implemented yet".into()))
+        Err(Error::Unsupported(
+            "row deserialization not implemented yet".into(),
+        ))
     }
 }

@@ -280,7 +280,9 @@ impl<'a> Iterator for Lexer<'a> {
                 c if is_word_char(c) && c != '$' => {
                     let start = self.pos - c.len_utf8();
                     let tail = self.rest();
-                    let len = tail.find(|ch: char| !is_word_char(ch)).unwrap_or(tail.len());
+                    let len = tail
+                        .find(|ch: char| !is_word_char(ch))
+                        .unwrap_or(tail.len());
                     self.pos += len;
                     Token::Word(self.src.get(start..self.pos).unwrap_or(""))
                 }
@@ -354,26 +356,56 @@ mod tests {
     fn skips_comments() {
         assert_eq!(classify("-- x\nSELECT 1"), K::Select);
         assert_eq!(classify("/* insert */ delete from t"), K::Delete);
-        assert_eq!(classify("/* a */ /* b */\n-- c\n  update t set x=1"), K::Update);
-        assert_eq!(classify("-- only a comment with no newline SELECT"), K::Empty);
+        assert_eq!(
+            classify("/* a */ /* b */\n-- c\n  update t set x=1"),
+            K::Update
+        );
+        assert_eq!(
+            classify("-- only a comment with no newline SELECT"),
+            K::Empty
+        );
     }
 
     #[test]
     fn sees_through_with() {
         let cases: &[(&str, StatementKind)] = &[
             ("WITH x AS (SELECT 1) SELECT * FROM x", K::Select),
-            ("with recursive c(n) as (values(1) union all select n+1 from c where n<5) select n from c", K::Select),
-            ("WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x", K::Insert),
-            ("WITH x AS (SELECT 1) REPLACE INTO t SELECT * FROM x", K::Replace),
-            ("WITH x AS (SELECT 1) UPDATE t SET a = (SELECT * FROM x)", K::Update),
-            ("WITH x AS (SELECT 1), y AS (SELECT 2) DELETE FROM t WHERE a IN x", K::Delete),
-            ("WITH x(a, b) AS MATERIALIZED (SELECT 1, 2) DELETE FROM t", K::Delete),
-            ("WITH x AS NOT MATERIALIZED (SELECT 'DELETE') UPDATE t SET a=1", K::Update),
+            (
+                "with recursive c(n) as (values(1) union all select n+1 from c where n<5) select n from c",
+                K::Select,
+            ),
+            (
+                "WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x",
+                K::Insert,
+            ),
+            (
+                "WITH x AS (SELECT 1) REPLACE INTO t SELECT * FROM x",
+                K::Replace,
+            ),
+            (
+                "WITH x AS (SELECT 1) UPDATE t SET a = (SELECT * FROM x)",
+                K::Update,
+            ),
+            (
+                "WITH x AS (SELECT 1), y AS (SELECT 2) DELETE FROM t WHERE a IN x",
+                K::Delete,
+            ),
+            (
+                "WITH x(a, b) AS MATERIALIZED (SELECT 1, 2) DELETE FROM t",
+                K::Delete,
+            ),
+            (
+                "WITH x AS NOT MATERIALIZED (SELECT 'DELETE') UPDATE t SET a=1",
+                K::Update,
+            ),
             ("WITH \"select\" AS (SELECT 1) DELETE FROM t", K::Delete),
             ("WITH [delete] AS (SELECT 1) UPDATE t SET a=1", K::Update),
             ("WITH `insert` AS (SELECT 1) DELETE FROM t", K::Delete),
             ("WITH 'x' AS (SELECT ')') DELETE FROM t", K::Delete),
-            ("WITH x AS (SELECT 1 /* ) */) -- )\n DELETE FROM t", K::Delete),
+            (
+                "WITH x AS (SELECT 1 /* ) */) -- )\n DELETE FROM t",
+                K::Delete,
+            ),
             ("WITH x AS (SELECT 1", K::Other),
             ("WITH", K::Other),
         ];
@@ -394,9 +426,18 @@ mod tests {
     #[test]
     fn begin_behaviours() {
         assert_eq!(begin_behavior("BEGIN"), Some(TransactionBehavior::Deferred));
-        assert_eq!(begin_behavior("begin deferred"), Some(TransactionBehavior::Deferred));
-        assert_eq!(begin_behavior("/*x*/ BEGIN IMMEDIATE"), Some(TransactionBehavior::Immediate));
-        assert_eq!(begin_behavior("BEGIN EXCLUSIVE TRANSACTION"), Some(TransactionBehavior::Exclusive));
+        assert_eq!(
+            begin_behavior("begin deferred"),
+            Some(TransactionBehavior::Deferred)
+        );
+        assert_eq!(
+            begin_behavior("/*x*/ BEGIN IMMEDIATE"),
+            Some(TransactionBehavior::Immediate)
+        );
+        assert_eq!(
+            begin_behavior("BEGIN EXCLUSIVE TRANSACTION"),
+            Some(TransactionBehavior::Exclusive)
+        );
         assert_eq!(begin_behavior("SELECT 1"), None);
     }
 
@@ -410,7 +451,21 @@ mod tests {
 
     #[test]
     fn never_panics_on_odd_input() {
-        for sql in ["'", "\"", "`", "[", "/*", "--", "é", "WITH é", "PRAGMA", "PRAGMA .", "ROLLBACK TRANSACTION", "\0", "x'00'"] {
+        for sql in [
+            "'",
+            "\"",
+            "`",
+            "[",
+            "/*",
+            "--",
+            "é",
+            "WITH é",
+            "PRAGMA",
+            "PRAGMA .",
+            "ROLLBACK TRANSACTION",
+            "\0",
+            "x'00'",
+        ] {
             let _ = classify(sql);
             let _ = begin_behavior(sql);
             let _ = is_blank(sql);

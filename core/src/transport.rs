@@ -43,7 +43,6 @@ use crate::error::{Error, Result};
 use crate::result::{ResultSet, Row, RowSink, Summary};
 use crate::statement::{Batch, BatchResult, Statement};
 
-
 /// A blocking connection to a database. Dyn-compatible: hold it as
 /// `Box<dyn Transport>`.
 pub trait Transport: Send {
