@@ -1,1 +1,114 @@
-//! sqlport facade
+//! # sqlport
+//!
+//! One API over SQLite-compatible databases, local or remote: a local SQLite
+//! file or `:memory:` (through rusqlite, SQLite bundled), or a remote libSQL
+//! server — `sqld` or Turso — over Hrana over HTTP. The database NAME picks the
+//! transport, so the same program runs on a local file in development and on a
+//! remote server in production, with the same semantics: real transactions,
+//! savepoints and connection-scoped PRAGMAs everywhere.
+//!
+//! Two flavours with the same shape: async at the crate root
+//! ([`Database`], [`Connection`], [`Transaction`], [`Savepoint`]) and blocking in
+//! [`blocking`].
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> sqlport::Result<()> {
+//! let db = sqlport::Database::open(":memory:")?;
+//! let mut conn = db.connect().await?;
+//! conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)", ()).await?;
+//! conn.execute("INSERT INTO t (name) VALUES (?)", ["ada"]).await?;
+//! let name: String = conn.query_one("SELECT name FROM t WHERE id = ?", [1]).await?;
+//! assert_eq!(name, "ada");
+//! # Ok(()) }
+//! ```
+//!
+//! ## NAME forms
+//!
+//! | NAME | Transport |
+//! |---|---|
+//! | `:memory:` | local, in memory (shared by the handle's connections) |
+//! | `/abs/path.db`, `./local_dev.db`, `data/app.db` | local file |
+//! | `db.sqlite3`, `app.db` (bare filename) | local file |
+//! | `file:app.db?mode=ro` | local, SQLite URI |
+//! | `https://my-db-org.turso.io` | remote, HTTPS |
+//! | `libsql://my-db-org.turso.io` | remote, HTTPS |
+//! | `my-db-org.turso.io` (bare host name) | remote, HTTPS |
+//! | `http://127.0.0.1:8080` | remote, plain HTTP (a local server) |
+//! | `…?authToken=TOKEN` on a remote form | token taken from the URL |
+//!
+//! ## Features
+//!
+//! | feature | what |
+//! |---|---|
+//! | `local` (default) | local SQLite through rusqlite |
+//! | `http-blocking` | remote databases, blocking (ureq) |
+//! | `http-async` | remote databases, async (reqwest) |
+//! | `schema` | Django-compatible schema, introspection, migrations ([`schema`]) |
+//! | `serde` | deserialize rows into structs ([`Row::deserialize`]) |
+//!
+//! Opening a NAME whose transport was compiled out is an
+//! [`Error::Unsupported`] naming the feature to enable.
+//!
+//! ## Errors
+//!
+//! One [`Error`] type; compare [`Error::kind`] and the SQLite codes
+//! ([`Error::sqlite_code`], [`Error::extended_code`]), never message text.
+#![forbid(unsafe_code)]
+
+pub mod blocking;
+mod nonblocking;
+mod open;
+mod options;
+mod trace;
+
+pub use nonblocking::{Connection, Database, Savepoint, Transaction};
+pub use options::{OpenOptions, RemoteProtocol};
+pub use sqlport_core::{
+    AsyncConnector, AsyncTransport, AuthToken, Batch, BatchMode, BatchResult, Capabilities,
+    Capability, Column, ColumnIndex, Connector, ConversionError, Error, ErrorKind, FromSql,
+    IntoParams, LocalTarget, Params, RemoteTarget, Result, ResultSet, Row, RowSink, SqliteError,
+    Statement, StepResult, Summary, Target, ToSql, TransactionBehavior, Transport, Type, Value,
+    ValueRef, codes, named_params, named_params_from_iter, params, params_from_iter,
+};
+
+/// The core crate (types and traits for transport authors).
+pub use sqlport_core as core;
+/// The local transport.
+#[cfg(feature = "local")]
+pub use sqlport_local as local;
+/// The HTTP transport.
+#[cfg(any(feature = "http-blocking", feature = "http-async"))]
+pub use sqlport_http as http;
+/// Django-compatible schema layer.
+#[cfg(feature = "schema")]
+pub use sqlport_schema as schema;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
+/// `ROLLBACK TO sp; RELEASE sp` as one batch (one round trip remotely).
+pub(crate) fn savepoint_rollback_batch(name: &str) -> Batch {
+    Batch::new(
+        [
+            Statement::new(format!("ROLLBACK TO {name}")),
+            Statement::new(format!("RELEASE {name}")),
+        ],
+        BatchMode::StopOnError,
+    )
+}
+
+/// The first failed step of a batch, as an error.
+pub(crate) fn first_step_error(result: BatchResult) -> Result<()> {
+    for (step, outcome) in result.steps.into_iter().enumerate() {
+        if let StepResult::Err(source) = outcome {
+            return Err(Error::Batch {
+                step,
+                source: Box::new(source),
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,28 @@
+//! The blocking flavour: [`Database`] → [`Connection`] → [`Transaction`] /
+//! [`Savepoint`] guards. The same shape as the async flavour at the crate root,
+//! with plain methods instead of `async` ones. Blocking users pull in no async
+//! runtime.
+//!
+//! ```
+//! use sqlport::blocking::Database;
+//! # fn main() -> sqlport::Result<()> {
+//! let db = Database::open(":memory:")?;
+//! let mut conn = db.connect()?;
+//! conn.execute("CREATE TABLE kv (k TEXT PRIMARY KEY, v INTEGER)", ())?;
+//! let mut tx = conn.transaction()?;
+//! tx.execute("INSERT INTO kv VALUES (?, ?)", ("a", 1))?;
+//! tx.commit()?;
+//! let v: i64 = conn.query_one("SELECT v FROM kv WHERE k = ?", ["a"])?;
+//! assert_eq!(v, 1);
+//! # Ok(()) }
+//! ```
+
+mod connection;
+mod database;
+mod prepared;
+mod transaction;
+
+pub use connection::Connection;
+pub use database::Database;
+pub use prepared::PreparedStatement;
+pub use transaction::{Savepoint, Transaction};

@@ -1,0 +1,19 @@
+//! The async flavour (re-exported at the crate root): [`Database`] →
+//! [`Connection`] → [`Transaction`] / [`Savepoint`] guards, the same shape as
+//! [`blocking`](crate::blocking) with `async` methods. Futures are `Send`.
+//! Local databases run on a worker thread per connection, so the executor is
+//! never blocked; remote ones use the async HTTP backend.
+//!
+//! A guard dropped unfinished cannot await its `ROLLBACK`: the rollback is queued
+//! on the connection ([`AsyncTransport::enqueue`](sqlport_core::AsyncTransport::enqueue))
+//! and runs before the connection's next operation (the local worker runs it at
+//! once; the HTTP transport sends it with the next request, or closes the stream,
+//! which rolls back, when the connection is dropped).
+
+mod connection;
+mod database;
+mod transaction;
+
+pub use connection::Connection;
+pub use database::Database;
+pub use transaction::{Savepoint, Transaction};

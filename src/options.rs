@@ -1,0 +1,132 @@
+//! [`OpenOptions`]: how a database is opened (credentials, timeouts, flags).
+
+use std::fmt;
+use std::time::Duration;
+
+use sqlport_core::AuthToken;
+
+/// Which Hrana protocol version a remote database is spoken to with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RemoteProtocol {
+    /// Probe once per database handle: v3, else v2, else the stateless v1 endpoints.
+    #[default]
+    Auto,
+    /// Hrana 3 (`/v3/pipeline`, `/v3/cursor`), no probe.
+    V3,
+    /// Hrana 2 (`/v2/pipeline`), no probe.
+    V2,
+    /// The stateless v1 endpoints (`/v1/execute`, `/v1/batch`): no interactive
+    /// transactions, savepoints or connection state.
+    V1,
+}
+
+/// Options for [`Database::open_with`](crate::Database::open_with) and
+/// [`blocking::Database::open_with`](crate::blocking::Database::open_with).
+///
+/// ```
+/// use std::time::Duration;
+/// let options = sqlport::OpenOptions::new()
+///     .auth_token("secret")
+///     .timeout(Duration::from_secs(10))
+///     .busy_timeout(Duration::from_secs(2));
+/// assert!(!format!("{options:?}").contains("secret"));
+/// ```
+#[derive(Clone)]
+pub struct OpenOptions {
+    pub(crate) auth_token: Option<AuthToken>,
+    pub(crate) connect_timeout: Duration,
+    pub(crate) request_timeout: Duration,
+    pub(crate) busy_timeout: Duration,
+    pub(crate) read_only: bool,
+    pub(crate) create: bool,
+    pub(crate) statement_cache_capacity: usize,
+    pub(crate) protocol: RemoteProtocol,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            auth_token: None,
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            busy_timeout: Duration::from_secs(5),
+            read_only: false,
+            create: true,
+            statement_cache_capacity: 64,
+            protocol: RemoteProtocol::Auto,
+        }
+    }
+}
+
+impl fmt::Debug for OpenOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenOptions")
+            .field("auth_token", &self.auth_token.as_ref().map(|_| "<redacted>"))
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("busy_timeout", &self.busy_timeout)
+            .field("read_only", &self.read_only)
+            .field("create", &self.create)
+            .field("statement_cache_capacity", &self.statement_cache_capacity)
+            .field("protocol", &self.protocol)
+            .finish()
+    }
+}
+
+impl OpenOptions {
+    /// The defaults: no token, 10 s connect timeout, 30 s request timeout, 5 s
+    /// busy timeout, read-write, create if missing, 64 cached statements, probe
+    /// the remote protocol version.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Bearer token for a remote database. It takes precedence over an
+    /// `?authToken=` in the NAME. Never printed.
+    pub fn auth_token(mut self, token: impl Into<AuthToken>) -> Self {
+        self.auth_token = Some(token.into());
+        self
+    }
+
+    /// How long to wait for a TCP/TLS connection to a remote server.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one remote request may take (the seed package's `OPTIONS.timeout`).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// How long a local connection waits for a lock before `SQLITE_BUSY`.
+    pub fn busy_timeout(mut self, timeout: Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
+    /// Open a local file read-only.
+    pub fn read_only(mut self, read_only: bool) -> Self {
+        self.read_only = read_only;
+        self
+    }
+
+    /// Create a local file if it does not exist (default `true`).
+    pub fn create(mut self, create: bool) -> Self {
+        self.create = create;
+        self
+    }
+
+    /// Capacity of each local connection's prepared-statement cache.
+    pub fn statement_cache_capacity(mut self, capacity: usize) -> Self {
+        self.statement_cache_capacity = capacity;
+        self
+    }
+
+    /// Force a remote protocol version instead of probing.
+    pub fn protocol(mut self, protocol: RemoteProtocol) -> Self {
+        self.protocol = protocol;
+        self
+    }
+}
