@@ -1,0 +1,112 @@
+//! Binding [`Params`] to a prepared statement, with the lookup rules of the
+//! transport contract (exact name, then the name without its prefix).
+
+use rusqlite::types::{ToSqlOutput, ValueRef as SqlValueRef};
+use sqlport_core::error::ConversionError;
+use sqlport_core::{Error, Params, Result, Value};
+
+use crate::error::map_error;
+
+/// The parameter names of a statement, in index order (`None` for a bare `?`).
+pub(crate) fn param_names(stmt: &rusqlite::Statement<'_>) -> Vec<Option<String>> {
+    (1..=stmt.parameter_count())
+        .map(|i| stmt.parameter_name(i).map(str::to_owned))
+        .collect()
+}
+
+/// `true` for a named parameter (`:a`, `@a`, `$a`), `false` for `?` / `?NNN`.
+fn is_named(name: Option<&str>) -> bool {
+    name.is_some_and(|n| !n.starts_with('?'))
+}
+
+/// Bind `params` to `stmt`; any mismatch is [`Error::InvalidArguments`].
+pub(crate) fn bind(stmt: &mut rusqlite::Statement<'_>, params: &Params) -> Result<()> {
+    let names = param_names(stmt);
+    let count = names.len();
+    match params {
+        Params::None => {
+            if count > 0 {
+                return Err(Error::InvalidArguments(format!(
+                    "the statement has {count} parameter(s) but no values were given"
+                )));
+            }
+        }
+        Params::Positional(values) => {
+            if let Some(name) = names.iter().flatten().find(|n| is_named(Some(n))) {
+                return Err(Error::InvalidArguments(format!(
+                    "named parameter {name} cannot be bound by position; pass named values"
+                )));
+            }
+            if values.len() != count {
+                return Err(Error::InvalidArguments(format!(
+                    "{} value(s) given but the statement has {count} parameter(s)",
+                    values.len()
+                )));
+            }
+            for (i, value) in values.iter().enumerate() {
+                bind_one(stmt, i + 1, value)?;
+            }
+        }
+        Params::Named(pairs) => {
+            let mut used = vec![false; pairs.len()];
+            for (i, name) in names.iter().enumerate() {
+                let name = match name {
+                    Some(n) if is_named(Some(n)) => n,
+                    _ => {
+                        return Err(Error::InvalidArguments(format!(
+                            "positional parameter {} cannot be bound by name",
+                            name.as_deref().unwrap_or("?")
+                        )));
+                    }
+                };
+                let bare = name.get(1..).unwrap_or("");
+                let found = pairs
+                    .iter()
+                    .position(|(k, _)| k == name)
+                    .or_else(|| pairs.iter().position(|(k, _)| k == bare));
+                let Some(idx) = found else {
+                    return Err(Error::InvalidArguments(format!(
+                        "no value given for parameter {name}"
+                    )));
+                };
+                if let (Some(flag), Some((_, value))) = (used.get_mut(idx), pairs.get(idx)) {
+                    *flag = true;
+                    bind_one(stmt, i + 1, value)?;
+                }
+            }
+            let unused: Vec<&str> = pairs
+                .iter()
+                .zip(&used)
+                .filter(|(_, used)| !**used)
+                .map(|((k, _), _)| k.as_str())
+                .collect();
+            if !unused.is_empty() {
+                return Err(Error::InvalidArguments(format!(
+                    "value(s) given for unknown parameter(s): {}",
+                    unused.join(", ")
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn bind_one(stmt: &mut rusqlite::Statement<'_>, index: usize, value: &Value) -> Result<()> {
+    let v = match value {
+        Value::Null => SqlValueRef::Null,
+        Value::Integer(i) => SqlValueRef::Integer(*i),
+        Value::Real(r) => {
+            if !r.is_finite() {
+                return Err(Error::conversion(
+                    Some(format!("parameter {index}")),
+                    ConversionError::NonFinite(*r),
+                ));
+            }
+            SqlValueRef::Real(*r)
+        }
+        Value::Text(t) => SqlValueRef::Text(t.as_bytes()),
+        Value::Blob(b) => SqlValueRef::Blob(b),
+    };
+    stmt.raw_bind_parameter(index, ToSqlOutput::Borrowed(v))
+        .map_err(map_error)
+}

@@ -1,0 +1,117 @@
+//! [`LocalTransport`]: one SQLite connection as a [`Transport`].
+
+use rusqlite::Connection;
+use sqlport_core::{
+    Batch, BatchResult, Capabilities, Error, Result, ResultSet, RowSink, Statement, Summary,
+    Transport,
+};
+
+use crate::batch::{execute, run_batch};
+use crate::bind::param_names;
+use crate::describe::Description;
+use crate::error::map_error;
+use crate::exec::{columns, prepare, run, run_simple};
+
+/// One connection to a local database. Obtain it from
+/// [`LocalConnector::connect_local`](crate::LocalConnector::connect_local).
+///
+/// Closing or dropping it rolls back an open transaction.
+#[derive(Debug)]
+pub struct LocalTransport {
+    /// The connection; after `close`, a private in-memory placeholder.
+    conn: Connection,
+    closed: bool,
+    next_savepoint: u64,
+}
+
+impl LocalTransport {
+    pub(crate) fn new(conn: Connection) -> Self {
+        LocalTransport {
+            conn,
+            closed: false,
+            next_savepoint: 0,
+        }
+    }
+
+    fn conn(&self) -> Result<&Connection> {
+        if self.closed {
+            Err(Error::Closed)
+        } else {
+            Ok(&self.conn)
+        }
+    }
+
+    /// Prepare `sql` (one statement) and report its parameters and columns
+    /// without running it.
+    pub fn describe(&mut self, sql: &str) -> Result<Description> {
+        let conn = self.conn()?;
+        let stmt = prepare(conn, sql)?;
+        Ok(Description {
+            params: param_names(&stmt),
+            columns: columns(&stmt),
+            is_explain: stmt.is_explain() != 0,
+            is_readonly: stmt.readonly(),
+        })
+    }
+
+    /// The underlying rusqlite connection, for what sqlport does not cover.
+    ///
+    /// After [`Transport::close`] this is a private, empty in-memory
+    /// connection, not the database.
+    pub fn raw(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// `true` once [`Transport::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+}
+
+impl Transport for LocalTransport {
+    fn execute(&mut self, stmt: &Statement) -> Result<ResultSet> {
+        execute(self.conn()?, stmt)
+    }
+
+    fn query_stream(&mut self, stmt: &Statement, sink: &mut dyn RowSink) -> Result<Summary> {
+        run(self.conn()?, stmt, sink)
+    }
+
+    fn batch(&mut self, batch: &Batch) -> Result<BatchResult> {
+        if self.closed {
+            return Err(Error::Closed);
+        }
+        let counter = &mut self.next_savepoint;
+        let conn = &self.conn;
+        run_batch(conn, batch, || {
+            *counter += 1;
+            format!("sqlport_batch_{}", *counter)
+        })
+    }
+
+    fn is_autocommit(&self) -> bool {
+        self.closed || self.conn.is_autocommit()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::all()
+    }
+
+    fn close(&mut self) -> Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        self.closed = true;
+        if !self.conn.is_autocommit() {
+            if let Err(e) = run_simple(&self.conn, "ROLLBACK") {
+                tracing::warn!(error = %e, "sqlport-local: rollback on close failed");
+            }
+        }
+        // Swap in a placeholder so `raw()` keeps working, and close the real
+        // connection. If even an in-memory connection cannot be opened, the
+        // (rolled back) connection stays open until drop.
+        let placeholder = Connection::open_in_memory().map_err(map_error)?;
+        let conn = std::mem::replace(&mut self.conn, placeholder);
+        conn.close().map_err(|(_, e)| map_error(e))
+    }
+}
