@@ -1,1 +1,65 @@
-//! The server half of the Hrana core (in progress).
+//! The server half of the Hrana core: decode request bodies (the [`wire`]
+//! types), run them against an abstract per-stream [`StreamExecutor`], and
+//! encode response bodies exactly in the shapes sqld writes.
+//!
+//! Like the client half it does no I/O and reads no clock: the caller (the
+//! reference server in `sqlport-conformance`) owns sockets, batons, timers and
+//! the database connections, and measures statement durations itself
+//! ([`StreamExecutor::last_duration_ms`]).
+//!
+//! Failures come in two levels, as in sqld (HRANA.md §2.2):
+//! - per-request errors are written in band ([`ErrorCode`] mapping in [`errors`]);
+//! - [`Fatal`] errors fail the whole HTTP request and destroy the stream: a
+//!   protocol error (400 text/plain) or an internal error (500 JSON).
+//!
+//! [`wire`]: crate::proto::wire
+
+mod batch;
+mod cursor;
+mod encode;
+mod errors;
+mod executor;
+mod pipeline;
+mod split;
+mod stmt;
+mod store;
+mod v1;
+
+pub use cursor::{CursorOutput, run_cursor};
+pub use encode::{encode_error, encode_pipeline_response, encode_stmt_result, encode_value};
+pub use errors::{ErrorCode, Fatal, map_error};
+pub use executor::{Description, StreamExecutor};
+pub use pipeline::{PipelineOutput, ServerStream, decode_cursor, decode_pipeline};
+pub use split::split_statements;
+pub use store::{MAX_SQL_BYTES, MAX_STORED_SQL, SqlStore};
+pub use v1::{V1Outcome, run_v1_batch, run_v1_execute};
+
+/// The Hrana version a request arrived on (the endpoint decides it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Version {
+    /// `/v1/execute`, `/v1/batch`: stateless, no `sql_id`, no `is_autocommit`.
+    V1,
+    /// `/v2/pipeline`: no `get_autocommit`, no `is_autocommit`, no cursor.
+    V2,
+    /// `/v3/pipeline`, `/v3/cursor`.
+    V3,
+}
+
+/// Server-side limits applied while encoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest pipeline (or v1) response body, in bytes of encoded results;
+    /// a request whose result would go over it gets `RESPONSE_TOO_LARGE`.
+    pub max_response_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_response_bytes: 10 * 1000 * 1000,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,163 @@
+//! Batches: condition validation and evaluation (sqld semantics: `error` is
+//! `!ok`), parse checks before anything runs, and step-by-step execution.
+
+use std::ops::ControlFlow;
+
+use sqlport_core::{ResultSet, Statement};
+
+use super::Version;
+use super::errors::{Fatal, is_parse_time, map_error};
+use super::executor::StreamExecutor;
+use super::stmt::to_statement;
+use super::store::SqlStore;
+use crate::proto::wire;
+
+/// What happened to one step.
+pub(crate) enum StepOutcome {
+    /// It ran; with its duration in ms.
+    Ok(ResultSet, f64),
+    /// It ran and failed.
+    Err(wire::Error),
+    /// Its condition was false.
+    Skipped,
+}
+
+/// Check that every condition references only earlier steps, and that
+/// `is_autocommit` is used on v3 only.
+fn validate_cond(cond: &wire::BatchCond, step: usize, version: Version) -> Result<(), Fatal> {
+    // Conditions nest; bound the walk with an explicit stack.
+    let mut stack = vec![cond];
+    while let Some(c) = stack.pop() {
+        match c {
+            wire::BatchCond::Ok { step: s } | wire::BatchCond::Error { step: s } => {
+                if (*s as usize) >= step {
+                    return Err(Fatal::protocol(
+                        "Invalid reference to step in a batch condition",
+                    ));
+                }
+            }
+            wire::BatchCond::Not { cond } => stack.push(cond),
+            wire::BatchCond::And { conds } | wire::BatchCond::Or { conds } => {
+                stack.extend(conds.iter())
+            }
+            wire::BatchCond::IsAutocommit => {
+                if version < Version::V3 {
+                    return Err(Fatal::protocol(
+                        "BatchCond of type `is_autocommit` is only supported in protocol version hrana3 and higher",
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn eval_cond(cond: &wire::BatchCond, ok: &[bool], exec: &dyn StreamExecutor) -> bool {
+    match cond {
+        wire::BatchCond::Ok { step } => ok.get(*step as usize).copied().unwrap_or(false),
+        wire::BatchCond::Error { step } => !ok.get(*step as usize).copied().unwrap_or(false),
+        wire::BatchCond::Not { cond } => !eval_cond(cond, ok, exec),
+        wire::BatchCond::And { conds } => conds.iter().all(|c| eval_cond(c, ok, exec)),
+        wire::BatchCond::Or { conds } => conds.iter().any(|c| eval_cond(c, ok, exec)),
+        wire::BatchCond::IsAutocommit => exec.is_autocommit(),
+    }
+}
+
+/// Turn a batch into statements: protocol errors are `Err`; errors sqld finds
+/// while parsing (bad SQL, no or several statements, mixed arguments) fail the
+/// whole batch before any step runs (`Ok(Err(..))`).
+pub(crate) fn prepare(
+    batch: &wire::Batch,
+    version: Version,
+    store: &SqlStore,
+    exec: &mut dyn StreamExecutor,
+) -> Result<Result<Vec<Statement>, wire::Error>, Fatal> {
+    let mut stmts = Vec::with_capacity(batch.steps.len());
+    for (i, step) in batch.steps.iter().enumerate() {
+        if let Some(cond) = &step.condition {
+            validate_cond(cond, i, version)?;
+        }
+        if version == Version::V1 && step.stmt.sql_id.is_some() {
+            return Err(Fatal::protocol(
+                "sql_id is only supported in protocol version hrana2 and higher",
+            ));
+        }
+        match to_statement(&step.stmt, store)? {
+            Ok(s) => stmts.push(s),
+            Err(e) => return Ok(Err(e)),
+        }
+    }
+    for s in &stmts {
+        if let Err(e) = parse_check(&s.sql, exec)? {
+            return Ok(Err(e));
+        }
+    }
+    Ok(Ok(stmts))
+}
+
+/// Find a parse-time error in `sql` without running it.
+pub(crate) fn parse_check(
+    sql: &str,
+    exec: &mut dyn StreamExecutor,
+) -> Result<Result<(), wire::Error>, Fatal> {
+    match exec.describe(sql) {
+        Ok(_) => Ok(Ok(())),
+        Err(e) => match map_error(&e) {
+            Ok(w) if is_parse_time(&w) => Ok(Err(w)),
+            // Other prepare errors (e.g. a table created by an earlier step)
+            // surface when the step runs.
+            Ok(_) | Err(_) => Ok(Ok(())),
+        },
+    }
+}
+
+/// Run prepared steps in order, evaluating conditions, and hand each outcome to
+/// `on_step`, which may stop the batch. Returns how many steps were handled.
+pub(crate) fn run(
+    batch: &wire::Batch,
+    stmts: &[Statement],
+    exec: &mut dyn StreamExecutor,
+    mut on_step: impl FnMut(usize, StepOutcome) -> Result<ControlFlow<()>, Fatal>,
+) -> Result<(), Fatal> {
+    let mut ok = Vec::with_capacity(stmts.len());
+    for (i, (step, stmt)) in batch.steps.iter().zip(stmts).enumerate() {
+        let run = step
+            .condition
+            .as_ref()
+            .is_none_or(|c| eval_cond(c, &ok, exec));
+        let outcome = if run {
+            match exec.execute(stmt) {
+                Ok(rs) => StepOutcome::Ok(rs, exec.last_duration_ms()),
+                Err(e) => StepOutcome::Err(map_error(&e)?),
+            }
+        } else {
+            StepOutcome::Skipped
+        };
+        ok.push(matches!(outcome, StepOutcome::Ok(..)));
+        if on_step(i, outcome)?.is_break() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cond(json: &str) -> wire::BatchCond {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn conditions_may_only_look_back() {
+        assert!(validate_cond(&cond(r#"{"type":"ok","step":0}"#), 1, Version::V2).is_ok());
+        assert!(validate_cond(&cond(r#"{"type":"ok","step":1}"#), 1, Version::V3).is_err());
+        let nested =
+            cond(r#"{"type":"and","conds":[{"type":"not","cond":{"type":"error","step":5}}]}"#);
+        assert!(validate_cond(&nested, 3, Version::V3).is_err());
+        assert!(validate_cond(&nested, 6, Version::V3).is_ok());
+        assert!(validate_cond(&cond(r#"{"type":"is_autocommit"}"#), 0, Version::V2).is_err());
+        assert!(validate_cond(&cond(r#"{"type":"is_autocommit"}"#), 0, Version::V3).is_ok());
+    }
+}

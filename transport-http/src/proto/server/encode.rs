@@ -1,0 +1,367 @@
+//! Response encoding in sqld's shapes and key order. Values are written by this
+//! module rather than [`wire::Value`], because a result can hold ±inf, which
+//! sqld writes as `{"type":"float","value":null}` while the wire type refuses it.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use serde::Serialize;
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+use sqlport_core::{Column, ResultSet, Value};
+
+use crate::proto::wire;
+
+/// A result value in sqld's encoding.
+struct OutValue<'a>(&'a Value);
+
+impl Serialize for OutValue<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        match self.0 {
+            Value::Null => m.serialize_entry("type", "null")?,
+            Value::Integer(i) => {
+                m.serialize_entry("type", "integer")?;
+                m.serialize_entry("value", &i.to_string())?;
+            }
+            Value::Real(f) => {
+                m.serialize_entry("type", "float")?;
+                if f.is_finite() {
+                    m.serialize_entry("value", f)?;
+                } else {
+                    m.serialize_entry("value", &())?;
+                }
+            }
+            Value::Text(t) => {
+                m.serialize_entry("type", "text")?;
+                m.serialize_entry("value", t)?;
+            }
+            Value::Blob(b) => {
+                m.serialize_entry("type", "blob")?;
+                m.serialize_entry("base64", &STANDARD_NO_PAD.encode(b))?;
+            }
+        }
+        m.end()
+    }
+}
+
+struct OutCols<'a>(&'a [Column]);
+
+impl Serialize for OutCols<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for c in self.0 {
+            seq.serialize_element(&OutCol(c))?;
+        }
+        seq.end()
+    }
+}
+
+struct OutCol<'a>(&'a Column);
+
+impl Serialize for OutCol<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("name", &self.0.name)?;
+        m.serialize_entry("decltype", &self.0.decl_type)?;
+        m.end()
+    }
+}
+
+struct OutRow<'a>(&'a [Value]);
+
+impl Serialize for OutRow<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for v in self.0 {
+            seq.serialize_element(&OutValue(v))?;
+        }
+        seq.end()
+    }
+}
+
+struct OutRows<'a>(&'a ResultSet);
+
+impl Serialize for OutRows<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.rows.len()))?;
+        for r in &self.0.rows {
+            seq.serialize_element(&OutRow(r.values()))?;
+        }
+        seq.end()
+    }
+}
+
+/// A `StmtResult` with every key sqld writes, in its order.
+struct OutStmtResult<'a> {
+    rs: &'a ResultSet,
+    duration_ms: f64,
+}
+
+impl Serialize for OutStmtResult<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(8))?;
+        m.serialize_entry("cols", &OutCols(&self.rs.columns))?;
+        m.serialize_entry("rows", &OutRows(self.rs))?;
+        m.serialize_entry("affected_row_count", &self.rs.rows_affected)?;
+        m.serialize_entry(
+            "last_insert_rowid",
+            &self.rs.last_insert_rowid.map(|r| r.to_string()),
+        )?;
+        m.serialize_entry("replication_index", &())?;
+        m.serialize_entry("rows_read", &0u64)?;
+        m.serialize_entry("rows_written", &0u64)?;
+        let d = if self.duration_ms.is_finite() && self.duration_ms >= 0.0 {
+            self.duration_ms
+        } else {
+            0.0
+        };
+        m.serialize_entry("query_duration_ms", &d)?;
+        m.end()
+    }
+}
+
+fn to_string<T: Serialize>(v: &T) -> String {
+    // Every type serialized here is infallible (string keys, finite floats,
+    // non-finite ones written as null); fall back to `null` rather than panic.
+    serde_json::to_string(v).unwrap_or_else(|_| "null".to_owned())
+}
+
+/// One value as sqld writes it (±inf and NaN as `"value":null`).
+pub fn encode_value(v: &Value) -> String {
+    to_string(&OutValue(v))
+}
+
+/// A `StmtResult` as JSON text: `cols`, `rows`, `affected_row_count`,
+/// `last_insert_rowid` (string or null), `replication_index` (null),
+/// `rows_read`, `rows_written` (0: not tracked) and `query_duration_ms`.
+pub fn encode_stmt_result(rs: &ResultSet, duration_ms: f64) -> String {
+    to_string(&OutStmtResult { rs, duration_ms })
+}
+
+/// An error object as JSON text (`message` and `code`).
+pub fn encode_error(e: &wire::Error) -> String {
+    to_string(e)
+}
+
+/// The pipeline response envelope around already-encoded `results`.
+pub fn encode_pipeline_response(
+    baton: Option<&str>,
+    base_url: Option<&str>,
+    results: &[String],
+) -> String {
+    let len: usize = results.iter().map(|r| r.len() + 1).sum();
+    let mut out = String::with_capacity(len + 128);
+    out.push_str("{\"baton\":");
+    out.push_str(&to_string(&baton));
+    out.push_str(",\"base_url\":");
+    out.push_str(&to_string(&base_url));
+    out.push_str(",\"results\":[");
+    for (i, r) in results.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(r);
+    }
+    out.push_str("]}");
+    out
+}
+
+/// `{"type":"ok","response":<response>}` around an encoded response.
+pub(crate) fn ok_result(response: &str) -> String {
+    format!("{{\"type\":\"ok\",\"response\":{response}}}")
+}
+
+/// `{"type":"error","error":<error>}`.
+pub(crate) fn error_result(e: &wire::Error) -> String {
+    format!("{{\"type\":\"error\",\"error\":{}}}", encode_error(e))
+}
+
+/// A response with only a type (`close`, `sequence`, ...).
+pub(crate) fn bare_response(kind: &str) -> String {
+    format!("{{\"type\":{}}}", to_string(&kind))
+}
+
+/// A response carrying `result`.
+pub(crate) fn result_response(kind: &str, result: &str) -> String {
+    format!("{{\"type\":{},\"result\":{result}}}", to_string(&kind))
+}
+
+/// A `BatchResult` from encoded step results and errors.
+pub(crate) fn batch_result(results: &[Option<String>], errors: &[Option<wire::Error>]) -> String {
+    let mut out = String::from("{\"step_results\":[");
+    for (i, r) in results.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(r.as_deref().unwrap_or("null"));
+    }
+    out.push_str("],\"step_errors\":[");
+    for (i, e) in errors.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        match e {
+            Some(e) => out.push_str(&encode_error(e)),
+            None => out.push_str("null"),
+        }
+    }
+    out.push_str("],\"replication_index\":null}");
+    out
+}
+
+/// Serialize any wire type (used for describe results and cursor entries).
+pub(crate) fn encode<T: Serialize>(v: &T) -> String {
+    to_string(v)
+}
+
+/// A cursor `step_begin` entry.
+pub(crate) fn cursor_step_begin(step: usize, cols: &[Column]) -> String {
+    format!(
+        "{{\"type\":\"step_begin\",\"step\":{step},\"cols\":{}}}",
+        to_string(&OutCols(cols))
+    )
+}
+
+/// A cursor `row` entry.
+pub(crate) fn cursor_row(values: &[Value]) -> String {
+    format!(
+        "{{\"type\":\"row\",\"row\":{}}}",
+        to_string(&OutRow(values))
+    )
+}
+
+/// A cursor `step_end` entry; the rowid is a JSON number, as sqld writes it.
+pub(crate) fn cursor_step_end(rs: &ResultSet) -> String {
+    format!(
+        "{{\"type\":\"step_end\",\"affected_row_count\":{},\"last_insert_rowid\":{}}}",
+        rs.rows_affected,
+        to_string(&rs.last_insert_rowid)
+    )
+}
+
+/// A cursor `step_error` entry.
+pub(crate) fn cursor_step_error(step: usize, e: &wire::Error) -> String {
+    format!(
+        "{{\"type\":\"step_error\",\"step\":{step},\"error\":{}}}",
+        encode_error(e)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use sqlport_core::Row;
+
+    use super::*;
+
+    fn rs() -> ResultSet {
+        let cols: Arc<[Column]> =
+            vec![Column::new("a", Some("INT".into())), Column::new("a", None)].into();
+        let rows = vec![
+            Row::new(
+                cols.clone(),
+                vec![Value::Integer(i64::MAX), Value::Real(f64::INFINITY)],
+            )
+            .unwrap(),
+            Row::new(
+                cols.clone(),
+                vec![
+                    Value::Blob(vec![0xfb, 0xff, 0xfe, 1]),
+                    Value::Text("x\0y".into()),
+                ],
+            )
+            .unwrap(),
+        ];
+        ResultSet {
+            columns: cols,
+            rows,
+            rows_affected: 0,
+            last_insert_rowid: None,
+        }
+    }
+
+    #[test]
+    fn values_match_sqld() {
+        assert_eq!(
+            encode_value(&Value::Integer(-1)),
+            r#"{"type":"integer","value":"-1"}"#
+        );
+        assert_eq!(
+            encode_value(&Value::Real(f64::NEG_INFINITY)),
+            r#"{"type":"float","value":null}"#
+        );
+        assert_eq!(
+            encode_value(&Value::Real(f64::NAN)),
+            r#"{"type":"float","value":null}"#
+        );
+        assert_eq!(
+            encode_value(&Value::Real(1.5)),
+            r#"{"type":"float","value":1.5}"#
+        );
+        assert_eq!(
+            encode_value(&Value::Blob(vec![])),
+            r#"{"type":"blob","base64":""}"#
+        );
+        assert_eq!(encode_value(&Value::Null), r#"{"type":"null"}"#);
+    }
+
+    #[test]
+    fn stmt_result_has_every_key_and_decodes() {
+        let text = encode_stmt_result(&rs(), f64::NAN);
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for key in [
+            "cols",
+            "rows",
+            "affected_row_count",
+            "last_insert_rowid",
+            "replication_index",
+            "rows_read",
+            "rows_written",
+            "query_duration_ms",
+        ] {
+            assert!(json.get(key).is_some(), "missing {key}");
+        }
+        assert!(json["last_insert_rowid"].is_null());
+        assert_eq!(json["query_duration_ms"], 0.0);
+        let back: wire::StmtResult = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.rows[0][0], wire::Value::Integer(i64::MAX));
+        assert!(matches!(back.rows[0][1], wire::Value::Float(f) if f.is_nan()));
+        assert_eq!(back.cols.len(), 2);
+        let mut with_rowid = rs();
+        with_rowid.last_insert_rowid = Some(7);
+        let json: serde_json::Value =
+            serde_json::from_str(&encode_stmt_result(&with_rowid, 0.5)).unwrap();
+        assert_eq!(json["last_insert_rowid"], "7");
+    }
+
+    #[test]
+    fn envelope_and_cursor_entries_decode_as_wire_types() {
+        let body = encode_pipeline_response(Some("b"), None, &[ok_result(&bare_response("close"))]);
+        let back: wire::PipelineResponse = serde_json::from_str(&body).unwrap();
+        assert_eq!(back.baton.as_deref(), Some("b"));
+        assert_eq!(back.results.len(), 1);
+        let mut r = rs();
+        r.last_insert_rowid = Some(3);
+        let end: serde_json::Value = serde_json::from_str(&cursor_step_end(&r)).unwrap();
+        assert_eq!(end["last_insert_rowid"], 3);
+        for line in [
+            cursor_step_begin(0, &r.columns),
+            cursor_row(r.rows[0].values()),
+            cursor_step_end(&r),
+        ] {
+            let _: wire::CursorEntry = serde_json::from_str(&line).unwrap();
+        }
+        let b = batch_result(
+            &[None],
+            &[Some(wire::Error {
+                message: "m".into(),
+                code: Some("C".into()),
+            })],
+        );
+        let back: wire::BatchResult = serde_json::from_str(&b).unwrap();
+        assert_eq!(
+            back.step_errors[0].as_ref().unwrap().code.as_deref(),
+            Some("C")
+        );
+    }
+}

@@ -1,0 +1,40 @@
+//! [`StreamExecutor`]: what the server half needs from one stream's connection.
+
+use sqlport_core::{Column, Result, ResultSet, Statement};
+
+/// The description of a statement (`describe` request), as the executor's
+/// database reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Description {
+    /// One entry per SQL parameter: its name with prefix (`:a`, `?2`), or `None` for `?`.
+    pub params: Vec<Option<String>>,
+    /// Result columns.
+    pub columns: Vec<Column>,
+    /// An `EXPLAIN` statement.
+    pub is_explain: bool,
+    /// The statement does not write.
+    pub is_readonly: bool,
+}
+
+/// One stream's database connection, as seen by the server half. The reference
+/// server implements it over `sqlport_local::LocalTransport`.
+///
+/// Every method is called from the caller's thread; implementations may block.
+pub trait StreamExecutor {
+    /// Run one statement (exactly one: more is `Error::MultipleStatements`, none
+    /// `Error::NoStatement`) with sqld's result semantics.
+    fn execute(&mut self, stmt: &Statement) -> Result<ResultSet>;
+
+    /// Prepare a statement without running it and describe it. Used for
+    /// `describe` and to find parse errors before a batch or sequence runs.
+    fn describe(&mut self, sql: &str) -> Result<Description>;
+
+    /// `true` when no transaction is open on the connection.
+    fn is_autocommit(&self) -> bool;
+
+    /// How long the last [`StreamExecutor::execute`] took, in milliseconds, as
+    /// measured by the implementation (this crate reads no clock). Defaults to 0.
+    fn last_duration_ms(&self) -> f64 {
+        0.0
+    }
+}

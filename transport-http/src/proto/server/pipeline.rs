@@ -1,0 +1,266 @@
+//! The pipeline endpoint (`/v2/pipeline`, `/v3/pipeline`): one stream's
+//! protocol state ([`ServerStream`]) and the request loop.
+
+use std::ops::ControlFlow;
+
+use super::batch::{self, StepOutcome};
+use super::encode::{self, bare_response, error_result, ok_result, result_response};
+use super::errors::{ErrorCode, Fatal, map_error};
+use super::executor::StreamExecutor;
+use super::split::split_statements;
+use super::stmt::to_statement;
+use super::store::SqlStore;
+use super::{Limits, Version};
+use crate::proto::wire;
+
+/// Decode a pipeline request body; failure is the protocol error sqld sends.
+pub fn decode_pipeline(body: &[u8]) -> Result<wire::PipelineRequest, Fatal> {
+    serde_json::from_slice(body)
+        .map_err(|e| Fatal::protocol(format!("Cannot deserialize client message from JSON: {e}")))
+}
+
+/// Decode a cursor request body.
+pub fn decode_cursor(body: &[u8]) -> Result<wire::CursorRequest, Fatal> {
+    serde_json::from_slice(body)
+        .map_err(|e| Fatal::protocol(format!("Cannot deserialize client message from JSON: {e}")))
+}
+
+/// The outcome of a pipeline that did not fail as a whole.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelineOutput {
+    /// One encoded `StreamResult` per request.
+    pub results: Vec<String>,
+    /// A `close` request ran: the stream is over (reply baton `null`).
+    pub closed: bool,
+}
+
+impl PipelineOutput {
+    /// The response body for this output.
+    pub fn encode(&self, baton: Option<&str>, base_url: Option<&str>) -> String {
+        encode::encode_pipeline_response(baton, base_url, &self.results)
+    }
+}
+
+/// The protocol state of one stream (its stored SQL); the connection itself is
+/// the caller's [`StreamExecutor`].
+#[derive(Debug, Clone, Default)]
+pub struct ServerStream {
+    store: SqlStore,
+}
+
+/// Running size of the encoded results of one response.
+pub(crate) struct Budget {
+    used: usize,
+    max: usize,
+}
+
+impl Budget {
+    /// A budget of `limits.max_response_bytes`.
+    pub(crate) fn new(limits: &Limits) -> Self {
+        Budget {
+            used: 0,
+            max: limits.max_response_bytes,
+        }
+    }
+
+    /// Count `len` more bytes; `false` if that goes over the limit.
+    pub(crate) fn take(&mut self, len: usize) -> bool {
+        match self.used.checked_add(len) {
+            Some(n) if n <= self.max => {
+                self.used = n;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+pub(crate) fn too_large() -> wire::Error {
+    ErrorCode::ResponseTooLarge.error("Response is too large")
+}
+
+impl ServerStream {
+    /// A fresh stream.
+    pub fn new() -> Self {
+        ServerStream::default()
+    }
+
+    /// The stream's stored SQL.
+    pub fn store(&self) -> &SqlStore {
+        &self.store
+    }
+
+    /// Run the requests of one pipeline in order on `exec`. Per-request errors
+    /// are in band; a [`Fatal`] error fails the whole HTTP request (requests
+    /// that already ran are not undone, as in sqld) and the caller must then
+    /// destroy the stream.
+    pub fn run_pipeline(
+        &mut self,
+        version: Version,
+        requests: &[wire::StreamRequest],
+        exec: &mut dyn StreamExecutor,
+        limits: &Limits,
+    ) -> Result<PipelineOutput, Fatal> {
+        let mut budget = Budget::new(limits);
+        let mut results = Vec::with_capacity(requests.len());
+        let mut closed = false;
+        for req in requests {
+            if closed {
+                return Err(Fatal::protocol("Stream for this baton was closed"));
+            }
+            let result = match self.run_request(version, req, exec, &mut budget)? {
+                Ok(response) => ok_result(&response),
+                Err(e) => error_result(&e),
+            };
+            closed = matches!(req, wire::StreamRequest::Close);
+            results.push(result);
+        }
+        Ok(PipelineOutput { results, closed })
+    }
+
+    fn run_request(
+        &mut self,
+        version: Version,
+        req: &wire::StreamRequest,
+        exec: &mut dyn StreamExecutor,
+        budget: &mut Budget,
+    ) -> Result<Result<String, wire::Error>, Fatal> {
+        use wire::StreamRequest as R;
+        Ok(match req {
+            R::Close => Ok(bare_response("close")),
+            R::Execute { stmt } => {
+                let stmt = match to_statement(stmt, &self.store)? {
+                    Ok(s) => s,
+                    Err(e) => return Ok(Err(e)),
+                };
+                match exec.execute(&stmt) {
+                    Ok(rs) => {
+                        let text = encode::encode_stmt_result(&rs, exec.last_duration_ms());
+                        if budget.take(text.len()) {
+                            Ok(result_response("execute", &text))
+                        } else {
+                            Err(too_large())
+                        }
+                    }
+                    Err(e) => Err(map_error(&e)?),
+                }
+            }
+            R::Batch { batch } => self.run_batch(version, batch, exec, budget)?,
+            R::Sequence { sql, sql_id } => {
+                let sql = self.store.resolve(sql.as_deref(), *sql_id)?;
+                run_sequence(&sql, exec)?.map(|()| bare_response("sequence"))
+            }
+            R::Describe { sql, sql_id } => {
+                let sql = self.store.resolve(sql.as_deref(), *sql_id)?;
+                match exec.describe(&sql) {
+                    Ok(d) => {
+                        let result = wire::DescribeResult {
+                            params: d
+                                .params
+                                .into_iter()
+                                .map(|name| wire::DescribeParam { name })
+                                .collect(),
+                            cols: d
+                                .columns
+                                .into_iter()
+                                .map(|c| wire::DescribeCol {
+                                    name: c.name,
+                                    decltype: c.decl_type,
+                                })
+                                .collect(),
+                            is_explain: d.is_explain,
+                            is_readonly: d.is_readonly,
+                        };
+                        Ok(result_response("describe", &encode::encode(&result)))
+                    }
+                    Err(e) => Err(map_error(&e)?),
+                }
+            }
+            R::StoreSql { sql_id, sql } => self
+                .store
+                .store(*sql_id, sql)?
+                .map(|()| bare_response("store_sql")),
+            R::CloseSql { sql_id } => {
+                self.store.close(*sql_id);
+                Ok(bare_response("close_sql"))
+            }
+            R::GetAutocommit => {
+                if version < Version::V3 {
+                    return Err(Fatal::protocol(
+                        "The `get_autocommit` request is only supported in protocol version hrana3 and higher",
+                    ));
+                }
+                Ok(format!(
+                    "{{\"type\":\"get_autocommit\",\"is_autocommit\":{}}}",
+                    exec.is_autocommit()
+                ))
+            }
+        })
+    }
+
+    /// Run a batch request: its result, or the whole batch's error.
+    pub(crate) fn run_batch(
+        &mut self,
+        version: Version,
+        batch: &wire::Batch,
+        exec: &mut dyn StreamExecutor,
+        budget: &mut Budget,
+    ) -> Result<Result<String, wire::Error>, Fatal> {
+        let stmts = match batch::prepare(batch, version, &self.store, exec)? {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(e)),
+        };
+        let mut results = Vec::with_capacity(stmts.len());
+        let mut errors = Vec::with_capacity(stmts.len());
+        let mut overflow = false;
+        batch::run(batch, &stmts, exec, |_, outcome| {
+            match outcome {
+                StepOutcome::Ok(rs, ms) => {
+                    let text = encode::encode_stmt_result(&rs, ms);
+                    if !budget.take(text.len()) {
+                        overflow = true;
+                        return Ok(ControlFlow::Break(()));
+                    }
+                    results.push(Some(text));
+                    errors.push(None);
+                }
+                StepOutcome::Err(e) => {
+                    results.push(None);
+                    errors.push(Some(e));
+                }
+                StepOutcome::Skipped => {
+                    results.push(None);
+                    errors.push(None);
+                }
+            }
+            Ok(ControlFlow::Continue(()))
+        })?;
+        if overflow {
+            return Ok(Err(too_large()));
+        }
+        Ok(Ok(result_response(
+            "batch",
+            &encode::batch_result(&results, &errors),
+        )))
+    }
+}
+
+/// Run a `sequence` script: parse errors first (nothing runs), then each
+/// statement in order, stopping at the first failure.
+fn run_sequence(
+    sql: &str,
+    exec: &mut dyn StreamExecutor,
+) -> Result<Result<(), wire::Error>, Fatal> {
+    let parts = split_statements(sql);
+    for part in &parts {
+        if let Err(e) = batch::parse_check(part, exec)? {
+            return Ok(Err(e));
+        }
+    }
+    for part in parts {
+        if let Err(e) = exec.execute(&sqlport_core::Statement::new(part)) {
+            return Ok(Err(map_error(&e)?));
+        }
+    }
+    Ok(Ok(()))
+}

@@ -1,0 +1,140 @@
+//! The stateless v1 endpoints (`/v1/execute`, `/v1/batch`): every request runs
+//! on a fresh connection; statement errors become HTTP statuses (HRANA.md §1.4).
+
+use std::ops::ControlFlow;
+
+use super::batch::{self, StepOutcome};
+use super::encode;
+use super::errors::{Fatal, map_error};
+use super::executor::StreamExecutor;
+use super::pipeline::{Budget, too_large};
+use super::stmt::to_statement;
+use super::store::SqlStore;
+use super::{Limits, Version};
+use crate::proto::wire;
+
+/// A complete v1 HTTP response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct V1Outcome {
+    /// HTTP status.
+    pub status: u16,
+    /// `Content-Type`.
+    pub content_type: &'static str,
+    /// Body.
+    pub body: String,
+}
+
+impl V1Outcome {
+    fn json(status: u16, body: String) -> Self {
+        V1Outcome {
+            status,
+            content_type: "application/json",
+            body,
+        }
+    }
+
+    fn fatal(f: &Fatal) -> Self {
+        V1Outcome {
+            status: f.status(),
+            content_type: f.content_type(),
+            body: f.body(),
+        }
+    }
+
+    /// sqld's `response_error_response`: status by error code.
+    fn error(e: &wire::Error) -> Self {
+        let status = match e.code.as_deref().unwrap_or("") {
+            "ARGS_BOTH_POSITIONAL_AND_NAMED" => 501,
+            "TRANSACTION_TIMEOUT" | "TRANSACTION_BUSY" => 503,
+            c if c.starts_with("SQLITE_") => 500,
+            _ => 400,
+        };
+        V1Outcome::json(status, encode::encode_error(e))
+    }
+}
+
+fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Fatal> {
+    serde_json::from_slice(body)
+        .map_err(|e| Fatal::protocol(format!("Cannot deserialize client message from JSON: {e}")))
+}
+
+fn no_sql_id(stmt: &wire::Stmt) -> Result<(), Fatal> {
+    if stmt.sql_id.is_some() {
+        return Err(Fatal::protocol(
+            "sql_id is only supported in protocol version hrana2 and higher",
+        ));
+    }
+    Ok(())
+}
+
+/// `POST /v1/execute`: `{"stmt":Stmt}` → `{"result":StmtResult}`.
+pub fn run_v1_execute(body: &[u8], exec: &mut dyn StreamExecutor, limits: &Limits) -> V1Outcome {
+    let mut run = || -> Result<V1Outcome, Fatal> {
+        let req: wire::V1ExecuteRequest = decode(body)?;
+        no_sql_id(&req.stmt)?;
+        let stmt = match to_statement(&req.stmt, &SqlStore::new())? {
+            Ok(s) => s,
+            Err(e) => return Ok(V1Outcome::error(&e)),
+        };
+        match exec.execute(&stmt) {
+            Ok(rs) => {
+                let text = encode::encode_stmt_result(&rs, exec.last_duration_ms());
+                if !Budget::new(limits).take(text.len()) {
+                    return Err(Fatal::protocol(too_large().message));
+                }
+                Ok(V1Outcome::json(200, format!("{{\"result\":{text}}}")))
+            }
+            Err(e) => Ok(V1Outcome::error(&map_error(&e)?)),
+        }
+    };
+    run().unwrap_or_else(|f| V1Outcome::fatal(&f))
+}
+
+/// `POST /v1/batch`: `{"batch":Batch}` → `{"result":BatchResult}`; step
+/// failures are inside the result.
+pub fn run_v1_batch(body: &[u8], exec: &mut dyn StreamExecutor, limits: &Limits) -> V1Outcome {
+    let mut run = || -> Result<V1Outcome, Fatal> {
+        let req: wire::V1BatchRequest = decode(body)?;
+        for step in &req.batch.steps {
+            no_sql_id(&step.stmt)?;
+        }
+        let stmts = match batch::prepare(&req.batch, Version::V1, &SqlStore::new(), exec)? {
+            Ok(s) => s,
+            Err(e) => return Ok(V1Outcome::error(&e)),
+        };
+        let mut budget = Budget::new(limits);
+        let mut results = Vec::new();
+        let mut errors = Vec::new();
+        let mut overflow = false;
+        batch::run(&req.batch, &stmts, exec, |_, outcome| {
+            match outcome {
+                StepOutcome::Ok(rs, ms) => {
+                    let text = encode::encode_stmt_result(&rs, ms);
+                    if !budget.take(text.len()) {
+                        overflow = true;
+                        return Ok(ControlFlow::Break(()));
+                    }
+                    results.push(Some(text));
+                    errors.push(None);
+                }
+                StepOutcome::Err(e) => {
+                    results.push(None);
+                    errors.push(Some(e));
+                }
+                StepOutcome::Skipped => {
+                    results.push(None);
+                    errors.push(None);
+                }
+            }
+            Ok(ControlFlow::Continue(()))
+        })?;
+        if overflow {
+            return Err(Fatal::protocol(too_large().message));
+        }
+        Ok(V1Outcome::json(
+            200,
+            format!("{{\"result\":{}}}", encode::batch_result(&results, &errors)),
+        ))
+    };
+    run().unwrap_or_else(|f| V1Outcome::fatal(&f))
+}
