@@ -1,0 +1,381 @@
+//! The async backend (reqwest): send the bytes the protocol core builds, feed
+//! status and body back. Natively async; never blocks the executor.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use async_trait::async_trait;
+use futures_util::StreamExt as _;
+use sqlport_core::{
+    AsyncConnector, AsyncTransport, AuthToken, Batch, BatchResult, Capabilities, Error,
+    RemoteTarget, Result, ResultSet, RowSink, Statement, Summary,
+};
+use tracing::Instrument as _;
+use url::Url;
+
+use crate::common::{self, CLIENT_VERSION, MAX_BODY_BYTES};
+use crate::config::{HttpConfig, ProtocolVersion};
+use crate::proto::client::request::probe;
+use crate::proto::client::{HttpRequest, HttpResponse, Method, Next, Output, Session, Version};
+
+/// Opens async HTTP connections to one remote database. One reqwest client
+/// (connection pool) per connector, shared by its connections; the protocol
+/// version is negotiated once, on the first connect.
+///
+/// ```no_run
+/// # async fn demo() -> sqlport_core::Result<()> {
+/// use sqlport_core::{AsyncTransport, RemoteTarget, Statement};
+/// use sqlport_http::{AsyncHttpConnector, HttpConfig};
+/// let target = RemoteTarget { url: "http://127.0.0.1:8080".parse().unwrap(), auth_token: None };
+/// let connector = AsyncHttpConnector::new(&target, HttpConfig::default())?;
+/// let mut conn = connector.connect_http().await?;
+/// let rows = conn.execute(&Statement::new("SELECT 1")).await?;
+/// assert_eq!(rows.rows.len(), 1);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct AsyncHttpConnector {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: reqwest::Client,
+    base: Url,
+    token: Option<AuthToken>,
+    setting: ProtocolVersion,
+    version: Mutex<Option<Version>>,
+}
+
+impl std::fmt::Debug for AsyncHttpConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsyncHttpConnector")
+            .field("url", &common::redacted_url(&self.inner.base))
+            .field("auth_token", &self.inner.token)
+            .field("version", &self.inner.setting)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a request failed: the error, and whether it may have reached the server.
+type SendError = (Error, bool);
+
+impl AsyncHttpConnector {
+    /// A connector for `target`. The token in `config` wins over the URL's.
+    /// No request is sent yet.
+    pub fn new(target: &RemoteTarget, config: HttpConfig) -> Result<Self> {
+        let (base, token) = common::base_and_token(target, &config)?;
+        let client = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(Error::transport)?;
+        Ok(AsyncHttpConnector {
+            inner: Arc::new(Inner {
+                client,
+                base,
+                token,
+                setting: config.version,
+                version: Mutex::new(common::forced(config.version)),
+            }),
+        })
+    }
+
+    /// Open a connection (negotiating the protocol version first if this is
+    /// the connector's first connection and no version was forced).
+    pub async fn connect_http(&self) -> Result<AsyncHttpTransport> {
+        let version = self.inner.negotiate().await?;
+        Ok(AsyncHttpTransport {
+            inner: self.inner.clone(),
+            session: Session::new(self.inner.base.clone(), version),
+        })
+    }
+}
+
+#[async_trait]
+impl AsyncConnector for AsyncHttpConnector {
+    async fn connect(&self) -> Result<Box<dyn AsyncTransport>> {
+        Ok(Box::new(self.connect_http().await?))
+    }
+}
+
+impl Inner {
+    fn cached_version(&self) -> Option<Version> {
+        *self.version.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    async fn negotiate(&self) -> Result<Version> {
+        if let Some(v) = self.cached_version() {
+            return Ok(v);
+        }
+        let mut found = Version::V1;
+        for candidate in [Version::V3, Version::V2] {
+            let resp = self
+                .send(&probe(&self.base, candidate))
+                .await
+                .map_err(|(e, _)| e)?;
+            if resp.status().is_success() {
+                found = candidate;
+                break;
+            }
+        }
+        *self.version.lock().unwrap_or_else(|p| p.into_inner()) = Some(found);
+        tracing::debug!(version = ?found, "negotiated Hrana version");
+        Ok(found)
+    }
+
+    /// Send one request; the reply's body is left unread.
+    async fn send(&self, req: &HttpRequest) -> std::result::Result<reqwest::Response, SendError> {
+        let span = tracing::debug_span!(
+            "hrana_http",
+            endpoint = req.endpoint,
+            baton = req.carries_baton,
+            request_bytes = req.body.len(),
+            status = tracing::field::Empty,
+        );
+        let mut rb = match req.method {
+            Method::Get => self.client.get(&req.url),
+            Method::Post => self
+                .client
+                .post(&req.url)
+                .header("content-type", "application/json")
+                .body(req.body.clone()),
+        };
+        rb = rb.header("x-libsql-client-version", CLIENT_VERSION);
+        if let Some(h) = common::authorization(self.token.as_ref()) {
+            rb = rb.header("authorization", h);
+        }
+        let result = rb.send().instrument(span.clone()).await;
+        match result {
+            Ok(resp) => {
+                span.record("status", resp.status().as_u16());
+                Ok(resp)
+            }
+            Err(e) => {
+                let mapped = map_error(e);
+                let _g = span.enter();
+                tracing::debug!(error = %mapped.0, reached_server = mapped.1, "HTTP request failed");
+                Err(mapped)
+            }
+        }
+    }
+
+    /// Send a request and read the whole reply.
+    async fn exchange(&self, req: &HttpRequest) -> std::result::Result<HttpResponse, SendError> {
+        let started = Instant::now();
+        let resp = self.send(req).await?;
+        let status = resp.status().as_u16();
+        let body = read_limited(resp).await?;
+        tracing::debug!(
+            endpoint = req.endpoint,
+            status,
+            response_bytes = body.len(),
+            duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+            baton = req.carries_baton,
+            "HTTP request done"
+        );
+        Ok(HttpResponse { status, body })
+    }
+}
+
+async fn read_limited(resp: reqwest::Response) -> std::result::Result<Vec<u8>, SendError> {
+    let mut body = Vec::new();
+    let mut stream = resp.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| (map_error(e).0, true))?;
+        if (body.len() + chunk.len()) as u64 > MAX_BODY_BYTES {
+            return Err((
+                Error::Protocol(format!("reply body larger than {MAX_BODY_BYTES} bytes")),
+                true,
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn map_error(e: reqwest::Error) -> SendError {
+    if e.is_connect() {
+        let err = if e.is_timeout() {
+            Error::Timeout(format!("connect timeout: {e}"))
+        } else {
+            Error::transport(e)
+        };
+        return (err, false);
+    }
+    if e.is_timeout() {
+        return (Error::Timeout(e.to_string()), true);
+    }
+    (Error::transport(e), true)
+}
+
+/// An async connection to a remote database: one Hrana stream, kept only
+/// while it holds state. See the crate docs for the round-trip budget.
+pub struct AsyncHttpTransport {
+    inner: Arc<Inner>,
+    session: Session,
+}
+
+impl std::fmt::Debug for AsyncHttpTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AsyncHttpTransport")
+            .field("url", &common::redacted_url(&self.inner.base))
+            .field("version", &self.session.version())
+            .field("autocommit", &self.session.is_autocommit())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Upper bound on requests per operation (one retry plus slack).
+const MAX_ROUNDS: usize = 4;
+
+impl AsyncHttpTransport {
+    /// The negotiated protocol version.
+    pub fn version(&self) -> Version {
+        self.session.version()
+    }
+
+    async fn drive(&mut self, mut next: Next) -> Result<Output> {
+        for _ in 0..MAX_ROUNDS {
+            match next {
+                Next::Done(out) => return Ok(out),
+                Next::Send(req) => {
+                    next = match self.inner.exchange(&req).await {
+                        Ok(resp) => self.session.on_response(resp)?,
+                        Err((e, reached)) => self.session.on_transport_error(e, reached)?,
+                    };
+                }
+            }
+        }
+        Err(Error::Protocol(
+            "too many HTTP round trips for one operation".into(),
+        ))
+    }
+
+    async fn cursor(
+        &mut self,
+        stmt: &Statement,
+        sink: &mut (dyn RowSink + Send),
+    ) -> Result<Summary> {
+        let mut next = self.session.cursor(stmt)?;
+        for _ in 0..MAX_ROUNDS {
+            let req = match next {
+                Next::Send(req) => req,
+                Next::Done(_) => {
+                    return Err(Error::Protocol("cursor finished without a body".into()));
+                }
+            };
+            let resp = match self.inner.send(&req).await {
+                Ok(r) => r,
+                Err((e, reached)) => {
+                    next = self.session.on_transport_error(e, reached)?;
+                    continue;
+                }
+            };
+            let status = resp.status().as_u16();
+            if !resp.status().is_success() {
+                let body = read_limited(resp).await.unwrap_or_default();
+                next = self.session.on_response(HttpResponse { status, body })?;
+                continue;
+            }
+            let mut reader = self.session.cursor_reader()?;
+            let mut body = resp.bytes_stream();
+            let mut received = 0usize;
+            let read: Result<()> = loop {
+                match body.next().await {
+                    None => break Ok(()),
+                    Some(Ok(chunk)) => {
+                        received += chunk.len();
+                        if let Err(e) = reader.feed(&chunk, sink) {
+                            break Err(e);
+                        }
+                        if reader.is_discarding() && !self.session.cursor_must_drain() {
+                            return self.session.cursor_abandon(&reader);
+                        }
+                    }
+                    Some(Err(e)) => {
+                        break Err(Error::Protocol(format!(
+                            "cursor body could not be read: {e}"
+                        )));
+                    }
+                }
+            };
+            tracing::debug!(
+                endpoint = req.endpoint,
+                status,
+                response_bytes = received,
+                "cursor done"
+            );
+            let outcome = read.and_then(|()| reader.finish(sink));
+            return self.session.cursor_end(outcome);
+        }
+        Err(Error::Protocol(
+            "too many HTTP round trips for one operation".into(),
+        ))
+    }
+}
+
+#[async_trait]
+impl AsyncTransport for AsyncHttpTransport {
+    async fn execute(&mut self, stmt: &Statement) -> Result<ResultSet> {
+        let next = self.session.execute(stmt)?;
+        match self.drive(next).await? {
+            Output::Rows(rs) => Ok(rs),
+            _ => Err(Error::Protocol("unexpected output for execute".into())),
+        }
+    }
+
+    async fn query_stream(
+        &mut self,
+        stmt: &Statement,
+        sink: &mut (dyn RowSink + Send),
+    ) -> Result<Summary> {
+        if self.session.supports_cursor() && !self.session.is_closed() {
+            self.cursor(stmt, sink).await
+        } else {
+            let rs = self.execute(stmt).await?;
+            sqlport_core::transport::feed(rs, sink)
+        }
+    }
+
+    async fn batch(&mut self, batch: &Batch) -> Result<BatchResult> {
+        let next = self.session.batch(batch)?;
+        match self.drive(next).await? {
+            Output::Batch(r) => Ok(r),
+            _ => Err(Error::Protocol("unexpected output for batch".into())),
+        }
+    }
+
+    fn is_autocommit(&self) -> bool {
+        self.session.is_autocommit()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        common::capabilities(self.session.version())
+    }
+
+    fn enqueue(&mut self, stmt: Statement) {
+        self.session.enqueue(stmt);
+    }
+
+    async fn close(&mut self) -> Result<()> {
+        let next = self.session.close()?;
+        self.drive(next).await.map(|_| ())
+    }
+}
+
+impl Drop for AsyncHttpTransport {
+    fn drop(&mut self) {
+        let Some(req) = self.session.close_on_drop() else {
+            return;
+        };
+        // Best effort: the server rolls back what the stream left open (and
+        // expires the stream anyway if this never arrives).
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            let inner = self.inner.clone();
+            handle.spawn(async move {
+                let _ = inner.exchange(&req).await;
+            });
+        }
+    }
+}

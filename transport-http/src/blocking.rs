@@ -1,0 +1,364 @@
+//! The blocking backend (ureq): send the bytes the protocol core builds, feed
+//! status and body back.
+
+use std::io::Read;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use sqlport_core::{
+    AuthToken, Batch, BatchResult, Capabilities, Connector, Error, RemoteTarget, Result, ResultSet,
+    RowSink, Statement, Summary, Transport,
+};
+use tracing::field::Empty;
+use url::Url;
+
+use crate::common::{self, CLIENT_VERSION, MAX_BODY_BYTES};
+use crate::config::{HttpConfig, ProtocolVersion};
+use crate::proto::client::request::probe;
+use crate::proto::client::{HttpRequest, HttpResponse, Method, Next, Output, Session, Version};
+
+/// Opens blocking HTTP connections to one remote database. One ureq agent
+/// (connection pool) per connector, shared by its connections; the protocol
+/// version is negotiated once, on the first connect.
+///
+/// ```no_run
+/// use sqlport_core::{RemoteTarget, Statement, Transport};
+/// use sqlport_http::{HttpConfig, HttpConnector};
+/// let target = RemoteTarget { url: "http://127.0.0.1:8080".parse().unwrap(), auth_token: None };
+/// let connector = HttpConnector::new(&target, HttpConfig::default())?;
+/// let mut conn = connector.connect_http()?;
+/// let rows = conn.execute(&Statement::new("SELECT 1"))?;
+/// assert_eq!(rows.rows.len(), 1);
+/// # Ok::<(), sqlport_core::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct HttpConnector {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    agent: ureq::Agent,
+    base: Url,
+    token: Option<AuthToken>,
+    setting: ProtocolVersion,
+    version: Mutex<Option<Version>>,
+}
+
+impl std::fmt::Debug for HttpConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpConnector")
+            .field("url", &common::redacted_url(&self.inner.base))
+            .field("auth_token", &self.inner.token)
+            .field("version", &self.inner.setting)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpConnector {
+    /// A connector for `target`. The token in `config` wins over the URL's.
+    /// No request is sent yet.
+    pub fn new(target: &RemoteTarget, config: HttpConfig) -> Result<Self> {
+        let (base, token) = common::base_and_token(target, &config)?;
+        let agent_config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(config.connect_timeout))
+            .timeout_global(Some(config.request_timeout))
+            .max_redirects(0)
+            .tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                    .build(),
+            )
+            .build();
+        Ok(HttpConnector {
+            inner: Arc::new(Inner {
+                agent: ureq::Agent::new_with_config(agent_config),
+                base,
+                token,
+                setting: config.version,
+                version: Mutex::new(common::forced(config.version)),
+            }),
+        })
+    }
+
+    /// Open a connection (negotiating the protocol version first if this is
+    /// the connector's first connection and no version was forced).
+    pub fn connect_http(&self) -> Result<HttpTransport> {
+        let version = self.inner.negotiate()?;
+        Ok(HttpTransport {
+            inner: self.inner.clone(),
+            session: Session::new(self.inner.base.clone(), version),
+        })
+    }
+}
+
+impl Connector for HttpConnector {
+    fn connect(&self) -> Result<Box<dyn Transport>> {
+        Ok(Box::new(self.connect_http()?))
+    }
+}
+
+/// Why a request failed: the error, and whether it may have reached the server.
+type SendError = (Error, bool);
+
+impl Inner {
+    fn negotiate(&self) -> Result<Version> {
+        if let Some(v) = *self.version.lock().unwrap_or_else(|p| p.into_inner()) {
+            return Ok(v);
+        }
+        let mut found = Version::V1;
+        for candidate in [Version::V3, Version::V2] {
+            let resp = self
+                .send(&probe(&self.base, candidate))
+                .map_err(|(e, _)| e)?;
+            let status = resp.status().as_u16();
+            if (200..300).contains(&status) {
+                found = candidate;
+                break;
+            }
+        }
+        *self.version.lock().unwrap_or_else(|p| p.into_inner()) = Some(found);
+        tracing::debug!(version = ?found, "negotiated Hrana version");
+        Ok(found)
+    }
+
+    /// Send one request; the reply's body is left unread.
+    fn send(
+        &self,
+        req: &HttpRequest,
+    ) -> std::result::Result<ureq::http::Response<ureq::Body>, SendError> {
+        let span = tracing::debug_span!(
+            "hrana_http",
+            endpoint = req.endpoint,
+            baton = req.carries_baton,
+            request_bytes = req.body.len(),
+            status = Empty,
+        );
+        let _enter = span.enter();
+        let result = match req.method {
+            Method::Get => self.with_headers(self.agent.get(&req.url)).call(),
+            Method::Post => self
+                .with_headers(self.agent.post(&req.url))
+                .header("content-type", "application/json")
+                .send(&req.body[..]),
+        };
+        match result {
+            Ok(resp) => {
+                span.record("status", resp.status().as_u16());
+                Ok(resp)
+            }
+            Err(e) => {
+                let mapped = map_error(e);
+                tracing::debug!(error = %mapped.0, reached_server = mapped.1, "HTTP request failed");
+                Err(mapped)
+            }
+        }
+    }
+
+    fn with_headers<B>(&self, rb: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        let rb = rb.header("x-libsql-client-version", CLIENT_VERSION);
+        match common::authorization(self.token.as_ref()) {
+            Some(h) => rb.header("authorization", h),
+            None => rb,
+        }
+    }
+
+    /// Send a request and read the whole reply.
+    fn exchange(&self, req: &HttpRequest) -> std::result::Result<HttpResponse, SendError> {
+        let started = Instant::now();
+        let resp = self.send(req)?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .into_body()
+            .into_with_config()
+            .limit(MAX_BODY_BYTES)
+            .read_to_vec()
+            .map_err(|e| (map_error(e).0, true))?;
+        tracing::debug!(
+            endpoint = req.endpoint,
+            status,
+            response_bytes = body.len(),
+            duration_ms = started.elapsed().as_secs_f64() * 1000.0,
+            baton = req.carries_baton,
+            "HTTP request done"
+        );
+        Ok(HttpResponse { status, body })
+    }
+}
+
+fn map_error(e: ureq::Error) -> SendError {
+    use ureq::Timeout as T;
+    match e {
+        ureq::Error::Timeout(t @ (T::Resolve | T::Connect)) => {
+            (Error::Timeout(format!("{t} timeout (connect)")), false)
+        }
+        ureq::Error::Timeout(t) => (Error::Timeout(format!("{t} timeout")), true),
+        ureq::Error::ConnectionFailed | ureq::Error::HostNotFound => (Error::transport(e), false),
+        ureq::Error::Io(io) => {
+            let reached = !matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::AddrNotAvailable
+            );
+            (Error::Io(io), reached)
+        }
+        other => (Error::transport(other), true),
+    }
+}
+
+/// A blocking connection to a remote database: one Hrana stream, kept only
+/// while it holds state. See the crate docs for the round-trip budget.
+pub struct HttpTransport {
+    inner: Arc<Inner>,
+    session: Session,
+}
+
+impl std::fmt::Debug for HttpTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpTransport")
+            .field("url", &common::redacted_url(&self.inner.base))
+            .field("version", &self.session.version())
+            .field("autocommit", &self.session.is_autocommit())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Upper bound on requests per operation (one retry plus slack).
+const MAX_ROUNDS: usize = 4;
+
+impl HttpTransport {
+    /// The negotiated protocol version.
+    pub fn version(&self) -> Version {
+        self.session.version()
+    }
+
+    fn drive(&mut self, mut next: Next) -> Result<Output> {
+        for _ in 0..MAX_ROUNDS {
+            match next {
+                Next::Done(out) => return Ok(out),
+                Next::Send(req) => {
+                    next = match self.inner.exchange(&req) {
+                        Ok(resp) => self.session.on_response(resp)?,
+                        Err((e, reached)) => self.session.on_transport_error(e, reached)?,
+                    };
+                }
+            }
+        }
+        Err(Error::Protocol(
+            "too many HTTP round trips for one operation".into(),
+        ))
+    }
+
+    fn cursor(&mut self, stmt: &Statement, sink: &mut dyn RowSink) -> Result<Summary> {
+        let mut next = self.session.cursor(stmt)?;
+        for _ in 0..MAX_ROUNDS {
+            let req = match next {
+                Next::Send(req) => req,
+                Next::Done(_) => {
+                    return Err(Error::Protocol("cursor finished without a body".into()));
+                }
+            };
+            let resp = match self.inner.send(&req) {
+                Ok(r) => r,
+                Err((e, reached)) => {
+                    next = self.session.on_transport_error(e, reached)?;
+                    continue;
+                }
+            };
+            let status = resp.status().as_u16();
+            if !(200..300).contains(&status) {
+                let body = resp
+                    .into_body()
+                    .into_with_config()
+                    .limit(MAX_BODY_BYTES)
+                    .read_to_vec()
+                    .unwrap_or_default();
+                next = self.session.on_response(HttpResponse { status, body })?;
+                continue;
+            }
+            let mut reader = self.session.cursor_reader()?;
+            let mut body = resp.into_body().into_with_config().limit(u64::MAX).reader();
+            let mut buf = vec![0u8; 64 * 1024];
+            let mut received = 0usize;
+            let read: Result<()> = loop {
+                match body.read(&mut buf) {
+                    Ok(0) => break Ok(()),
+                    Ok(n) => {
+                        received += n;
+                        if let Err(e) = reader.feed(buf.get(..n).unwrap_or_default(), sink) {
+                            break Err(e);
+                        }
+                        if reader.is_discarding() && !self.session.cursor_must_drain() {
+                            let summary = self.session.cursor_abandon(&reader);
+                            return summary;
+                        }
+                    }
+                    Err(e) => {
+                        break Err(Error::Protocol(format!(
+                            "cursor body could not be read: {e}"
+                        )));
+                    }
+                }
+            };
+            tracing::debug!(
+                endpoint = req.endpoint,
+                status,
+                response_bytes = received,
+                "cursor done"
+            );
+            let outcome = read.and_then(|()| reader.finish(sink));
+            return self.session.cursor_end(outcome);
+        }
+        Err(Error::Protocol(
+            "too many HTTP round trips for one operation".into(),
+        ))
+    }
+}
+
+impl Transport for HttpTransport {
+    fn execute(&mut self, stmt: &Statement) -> Result<ResultSet> {
+        let next = self.session.execute(stmt)?;
+        match self.drive(next)? {
+            Output::Rows(rs) => Ok(rs),
+            _ => Err(Error::Protocol("unexpected output for execute".into())),
+        }
+    }
+
+    fn query_stream(&mut self, stmt: &Statement, sink: &mut dyn RowSink) -> Result<Summary> {
+        if self.session.supports_cursor() && !self.session.is_closed() {
+            self.cursor(stmt, sink)
+        } else {
+            let rs = self.execute(stmt)?;
+            sqlport_core::transport::feed(rs, sink)
+        }
+    }
+
+    fn batch(&mut self, batch: &Batch) -> Result<BatchResult> {
+        let next = self.session.batch(batch)?;
+        match self.drive(next)? {
+            Output::Batch(r) => Ok(r),
+            _ => Err(Error::Protocol("unexpected output for batch".into())),
+        }
+    }
+
+    fn is_autocommit(&self) -> bool {
+        self.session.is_autocommit()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        common::capabilities(self.session.version())
+    }
+
+    fn close(&mut self) -> Result<()> {
+        let next = self.session.close()?;
+        self.drive(next).map(|_| ())
+    }
+}
+
+impl Drop for HttpTransport {
+    fn drop(&mut self) {
+        if let Some(req) = self.session.close_on_drop() {
+            // Best effort: the server rolls back what the stream left open.
+            let _ = self.inner.exchange(&req);
+        }
+    }
+}

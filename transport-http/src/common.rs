@@ -1,0 +1,72 @@
+//! What both backends share: headers, capabilities per version, the token
+//! choice, and the negotiation order.
+
+use sqlport_core::{AuthToken, Capabilities, Capability, RemoteTarget, Result};
+use url::Url;
+
+use crate::config::{HttpConfig, ProtocolVersion};
+use crate::proto::client::Version;
+use crate::proto::client::request::check_base;
+
+/// `x-libsql-client-version` value.
+pub(crate) const CLIENT_VERSION: &str =
+    concat!("libsql-remote-rust-sqlport-", env!("CARGO_PKG_VERSION"));
+
+/// Longest buffered (non-cursor) reply body accepted.
+pub(crate) const MAX_BODY_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The base URL and token of a connector; the token wins from the config.
+pub(crate) fn base_and_token(
+    target: &RemoteTarget,
+    config: &HttpConfig,
+) -> Result<(Url, Option<AuthToken>)> {
+    check_base(&target.url)?;
+    let token = config
+        .auth_token
+        .clone()
+        .or_else(|| target.auth_token.clone())
+        .filter(|t| !t.is_empty());
+    Ok((target.url.clone(), token))
+}
+
+/// The `Authorization` header value, if a token is configured.
+pub(crate) fn authorization(token: Option<&AuthToken>) -> Option<String> {
+    token.map(|t| format!("Bearer {}", t.expose()))
+}
+
+/// The forced version, or `None` for a probe.
+pub(crate) fn forced(setting: ProtocolVersion) -> Option<Version> {
+    match setting {
+        ProtocolVersion::Auto => None,
+        ProtocolVersion::V3 => Some(Version::V3),
+        ProtocolVersion::V2 => Some(Version::V2),
+        ProtocolVersion::V1 => Some(Version::V1),
+    }
+}
+
+/// What a connection on `version` can do.
+pub(crate) fn capabilities(version: Version) -> Capabilities {
+    let base = Capabilities::none().with(Capability::SharedDatabase);
+    match version {
+        Version::V1 => base,
+        Version::V2 => base
+            .with(Capability::InteractiveTransactions)
+            .with(Capability::Savepoints)
+            .with(Capability::ConnectionState),
+        Version::V3 => base
+            .with(Capability::InteractiveTransactions)
+            .with(Capability::Savepoints)
+            .with(Capability::ConnectionState)
+            .with(Capability::Streaming),
+    }
+}
+
+/// A redacted `Debug` for connectors: the URL (the token was taken out of it
+/// by NAME parsing; any userinfo is dropped here) and whether a token is set.
+pub(crate) fn redacted_url(url: &Url) -> String {
+    let mut u = url.clone();
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.set_query(None);
+    u.to_string()
+}

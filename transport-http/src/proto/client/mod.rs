@@ -1,0 +1,15 @@
+//! The client half of the Hrana core: encoding requests, decoding responses,
+//! the per-connection [`Session`] state machine and the incremental cursor
+//! reader. No I/O: backends send [`HttpRequest`]s and feed replies back.
+
+pub mod batch;
+pub mod codec;
+pub mod cursor;
+pub mod errors;
+pub mod request;
+pub mod session;
+pub mod tx;
+
+pub use cursor::{CursorOutcome, CursorReader, LineDecoder};
+pub use request::{HttpRequest, HttpResponse, Method, Version};
+pub use session::{Next, Output, Session};
