@@ -92,7 +92,9 @@ impl<'de> Deserialize<'de> for Value {
             ),
             RawValue::Float { value } => Value::Float(value.unwrap_or(f64::NAN)),
             RawValue::Text { value } => Value::Text(value),
-            RawValue::Blob { base64 } => Value::Blob(decode_base64(&base64).map_err(D::Error::custom)?),
+            RawValue::Blob { base64 } => {
+                Value::Blob(decode_base64(&base64).map_err(D::Error::custom)?)
+            }
         })
     }
 }
@@ -602,15 +604,26 @@ mod tests {
         let v: Value = serde_json::from_str(r#"{"type":"float","value":null}"#).unwrap();
         assert!(matches!(v, Value::Float(f) if f.is_nan()));
         assert!(serde_json::from_str::<Value>(r#"{"type":"integer","value":5}"#).is_err());
-        assert!(serde_json::from_str::<Value>(r#"{"type":"integer","value":"9223372036854775808"}"#).is_err());
+        assert!(
+            serde_json::from_str::<Value>(r#"{"type":"integer","value":"9223372036854775808"}"#)
+                .is_err()
+        );
         assert!(serde_json::from_str::<Value>(r#"{"type":"nope"}"#).is_err());
     }
 
     #[test]
     fn cursor_entries_tolerate_unknown_types_and_numeric_rowids() {
-        let e: CursorEntry =
-            serde_json::from_str(r#"{"type":"step_end","affected_row_count":1,"last_insert_rowid":7}"#).unwrap();
-        assert_eq!(e, CursorEntry::StepEnd { affected_row_count: 1, last_insert_rowid: Some(7) });
+        let e: CursorEntry = serde_json::from_str(
+            r#"{"type":"step_end","affected_row_count":1,"last_insert_rowid":7}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            e,
+            CursorEntry::StepEnd {
+                affected_row_count: 1,
+                last_insert_rowid: Some(7)
+            }
+        );
         let e: CursorEntry = serde_json::from_str(r#"{"type":"something_new","x":1}"#).unwrap();
         assert_eq!(e, CursorEntry::Unknown);
     }
