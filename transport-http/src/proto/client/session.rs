@@ -961,3 +961,7 @@ fn response_kind(r: &StreamResponse) -> &'static str {
         StreamResponse::GetAutocommit { .. } => "get_autocommit",
     }
 }
+
+#[cfg(test)]
+#[path = "session_tests.rs"]
+mod tests;
