@@ -1,15 +1,104 @@
 //! `sqlport-conformance serve`: run the reference server from the command line.
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use sqlport_core::{AuthToken, LocalTarget};
+
+use super::{BoundServer, ServerAuth, ServerConfig};
+
 /// Arguments of `serve`.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     /// Database: a file path or `:memory:`.
     #[arg(default_value = ":memory:")]
     pub database: String,
+    /// Address to listen on (port 0 picks a free port). Only loopback unless
+    /// you say otherwise here.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Require `Authorization: Bearer <token>` with the token read from this
+    /// environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub auth_token_env: Option<String>,
+    /// Verify Ed25519 JWTs with the public key in this file (PEM or base64url).
+    #[arg(long, value_name = "FILE", conflicts_with = "auth_token_env")]
+    pub auth_jwt_key_file: Option<PathBuf>,
+    /// Seconds of idleness after which a stream expires.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub idle_timeout: u64,
 }
 
-/// Run the server until Ctrl-C.
-pub fn run(args: ServeArgs) -> std::process::ExitCode {
-    eprintln!("serve {}: not implemented yet", args.database);
-    std::process::ExitCode::FAILURE
+impl ServeArgs {
+    /// The server configuration these arguments describe.
+    pub fn to_config(&self) -> Result<ServerConfig, String> {
+        let database = if self.database == ":memory:" {
+            LocalTarget::Memory
+        } else {
+            LocalTarget::Path(PathBuf::from(&self.database))
+        };
+        let auth = if let Some(var) = &self.auth_token_env {
+            let token =
+                std::env::var(var).map_err(|_| format!("environment variable {var} is not set"))?;
+            if token.is_empty() {
+                return Err(format!("environment variable {var} is empty"));
+            }
+            Some(ServerAuth::Token(AuthToken::new(token)))
+        } else if let Some(path) = &self.auth_jwt_key_file {
+            let pem = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            Some(ServerAuth::JwtEd25519 {
+                public_key_pem: pem,
+            })
+        } else {
+            None
+        };
+        Ok(ServerConfig {
+            database,
+            listen: self.listen,
+            idle_timeout: Duration::from_secs(self.idle_timeout.max(1)),
+            auth,
+            ..ServerConfig::default()
+        })
+    }
+}
+
+/// Run the server until Ctrl-C; prints `listening on http://ADDR` first.
+pub fn run(args: ServeArgs) -> ExitCode {
+    let config = match args.to_config() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        let server = BoundServer::bind(config).await?;
+        let addr = server.local_addr()?;
+        println!("listening on http://{addr}");
+        server
+            .run(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

@@ -1,3 +1,29 @@
-//! The reference Hrana-over-HTTP server (in progress).
+//! The reference Hrana-over-HTTP server: sqld's observable behaviour (HRANA.md
+//! §10.3, §11) over the local transport, for tests and as a `turso dev`-like
+//! local server. Not a production server.
+//!
+//! - Routes: `GET /v2`, `/v3`, `/v1`, `/health`, `/version`; `POST
+//!   /v2/pipeline`, `/v3/pipeline`, `/v3/cursor`, `/v1/execute`, `/v1/batch`.
+//!   Anything else is 404; a known path with the wrong method 405.
+//! - One SQLite connection per stream; random single-use batons; idle expiry
+//!   with `STREAM_EXPIRED` tombstones; limits on body size (413), open streams
+//!   (429) and response size (`RESPONSE_TOO_LARGE`).
+//! - Optional auth: a fixed bearer token or Ed25519 JWTs ([`ServerAuth`]).
+//!
+//! Use [`TestServer`] in tests (own runtime thread) and [`serve`] /
+//! [`BoundServer`] from async code; `sqlport-conformance serve` runs it from the
+//! command line.
 
+mod app;
+mod auth;
+mod baton;
 pub mod cli;
+mod config;
+mod executor;
+mod handlers;
+mod registry;
+mod test_server;
+
+pub use app::{BoundServer, serve};
+pub use config::{ServerAuth, ServerConfig};
+pub use test_server::TestServer;

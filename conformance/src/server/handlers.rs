@@ -1,0 +1,340 @@
+//! HTTP handlers. SQLite work runs on tokio's blocking pool with the stream's
+//! state moved in and back; the registry lease guarantees one request per
+//! stream at a time.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sqlport_http::proto::server::{
+    Fatal, ServerStream, StreamExecutor, V1Outcome, Version, decode_cursor, decode_pipeline,
+    run_cursor, run_v1_batch, run_v1_execute, split_statements,
+};
+use sqlport_http::proto::wire;
+
+use super::app::Shared;
+use super::auth::Access;
+use super::executor::LocalExecutor;
+use super::registry::{Lease, Refusal, StreamData};
+
+const HELLO: &str = "Hello, this is HTTP API v2 (Hrana over HTTP)";
+
+fn text(status: StatusCode, body: impl Into<String>) -> Response {
+    let mut r = (status, body.into()).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    r
+}
+
+fn json(status: StatusCode, body: String) -> Response {
+    let mut r = (status, body).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+fn error_json(status: StatusCode, message: String) -> Response {
+    json(status, serde_json::json!({ "error": message }).to_string())
+}
+
+fn fatal(f: &Fatal) -> Response {
+    let status = StatusCode::from_u16(f.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if f.content_type() == "text/plain" {
+        text(status, f.body())
+    } else {
+        json(status, f.body())
+    }
+}
+
+fn internal(message: impl std::fmt::Display) -> Response {
+    error_json(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        format!("Internal Error: `{message}`"),
+    )
+}
+
+fn forbidden() -> Response {
+    error_json(
+        StatusCode::FORBIDDEN,
+        "Authorization forbidden: Current session doesn't not have Write permission to namespace default".into(),
+    )
+}
+
+fn refusal(r: Refusal, max_streams: usize) -> Response {
+    match r {
+        Refusal::Invalid => text(StatusCode::BAD_REQUEST, "Received an invalid baton"),
+        Refusal::Stale => text(
+            StatusCode::BAD_REQUEST,
+            "Received a baton that has already been used",
+        ),
+        Refusal::Expired => json(
+            StatusCode::BAD_REQUEST,
+            r#"{"message":"The stream has expired due to inactivity","code":"STREAM_EXPIRED"}"#
+                .into(),
+        ),
+        Refusal::TooMany => error_json(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("Too many concurrent requests: at most {max_streams} streams may be open"),
+        ),
+    }
+}
+
+fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<Access, Response> {
+    match &shared.auth {
+        None => Ok(Access::ReadWrite),
+        Some(a) => a
+            .check(headers)
+            .map_err(|m| error_json(StatusCode::UNAUTHORIZED, format!("Unauthorized: `{m}`"))),
+    }
+}
+
+/// `GET /health`: 200, empty body.
+pub(crate) async fn health() -> StatusCode {
+    StatusCode::OK
+}
+
+/// `GET /version`.
+pub(crate) async fn version() -> Response {
+    text(
+        StatusCode::OK,
+        format!("sqlport-reference-server {}", env!("CARGO_PKG_VERSION")),
+    )
+}
+
+/// `GET /v2`, `GET /v3`: the same banner as sqld.
+pub(crate) async fn hello() -> Response {
+    text(StatusCode::OK, HELLO)
+}
+
+/// `GET /v1`.
+pub(crate) async fn hello_v1() -> Response {
+    text(StatusCode::OK, "This is sqld HTTP API v1")
+}
+
+/// Take the stream a baton names, or open a new one.
+async fn lease(
+    shared: &Arc<Shared>,
+    baton: Option<&str>,
+) -> Result<(Lease, Box<StreamData>), Response> {
+    let max = shared.config.max_streams;
+    match baton {
+        Some(b) => shared.registry.acquire(b).map_err(|r| refusal(r, max)),
+        None => {
+            let lease = shared.registry.open().map_err(|r| refusal(r, max))?;
+            let connector = shared.connector.clone();
+            let opened = tokio::task::spawn_blocking(move || connector.connect_local()).await;
+            match opened {
+                Ok(Ok(conn)) => Ok((
+                    lease,
+                    Box::new(StreamData {
+                        exec: LocalExecutor::new(conn),
+                        proto: ServerStream::new(),
+                    }),
+                )),
+                Ok(Err(e)) => Err(internal(format!("cannot open a connection: {e}"))),
+                Err(e) => Err(internal(e)),
+            }
+        }
+    }
+}
+
+/// Why a stream's run failed as a whole.
+enum Failure {
+    Fatal(Fatal),
+    Forbidden,
+}
+
+/// `true` when any of `sqls` would write (for read-only tokens). SQL that does
+/// not prepare is left to fail when it runs.
+fn writes<'a>(exec: &mut LocalExecutor, sqls: impl IntoIterator<Item = &'a str>) -> bool {
+    sqls.into_iter()
+        .flat_map(split_statements)
+        .any(|sql| matches!(exec.describe(sql), Ok(d) if !d.is_readonly))
+}
+
+fn batch_sqls<'a>(batch: &'a wire::Batch, proto: &ServerStream) -> Vec<std::sync::Arc<str>> {
+    batch
+        .steps
+        .iter()
+        .filter_map(|s| {
+            proto
+                .store()
+                .resolve(s.stmt.sql.as_deref(), s.stmt.sql_id)
+                .ok()
+        })
+        .collect()
+}
+
+fn pipeline_sqls(
+    requests: &[wire::StreamRequest],
+    proto: &ServerStream,
+) -> Vec<std::sync::Arc<str>> {
+    let mut out = Vec::new();
+    for r in requests {
+        match r {
+            wire::StreamRequest::Execute { stmt } => {
+                out.extend(proto.store().resolve(stmt.sql.as_deref(), stmt.sql_id).ok());
+            }
+            wire::StreamRequest::Batch { batch } => out.extend(batch_sqls(batch, proto)),
+            wire::StreamRequest::Sequence { sql, sql_id } => {
+                out.extend(proto.store().resolve(sql.as_deref(), *sql_id).ok());
+            }
+            wire::StreamRequest::StoreSql { sql, .. } => {
+                out.push(std::sync::Arc::from(sql.as_str()))
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `POST /v2/pipeline`, `POST /v3/pipeline`.
+pub(crate) async fn pipeline(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+    version: Version,
+) -> Response {
+    let access = match authorize(&shared, &headers) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let req = match decode_pipeline(&body) {
+        Ok(r) => r,
+        Err(f) => return fatal(&f),
+    };
+    let (lease, data) = match lease(&shared, req.baton.as_deref()).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let limits = shared.limits;
+    let task = tokio::task::spawn_blocking(move || {
+        let mut data = data;
+        if access == Access::ReadOnly {
+            let sqls = pipeline_sqls(&req.requests, &data.proto);
+            if writes(&mut data.exec, sqls.iter().map(|s| &**s)) {
+                return (None, Err(Failure::Forbidden));
+            }
+        }
+        let StreamData { exec, proto } = &mut *data;
+        match proto.run_pipeline(version, &req.requests, exec, &limits) {
+            Ok(out) => {
+                let keep = (!out.closed).then_some(data);
+                (keep, Ok(out))
+            }
+            Err(f) => (None, Err(Failure::Fatal(f))),
+        }
+    });
+    let (data, outcome) = match task.await {
+        Ok(x) => x,
+        Err(e) => return internal(e),
+    };
+    let baton = lease.finish(data);
+    match outcome {
+        Ok(out) => json(StatusCode::OK, out.encode(baton.as_deref(), None)),
+        Err(Failure::Fatal(f)) => {
+            tracing::debug!(error = %f, "pipeline failed as a whole; stream destroyed");
+            fatal(&f)
+        }
+        Err(Failure::Forbidden) => forbidden(),
+    }
+}
+
+/// `POST /v3/cursor`.
+pub(crate) async fn cursor(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let access = match authorize(&shared, &headers) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let req = match decode_cursor(&body) {
+        Ok(r) => r,
+        Err(f) => return fatal(&f),
+    };
+    let (lease, data) = match lease(&shared, req.baton.as_deref()).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let task = tokio::task::spawn_blocking(move || {
+        let mut data = data;
+        if access == Access::ReadOnly {
+            let sqls = batch_sqls(&req.batch, &data.proto);
+            if writes(&mut data.exec, sqls.iter().map(|s| &**s)) {
+                return (None, Err(Failure::Forbidden));
+            }
+        }
+        let StreamData { exec, proto } = &mut *data;
+        match run_cursor(proto, &req.batch, exec) {
+            Ok(out) => (Some(data), Ok(out)),
+            Err(f) => (None, Err(Failure::Fatal(f))),
+        }
+    });
+    let (data, outcome) = match task.await {
+        Ok(x) => x,
+        Err(e) => return internal(e),
+    };
+    let baton = lease.finish(data);
+    match outcome {
+        Ok(out) => text(StatusCode::OK, out.encode(baton.as_deref(), None)),
+        Err(Failure::Fatal(f)) => fatal(&f),
+        Err(Failure::Forbidden) => forbidden(),
+    }
+}
+
+async fn v1(
+    shared: Arc<Shared>,
+    headers: HeaderMap,
+    body: Bytes,
+    run: fn(&[u8], &mut dyn StreamExecutor, &sqlport_http::proto::server::Limits) -> V1Outcome,
+) -> Response {
+    if let Err(r) = authorize(&shared, &headers) {
+        return r;
+    }
+    let limits = shared.limits;
+    let connector = shared.connector.clone();
+    let task = tokio::task::spawn_blocking(move || {
+        // A fresh connection per request; dropping it rolls back what it left open.
+        let conn = connector.connect_local()?;
+        let mut exec = LocalExecutor::new(conn);
+        Ok::<_, sqlport_core::Error>(run(&body, &mut exec, &limits))
+    });
+    match task.await {
+        Ok(Ok(out)) => {
+            let status =
+                StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut r = (status, out.body).into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(out.content_type),
+            );
+            r
+        }
+        Ok(Err(e)) => internal(e),
+        Err(e) => internal(e),
+    }
+}
+
+/// `POST /v1/execute`.
+pub(crate) async fn v1_execute(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    v1(shared, headers, body, run_v1_execute).await
+}
+
+/// `POST /v1/batch`.
+pub(crate) async fn v1_batch(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    v1(shared, headers, body, run_v1_batch).await
+}

@@ -1,0 +1,249 @@
+//! The stream registry: live streams with their current baton, tombstones of
+//! expired ones, idle expiry, and leases that hand a stream to one request at
+//! a time.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use sqlport_http::proto::server::ServerStream;
+
+use super::baton;
+use super::executor::LocalExecutor;
+
+/// How long an expired stream answers `STREAM_EXPIRED` (sqld: 300 s).
+const TOMBSTONE_TTL: Duration = Duration::from_secs(300);
+/// Most tombstones kept; beyond this an expired baton reads as invalid.
+const MAX_TOMBSTONES: usize = 100_000;
+
+/// A stream's connection and protocol state.
+pub(crate) struct StreamData {
+    /// The connection.
+    pub(crate) exec: LocalExecutor,
+    /// Stored SQL and other protocol state.
+    pub(crate) proto: ServerStream,
+}
+
+enum SlotState {
+    /// Waiting for the next request.
+    Idle(Box<StreamData>),
+    /// A request holds it (or its connection is being opened).
+    Busy,
+}
+
+struct Slot {
+    seq: u64,
+    baton: String,
+    state: SlotState,
+    last_used: Instant,
+}
+
+#[derive(Default)]
+struct Inner {
+    next_id: u64,
+    streams: HashMap<u64, Slot>,
+    tombstones: HashMap<u64, Instant>,
+}
+
+/// Why a baton did not give a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// Unknown, malformed, or closed.
+    Invalid,
+    /// Already used, or the stream is busy with another request.
+    Stale,
+    /// The stream expired while idle.
+    Expired,
+    /// Opening a stream would exceed the limit.
+    TooMany,
+}
+
+/// All streams of one server.
+pub(crate) struct Registry {
+    inner: Mutex<Inner>,
+    idle_timeout: Duration,
+    max_streams: usize,
+}
+
+/// Exclusive use of one stream by one request. If dropped without
+/// [`Lease::finish`] (the client went away, or the handler failed), the stream
+/// is removed; its connection, held by the request, is dropped with it and
+/// rolls back.
+pub(crate) struct Lease {
+    registry: Arc<Registry>,
+    id: u64,
+    armed: bool,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub(crate) fn new(idle_timeout: Duration, max_streams: usize) -> Self {
+        Registry {
+            inner: Mutex::new(Inner::default()),
+            idle_timeout,
+            max_streams,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave the maps inconsistent
+        // (every update is a single insert/remove), so recover from poison.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Number of live streams (idle or busy).
+    pub(crate) fn open_streams(&self) -> usize {
+        self.lock().streams.len()
+    }
+
+    /// Reserve a new stream (its connection is opened by the caller).
+    pub(crate) fn open(self: &Arc<Self>) -> Result<Lease, Refusal> {
+        let mut inner = self.lock();
+        if inner.streams.len() >= self.max_streams {
+            return Err(Refusal::TooMany);
+        }
+        inner.next_id = inner.next_id.wrapping_add(1);
+        let id = inner.next_id;
+        inner.streams.insert(
+            id,
+            Slot {
+                seq: 0,
+                baton: String::new(),
+                state: SlotState::Busy,
+                last_used: Instant::now(),
+            },
+        );
+        Ok(Lease {
+            registry: Arc::clone(self),
+            id,
+            armed: true,
+        })
+    }
+
+    /// Take the stream a baton designates.
+    pub(crate) fn acquire(
+        self: &Arc<Self>,
+        baton_text: &str,
+    ) -> Result<(Lease, Box<StreamData>), Refusal> {
+        let parts = baton::parse(baton_text).ok_or(Refusal::Invalid)?;
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let Some(slot) = inner.streams.get_mut(&parts.stream) else {
+            return Err(if inner.tombstones.contains_key(&parts.stream) {
+                Refusal::Expired
+            } else {
+                Refusal::Invalid
+            });
+        };
+        if !baton::same(&slot.baton, baton_text) {
+            return Err(if parts.seq < slot.seq {
+                Refusal::Stale
+            } else {
+                Refusal::Invalid
+            });
+        }
+        if matches!(slot.state, SlotState::Busy) {
+            return Err(Refusal::Stale);
+        }
+        if now.saturating_duration_since(slot.last_used) >= self.idle_timeout {
+            // Expired, though the sweeper has not run yet.
+            let removed = inner.streams.remove(&parts.stream);
+            tombstone(&mut inner, parts.stream, now);
+            drop(inner);
+            drop(removed);
+            return Err(Refusal::Expired);
+        }
+        let SlotState::Idle(data) = std::mem::replace(&mut slot.state, SlotState::Busy) else {
+            return Err(Refusal::Stale);
+        };
+        drop(inner);
+        Ok((
+            Lease {
+                registry: Arc::clone(self),
+                id: parts.stream,
+                armed: true,
+            },
+            data,
+        ))
+    }
+
+    /// Expire idle streams: those idle for the timeout, or all of them when
+    /// `force`. Returns their state, to be dropped (rolled back) by the caller
+    /// outside the lock. Also forgets old tombstones.
+    pub(crate) fn expire(&self, force: bool) -> Vec<Box<StreamData>> {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let due: Vec<u64> = inner
+            .streams
+            .iter()
+            .filter(|(_, s)| {
+                matches!(s.state, SlotState::Idle(_))
+                    && (force || now.saturating_duration_since(s.last_used) >= self.idle_timeout)
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        let mut out = Vec::with_capacity(due.len());
+        for id in due {
+            if let Some(Slot {
+                state: SlotState::Idle(data),
+                ..
+            }) = inner.streams.remove(&id)
+            {
+                out.push(data);
+            }
+            tombstone(&mut inner, id, now);
+        }
+        inner
+            .tombstones
+            .retain(|_, at| now.saturating_duration_since(*at) < TOMBSTONE_TTL);
+        out
+    }
+
+    /// Drop every stream (server shutdown).
+    pub(crate) fn clear(&self) -> Vec<Box<StreamData>> {
+        let mut inner = self.lock();
+        let slots: Vec<Slot> = inner.streams.drain().map(|(_, s)| s).collect();
+        drop(inner);
+        slots
+            .into_iter()
+            .filter_map(|s| match s.state {
+                SlotState::Idle(d) => Some(d),
+                SlotState::Busy => None,
+            })
+            .collect()
+    }
+}
+
+fn tombstone(inner: &mut Inner, id: u64, now: Instant) {
+    if inner.tombstones.len() < MAX_TOMBSTONES {
+        inner.tombstones.insert(id, now);
+    }
+}
+
+impl Lease {
+    /// Give the stream back with its state and get the next baton; with
+    /// `None` (closed, or destroyed by an error) the stream is removed.
+    pub(crate) fn finish(mut self, data: Option<Box<StreamData>>) -> Option<String> {
+        self.armed = false;
+        let mut inner = self.registry.lock();
+        let Some(data) = data else {
+            inner.streams.remove(&self.id);
+            return None;
+        };
+        let slot = inner.streams.get_mut(&self.id)?;
+        slot.seq = slot.seq.wrapping_add(1);
+        slot.baton = baton::issue(self.id, slot.seq);
+        slot.state = SlotState::Idle(data);
+        slot.last_used = Instant::now();
+        Some(slot.baton.clone())
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if self.armed {
+            let removed = self.registry.lock().streams.remove(&self.id);
+            drop(removed);
+        }
+    }
+}

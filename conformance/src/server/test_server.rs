@@ -1,0 +1,123 @@
+//! [`TestServer`]: the reference server on its own runtime thread, for
+//! blocking and async tests alike.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use super::app::{Shared, run_on};
+use super::config::ServerConfig;
+
+/// A running reference server. It listens once [`TestServer::start`] returns
+/// and stops on [`TestServer::shutdown`] or drop.
+///
+/// ```
+/// use sqlport_conformance::server::{ServerConfig, TestServer};
+/// let server = TestServer::start(ServerConfig::default())?;
+/// assert!(server.url().starts_with("http://127.0.0.1:"));
+/// assert_eq!(server.open_streams(), 0);
+/// server.shutdown();
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct TestServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for TestServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestServer")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TestServer {
+    /// Open the database, bind `config.listen` and start serving on a
+    /// background thread with its own tokio runtime.
+    pub fn start(config: ServerConfig) -> io::Result<TestServer> {
+        let listener = std::net::TcpListener::bind(config.listen)?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        let shared = Shared::new(config)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("sqlport-test-server")
+            .enable_all()
+            .build()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let served = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("sqlport-test-server".into())
+            .spawn(move || {
+                let result = runtime.block_on(async move {
+                    let listener = tokio::net::TcpListener::from_std(listener)?;
+                    run_on(listener, served, async {
+                        let _ = stopped.await;
+                    })
+                    .await
+                });
+                if let Err(e) = result {
+                    tracing::error!(error = %e, "reference server failed");
+                }
+                runtime.shutdown_timeout(Duration::from_secs(5));
+            })?;
+        Ok(TestServer {
+            addr,
+            shared,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// HTTP requests received so far (every path and method, refused ones too).
+    pub fn request_count(&self) -> u64 {
+        self.shared.requests.load(Ordering::Relaxed)
+    }
+
+    /// Expire every idle stream now, as if its idle timeout had passed: their
+    /// connections roll back and their batons answer `STREAM_EXPIRED`.
+    pub fn expire_idle_streams(&self) {
+        self.shared.expire(true);
+    }
+
+    /// Streams currently open (idle or busy).
+    pub fn open_streams(&self) -> usize {
+        self.shared.registry.open_streams()
+    }
+
+    /// Stop the server and wait for its thread.
+    pub fn shutdown(mut self) {
+        self.stop_and_join();
+    }
+
+    fn stop_and_join(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.stop_and_join();
+    }
+}

@@ -1,0 +1,19 @@
+//! Integration tests of the reference Hrana server over real HTTP: batons,
+//! expiry, protocol errors, limits, auth, sqld fixture shapes and robustness.
+#![forbid(unsafe_code)]
+
+#[path = "server_http/common.rs"]
+mod common;
+
+#[path = "server_http/auth.rs"]
+mod auth;
+#[path = "server_http/fixtures.rs"]
+mod fixtures;
+#[path = "server_http/limits.rs"]
+mod limits;
+#[path = "server_http/protocol.rs"]
+mod protocol;
+#[path = "server_http/robustness.rs"]
+mod robustness;
+#[path = "server_http/streams.rs"]
+mod streams;

@@ -1,0 +1,124 @@
+//! A small HTTP client for the tests (ureq, statuses not turned into errors).
+
+use serde_json::{Value as Json, json};
+use sqlport_conformance::server::{ServerConfig, TestServer};
+
+/// A reply: status, content type and body text.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Reply {
+    /// The body as JSON (panics with the body if it is not).
+    pub fn json(&self) -> Json {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
+    }
+
+    /// `results[i]` of a pipeline reply.
+    pub fn result(&self, i: usize) -> Json {
+        self.json()["results"][i].clone()
+    }
+
+    /// The reply's baton.
+    pub fn baton(&self) -> Option<String> {
+        self.json()["baton"].as_str().map(str::to_owned)
+    }
+}
+
+/// A client bound to one server.
+pub struct Client {
+    agent: ureq::Agent,
+    base: String,
+}
+
+impl Client {
+    pub fn new(server: &TestServer) -> Self {
+        Client::for_url(&server.url())
+    }
+
+    pub fn for_url(base: &str) -> Self {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(std::time::Duration::from_secs(60)))
+            .build()
+            .into();
+        Client {
+            agent,
+            base: base.to_owned(),
+        }
+    }
+
+    fn reply(resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Reply {
+        let mut resp = resp.expect("HTTP exchange");
+        let status = resp.status().as_u16();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let body = resp
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_string()
+            .expect("body");
+        Reply {
+            status,
+            content_type,
+            body,
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        Self::reply(self.agent.get(format!("{}{path}", self.base)).call())
+    }
+
+    pub fn post(&self, path: &str, body: &str) -> Reply {
+        self.post_with(path, body, &[])
+    }
+
+    pub fn post_with(&self, path: &str, body: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut req = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        Self::reply(req.send(body))
+    }
+
+    /// `POST /v{version}/pipeline`.
+    pub fn pipeline(&self, version: u8, baton: Option<&str>, requests: Json) -> Reply {
+        let body = json!({"baton": baton, "requests": requests}).to_string();
+        self.post(&format!("/v{version}/pipeline"), &body)
+    }
+}
+
+/// A server with the default configuration.
+pub fn server() -> TestServer {
+    TestServer::start(ServerConfig::default()).expect("server starts")
+}
+
+/// An `execute` request.
+pub fn exec(sql: &str) -> Json {
+    json!({"type": "execute", "stmt": {"sql": sql}})
+}
+
+/// The code of an in-band error result.
+pub fn code(result: &Json) -> String {
+    result["error"]["code"]
+        .as_str()
+        .unwrap_or("<none>")
+        .to_owned()
+}
+
+/// The first value of the first row of an execute result, as text.
+pub fn scalar(result: &Json) -> Json {
+    result["response"]["result"]["rows"][0][0]["value"].clone()
+}
