@@ -1,0 +1,126 @@
+//! Migrations: a named list of operations, loaded from JSON, rendered as `sqlmigrate` output
+//! or as a plan of statements.
+
+use serde_json::Value as Json;
+
+use crate::editor::Editor;
+use crate::error::{Result, SchemaError};
+use crate::model::obj;
+use crate::operation::{operations, Operation};
+use crate::state::ProjectState;
+
+/// One migration (`shop/migrations/0001_initial.py` transcribed to JSON).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Migration {
+    /// App label (`shop`).
+    pub app_label: String,
+    /// Migration name (`0001_initial`).
+    pub name: String,
+    /// `atomic` (default true): sqlmigrate wraps the output in `BEGIN;` / `COMMIT;`.
+    pub atomic: bool,
+    /// The operations, in order.
+    pub operations: Vec<Operation>,
+}
+
+/// The SQL of one operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OperationSql {
+    /// `describe()` of the operation.
+    pub description: String,
+    /// Statements, without the trailing `;`.
+    pub statements: Vec<String>,
+}
+
+impl Migration {
+    /// A migration from its parts.
+    pub fn new(app_label: impl Into<String>, name: impl Into<String>, operations: Vec<Operation>) -> Self {
+        Migration { app_label: app_label.into(), name: name.into(), atomic: true, operations }
+    }
+
+    /// Loads `{"app_label": "shop", "name": "0001_initial", "operations": [...]}`.
+    pub fn from_json(v: &Json) -> Result<Self> {
+        let o = obj(v, "migration")?;
+        for k in o.keys() {
+            if !matches!(k.as_str(), "app_label" | "name" | "atomic" | "initial" | "dependencies" | "operations" | "comment") {
+                return Err(crate::model::unknown("migration", k));
+            }
+        }
+        let s = |k: &str| {
+            o.get(k).and_then(Json::as_str).map(str::to_string).ok_or_else(|| SchemaError::Json(format!("migration: missing string `{k}`")))
+        };
+        let ops = o.get("operations").ok_or_else(|| SchemaError::Json("migration: missing `operations`".into()))?;
+        Ok(Migration {
+            app_label: s("app_label")?,
+            name: s("name")?,
+            atomic: o.get("atomic").and_then(Json::as_bool).unwrap_or(true),
+            operations: operations(ops)?,
+        })
+    }
+
+    /// Loads a migration from JSON text.
+    pub fn from_json_str(text: &str) -> Result<Self> {
+        let v: Json = serde_json::from_str(text).map_err(|e| SchemaError::Json(e.to_string()))?;
+        Self::from_json(&v)
+    }
+
+    /// Applies the migration to `state` without producing SQL.
+    pub fn apply_state(&self, state: &mut ProjectState) -> Result<()> {
+        for op in &self.operations {
+            op.state_forwards(&self.app_label, state)?;
+        }
+        Ok(())
+    }
+
+    /// Applies the migration to `state` and returns each operation's SQL, with the deferred
+    /// statements that run at the end attached to the last operation.
+    pub fn render(&self, state: &mut ProjectState) -> Result<Vec<OperationSql>> {
+        let mut ed = Editor::default();
+        let mut out = Vec::new();
+        for op in &self.operations {
+            let from = state.clone();
+            op.state_forwards(&self.app_label, state)?;
+            let before = ed.out.len();
+            op.database_forwards(&self.app_label, &mut ed, &from, state)?;
+            out.push(OperationSql { description: op.describe(), statements: ed.out[before..].to_vec() });
+        }
+        ed.flush();
+        let total: usize = out.iter().map(|o| o.statements.len()).sum();
+        if let Some(last) = out.last_mut() {
+            last.statements.extend(ed.out[total..].iter().cloned());
+        }
+        Ok(out)
+    }
+
+    /// What `python manage.py sqlmigrate` prints for this migration, given the state before it.
+    /// The state is advanced past the migration.
+    pub fn sqlmigrate(&self, state: &mut ProjectState) -> Result<String> {
+        let ops = self.render(state)?;
+        let mut lines: Vec<String> = Vec::new();
+        if ops.is_empty() {
+            return Ok(String::new());
+        }
+        if self.atomic {
+            lines.push("BEGIN;".into());
+        }
+        for op in &ops {
+            lines.push("--".into());
+            lines.push(format!("-- {}", op.description));
+            lines.push("--".into());
+            if op.statements.is_empty() {
+                lines.push("-- (no-op)".into());
+            }
+            for s in &op.statements {
+                lines.push(format!("{s};"));
+            }
+        }
+        if self.atomic {
+            lines.push("COMMIT;".into());
+        }
+        Ok(lines.join("\n") + "\n")
+    }
+
+    /// The statements the migration runs, in order (a plan), given the state before it.
+    pub fn statements(&self, state: &mut ProjectState) -> Result<Vec<String>> {
+        Ok(self.render(state)?.into_iter().flat_map(|o| o.statements).collect())
+    }
+}
