@@ -3,7 +3,100 @@
 //! The conformance suite every sqlport transport is held to, the runner CLI
 //! that runs it against any NAME/URL, and the reference Hrana-over-HTTP server
 //! that the HTTP transport is tested against.
+//!
+//! ## The suite
+//!
+//! One list of cases ([`suite::cases`]), written once and grouped by concern:
+//! `values::`, `results::`, `parameters::`, `errors::`, `transactions::`,
+//! `savepoints::`, `batches::`, `pragmas::`, `schema::`, `concurrency::`,
+//! `limits::`. Each case declares the [`Capability`](sqlport::Capability)s it
+//! needs; a transport reports its own, and a case it cannot run is reported as
+//! skipped with the missing capabilities named, never as passed. Cases compare
+//! error kinds and codes, never message text, and use only SQL that `sqld`
+//! accepts (the `unrestricted_sql` capability gates the rest). A failure shows
+//! the SQL, what was expected and what came back.
+//!
+//! ## Prove your own transport (one line)
+//!
+//! Add a test target with `harness = false` and run the whole suite on your
+//! transport, one test per case (`cargo test --test conformance -- values::`
+//! filters):
+//!
+//! ```no_run
+//! // tests/conformance.rs, with `[[test]] name = "conformance" harness = false`
+//! use sqlport::Transport;
+//! # struct Toy;
+//! # impl Toy { fn new() -> Box<dyn Transport> { unimplemented!() } }
+//! fn main() {
+//!     sqlport_conformance::harness::run_blocking("toy", || Ok(Toy::new()))
+//! }
+//! ```
+//!
+//! The closure is a [`Connector`](sqlport::Connector): every call opens a
+//! connection to the same database. For an async transport use
+//! [`harness::run_async`] with an [`AsyncConnector`](sqlport::AsyncConnector);
+//! to give each case a fresh database, build a [`suite::Subject`] with
+//! [`Subject::isolated`](suite::Subject::isolated) and call
+//! [`harness::run_subjects`]. The bundled sqllogictest files run too.
+//! `conformance/examples/toy_transport.rs` is a complete example.
+//!
+//! ## The command line
+//!
+//! ```text
+//! sqlport-conformance [NAME] [--auth-token-env VAR] [--filter PATTERN]
+//!                     [--slt PATH]... [--format human|json|junit] [--list]
+//! sqlport-conformance serve [DATABASE]
+//! ```
+//!
+//! Without NAME it runs the local transport (blocking and async, in memory)
+//! and starts the reference server in-process to run both HTTP backends
+//! against it: `cargo run --release -p sqlport-conformance`. With a NAME or
+//! URL it runs that database's transport in both flavours (for a server, both
+//! HTTP backends). Progress goes to stderr, the report to stdout; the exit
+//! status is 1 when a case failed, 2 when the run could not start. `--slt`
+//! runs sqllogictest files (instead of the cases) through every transport.
+//!
+//! ### Formats
+//!
+//! - `human`: a table of cases × transports (`pass`, `FAIL`, `skip`), each
+//!   failure with its SQL, expected and actual outcome, the skips with the
+//!   missing capabilities, and as the very last line
+//!   `N passed, N failed, N skipped`.
+//! - `json`: one document:
+//!
+//!   ```json
+//!   {
+//!     "transports": ["local", "local-async", "http", "http-async"],
+//!     "cases": [
+//!       { "transport": "local", "case": "values::integer_extremes",
+//!         "outcome": "passed", "duration_ms": 1.2 },
+//!       { "transport": "http", "case": "schema::unrestricted_sql",
+//!         "outcome": "skipped", "duration_ms": 0.4,
+//!         "missing_capabilities": ["unrestricted_sql"] },
+//!       { "transport": "toy", "case": "values::storage_classes",
+//!         "outcome": "failed", "duration_ms": 0.9,
+//!         "failure": { "sql": "SELECT ?", "expected": "[INTEGER 7]", "got": "[REAL 7.0]" } }
+//!     ],
+//!     "summary": { "passed": 180, "failed": 1, "skipped": 12, "duration_ms": 5230.0 }
+//!   }
+//!   ```
+//!
+//!   `outcome` is `passed`, `failed` or `skipped`; `failure.sql` may be
+//!   `null`; `missing_capabilities` uses the names of
+//!   [`Capability::name`](sqlport::Capability::name).
+//! - `junit`: JUnit XML, one `<testsuite name="TRANSPORT">` per transport and
+//!   one `<testcase classname="TRANSPORT" name="CASE">` per case, with
+//!   `<failure message="…">` or `<skipped message="needs …"/>`.
+//!
+//! ## sqllogictest
+//!
+//! [`suite::slt`] runs sqllogictest files through any transport with the
+//! `sqllogictest` crate, in its own format (`.slt`) and in SQLite's original
+//! corpus format unchanged (`.test`: one value per line, hashing, sort modes,
+//! `onlyif`/`skipif` with engine name `sqlite`).
 #![forbid(unsafe_code)]
 
 pub mod server;
 pub mod suite;
+
+pub use suite::harness;

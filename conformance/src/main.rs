@@ -12,6 +12,8 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    run: sqlport_conformance::suite::cli::RunArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -24,9 +26,6 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Serve(args)) => sqlport_conformance::server::cli::run(args),
-        None => {
-            eprintln!("the conformance runner is not implemented yet");
-            ExitCode::FAILURE
-        }
+        None => sqlport_conformance::suite::cli::run_cli(cli.run),
     }
 }

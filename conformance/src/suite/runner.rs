@@ -1,0 +1,235 @@
+//! Running cases against subjects: [`run_case`], [`run`] and the [`Report`].
+
+use std::io::Write;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use sqlport::Capability;
+
+use super::case::Case;
+use super::check::{Failure, describe_error};
+use super::context::Ctx;
+use super::slt;
+use super::subject::Subject;
+
+/// The outcome of one case on one transport.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The transport kept the contract.
+    Passed,
+    /// It did not.
+    Failed(Failure),
+    /// The transport lacks these capabilities, so the case did not run.
+    Skipped(Vec<Capability>),
+}
+
+impl Outcome {
+    /// `"passed"`, `"failed"` or `"skipped"`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Passed => "passed",
+            Outcome::Failed(_) => "failed",
+            Outcome::Skipped(_) => "skipped",
+        }
+    }
+
+    /// For a skip: "needs a, b".
+    pub fn skip_reason(&self) -> Option<String> {
+        match self {
+            Outcome::Skipped(missing) => {
+                let names: Vec<&str> = missing.iter().map(|c| c.name()).collect();
+                Some(format!("needs {}", names.join(", ")))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// One case on one transport.
+#[derive(Debug, Clone)]
+pub struct CaseReport {
+    /// The subject's name.
+    pub transport: String,
+    /// The case's name (`values::integer_extremes`, `slt::select1.test`).
+    pub case: String,
+    /// What happened.
+    pub outcome: Outcome,
+    /// How long it took.
+    pub duration: Duration,
+}
+
+/// The results of a run.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// The subjects, in order.
+    pub transports: Vec<String>,
+    /// Every case on every subject, in run order.
+    pub cases: Vec<CaseReport>,
+    /// Wall time of the run.
+    pub elapsed: Duration,
+}
+
+impl Report {
+    fn count(&self, label: &str) -> usize {
+        self.cases
+            .iter()
+            .filter(|c| c.outcome.label() == label)
+            .count()
+    }
+
+    /// Number of passed cases.
+    pub fn passed(&self) -> usize {
+        self.count("passed")
+    }
+
+    /// Number of failed cases.
+    pub fn failed(&self) -> usize {
+        self.count("failed")
+    }
+
+    /// Number of skipped cases.
+    pub fn skipped(&self) -> usize {
+        self.count("skipped")
+    }
+
+    /// `true` when nothing failed.
+    pub fn is_success(&self) -> bool {
+        self.failed() == 0
+    }
+
+    /// The outcome of `case` on `transport`.
+    pub fn outcome(&self, transport: &str, case: &str) -> Option<&Outcome> {
+        self.cases
+            .iter()
+            .find(|c| c.transport == transport && c.case == case)
+            .map(|c| &c.outcome)
+    }
+}
+
+/// What [`run`] runs and how.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Run only cases whose name contains this.
+    pub filter: Option<String>,
+    /// sqllogictest files to run through every subject (besides the cases).
+    pub slt: Vec<PathBuf>,
+    /// Skip the built-in cases (run only `slt`).
+    pub no_cases: bool,
+    /// Print progress on stderr.
+    pub progress: bool,
+}
+
+/// Run one case on one subject: open a database, skip the case if the
+/// transport lacks what it needs, run it (a panic is a failure).
+pub fn run_case(subject: &Subject, case: &Case) -> Outcome {
+    let fixture = match subject.open() {
+        Ok(f) => f,
+        Err(e) => return Outcome::Failed(Failure::msg("the database opens", describe_error(&e))),
+    };
+    let caps = match fixture.database.connect() {
+        Ok(conn) => {
+            let caps = conn.capabilities();
+            let _ = conn.close();
+            caps
+        }
+        Err(e) => return Outcome::Failed(Failure::msg("a connection opens", describe_error(&e))),
+    };
+    let missing = caps.missing(case.needs);
+    if !missing.is_empty() {
+        return Outcome::Skipped(missing);
+    }
+    let mut ctx = Ctx::new(fixture.database.clone(), caps);
+    let result = catch_unwind(AssertUnwindSafe(|| (case.run)(&mut ctx)));
+    drop(ctx);
+    drop(fixture);
+    match result {
+        Ok(Ok(())) => Outcome::Passed,
+        Ok(Err(f)) => Outcome::Failed(f),
+        Err(panic) => Outcome::Failed(Failure::msg("no panic", panic_message(&panic))),
+    }
+}
+
+/// Text of a panic payload.
+pub(crate) fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        format!("panic: {s}")
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        format!("panic: {s}")
+    } else {
+        "panic".into()
+    }
+}
+
+/// Run `cases` (and `options.slt` files) on every subject, one after the other.
+pub fn run(subjects: &[Subject], cases: &[Case], options: &RunOptions) -> Report {
+    let start = Instant::now();
+    let mut report = Report {
+        transports: subjects.iter().map(|s| s.name().to_owned()).collect(),
+        ..Report::default()
+    };
+    let selected: Vec<&Case> = cases
+        .iter()
+        .filter(|c| {
+            !options.no_cases && options.filter.as_deref().is_none_or(|f| c.name.contains(f))
+        })
+        .collect();
+    let mut stderr = std::io::stderr();
+    for subject in subjects {
+        for case in &selected {
+            let t = Instant::now();
+            let outcome = run_case(subject, case);
+            if options.progress {
+                let _ = writeln!(
+                    stderr,
+                    "[{}] {} ... {}",
+                    subject.name(),
+                    case.name,
+                    progress_label(&outcome)
+                );
+            }
+            report.cases.push(CaseReport {
+                transport: subject.name().to_owned(),
+                case: case.name.to_owned(),
+                outcome,
+                duration: t.elapsed(),
+            });
+        }
+        for path in &options.slt {
+            let t = Instant::now();
+            let name = format!("slt::{}", path.display());
+            let outcome = match std::fs::read_to_string(path) {
+                Ok(text) => slt::run_on_subject(subject, &path.display().to_string(), &text),
+                Err(e) => Outcome::Failed(Failure::msg(
+                    format!("{} is readable", path.display()),
+                    e.to_string(),
+                )),
+            };
+            if options.progress {
+                let _ = writeln!(
+                    stderr,
+                    "[{}] {} ... {}",
+                    subject.name(),
+                    name,
+                    progress_label(&outcome)
+                );
+            }
+            report.cases.push(CaseReport {
+                transport: subject.name().to_owned(),
+                case: name,
+                outcome,
+                duration: t.elapsed(),
+            });
+        }
+    }
+    report.elapsed = start.elapsed();
+    report
+}
+
+fn progress_label(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Passed => "ok".into(),
+        Outcome::Failed(_) => "FAILED".into(),
+        Outcome::Skipped(_) => format!("skipped ({})", outcome.skip_reason().unwrap_or_default()),
+    }
+}
