@@ -110,8 +110,9 @@ impl Inner {
         }
         let mut found = Version::V1;
         for candidate in [Version::V3, Version::V2] {
+            let req = probe(&self.base, candidate);
             let resp = self
-                .send(&probe(&self.base, candidate))
+                .send(&req, &common::request_span(&req))
                 .await
                 .map_err(|(e, _)| e)?;
             if resp.status().is_success() {
@@ -124,15 +125,12 @@ impl Inner {
         Ok(found)
     }
 
-    /// Send one request; the reply's body is left unread.
-    async fn send(&self, req: &HttpRequest) -> std::result::Result<reqwest::Response, SendError> {
-        let span = tracing::debug_span!(
-            "hrana_http",
-            endpoint = req.endpoint,
-            baton = req.carries_baton,
-            request_bytes = req.body.len(),
-            status = tracing::field::Empty,
-        );
+    /// Send one request inside `span`; the reply's body is left unread.
+    async fn send(
+        &self,
+        req: &HttpRequest,
+        span: &tracing::Span,
+    ) -> std::result::Result<reqwest::Response, SendError> {
         let mut rb = match req.method {
             Method::Get => self.client.get(&req.url),
             Method::Post => self
@@ -163,17 +161,11 @@ impl Inner {
     /// Send a request and read the whole reply.
     async fn exchange(&self, req: &HttpRequest) -> std::result::Result<HttpResponse, SendError> {
         let started = Instant::now();
-        let resp = self.send(req).await?;
+        let span = common::request_span(req);
+        let resp = self.send(req, &span).await?;
         let status = resp.status().as_u16();
         let body = read_limited(resp).await?;
-        tracing::debug!(
-            endpoint = req.endpoint,
-            status,
-            response_bytes = body.len(),
-            duration_ms = started.elapsed().as_secs_f64() * 1000.0,
-            baton = req.carries_baton,
-            "HTTP request done"
-        );
+        common::record_done(&span, body.len(), started);
         Ok(HttpResponse { status, body })
     }
 }
@@ -265,7 +257,9 @@ impl AsyncHttpTransport {
                     return Err(Error::Protocol("cursor finished without a body".into()));
                 }
             };
-            let resp = match self.inner.send(&req).await {
+            let started = Instant::now();
+            let span = common::request_span(&req);
+            let resp = match self.inner.send(&req, &span).await {
                 Ok(r) => r,
                 Err((e, reached)) => {
                     next = self.session.on_transport_error(e, reached)?;
@@ -300,12 +294,7 @@ impl AsyncHttpTransport {
                     }
                 }
             };
-            tracing::debug!(
-                endpoint = req.endpoint,
-                status,
-                response_bytes = received,
-                "cursor done"
-            );
+            common::record_done(&span, received, started);
             let outcome = read.and_then(|()| reader.finish(sink));
             return self.session.cursor_end(outcome);
         }

@@ -9,7 +9,6 @@ use sqlport_core::{
     AuthToken, Batch, BatchResult, Capabilities, Connector, Error, RemoteTarget, Result, ResultSet,
     RowSink, Statement, Summary, Transport,
 };
-use tracing::field::Empty;
 use url::Url;
 
 use crate::common::{self, CLIENT_VERSION, MAX_BODY_BYTES};
@@ -108,8 +107,9 @@ impl Inner {
         }
         let mut found = Version::V1;
         for candidate in [Version::V3, Version::V2] {
+            let req = probe(&self.base, candidate);
             let resp = self
-                .send(&probe(&self.base, candidate))
+                .send(&req, &common::request_span(&req))
                 .map_err(|(e, _)| e)?;
             let status = resp.status().as_u16();
             if (200..300).contains(&status) {
@@ -122,18 +122,12 @@ impl Inner {
         Ok(found)
     }
 
-    /// Send one request; the reply's body is left unread.
+    /// Send one request inside `span`; the reply's body is left unread.
     fn send(
         &self,
         req: &HttpRequest,
+        span: &tracing::Span,
     ) -> std::result::Result<ureq::http::Response<ureq::Body>, SendError> {
-        let span = tracing::debug_span!(
-            "hrana_http",
-            endpoint = req.endpoint,
-            baton = req.carries_baton,
-            request_bytes = req.body.len(),
-            status = Empty,
-        );
         let _enter = span.enter();
         let result = match req.method {
             Method::Get => self.with_headers(self.agent.get(&req.url)).call(),
@@ -166,7 +160,8 @@ impl Inner {
     /// Send a request and read the whole reply.
     fn exchange(&self, req: &HttpRequest) -> std::result::Result<HttpResponse, SendError> {
         let started = Instant::now();
-        let resp = self.send(req)?;
+        let span = common::request_span(req);
+        let resp = self.send(req, &span)?;
         let status = resp.status().as_u16();
         let body = resp
             .into_body()
@@ -174,14 +169,7 @@ impl Inner {
             .limit(MAX_BODY_BYTES)
             .read_to_vec()
             .map_err(|e| (map_error(e).0, true))?;
-        tracing::debug!(
-            endpoint = req.endpoint,
-            status,
-            response_bytes = body.len(),
-            duration_ms = started.elapsed().as_secs_f64() * 1000.0,
-            baton = req.carries_baton,
-            "HTTP request done"
-        );
+        common::record_done(&span, body.len(), started);
         Ok(HttpResponse { status, body })
     }
 }
@@ -257,7 +245,9 @@ impl HttpTransport {
                     return Err(Error::Protocol("cursor finished without a body".into()));
                 }
             };
-            let resp = match self.inner.send(&req) {
+            let started = Instant::now();
+            let span = common::request_span(&req);
+            let resp = match self.inner.send(&req, &span) {
                 Ok(r) => r,
                 Err((e, reached)) => {
                     next = self.session.on_transport_error(e, reached)?;
@@ -299,12 +289,7 @@ impl HttpTransport {
                     }
                 }
             };
-            tracing::debug!(
-                endpoint = req.endpoint,
-                status,
-                response_bytes = received,
-                "cursor done"
-            );
+            common::record_done(&span, received, started);
             let outcome = read.and_then(|()| reader.finish(sink));
             return self.session.cursor_end(outcome);
         }

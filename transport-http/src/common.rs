@@ -5,8 +5,8 @@ use sqlport_core::{AuthToken, Capabilities, Capability, RemoteTarget, Result};
 use url::Url;
 
 use crate::config::{HttpConfig, ProtocolVersion};
-use crate::proto::client::Version;
 use crate::proto::client::request::check_base;
+use crate::proto::client::{HttpRequest, Version};
 
 /// `x-libsql-client-version` value.
 pub(crate) const CLIENT_VERSION: &str =
@@ -69,4 +69,32 @@ pub(crate) fn redacted_url(url: &Url) -> String {
     let _ = u.set_password(None);
     u.set_query(None);
     u.to_string()
+}
+
+/// The `tracing` span of one HTTP request: endpoint, whether a baton was
+/// carried, bytes sent; status, bytes received and duration are recorded when
+/// known. Never the token, never parameter values.
+pub(crate) fn request_span(req: &HttpRequest) -> tracing::Span {
+    tracing::debug_span!(
+        "hrana_http",
+        endpoint = req.endpoint,
+        baton = req.carries_baton,
+        request_bytes = req.body.len(),
+        status = tracing::field::Empty,
+        response_bytes = tracing::field::Empty,
+        duration_ms = tracing::field::Empty,
+    )
+}
+
+/// Record the end of a request on its span (and log it at debug level).
+pub(crate) fn record_done(
+    span: &tracing::Span,
+    response_bytes: usize,
+    started: std::time::Instant,
+) {
+    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.record("response_bytes", response_bytes);
+    span.record("duration_ms", duration_ms);
+    let _g = span.enter();
+    tracing::debug!(response_bytes, duration_ms, "HTTP request done");
 }

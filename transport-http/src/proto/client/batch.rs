@@ -301,3 +301,80 @@ fn finish_atomic(user: Vec<StepResult>, end: Option<StepResult>) -> Result<Batch
         )),
     }
 }
+
+/// Check the `sql_id`s of a pipeline before sending it: sqld answers an
+/// unknown or duplicate id with a protocol error that fails the whole
+/// pipeline (even requests that already ran), so catch it here.
+pub fn validate_sql_ids(requests: &[wire::StreamRequest]) -> Result<()> {
+    use wire::StreamRequest as R;
+    let mut live: Vec<i32> = Vec::new();
+    let check = |live: &Vec<i32>, stmt: &wire::Stmt| match (stmt.sql.is_some(), stmt.sql_id) {
+        (true, None) => Ok(()),
+        (false, Some(id)) if live.contains(&id) => Ok(()),
+        (false, Some(id)) => Err(Error::Protocol(format!(
+            "client bug: SQL id {id} is used but not stored"
+        ))),
+        _ => Err(Error::Protocol(
+            "client bug: a statement needs exactly one of sql and sql_id".into(),
+        )),
+    };
+    for r in requests {
+        match r {
+            R::StoreSql { sql_id, .. } => {
+                if live.contains(sql_id) {
+                    return Err(Error::Protocol(format!(
+                        "client bug: SQL id {sql_id} stored twice"
+                    )));
+                }
+                live.push(*sql_id);
+            }
+            R::CloseSql { sql_id } => live.retain(|id| id != sql_id),
+            R::Execute { stmt } => check(&live, stmt)?,
+            R::Batch { batch } => {
+                for s in &batch.steps {
+                    check(&live, &s.stmt)?;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sql_ids_are_validated() {
+        let stmt = |id: Option<i32>| wire::Stmt {
+            sql: id.is_none().then(|| "SELECT 1".to_owned()),
+            sql_id: id,
+            ..wire::Stmt::default()
+        };
+        let exec = |id| wire::StreamRequest::Execute { stmt: stmt(id) };
+        let store = |id| wire::StreamRequest::StoreSql {
+            sql_id: id,
+            sql: "SELECT 1".into(),
+        };
+        assert!(validate_sql_ids(&[store(1), exec(Some(1)), exec(None)]).is_ok());
+        assert!(validate_sql_ids(&[exec(Some(1))]).is_err());
+        assert!(validate_sql_ids(&[store(1), store(1)]).is_err());
+        assert!(
+            validate_sql_ids(&[
+                store(1),
+                wire::StreamRequest::CloseSql { sql_id: 1 },
+                exec(Some(1))
+            ])
+            .is_err()
+        );
+        let both = wire::Stmt {
+            sql: Some("x".into()),
+            sql_id: Some(1),
+            ..wire::Stmt::default()
+        };
+        assert!(
+            validate_sql_ids(&[store(1), wire::StreamRequest::Execute { stmt: both }]).is_err()
+        );
+    }
+}

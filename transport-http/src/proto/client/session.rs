@@ -437,6 +437,7 @@ impl Session {
         if closes && !closing_op {
             requests.push(StreamRequest::Close);
         }
+        batch::validate_sql_ids(&requests)?;
         let kinds = requests.iter().map(request_kind).collect();
         flight.layout = Some(Layout {
             kinds,

@@ -41,7 +41,8 @@ impl CursorOutput {
 /// Run a cursor batch on `stream`. Protocol errors are [`Fatal::Protocol`];
 /// an error that fails the whole batch before it runs (e.g. a parse error) is
 /// [`Fatal::Internal`] (HTTP 500), as sqld answers. Executed steps give
-/// `step_begin row* step_end` or `step_error`; skipped steps give nothing; a
+/// `step_begin row* step_end`, a lone `step_error` when the statement did
+/// not prepare or bind, or `step_begin step_error` when it failed running; skipped steps give nothing; a
 /// final `replication_index` entry (a number) follows.
 pub fn run_cursor(
     stream: &mut ServerStream,
@@ -53,7 +54,7 @@ pub fn run_cursor(
         Err(e) => return Err(Fatal::Internal(e.message)),
     };
     let mut entries = Vec::new();
-    batch::run(batch, &stmts, exec, |i, outcome| {
+    batch::run(batch, &stmts, exec, true, |i, outcome| {
         match outcome {
             StepOutcome::Ok(rs, _) => {
                 entries.push(encode::cursor_step_begin(i, &rs.columns));
@@ -62,7 +63,12 @@ pub fn run_cursor(
                 }
                 entries.push(encode::cursor_step_end(&rs));
             }
-            StepOutcome::Err(e) => entries.push(encode::cursor_step_error(i, &e)),
+            StepOutcome::Err(e, cols) => {
+                if let Some(cols) = cols {
+                    entries.push(encode::cursor_step_begin(i, &cols));
+                }
+                entries.push(encode::cursor_step_error(i, &e));
+            }
             StepOutcome::Skipped => {}
         }
         Ok(ControlFlow::Continue(()))

@@ -213,7 +213,7 @@ impl ServerStream {
         let mut results = Vec::with_capacity(stmts.len());
         let mut errors = Vec::with_capacity(stmts.len());
         let mut overflow = false;
-        batch::run(batch, &stmts, exec, |_, outcome| {
+        batch::run(batch, &stmts, exec, false, |_, outcome| {
             match outcome {
                 StepOutcome::Ok(rs, ms) => {
                     let text = encode::encode_stmt_result(&rs, ms);
@@ -224,7 +224,7 @@ impl ServerStream {
                     results.push(Some(text));
                     errors.push(None);
                 }
-                StepOutcome::Err(e) => {
+                StepOutcome::Err(e, _) => {
                     results.push(None);
                     errors.push(Some(e));
                 }

@@ -415,6 +415,7 @@ fn cursor_entries() {
             "step_begin",
             "row",
             "step_end",
+            "step_begin",
             "step_error",
             "step_begin",
             "row",
@@ -424,7 +425,8 @@ fn cursor_entries() {
     );
     assert_eq!(lines[0]["baton"], "b");
     assert_eq!(lines[4]["step"], 1);
-    assert_eq!(lines[5]["step"], 3);
+    assert_eq!(lines[5]["step"], 1);
+    assert_eq!(lines[6]["step"], 3);
     for l in body.lines().skip(1) {
         let _: wire::CursorEntry = serde_json::from_str(l).unwrap();
     }

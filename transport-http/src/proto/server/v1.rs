@@ -106,7 +106,7 @@ pub fn run_v1_batch(body: &[u8], exec: &mut dyn StreamExecutor, limits: &Limits)
         let mut results = Vec::new();
         let mut errors = Vec::new();
         let mut overflow = false;
-        batch::run(&req.batch, &stmts, exec, |_, outcome| {
+        batch::run(&req.batch, &stmts, exec, false, |_, outcome| {
             match outcome {
                 StepOutcome::Ok(rs, ms) => {
                     let text = encode::encode_stmt_result(&rs, ms);
@@ -117,7 +117,7 @@ pub fn run_v1_batch(body: &[u8], exec: &mut dyn StreamExecutor, limits: &Limits)
                     results.push(Some(text));
                     errors.push(None);
                 }
-                StepOutcome::Err(e) => {
+                StepOutcome::Err(e, _) => {
                     results.push(None);
                     errors.push(Some(e));
                 }
