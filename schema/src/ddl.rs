@@ -121,6 +121,7 @@ impl TableDef {
 /// The pieces of a column definition.
 pub(crate) struct ColumnParts {
     pub column: String,
+    pub db_type: String,
     /// Type, collation, default, null / generated, PRIMARY KEY / UNIQUE.
     pub core: String,
     pub check: Option<String>,
@@ -223,7 +224,7 @@ pub(crate) fn column_parts(lk: Lookup<'_>, td: &TableDef, name: &str, field: &Fi
         FieldKind::ManyToManyField => return Err(SchemaError::Unsupported("an M2M field has no column".into())),
         k => (k.db_type(field.max_length).unwrap_or_default(), field.db_collation.clone(), k),
     };
-    let mut core = db_type;
+    let mut core = db_type.clone();
     if let Some(c) = collation {
         core.push_str(&format!(" COLLATE {c}"));
     }
@@ -255,7 +256,7 @@ pub(crate) fn column_parts(lk: Lookup<'_>, td: &TableDef, name: &str, field: &Fi
         FieldKind::JSONField => Some(format!("(JSON_VALID({q}) OR {q} IS NULL)")),
         _ => None,
     };
-    Ok(ColumnParts { column, core, check, autoincrement: field.kind.is_auto(), references })
+    Ok(ColumnParts { column, db_type, core, check, autoincrement: field.kind.is_auto(), references })
 }
 
 /// The index column list, `("a", "b" DESC)` or `((LOWER("x")))`.

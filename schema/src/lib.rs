@@ -26,8 +26,10 @@
 mod ddl;
 mod editor;
 mod error;
+mod executor;
 mod expr;
 mod field;
+mod introspect;
 mod migration;
 mod model;
 mod names;
@@ -37,8 +39,16 @@ mod state;
 
 pub use ddl::column_definition;
 pub use error::{Result, SchemaError};
+pub use executor::{
+    applied_migrations, applied_migrations_async, migrate, migrate_async, MigrationPlan, MigrationRecord,
+    DJANGO_MIGRATIONS_DDL,
+};
 pub use expr::{Condition, DbDefault, Expr};
 pub use field::{Field, FieldKind};
+pub use introspect::{
+    diff, introspect, introspect_async, introspection_statements, parse_introspection, DbColumn, DbForeignKey,
+    DbIndex, DbSchema, DbTable, Difference,
+};
 pub use migration::{Migration, OperationSql};
 pub use model::{Constraint, Index, Model, ModelOptions};
 pub use operation::Operation;

@@ -1,0 +1,221 @@
+//! Applying migrations through any transport: one plan of statements, run atomically by a
+//! thin blocking or async driver, recorded in a `django_migrations`-compatible table.
+
+use sqlport_core::{AsyncTransport, Params, ResultSet, Statement, Transport, Value};
+
+use crate::error::{Result, SchemaError};
+use crate::migration::Migration;
+use crate::state::ProjectState;
+
+/// One row of `django_migrations`: an applied migration.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MigrationRecord {
+    /// App label.
+    pub app: String,
+    /// Migration name.
+    pub name: String,
+}
+
+/// The statements that apply a list of migrations atomically.
+///
+/// Run order: `setup` (foreign keys off, then `BEGIN`), `body` (the DDL and the
+/// `django_migrations` rows), `check` (`PRAGMA foreign_key_check`, which must return no
+/// rows), then `commit`; on any failure after `BEGIN`, `rollback` instead. All statements
+/// must run on one connection: `PRAGMA foreign_keys` cannot change inside a transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MigrationPlan {
+    /// `PRAGMA foreign_keys = OFF`, `BEGIN IMMEDIATE`.
+    pub setup: Vec<Statement>,
+    /// The migration statements and the history rows.
+    pub body: Vec<Statement>,
+    /// `PRAGMA foreign_key_check`.
+    pub check: Statement,
+    /// `COMMIT`, `PRAGMA foreign_keys = ON`.
+    pub commit: Vec<Statement>,
+    /// `ROLLBACK`, `PRAGMA foreign_keys = ON`.
+    pub rollback: Vec<Statement>,
+    /// The migrations this plan applies.
+    pub applies: Vec<MigrationRecord>,
+}
+
+/// Django's `django_migrations` table, byte for byte.
+pub const DJANGO_MIGRATIONS_DDL: &str = "CREATE TABLE IF NOT EXISTS \"django_migrations\" (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, \"app\" varchar(255) NOT NULL, \"name\" varchar(255) NOT NULL, \"applied\" datetime NOT NULL)";
+
+impl MigrationPlan {
+    /// Plans the migrations of `migrations` not in `applied`, starting from `base` (the state
+    /// of apps the migrations depend on but that are not migrated here, e.g. `auth`).
+    /// Already applied migrations only advance the state.
+    pub fn build(base: &ProjectState, migrations: &[Migration], applied: &[MigrationRecord]) -> Result<Self> {
+        let mut state = base.clone();
+        let mut body = vec![Statement::new(DJANGO_MIGRATIONS_DDL)];
+        let mut applies = Vec::new();
+        for m in migrations {
+            let rec = MigrationRecord { app: m.app_label.clone(), name: m.name.clone() };
+            if applied.contains(&rec) {
+                m.apply_state(&mut state)?;
+                continue;
+            }
+            for sql in m.statements(&mut state)? {
+                body.push(Statement::new(sql));
+            }
+            body.push(Statement {
+                sql: "INSERT INTO \"django_migrations\" (\"app\", \"name\", \"applied\") VALUES (?, ?, STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW'))".into(),
+                params: Params::Positional(vec![Value::Text(rec.app.clone()), Value::Text(rec.name.clone())]),
+            });
+            applies.push(rec);
+        }
+        Ok(MigrationPlan {
+            setup: vec![Statement::new("PRAGMA foreign_keys = OFF"), Statement::new("BEGIN IMMEDIATE")],
+            body,
+            check: Statement::new("PRAGMA foreign_key_check"),
+            commit: vec![Statement::new("COMMIT"), Statement::new("PRAGMA foreign_keys = ON")],
+            rollback: vec![Statement::new("ROLLBACK"), Statement::new("PRAGMA foreign_keys = ON")],
+            applies,
+        })
+    }
+}
+
+/// The query that lists applied migrations (safe when the table does not exist yet).
+fn applied_query() -> [Statement; 2] {
+    [
+        Statement::new("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'django_migrations'"),
+        Statement::new("SELECT \"app\", \"name\" FROM \"django_migrations\" ORDER BY \"id\""),
+    ]
+}
+
+fn table_exists(rs: &ResultSet) -> bool {
+    matches!(rs.rows.first().map(|r| r.values()), Some([Value::Integer(n)]) if *n > 0)
+}
+
+fn parse_applied(rs: &ResultSet) -> Result<Vec<MigrationRecord>> {
+    rs.rows
+        .iter()
+        .map(|r| match r.values() {
+            [Value::Text(a), Value::Text(n)] => Ok(MigrationRecord { app: a.clone(), name: n.clone() }),
+            other => Err(SchemaError::ResultShape(format!("django_migrations row {other:?}"))),
+        })
+        .collect()
+}
+
+fn check_fk(rs: &ResultSet) -> Result<()> {
+    if rs.rows.is_empty() {
+        return Ok(());
+    }
+    let first: Vec<String> = rs.rows[0].values().iter().map(|v| format!("{v:?}")).collect();
+    Err(SchemaError::Migration(format!(
+        "PRAGMA foreign_key_check found {} violation(s), first: {}",
+        rs.rows.len(),
+        first.join(", ")
+    )))
+}
+
+fn not_in_transaction(autocommit: bool) -> Result<()> {
+    if autocommit {
+        Ok(())
+    } else {
+        Err(SchemaError::Migration("cannot migrate inside a transaction (PRAGMA foreign_keys cannot change)".into()))
+    }
+}
+
+/// The migrations recorded in `django_migrations` (empty if the table does not exist).
+pub fn applied_migrations(t: &mut dyn Transport) -> Result<Vec<MigrationRecord>> {
+    let [exists, list] = applied_query();
+    if !table_exists(&t.execute(&exists)?) {
+        return Ok(Vec::new());
+    }
+    parse_applied(&t.execute(&list)?)
+}
+
+/// Async [`applied_migrations`].
+pub async fn applied_migrations_async(t: &mut dyn AsyncTransport) -> Result<Vec<MigrationRecord>> {
+    let [exists, list] = applied_query();
+    if !table_exists(&t.execute(&exists).await?) {
+        return Ok(Vec::new());
+    }
+    parse_applied(&t.execute(&list).await?)
+}
+
+/// Applies the not-yet-applied `migrations` atomically through a blocking transport and
+/// returns what was applied. On failure nothing is applied and the error is returned.
+pub fn migrate(t: &mut dyn Transport, base: &ProjectState, migrations: &[Migration]) -> Result<Vec<MigrationRecord>> {
+    not_in_transaction(t.is_autocommit())?;
+    let applied = applied_migrations(t)?;
+    let plan = MigrationPlan::build(base, migrations, &applied)?;
+    if plan.applies.is_empty() {
+        return Ok(Vec::new());
+    }
+    t.execute(&plan.setup[0])?;
+    if let Err(e) = t.execute(&plan.setup[1]) {
+        let _ = t.execute(&plan.commit[1]);
+        return Err(e.into());
+    }
+    let mut run = || -> Result<()> {
+        for s in &plan.body {
+            t.execute(s)?;
+        }
+        check_fk(&t.execute(&plan.check)?)?;
+        t.execute(&plan.commit[0])?;
+        Ok(())
+    };
+    match run() {
+        Ok(()) => {
+            t.execute(&plan.commit[1])?;
+            Ok(plan.applies)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "migration failed; rolling back");
+            for s in &plan.rollback {
+                let _ = t.execute(s);
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Async [`migrate`].
+pub async fn migrate_async(
+    t: &mut dyn AsyncTransport,
+    base: &ProjectState,
+    migrations: &[Migration],
+) -> Result<Vec<MigrationRecord>> {
+    not_in_transaction(t.is_autocommit())?;
+    let applied = applied_migrations_async(t).await?;
+    let plan = MigrationPlan::build(base, migrations, &applied)?;
+    if plan.applies.is_empty() {
+        return Ok(Vec::new());
+    }
+    t.execute(&plan.setup[0]).await?;
+    if let Err(e) = t.execute(&plan.setup[1]).await {
+        let _ = t.execute(&plan.commit[1]).await;
+        return Err(e.into());
+    }
+    let mut result: Result<()> = Ok(());
+    for s in &plan.body {
+        if let Err(e) = t.execute(s).await {
+            result = Err(e.into());
+            break;
+        }
+    }
+    if result.is_ok() {
+        result = match t.execute(&plan.check).await {
+            Ok(rs) => check_fk(&rs),
+            Err(e) => Err(e.into()),
+        };
+    }
+    if result.is_ok() {
+        result = t.execute(&plan.commit[0]).await.map(|_| ()).map_err(Into::into);
+    }
+    match result {
+        Ok(()) => {
+            t.execute(&plan.commit[1]).await?;
+            Ok(plan.applies)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "migration failed; rolling back");
+            for s in &plan.rollback {
+                let _ = t.execute(s).await;
+            }
+            Err(e)
+        }
+    }
+}
