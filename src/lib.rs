@@ -74,12 +74,12 @@ pub use sqlport_core::{
 
 /// The core crate (types and traits for transport authors).
 pub use sqlport_core as core;
-/// The local transport.
-#[cfg(feature = "local")]
-pub use sqlport_local as local;
 /// The HTTP transport.
 #[cfg(any(feature = "http-blocking", feature = "http-async"))]
 pub use sqlport_http as http;
+/// The local transport.
+#[cfg(feature = "local")]
+pub use sqlport_local as local;
 /// Django-compatible schema layer.
 #[cfg(feature = "schema")]
 pub use sqlport_schema as schema;

@@ -15,13 +15,17 @@ pub(crate) fn blocking_connector(name: &str, options: &OpenOptions) -> Result<Ar
 }
 
 /// The async connector for `name`.
-pub(crate) fn async_connector(name: &str, options: &OpenOptions) -> Result<Arc<dyn AsyncConnector>> {
+pub(crate) fn async_connector(
+    name: &str,
+    options: &OpenOptions,
+) -> Result<Arc<dyn AsyncConnector>> {
     match Target::parse(name)? {
         Target::Local(local) => async_local_connector(&local, options),
         Target::Remote(remote) => remote_async_connector(&remote, options),
     }
 }
 
+#[cfg(not(all(feature = "local", feature = "http-blocking")))]
 fn missing_feature(what: &str, feature: &str) -> Error {
     Error::Unsupported(format!(
         "{what}, but sqlport was built without the `{feature}` feature: enable it in Cargo.toml \
@@ -125,8 +129,14 @@ mod tests {
 
     #[test]
     fn redaction() {
-        assert_eq!(redacted("https://h?authToken=abc&x=1"), "https://h?authToken=<redacted>&x=1");
-        assert_eq!(redacted("h.turso.io?authToken=abc"), "h.turso.io?authToken=<redacted>");
+        assert_eq!(
+            redacted("https://h?authToken=abc&x=1"),
+            "https://h?authToken=<redacted>&x=1"
+        );
+        assert_eq!(
+            redacted("h.turso.io?authToken=abc"),
+            "h.turso.io?authToken=<redacted>"
+        );
         assert_eq!(redacted("app.db"), "app.db");
     }
 }

@@ -25,13 +25,17 @@ fn blocking_transaction_guards() {
     assert!(conn.is_autocommit());
     assert_eq!(count(&mut conn), 1);
 
-    let mut tx = conn.transaction_with(TransactionBehavior::Immediate).unwrap();
+    let mut tx = conn
+        .transaction_with(TransactionBehavior::Immediate)
+        .unwrap();
     tx.execute("INSERT INTO t VALUES (2)", ()).unwrap();
     tx.rollback().unwrap();
     assert_eq!(count(&mut conn), 1);
 
     {
-        let mut tx = conn.transaction_with(TransactionBehavior::Exclusive).unwrap();
+        let mut tx = conn
+            .transaction_with(TransactionBehavior::Exclusive)
+            .unwrap();
         tx.execute("INSERT INTO t VALUES (3)", ()).unwrap();
         // dropped unfinished
     }
@@ -71,7 +75,8 @@ fn blocking_nested_savepoints() {
 fn blocking_query_helpers() {
     let db = blocking_db();
     let mut conn = db.connect().unwrap();
-    conn.execute("CREATE TABLE t (x INTEGER, s TEXT)", ()).unwrap();
+    conn.execute("CREATE TABLE t (x INTEGER, s TEXT)", ())
+        .unwrap();
     let mut stmt = conn.prepare("INSERT INTO t VALUES (?, ?)").unwrap();
     for i in 0..10 {
         assert_eq!(stmt.execute((i, format!("row {i}"))).unwrap(), 1);
@@ -91,11 +96,17 @@ fn blocking_query_helpers() {
     assert_eq!(seen, 10);
     assert_eq!(summary.columns.len(), 2);
     let s: String = conn
-        .query_row("SELECT s FROM t WHERE x = :x", sqlport::named_params! {":x": 3}, |r| r.get("s"))
+        .query_row(
+            "SELECT s FROM t WHERE x = :x",
+            sqlport::named_params! {":x": 3},
+            |r| r.get("s"),
+        )
         .unwrap();
     assert_eq!(s, "row 3");
     // A wrong-type read is an error, not a panic.
-    let err = conn.query_one::<i64>("SELECT s FROM t LIMIT 1", ()).unwrap_err();
+    let err = conn
+        .query_one::<i64>("SELECT s FROM t LIMIT 1", ())
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conversion);
 }
 
@@ -111,7 +122,13 @@ fn memory_database_is_shared_by_its_connections() {
 
 #[test]
 fn bad_names_are_errors_and_tokens_are_redacted() {
-    for name in ["", "   ", "ftp://example.com/db", "https://", "localhost:8080"] {
+    for name in [
+        "",
+        "   ",
+        "ftp://example.com/db",
+        "https://",
+        "localhost:8080",
+    ] {
         let err = sqlport::blocking::Database::open(name).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::InvalidName, "{name:?}");
     }
@@ -146,7 +163,9 @@ fn async_remote_name_without_http_feature_names_the_feature() {
 async fn async_guards_and_rollback_on_drop() {
     let db = sqlport::Database::open(":memory:").unwrap();
     let mut conn = db.connect().await.unwrap();
-    conn.execute("CREATE TABLE t (x INTEGER)", ()).await.unwrap();
+    conn.execute("CREATE TABLE t (x INTEGER)", ())
+        .await
+        .unwrap();
     {
         let mut tx = conn.transaction().await.unwrap();
         tx.execute("INSERT INTO t VALUES (1)", ()).await.unwrap();

@@ -41,7 +41,9 @@ impl Connection {
 
     /// Run a statement; returns the number of rows changed.
     pub fn execute(&mut self, sql: &str, params: impl IntoParams) -> Result<u64> {
-        Ok(self.run(&Statement::with_params(sql, params)?)?.rows_affected)
+        Ok(self
+            .run(&Statement::with_params(sql, params)?)?
+            .rows_affected)
     }
 
     /// Run a statement; returns the whole result (columns, rows, counts).

@@ -18,7 +18,9 @@ pub struct Database {
 
 impl fmt::Debug for Database {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Database").field("name", &self.name).finish_non_exhaustive()
+        f.debug_struct("Database")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 

@@ -48,7 +48,11 @@ impl<'c> PreparedStatement<'c> {
     }
 
     /// Run it and map the first row ([`Error::NoRows`] if none).
-    pub fn query_row<T>(&mut self, params: impl IntoParams, f: impl FnOnce(&Row) -> Result<T>) -> Result<T> {
+    pub fn query_row<T>(
+        &mut self,
+        params: impl IntoParams,
+        f: impl FnOnce(&Row) -> Result<T>,
+    ) -> Result<T> {
         let rs = self.query(params)?;
         rs.rows.first().ok_or(Error::NoRows).and_then(f)
     }

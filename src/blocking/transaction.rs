@@ -88,7 +88,8 @@ impl<'c> Savepoint<'c> {
 
     /// Release (keep) the savepoint's work.
     pub fn release(mut self) -> Result<()> {
-        self.conn.run(&Statement::new(format!("RELEASE {}", self.name)))?;
+        self.conn
+            .run(&Statement::new(format!("RELEASE {}", self.name)))?;
         self.done = true;
         Ok(())
     }

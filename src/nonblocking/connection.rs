@@ -96,7 +96,10 @@ impl Connection {
     }
 
     /// Begin a transaction with the given behaviour.
-    pub async fn transaction_with(&mut self, behavior: TransactionBehavior) -> Result<Transaction<'_>> {
+    pub async fn transaction_with(
+        &mut self,
+        behavior: TransactionBehavior,
+    ) -> Result<Transaction<'_>> {
         Transaction::begin(self, behavior).await
     }
 

@@ -14,7 +14,10 @@ pub struct Transaction<'c> {
 }
 
 impl<'c> Transaction<'c> {
-    pub(crate) async fn begin(conn: &'c mut Connection, behavior: TransactionBehavior) -> Result<Self> {
+    pub(crate) async fn begin(
+        conn: &'c mut Connection,
+        behavior: TransactionBehavior,
+    ) -> Result<Self> {
         conn.run(&Statement::new(behavior.begin_sql())).await?;
         Ok(Transaction { conn, done: false })
     }
@@ -65,7 +68,8 @@ pub struct Savepoint<'c> {
 impl<'c> Savepoint<'c> {
     pub(crate) async fn begin(conn: &'c mut Connection) -> Result<Self> {
         let name = conn.next_savepoint_name();
-        conn.run(&Statement::new(format!("SAVEPOINT {name}"))).await?;
+        conn.run(&Statement::new(format!("SAVEPOINT {name}")))
+            .await?;
         Ok(Savepoint {
             conn,
             name,
