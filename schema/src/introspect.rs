@@ -68,6 +68,9 @@ pub struct DbTable {
     pub indexes: Vec<DbIndex>,
     /// Foreign keys.
     pub foreign_keys: Vec<DbForeignKey>,
+    /// Columns of FK / O2O fields (with or without a constraint); filled only for an
+    /// expected schema. Their type follows history, so [`diff`] compares it by affinity.
+    pub relation_columns: Vec<String>,
 }
 
 /// A database schema: tables by name.
@@ -251,6 +254,9 @@ impl ProjectState {
                     pk: f.primary_key,
                     hidden: if generated { if f.db_persist { 3 } else { 2 } } else { 0 },
                 });
+                if f.kind.is_fk() {
+                    t.relation_columns.push(p.column.clone());
+                }
                 if let Some((table, to)) = &p.references {
                     t.foreign_keys.push(DbForeignKey { from: p.column.clone(), table: table.clone(), to: to.clone() });
                 }
@@ -448,7 +454,7 @@ fn diff_table(name: &str, e: &DbTable, a: &DbTable, out: &mut Vec<Difference>) {
         let mut mismatch = |property: &'static str, x: String, y: String| {
             out.push(Difference::ColumnMismatch { table: t(), column: ec.name.clone(), property, expected: x, actual: y });
         };
-        let is_fk = e.foreign_keys.iter().any(|f| f.from == ec.name);
+        let is_fk = e.relation_columns.contains(&ec.name);
         let type_ok = if is_fk {
             affinity(&ec.decl_type) == affinity(&ac.decl_type)
         } else {

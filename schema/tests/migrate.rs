@@ -1,0 +1,119 @@
+//! Migrations through the local transport: all-or-nothing, recorded in django_migrations.
+
+use sqlport_core::{Statement, Transport, Value};
+use sqlport_schema::{applied_migrations, diff, introspect, migrate, Migration, ProjectState};
+
+use crate::golden::migration;
+use crate::TempDb;
+
+fn auth_base() -> ProjectState {
+    let mut s = ProjectState::new();
+    migration("auth_stub").apply_state(&mut s).unwrap();
+    s
+}
+
+fn exec(t: &mut dyn Transport, sql: &str) {
+    t.execute(&Statement::new(sql)).unwrap();
+}
+
+fn scalar(t: &mut dyn Transport, sql: &str) -> Value {
+    let rs = t.execute(&Statement::new(sql)).unwrap();
+    rs.rows[0].values()[0].clone()
+}
+
+fn schema_sql(t: &mut dyn Transport) -> Vec<Value> {
+    let rs = t.execute(&Statement::new("SELECT sql FROM sqlite_master ORDER BY name")).unwrap();
+    rs.rows.iter().map(|r| r.values()[0].clone()).collect()
+}
+
+#[test]
+fn fixture_migrations_apply_and_match_the_models() {
+    let db = TempDb::new("migrate");
+    let mut t = db.connect();
+    // The auth table the shop migrations reference.
+    exec(&mut t, "CREATE TABLE \"auth_user\" (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, \"username\" varchar(150) NOT NULL UNIQUE)");
+    let migrations: Vec<Migration> = ["0001_initial", "0002_alter", "0003_more_alter"].into_iter().map(migration).collect();
+    let applied = migrate(&mut t, &auth_base(), &migrations).unwrap();
+    assert_eq!(applied.len(), 3);
+    assert_eq!(applied_migrations(&mut t).unwrap(), applied);
+    // Running again applies nothing.
+    assert!(migrate(&mut t, &auth_base(), &migrations).unwrap().is_empty());
+    // Foreign keys are back on.
+    assert_eq!(scalar(&mut t, "PRAGMA foreign_keys"), Value::Integer(1));
+    // The result matches the final models (shop tables only: auth is a stub).
+    let mut state = auth_base();
+    for m in &migrations {
+        m.apply_state(&mut state).unwrap();
+    }
+    let mut expected = state.expected_schema().unwrap();
+    expected.tables.remove("auth_user");
+    let d = diff(&expected, &introspect(&mut t).unwrap(), false);
+    assert_eq!(d, vec![], "{d:#?}");
+}
+
+#[test]
+fn failing_migration_leaves_the_database_unchanged() {
+    let db = TempDb::new("fail");
+    let mut t = db.connect();
+    let first = Migration::from_json_str(
+        r#"{"app_label": "shop", "name": "0001_initial", "operations": [
+            {"op": "CreateModel", "name": "Tag", "fields": [
+              ["id", {"class": "AutoField", "primary_key": true}],
+              ["label", {"class": "CharField", "max_length": 40}]]}]}"#,
+    )
+    .unwrap();
+    migrate(&mut t, &ProjectState::new(), std::slice::from_ref(&first)).unwrap();
+    exec(&mut t, "INSERT INTO \"shop_tag\" (\"label\") VALUES ('a'), ('b')");
+    let before = schema_sql(&mut t);
+    // Step one succeeds (a nullable column), step two cannot: NOT NULL without a default
+    // on a table with rows makes the remake's INSERT fail.
+    let second = Migration::from_json_str(
+        r#"{"app_label": "shop", "name": "0002_bad", "operations": [
+            {"op": "AddField", "model_name": "tag", "name": "note", "field": {"class": "TextField", "null": true}},
+            {"op": "AddField", "model_name": "tag", "name": "weight", "field": {"class": "IntegerField"}}]}"#,
+    )
+    .unwrap();
+    let err = migrate(&mut t, &ProjectState::new(), &[first.clone(), second]).unwrap_err();
+    assert!(matches!(err, sqlport_schema::SchemaError::Database(_)), "{err}");
+    assert_eq!(schema_sql(&mut t), before);
+    assert_eq!(scalar(&mut t, "SELECT COUNT(*) FROM \"shop_tag\""), Value::Integer(2));
+    assert_eq!(applied_migrations(&mut t).unwrap().len(), 1);
+    assert!(t.is_autocommit());
+    assert_eq!(scalar(&mut t, "PRAGMA foreign_keys"), Value::Integer(1));
+}
+
+#[test]
+fn foreign_key_violation_rolls_back() {
+    let db = TempDb::new("fk");
+    let mut t = db.connect();
+    let first = Migration::from_json_str(
+        r#"{"app_label": "shop", "name": "0001_initial", "operations": [
+            {"op": "CreateModel", "name": "Tag", "fields": [["label", {"class": "CharField", "max_length": 40}]]},
+            {"op": "CreateModel", "name": "Item", "fields": [["n", {"class": "IntegerField"}]]}]}"#,
+    )
+    .unwrap();
+    migrate(&mut t, &ProjectState::new(), std::slice::from_ref(&first)).unwrap();
+    exec(&mut t, "INSERT INTO \"shop_item\" (\"n\") VALUES (1)");
+    let before = schema_sql(&mut t);
+    // A NOT NULL FK with a default that points at no row: the remake copies it, and the
+    // foreign key check at the end refuses the migration.
+    let second = Migration::from_json_str(
+        r#"{"app_label": "shop", "name": "0002_fk", "operations": [
+            {"op": "AddField", "model_name": "item", "name": "tag", "field": {"class": "ForeignKey", "to": "shop.tag", "default": 99, "on_delete": "CASCADE"}}]}"#,
+    )
+    .unwrap();
+    let err = migrate(&mut t, &ProjectState::new(), &[first, second]).unwrap_err();
+    assert!(matches!(err, sqlport_schema::SchemaError::Migration(_)), "{err}");
+    assert_eq!(schema_sql(&mut t), before);
+    assert_eq!(applied_migrations(&mut t).unwrap().len(), 1);
+}
+
+#[test]
+fn migrating_inside_a_transaction_is_refused() {
+    let db = TempDb::new("tx");
+    let mut t = db.connect();
+    exec(&mut t, "BEGIN");
+    let m = Migration::from_json_str(r#"{"app_label": "a", "name": "0001", "operations": []}"#).unwrap();
+    assert!(migrate(&mut t, &ProjectState::new(), &[m]).is_err());
+    exec(&mut t, "ROLLBACK");
+}
