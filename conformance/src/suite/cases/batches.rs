@@ -139,7 +139,7 @@ fn atomic_failure_rolls_back(ctx: &mut Ctx) -> CaseResult {
         let batch = Batch::new(
             [
                 stmt("INSERT INTO b_fail (id, v) VALUES (?, ?)", (1, "a"))?,
-                stmt("UPDATE b_fail SET v = 'touched' WHERE id = 100", ())?,
+                stmt("UPDATE b_fail SET id = 101 WHERE id = 100", ())?,
                 stmt("INSERT INTO b_fail (id, v) VALUES (?, ?)", (2, "existing"))?,
                 stmt("INSERT INTO b_fail (id, v) VALUES (3, 'c')", ())?,
             ],

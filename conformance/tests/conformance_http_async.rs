@@ -1,0 +1,8 @@
+//! The conformance suite on the built-in `http_async` transport, one test per case
+//! (`cargo test -p sqlport-conformance --test conformance_http_async -- values::`).
+
+fn main() {
+    sqlport_conformance::harness::run_subjects(vec![
+        sqlport_conformance::suite::builtin::http_async(),
+    ])
+}
