@@ -229,6 +229,8 @@ both!(
     garbage_replies_never_panic,
     close_rolls_back,
     duplicate_long_sql_in_batch,
+    request_timeout_fires,
+    unreachable_server_is_an_error,
 );
 
 // ---- the round-trip budget -------------------------------------------------
@@ -965,4 +967,74 @@ fn duplicate_long_sql_in_batch(b: Backend) {
     assert_eq!(r.unwrap().steps.len(), 20);
     assert_eq!(n, 1);
     assert_eq!(c.int("SELECT sum(x) FROM t"), 190);
+}
+
+// ---- timeouts and unreachable servers ----------------------------------------
+
+/// A server that accepts one connection, reads the request and never answers;
+/// it holds the socket until the client goes away.
+fn silent() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let Ok((mut sock, _)) = listener.accept() else {
+            return;
+        };
+        let mut chunk = [0u8; 4096];
+        for _ in 0..100_000 {
+            match sock.read(&mut chunk) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn request_timeout_fires(b: Backend) {
+    let url = silent();
+    let db = Db::open(
+        b,
+        &url,
+        HttpConfig {
+            version: ProtocolVersion::V3,
+            request_timeout: std::time::Duration::from_millis(300),
+            ..HttpConfig::default()
+        },
+    )
+    .unwrap();
+    let mut c = db.connect().unwrap();
+    let e = c.exec("INSERT INTO t VALUES (1)").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
+    assert!(e.is_timeout());
+    assert!(c.autocommit());
+}
+
+fn unreachable_server_is_an_error(b: Backend) {
+    // A port that was just free: connecting is refused.
+    let addr = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let db = Db::open(b, &format!("http://{addr}"), HttpConfig::default()).unwrap();
+    let e = db.connect().err().expect("probe fails");
+    assert!(
+        matches!(e.kind(), ErrorKind::Io | ErrorKind::Transport),
+        "{e:?}"
+    );
+    let forced = Db::open(
+        b,
+        &format!("http://{addr}"),
+        HttpConfig {
+            version: ProtocolVersion::V3,
+            ..HttpConfig::default()
+        },
+    )
+    .unwrap();
+    let mut c = forced.connect().unwrap();
+    let e = c.exec("SELECT 1").unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::Io | ErrorKind::Transport),
+        "{e:?}"
+    );
 }

@@ -415,3 +415,54 @@ fn session_requests_match_recorded_ones() {
         assert_eq!(err.remote_code(), Some(code));
     }
 }
+
+/// A tiny deterministic generator (no extra crate) for mutation tests.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        usize::try_from(self.0 >> 33).unwrap()
+    }
+}
+
+#[test]
+fn mutated_replies_never_panic() {
+    let mut rng = Lcg(7);
+    let base = url::Url::parse("http://127.0.0.1:8080").unwrap();
+    for x in all_hrana() {
+        let body = &x.raw_response;
+        let mut variants: Vec<Vec<u8>> = (0..body.len())
+            .step_by((body.len() / 40).max(1))
+            .map(|cut| body[..cut].to_vec())
+            .collect();
+        for _ in 0..40 {
+            let mut b = body.clone();
+            if !b.is_empty() {
+                let i = rng.next() % b.len();
+                b[i] = u8::try_from(rng.next() % 256).unwrap();
+            }
+            variants.push(b);
+        }
+        for v in variants {
+            for status in [200, 400, 500] {
+                for version in [Version::V3, Version::V2, Version::V1] {
+                    let mut s = Session::new(base.clone(), version);
+                    let _ = send(s.execute(&Statement::new("SELECT 1")).unwrap());
+                    let _ = s.on_response(HttpResponse {
+                        status,
+                        body: v.clone(),
+                    });
+                }
+            }
+            let mut reader = CursorReader::new(4, 0);
+            let mut sink = CollectRows::default();
+            if reader.feed(&v, &mut sink).is_ok() {
+                let _ = reader.finish(&mut sink);
+            }
+        }
+    }
+}

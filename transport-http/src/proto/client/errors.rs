@@ -108,7 +108,7 @@ fn truncate(s: &str) -> String {
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    format!("{}…", &s[..end])
+    format!("{}…", s.get(..end).unwrap_or_default())
 }
 
 /// Whether an error reply means "this baton no longer names a live stream",
