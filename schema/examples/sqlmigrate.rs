@@ -22,9 +22,13 @@ fn run(args: &[String]) -> Result<String, String> {
     };
     let mut state = ProjectState::new();
     for p in earlier {
-        load(p)?.apply_state(&mut state).map_err(|e| format!("{p}: {e}"))?;
+        load(p)?
+            .apply_state(&mut state)
+            .map_err(|e| format!("{p}: {e}"))?;
     }
-    load(last)?.sqlmigrate(&mut state).map_err(|e| format!("{last}: {e}"))
+    load(last)?
+        .sqlmigrate(&mut state)
+        .map_err(|e| format!("{last}: {e}"))
 }
 
 fn main() -> ExitCode {

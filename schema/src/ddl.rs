@@ -5,7 +5,7 @@ use crate::expr::Resolver;
 use crate::field::{Field, FieldKind};
 use crate::model::{Constraint, Index, Model};
 use crate::quote::quote_name;
-use crate::state::{split_ref, ProjectState};
+use crate::state::{ProjectState, split_ref};
 
 /// The states relations are resolved in, first match wins (the new state, then the old one).
 #[derive(Clone, Copy)]
@@ -62,7 +62,10 @@ impl TableDef {
     pub fn through(lk: Lookup<'_>, owner: &Model, field_name: &str, field: &Field) -> Result<Self> {
         let to = field.to.as_deref().unwrap_or_default();
         let target = lk.model(&owner.app_label, to)?;
-        let table = field.db_table.clone().unwrap_or_else(|| format!("{}_{}", owner.db_table(), field_name));
+        let table = field
+            .db_table
+            .clone()
+            .unwrap_or_else(|| format!("{}_{}", owner.db_table(), field_name));
         let (o, t) = (owner.name_lower(), target.name_lower());
         let (from, to_name) = if owner.app_label == target.app_label && o == t {
             (format!("from_{o}"), format!("to_{o}"))
@@ -90,10 +93,14 @@ impl TableDef {
     }
 
     pub fn field(&self, name: &str) -> Result<&Field> {
-        self.fields.iter().find(|(n, _)| n == name).map(|(_, f)| f).ok_or_else(|| SchemaError::UnknownField {
-            model: self.table.clone(),
-            field: name.to_string(),
-        })
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, f)| f)
+            .ok_or_else(|| SchemaError::UnknownField {
+                model: self.table.clone(),
+                field: name.to_string(),
+            })
     }
 
     pub fn column(&self, name: &str) -> Result<String> {
@@ -158,7 +165,11 @@ impl ColumnParts {
 
     fn references_sql(&self) -> String {
         match &self.references {
-            Some((t, c)) => format!(" REFERENCES {} ({}) DEFERRABLE INITIALLY DEFERRED", quote_name(t), quote_name(c)),
+            Some((t, c)) => format!(
+                " REFERENCES {} ({}) DEFERRABLE INITIALLY DEFERRED",
+                quote_name(t),
+                quote_name(c)
+            ),
             None => String::new(),
         }
     }
@@ -175,8 +186,19 @@ pub(crate) struct FkTarget {
 pub(crate) fn fk_target(lk: Lookup<'_>, app: &str, field: &Field) -> Result<FkTarget> {
     let mut target = lk.model(app, field.to.as_deref().unwrap_or_default())?;
     let (mut tname, mut tfield) = match &field.to_field {
-        Some(n) => (n.as_str(), target.get_field(n).ok_or_else(|| SchemaError::UnknownField { model: target.name.clone(), field: n.clone() })?),
-        None => target.pk().ok_or_else(|| SchemaError::UnknownField { model: target.name.clone(), field: "pk".into() })?,
+        Some(n) => (
+            n.as_str(),
+            target
+                .get_field(n)
+                .ok_or_else(|| SchemaError::UnknownField {
+                    model: target.name.clone(),
+                    field: n.clone(),
+                })?,
+        ),
+        None => target.pk().ok_or_else(|| SchemaError::UnknownField {
+            model: target.name.clone(),
+            field: "pk".into(),
+        })?,
     };
     let table = target.db_table();
     let column = tfield.column_name(tname);
@@ -187,23 +209,41 @@ pub(crate) fn fk_target(lk: Lookup<'_>, app: &str, field: &Field) -> Result<FkTa
         }
         let next = lk.model(&target.app_label, tfield.to.as_deref().unwrap_or_default())?;
         let (n, f) = match &tfield.to_field {
-            Some(n) => (n.as_str(), next.get_field(n).ok_or_else(|| SchemaError::UnknownField { model: next.name.clone(), field: n.clone() })?),
-            None => next.pk().ok_or_else(|| SchemaError::UnknownField { model: next.name.clone(), field: "pk".into() })?,
+            Some(n) => (
+                n.as_str(),
+                next.get_field(n).ok_or_else(|| SchemaError::UnknownField {
+                    model: next.name.clone(),
+                    field: n.clone(),
+                })?,
+            ),
+            None => next.pk().ok_or_else(|| SchemaError::UnknownField {
+                model: next.name.clone(),
+                field: "pk".into(),
+            })?,
         };
         target = next;
         tname = n;
         tfield = f;
     }
     let _ = tname;
-    let db_type = tfield
-        .kind
-        .rel_db_type(tfield.max_length)
-        .ok_or_else(|| SchemaError::Unsupported(format!("FK to a {} field", tfield.kind.class_name())))?;
-    Ok(FkTarget { table, column, db_type, collation: tfield.db_collation.clone() })
+    let db_type = tfield.kind.rel_db_type(tfield.max_length).ok_or_else(|| {
+        SchemaError::Unsupported(format!("FK to a {} field", tfield.kind.class_name()))
+    })?;
+    Ok(FkTarget {
+        table,
+        column,
+        db_type,
+        collation: tfield.db_collation.clone(),
+    })
 }
 
 /// The column definition of `name` in `td`.
-pub(crate) fn column_parts(lk: Lookup<'_>, td: &TableDef, name: &str, field: &Field) -> Result<ColumnParts> {
+pub(crate) fn column_parts(
+    lk: Lookup<'_>,
+    td: &TableDef,
+    name: &str,
+    field: &Field,
+) -> Result<ColumnParts> {
     let column = field.column_name(name);
     let resolver = |n: &str| td.resolve(n);
     let r: Resolver<'_> = &resolver;
@@ -217,12 +257,25 @@ pub(crate) fn column_parts(lk: Lookup<'_>, td: &TableDef, name: &str, field: &Fi
             (t.db_type, t.collation, field.kind)
         }
         FieldKind::GeneratedField => {
-            let out = field.output_field.as_deref().ok_or_else(|| SchemaError::Unsupported("GeneratedField without output_field".into()))?;
-            let t = out.kind.db_type(out.max_length).ok_or_else(|| SchemaError::Unsupported("GeneratedField output type".into()))?;
+            let out = field.output_field.as_deref().ok_or_else(|| {
+                SchemaError::Unsupported("GeneratedField without output_field".into())
+            })?;
+            let t = out
+                .kind
+                .db_type(out.max_length)
+                .ok_or_else(|| SchemaError::Unsupported("GeneratedField output type".into()))?;
             (t, out.db_collation.clone(), out.kind)
         }
-        FieldKind::ManyToManyField => return Err(SchemaError::Unsupported("an M2M field has no column".into())),
-        k => (k.db_type(field.max_length).unwrap_or_default(), field.db_collation.clone(), k),
+        FieldKind::ManyToManyField => {
+            return Err(SchemaError::Unsupported(
+                "an M2M field has no column".into(),
+            ));
+        }
+        k => (
+            k.db_type(field.max_length).unwrap_or_default(),
+            field.db_collation.clone(),
+            k,
+        ),
     };
     let mut core = db_type.clone();
     if let Some(c) = collation {
@@ -232,12 +285,22 @@ pub(crate) fn column_parts(lk: Lookup<'_>, td: &TableDef, name: &str, field: &Fi
         core.push_str(&format!(" DEFAULT {}", d.sql(type_kind, r)?));
     }
     if field.kind == FieldKind::GeneratedField {
-        let e = field.expression.as_ref().ok_or_else(|| SchemaError::Unsupported("GeneratedField without expression".into()))?;
+        let e = field
+            .expression
+            .as_ref()
+            .ok_or_else(|| SchemaError::Unsupported("GeneratedField without expression".into()))?;
         let mut sql = e.sql(r)?;
         if type_kind == FieldKind::DecimalField && matches!(e, crate::expr::Expr::Combined { .. }) {
             sql = format!("(CAST({sql} AS NUMERIC))");
         }
-        core.push_str(&format!(" GENERATED ALWAYS AS ({sql}) {}", if field.db_persist { "STORED" } else { "VIRTUAL" }));
+        core.push_str(&format!(
+            " GENERATED ALWAYS AS ({sql}) {}",
+            if field.db_persist {
+                "STORED"
+            } else {
+                "VIRTUAL"
+            }
+        ));
     } else if field.null {
         core.push_str(" NULL");
     } else {
@@ -250,13 +313,20 @@ pub(crate) fn column_parts(lk: Lookup<'_>, td: &TableDef, name: &str, field: &Fi
     }
     let q = quote_name(&column);
     let check = match field.kind {
-        FieldKind::PositiveIntegerField | FieldKind::PositiveBigIntegerField | FieldKind::PositiveSmallIntegerField => {
-            Some(format!("{q} >= 0"))
-        }
+        FieldKind::PositiveIntegerField
+        | FieldKind::PositiveBigIntegerField
+        | FieldKind::PositiveSmallIntegerField => Some(format!("{q} >= 0")),
         FieldKind::JSONField => Some(format!("(JSON_VALID({q}) OR {q} IS NULL)")),
         _ => None,
     };
-    Ok(ColumnParts { column, db_type, core, check, autoincrement: field.kind.is_auto(), references })
+    Ok(ColumnParts {
+        column,
+        db_type,
+        core,
+        check,
+        autoincrement: field.kind.is_auto(),
+        references,
+    })
 }
 
 /// The index column list, `("a", "b" DESC)` or `((LOWER("x")))`.
@@ -269,7 +339,11 @@ pub(crate) fn index_body(td: &TableDef, ix: &Index) -> Result<String> {
             Some(n) => (true, n),
             None => (false, f.as_str()),
         };
-        parts.push(format!("{}{}", quote_name(&td.column(name)?), if desc { " DESC" } else { "" }));
+        parts.push(format!(
+            "{}{}",
+            quote_name(&td.column(name)?),
+            if desc { " DESC" } else { "" }
+        ));
     }
     for e in &ix.expressions {
         parts.push(expression_item(e, r)?);
@@ -290,7 +364,14 @@ fn expression_item(e: &crate::expr::Expr, r: Resolver<'_>) -> Result<String> {
 
 /// The column list and WHERE of an index-backed unique constraint.
 pub(crate) fn unique_index_body(td: &TableDef, c: &Constraint) -> Result<Option<String>> {
-    let Constraint::Unique { fields, expressions, condition, unsupported_options, .. } = c else {
+    let Constraint::Unique {
+        fields,
+        expressions,
+        condition,
+        unsupported_options,
+        ..
+    } = c
+    else {
         return Ok(None);
     };
     if *unsupported_options {
@@ -317,12 +398,21 @@ pub(crate) fn inline_constraint(td: &TableDef, c: &Constraint) -> Result<Option<
     let resolver = |n: &str| td.resolve(n);
     let r: Resolver<'_> = &resolver;
     match c {
-        Constraint::Check { name, condition } => {
-            Ok(Some(format!("CONSTRAINT {} CHECK ({})", quote_name(name), condition.sql(r)?)))
-        }
+        Constraint::Check { name, condition } => Ok(Some(format!(
+            "CONSTRAINT {} CHECK ({})",
+            quote_name(name),
+            condition.sql(r)?
+        ))),
         Constraint::Unique { name, fields, .. } if !c.is_index_backed() => {
-            let cols = fields.iter().map(|f| td.column(f).map(|c| quote_name(&c))).collect::<Result<Vec<_>>>()?;
-            Ok(Some(format!("CONSTRAINT {} UNIQUE ({})", quote_name(name), cols.join(", "))))
+            let cols = fields
+                .iter()
+                .map(|f| td.column(f).map(|c| quote_name(&c)))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Some(format!(
+                "CONSTRAINT {} UNIQUE ({})",
+                quote_name(name),
+                cols.join(", ")
+            )))
         }
         _ => Ok(None),
     }
@@ -340,7 +430,12 @@ pub(crate) fn inline_constraint(td: &TableDef, c: &Constraint) -> Result<Option<
 ///     r#""stock" integer unsigned NULL CHECK ("stock" >= 0)"#
 /// );
 /// ```
-pub fn column_definition(state: &ProjectState, app_label: &str, model: &str, field: &str) -> Result<String> {
+pub fn column_definition(
+    state: &ProjectState,
+    app_label: &str,
+    model: &str,
+    field: &str,
+) -> Result<String> {
     let m = state.model(app_label, model)?;
     let td = TableDef::from_model(m);
     let f = td.field(field)?;

@@ -3,7 +3,9 @@
 
 use serde_json::Value as Json;
 
-use crate::ddl::{column_parts, index_body, inline_constraint, unique_index_body, Lookup, TableDef};
+use crate::ddl::{
+    Lookup, TableDef, column_parts, index_body, inline_constraint, unique_index_body,
+};
 use crate::error::{Result, SchemaError};
 use crate::field::{Field, FieldKind};
 use crate::model::Constraint;
@@ -13,9 +15,19 @@ use crate::quote::{create_index_name, quote_field_value, quote_name};
 #[derive(Debug, Clone)]
 pub(crate) enum Deferred {
     /// A field index or unique_together index; named by `_create_index_name`.
-    FieldIndex { table: String, columns: Vec<String>, suffix: &'static str, unique: bool },
+    FieldIndex {
+        table: String,
+        columns: Vec<String>,
+        suffix: &'static str,
+        unique: bool,
+    },
     /// An index with a fixed name and a prepared body.
-    Named { name: String, table: String, body: String, unique: bool },
+    Named {
+        name: String,
+        table: String,
+        body: String,
+        unique: bool,
+    },
 }
 
 impl Deferred {
@@ -36,14 +48,23 @@ impl Deferred {
 
     fn references_column(&self, table: &str, column: &str) -> bool {
         match self {
-            Deferred::FieldIndex { table: t, columns, .. } => t == table && columns.iter().any(|c| c == column),
-            Deferred::Named { table: t, body, .. } => t == table && body.contains(&quote_name(column)),
+            Deferred::FieldIndex {
+                table: t, columns, ..
+            } => t == table && columns.iter().any(|c| c == column),
+            Deferred::Named { table: t, body, .. } => {
+                t == table && body.contains(&quote_name(column))
+            }
         }
     }
 
     pub fn sql(&self) -> String {
         match self {
-            Deferred::FieldIndex { table, columns, suffix, unique } => {
+            Deferred::FieldIndex {
+                table,
+                columns,
+                suffix,
+                unique,
+            } => {
                 let name = create_index_name(table, columns, suffix);
                 let cols: Vec<String> = columns.iter().map(|c| quote_name(c)).collect();
                 format!(
@@ -54,7 +75,12 @@ impl Deferred {
                     cols.join(", ")
                 )
             }
-            Deferred::Named { name, table, body, unique } => format!(
+            Deferred::Named {
+                name,
+                table,
+                body,
+                unique,
+            } => format!(
                 "CREATE {}INDEX {} ON {} {}",
                 if *unique { "UNIQUE " } else { "" },
                 quote_name(name),
@@ -91,7 +117,9 @@ pub(crate) fn effective_default(f: &Field) -> Result<Option<Json>> {
             Json::Object(o) if o.contains_key("callable") => match o["callable"].as_str() {
                 Some("dict") => Ok(Some(Json::Object(Default::default()))),
                 Some("list") => Ok(Some(Json::Array(Vec::new()))),
-                other => Err(SchemaError::Unsupported(format!("callable default {other:?} in a table remake"))),
+                other => Err(SchemaError::Unsupported(format!(
+                    "callable default {other:?} in a table remake"
+                ))),
             },
             other => Ok(Some(other.clone())),
         };
@@ -103,7 +131,9 @@ pub(crate) fn effective_default(f: &Field) -> Result<Option<Json>> {
         return Ok(Some(Json::String(String::new())));
     }
     if f.auto_now || f.auto_now_add {
-        return Err(SchemaError::Unsupported("auto_now / auto_now_add default in a table remake".into()));
+        return Err(SchemaError::Unsupported(
+            "auto_now / auto_now_add default in a table remake".into(),
+        ));
     }
     Ok(None)
 }
@@ -130,8 +160,16 @@ impl Editor {
 
     fn table_sql(&mut self, lk: Lookup<'_>, td: &TableDef) -> Result<String> {
         for ut in &td.unique_together {
-            let columns = ut.iter().map(|f| td.column(f)).collect::<Result<Vec<_>>>()?;
-            self.deferred.push(Deferred::FieldIndex { table: td.table.clone(), columns, suffix: "_uniq", unique: true });
+            let columns = ut
+                .iter()
+                .map(|f| td.column(f))
+                .collect::<Result<Vec<_>>>()?;
+            self.deferred.push(Deferred::FieldIndex {
+                table: td.table.clone(),
+                columns,
+                suffix: "_uniq",
+                unique: true,
+            });
         }
         let mut parts = Vec::new();
         for (name, f) in td.concrete() {
@@ -141,26 +179,48 @@ impl Editor {
             if let Some(s) = inline_constraint(td, c)? {
                 parts.push(s);
             } else if let Some(body) = unique_index_body(td, c)? {
-                self.deferred.push(Deferred::Named { name: c.name().to_string(), table: td.table.clone(), body, unique: true });
+                self.deferred.push(Deferred::Named {
+                    name: c.name().to_string(),
+                    table: td.table.clone(),
+                    body,
+                    unique: true,
+                });
             }
         }
-        Ok(format!("CREATE TABLE {} ({})", quote_name(&td.table), parts.join(", ")))
+        Ok(format!(
+            "CREATE TABLE {} ({})",
+            quote_name(&td.table),
+            parts.join(", ")
+        ))
     }
 
     fn field_index(td: &TableDef, name: &str, f: &Field) -> Option<Deferred> {
-        (f.is_concrete() && f.effective_db_index() && !f.effective_unique()).then(|| Deferred::FieldIndex {
-            table: td.table.clone(),
-            columns: vec![f.column_name(name)],
-            suffix: "",
-            unique: false,
+        (f.is_concrete() && f.effective_db_index() && !f.effective_unique()).then(|| {
+            Deferred::FieldIndex {
+                table: td.table.clone(),
+                columns: vec![f.column_name(name)],
+                suffix: "",
+                unique: false,
+            }
         })
     }
 
     fn model_indexes(td: &TableDef) -> Result<Vec<Deferred>> {
-        let mut out: Vec<Deferred> = td.concrete().filter_map(|(n, f)| Self::field_index(td, n, f)).collect();
+        let mut out: Vec<Deferred> = td
+            .concrete()
+            .filter_map(|(n, f)| Self::field_index(td, n, f))
+            .collect();
         for ix in &td.indexes {
-            let name = ix.name.clone().ok_or_else(|| SchemaError::Json("index without a name".into()))?;
-            out.push(Deferred::Named { name, table: td.table.clone(), body: index_body(td, ix)?, unique: false });
+            let name = ix
+                .name
+                .clone()
+                .ok_or_else(|| SchemaError::Json("index without a name".into()))?;
+            out.push(Deferred::Named {
+                name,
+                table: td.table.clone(),
+                body: index_body(td, ix)?,
+                unique: false,
+            });
         }
         Ok(out)
     }
@@ -205,30 +265,65 @@ impl Editor {
         if old == new {
             return;
         }
-        self.execute(format!("ALTER TABLE {} RENAME TO {}", quote_name(old), quote_name(new)));
+        self.execute(format!(
+            "ALTER TABLE {} RENAME TO {}",
+            quote_name(old),
+            quote_name(new)
+        ));
         for d in &mut self.deferred {
             d.rename_table(old, new);
         }
     }
 
     /// `add_field` of the SQLite editor. `td` is the model before the field is added.
-    pub fn add_field(&mut self, lk: Lookup<'_>, td: &TableDef, owner_lookup: &TableDef, name: &str, f: &Field) -> Result<()> {
+    pub fn add_field(
+        &mut self,
+        lk: Lookup<'_>,
+        td: &TableDef,
+        owner_lookup: &TableDef,
+        name: &str,
+        f: &Field,
+    ) -> Result<()> {
         if f.kind == FieldKind::ManyToManyField {
             if f.through.is_none() {
                 let owner = lk.model(&owner_lookup.app_label, &owner_lookup.model_lower)?;
                 let through = TableDef::through(lk, owner, name, f)?;
                 return self.create_model(lk, &through);
             }
-            return self.remake(lk, td, Remake { create: Some((name.into(), f.clone())), ..Default::default() });
+            return self.remake(
+                lk,
+                td,
+                Remake {
+                    create: Some((name.into(), f.clone())),
+                    ..Default::default()
+                },
+            );
         }
-        let literal_db_default = matches!(&f.db_default, Some(d) if !matches!(d, crate::expr::DbDefault::Value(_)));
-        if f.primary_key || f.effective_unique() || !f.null || effective_default(f)?.is_some() || literal_db_default {
-            return self.remake(lk, td, Remake { create: Some((name.into(), f.clone())), ..Default::default() });
+        let literal_db_default =
+            matches!(&f.db_default, Some(d) if !matches!(d, crate::expr::DbDefault::Value(_)));
+        if f.primary_key
+            || f.effective_unique()
+            || !f.null
+            || effective_default(f)?.is_some()
+            || literal_db_default
+        {
+            return self.remake(
+                lk,
+                td,
+                Remake {
+                    create: Some((name.into(), f.clone())),
+                    ..Default::default()
+                },
+            );
         }
         let mut with = td.clone();
         with.fields.push((name.to_string(), f.clone()));
         let parts = column_parts(lk, &with, name, f)?;
-        self.execute(format!("ALTER TABLE {} ADD COLUMN {}", quote_name(&td.table), parts.add_form()));
+        self.execute(format!(
+            "ALTER TABLE {} ADD COLUMN {}",
+            quote_name(&td.table),
+            parts.add_form()
+        ));
         if let Some(d) = Self::field_index(&with, name, f) {
             self.deferred.push(d);
         }
@@ -247,14 +342,30 @@ impl Editor {
             return Ok(());
         }
         let raw_db_index = f.effective_db_index();
-        if !f.primary_key && !f.effective_unique() && !raw_db_index && !(f.kind.is_fk() && f.db_constraint) {
+        let needs_remake = f.primary_key
+            || f.effective_unique()
+            || raw_db_index
+            || (f.kind.is_fk() && f.db_constraint);
+        if !needs_remake {
             let column = f.column_name(name);
-            self.execute(format!("ALTER TABLE {} DROP COLUMN {}", quote_name(&td.table), quote_name(&column)));
+            self.execute(format!(
+                "ALTER TABLE {} DROP COLUMN {}",
+                quote_name(&td.table),
+                quote_name(&column)
+            ));
             let table = td.table.clone();
-            self.deferred.retain(|d| !d.references_column(&table, &column));
+            self.deferred
+                .retain(|d| !d.references_column(&table, &column));
             return Ok(());
         }
-        self.remake(lk, td, Remake { delete: Some(name.into()), ..Default::default() })
+        self.remake(
+            lk,
+            td,
+            Remake {
+                delete: Some(name.into()),
+                ..Default::default()
+            },
+        )
     }
 
     fn signature(lk: Lookup<'_>, app: &str, f: &Field) -> Field {
@@ -277,11 +388,16 @@ impl Editor {
         new: (&str, &Field),
     ) -> Result<()> {
         let (old_col, new_col) = (old.1.column_name(old.0), new.1.column_name(new.0));
-        if old_col == new_col && Self::signature(old_lk, &td.app_label, old.1) == Self::signature(lk, &td.app_label, new.1) {
+        if old_col == new_col
+            && Self::signature(old_lk, &td.app_label, old.1)
+                == Self::signature(lk, &td.app_label, new.1)
+        {
             return Ok(());
         }
         if old.1.kind == FieldKind::ManyToManyField || new.1.kind == FieldKind::ManyToManyField {
-            return Err(SchemaError::Unsupported("AlterField on a ManyToManyField".into()));
+            return Err(SchemaError::Unsupported(
+                "AlterField on a ManyToManyField".into(),
+            ));
         }
         let is_fk_constrained = |f: &Field| f.kind.is_fk() && f.db_constraint;
         if old_col != new_col && !is_fk_constrained(old.1) && !is_fk_constrained(new.1) {
@@ -299,10 +415,14 @@ impl Editor {
                 return Ok(());
             }
         }
-        self.remake(lk, td, Remake {
-            alter: vec![(old.0.into(), old.1.clone(), new.0.into(), new.1.clone())],
-            ..Default::default()
-        })?;
+        self.remake(
+            lk,
+            td,
+            Remake {
+                alter: vec![(old.0.into(), old.1.clone(), new.0.into(), new.1.clone())],
+                ..Default::default()
+            },
+        )?;
         // Tables whose FKs point at a unique field whose type changed are remade too.
         if new.1.effective_unique() {
             let mut with_old = td.clone();
@@ -311,10 +431,18 @@ impl Editor {
             with_new.fields.push((new.0.to_string(), new.1.clone()));
             let type_of = |lk: Lookup<'_>, t: &TableDef, n: &str, f: &Field| -> Result<String> {
                 let p = column_parts(lk, t, n, f)?;
-                Ok(p.core.split(" NOT NULL").next().unwrap_or("").split(" NULL").next().unwrap_or("").to_string())
+                Ok(p.core
+                    .split(" NOT NULL")
+                    .next()
+                    .unwrap_or("")
+                    .split(" NULL")
+                    .next()
+                    .unwrap_or("")
+                    .to_string())
             };
             if old.1.kind != FieldKind::ManyToManyField
-                && type_of(old_lk, &with_old, old.0, old.1)? != type_of(lk, &with_new, new.0, new.1)?
+                && type_of(old_lk, &with_old, old.0, old.1)?
+                    != type_of(lk, &with_new, new.0, new.1)?
             {
                 return Err(SchemaError::Unsupported(
                     "changing the type of a field that other tables reference".into(),
@@ -383,7 +511,12 @@ impl Editor {
             mapping.push((nf.column_name(nn), expr));
         }
         if !ch.new_order.is_empty() {
-            body_new.sort_by_key(|(n, _)| ch.new_order.iter().position(|x| x == n).unwrap_or(usize::MAX));
+            body_new.sort_by_key(|(n, _)| {
+                ch.new_order
+                    .iter()
+                    .position(|x| x == n)
+                    .unwrap_or(usize::MAX)
+            });
         }
         let mut indexes = td.indexes.clone();
         if let Some(dn) = &ch.delete {
@@ -399,7 +532,13 @@ impl Editor {
             .iter()
             .map(|ut| {
                 ut.iter()
-                    .map(|n| rename_mapping.iter().find(|(o, _)| o == n).map(|(_, nn)| nn.clone()).unwrap_or_else(|| n.clone()))
+                    .map(|n| {
+                        rename_mapping
+                            .iter()
+                            .find(|(o, _)| o == n)
+                            .map(|(_, nn)| nn.clone())
+                            .unwrap_or_else(|| n.clone())
+                    })
                     .collect()
             })
             .collect();
@@ -436,7 +575,12 @@ impl Editor {
     pub fn add_constraint(&mut self, lk: Lookup<'_>, td: &TableDef, c: &Constraint) -> Result<()> {
         if c.is_index_backed() {
             if let Some(body) = unique_index_body(td, c)? {
-                self.execute(format!("CREATE UNIQUE INDEX {} ON {} {}", quote_name(c.name()), quote_name(&td.table), body));
+                self.execute(format!(
+                    "CREATE UNIQUE INDEX {} ON {} {}",
+                    quote_name(c.name()),
+                    quote_name(&td.table),
+                    body
+                ));
             }
             return Ok(());
         }
@@ -444,9 +588,20 @@ impl Editor {
     }
 
     /// `remove_constraint` of the SQLite editor. `td` no longer holds the constraint.
-    pub fn remove_constraint(&mut self, lk: Lookup<'_>, td: &TableDef, c: &Constraint) -> Result<()> {
+    pub fn remove_constraint(
+        &mut self,
+        lk: Lookup<'_>,
+        td: &TableDef,
+        c: &Constraint,
+    ) -> Result<()> {
         if c.is_index_backed() {
-            if matches!(c, Constraint::Unique { unsupported_options: false, .. }) {
+            if matches!(
+                c,
+                Constraint::Unique {
+                    unsupported_options: false,
+                    ..
+                }
+            ) {
                 self.execute(format!("DROP INDEX {}", quote_name(c.name())));
             }
             return Ok(());

@@ -45,12 +45,19 @@ impl MigrationPlan {
     /// Plans the migrations of `migrations` not in `applied`, starting from `base` (the state
     /// of apps the migrations depend on but that are not migrated here, e.g. `auth`).
     /// Already applied migrations only advance the state.
-    pub fn build(base: &ProjectState, migrations: &[Migration], applied: &[MigrationRecord]) -> Result<Self> {
+    pub fn build(
+        base: &ProjectState,
+        migrations: &[Migration],
+        applied: &[MigrationRecord],
+    ) -> Result<Self> {
         let mut state = base.clone();
         let mut body = vec![Statement::new(DJANGO_MIGRATIONS_DDL)];
         let mut applies = Vec::new();
         for m in migrations {
-            let rec = MigrationRecord { app: m.app_label.clone(), name: m.name.clone() };
+            let rec = MigrationRecord {
+                app: m.app_label.clone(),
+                name: m.name.clone(),
+            };
             if applied.contains(&rec) {
                 m.apply_state(&mut state)?;
                 continue;
@@ -65,11 +72,20 @@ impl MigrationPlan {
             applies.push(rec);
         }
         Ok(MigrationPlan {
-            setup: vec![Statement::new("PRAGMA foreign_keys = OFF"), Statement::new("BEGIN IMMEDIATE")],
+            setup: vec![
+                Statement::new("PRAGMA foreign_keys = OFF"),
+                Statement::new("BEGIN IMMEDIATE"),
+            ],
             body,
             check: Statement::new("PRAGMA foreign_key_check"),
-            commit: vec![Statement::new("COMMIT"), Statement::new("PRAGMA foreign_keys = ON")],
-            rollback: vec![Statement::new("ROLLBACK"), Statement::new("PRAGMA foreign_keys = ON")],
+            commit: vec![
+                Statement::new("COMMIT"),
+                Statement::new("PRAGMA foreign_keys = ON"),
+            ],
+            rollback: vec![
+                Statement::new("ROLLBACK"),
+                Statement::new("PRAGMA foreign_keys = ON"),
+            ],
             applies,
         })
     }
@@ -78,7 +94,9 @@ impl MigrationPlan {
 /// The query that lists applied migrations (safe when the table does not exist yet).
 fn applied_query() -> [Statement; 2] {
     [
-        Statement::new("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'django_migrations'"),
+        Statement::new(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'django_migrations'",
+        ),
         Statement::new("SELECT \"app\", \"name\" FROM \"django_migrations\" ORDER BY \"id\""),
     ]
 }
@@ -91,8 +109,13 @@ fn parse_applied(rs: &ResultSet) -> Result<Vec<MigrationRecord>> {
     rs.rows
         .iter()
         .map(|r| match r.values() {
-            [Value::Text(a), Value::Text(n)] => Ok(MigrationRecord { app: a.clone(), name: n.clone() }),
-            other => Err(SchemaError::ResultShape(format!("django_migrations row {other:?}"))),
+            [Value::Text(a), Value::Text(n)] => Ok(MigrationRecord {
+                app: a.clone(),
+                name: n.clone(),
+            }),
+            other => Err(SchemaError::ResultShape(format!(
+                "django_migrations row {other:?}"
+            ))),
         })
         .collect()
 }
@@ -101,7 +124,11 @@ fn check_fk(rs: &ResultSet) -> Result<()> {
     if rs.rows.is_empty() {
         return Ok(());
     }
-    let first: Vec<String> = rs.rows[0].values().iter().map(|v| format!("{v:?}")).collect();
+    let first: Vec<String> = rs.rows[0]
+        .values()
+        .iter()
+        .map(|v| format!("{v:?}"))
+        .collect();
     Err(SchemaError::Migration(format!(
         "PRAGMA foreign_key_check found {} violation(s), first: {}",
         rs.rows.len(),
@@ -113,7 +140,9 @@ fn not_in_transaction(autocommit: bool) -> Result<()> {
     if autocommit {
         Ok(())
     } else {
-        Err(SchemaError::Migration("cannot migrate inside a transaction (PRAGMA foreign_keys cannot change)".into()))
+        Err(SchemaError::Migration(
+            "cannot migrate inside a transaction (PRAGMA foreign_keys cannot change)".into(),
+        ))
     }
 }
 
@@ -137,7 +166,11 @@ pub async fn applied_migrations_async(t: &mut dyn AsyncTransport) -> Result<Vec<
 
 /// Applies the not-yet-applied `migrations` atomically through a blocking transport and
 /// returns what was applied. On failure nothing is applied and the error is returned.
-pub fn migrate(t: &mut dyn Transport, base: &ProjectState, migrations: &[Migration]) -> Result<Vec<MigrationRecord>> {
+pub fn migrate(
+    t: &mut dyn Transport,
+    base: &ProjectState,
+    migrations: &[Migration],
+) -> Result<Vec<MigrationRecord>> {
     not_in_transaction(t.is_autocommit())?;
     let applied = applied_migrations(t)?;
     let plan = MigrationPlan::build(base, migrations, &applied)?;
@@ -203,7 +236,11 @@ pub async fn migrate_async(
         };
     }
     if result.is_ok() {
-        result = t.execute(&plan.commit[0]).await.map(|_| ()).map_err(Into::into);
+        result = t
+            .execute(&plan.commit[0])
+            .await
+            .map(|_| ())
+            .map_err(Into::into);
     }
     match result {
         Ok(()) => {

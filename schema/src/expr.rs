@@ -51,12 +51,18 @@ pub enum Expr {
 impl Expr {
     /// Raw SQL.
     pub fn raw(sql: impl Into<String>) -> Self {
-        Expr::Raw { sql: sql.into(), repr: None }
+        Expr::Raw {
+            sql: sql.into(),
+            repr: None,
+        }
     }
 
     /// `Lower(F(name))` style function call on a field.
     pub fn func(name: impl Into<String>, args: Vec<Expr>) -> Self {
-        Expr::Func { name: name.into(), args }
+        Expr::Func {
+            name: name.into(),
+            args,
+        }
     }
 
     /// Loads an expression from its JSON form.
@@ -65,14 +71,23 @@ impl Expr {
         if let Some(s) = v.as_str() {
             return Ok(Expr::F(s.to_string()));
         }
-        let o = v.as_object().ok_or_else(|| bad("expected an object or a field name"))?;
+        let o = v
+            .as_object()
+            .ok_or_else(|| bad("expected an object or a field name"))?;
         if let Some(sql) = o.get("sql") {
             let sql = sql.as_str().ok_or_else(|| bad("`sql` must be a string"))?;
             let repr = o.get("repr").and_then(Json::as_str).map(str::to_string);
-            return Ok(Expr::Raw { sql: sql.into(), repr });
+            return Ok(Expr::Raw {
+                sql: sql.into(),
+                repr,
+            });
         }
         if let Some(f) = o.get("f") {
-            return Ok(Expr::F(f.as_str().ok_or_else(|| bad("`f` must be a string"))?.into()));
+            return Ok(Expr::F(
+                f.as_str()
+                    .ok_or_else(|| bad("`f` must be a string"))?
+                    .into(),
+            ));
         }
         if let Some(x) = o.get("value") {
             return Ok(Expr::Value(x.clone()));
@@ -81,19 +96,28 @@ impl Expr {
             return Ok(Expr::Desc(Box::new(Expr::from_json(x)?)));
         }
         if let Some(name) = o.get("func") {
-            let name = name.as_str().ok_or_else(|| bad("`func` must be a string"))?;
+            let name = name
+                .as_str()
+                .ok_or_else(|| bad("`func` must be a string"))?;
             let args = match o.get("args") {
                 None => Vec::new(),
                 Some(Json::Array(a)) => a.iter().map(Expr::from_json).collect::<Result<_>>()?,
                 Some(_) => return Err(bad("`args` must be an array")),
             };
-            return Ok(Expr::Func { name: name.into(), args });
+            return Ok(Expr::Func {
+                name: name.into(),
+                args,
+            });
         }
         if let Some(op) = o.get("op") {
             let op = op.as_str().ok_or_else(|| bad("`op` must be a string"))?;
             let lhs = Expr::from_json(o.get("lhs").ok_or_else(|| bad("missing `lhs`"))?)?;
             let rhs = Expr::from_json(o.get("rhs").ok_or_else(|| bad("missing `rhs`"))?)?;
-            return Ok(Expr::Combined { lhs: Box::new(lhs), op: op.into(), rhs: Box::new(rhs) });
+            return Ok(Expr::Combined {
+                lhs: Box::new(lhs),
+                op: op.into(),
+                rhs: Box::new(rhs),
+            });
         }
         Err(bad("unknown expression form"))
     }
@@ -224,15 +248,22 @@ impl Condition {
     pub fn from_json(v: &Json) -> Result<Self> {
         let bad = |m: &str| SchemaError::Json(format!("condition: {m}: {v}"));
         match v {
-            Json::Array(a) if a.len() == 2 && a[0].is_string() => {
-                Ok(Condition::Lookup(a[0].as_str().unwrap_or_default().to_string(), a[1].clone()))
-            }
+            Json::Array(a) if a.len() == 2 && a[0].is_string() => Ok(Condition::Lookup(
+                a[0].as_str().unwrap_or_default().to_string(),
+                a[1].clone(),
+            )),
             Json::Object(o) => {
                 if let Some(sql) = o.get("sql") {
-                    return Ok(Condition::Raw(sql.as_str().ok_or_else(|| bad("`sql` must be a string"))?.into()));
+                    return Ok(Condition::Raw(
+                        sql.as_str()
+                            .ok_or_else(|| bad("`sql` must be a string"))?
+                            .into(),
+                    ));
                 }
                 let children = match o.get("children") {
-                    Some(Json::Array(a)) => a.iter().map(Condition::from_json).collect::<Result<_>>()?,
+                    Some(Json::Array(a)) => {
+                        a.iter().map(Condition::from_json).collect::<Result<_>>()?
+                    }
                     _ => return Err(bad("expected `children`")),
                 };
                 let or = match o.get("connector").and_then(Json::as_str) {
@@ -243,10 +274,17 @@ impl Condition {
                 let negated = o.get("negated").and_then(Json::as_bool).unwrap_or(false);
                 for k in o.keys() {
                     if !matches!(k.as_str(), "children" | "connector" | "negated") {
-                        return Err(SchemaError::UnknownKeyword { context: "condition".into(), key: k.clone() });
+                        return Err(SchemaError::UnknownKeyword {
+                            context: "condition".into(),
+                            key: k.clone(),
+                        });
                     }
                 }
-                Ok(Condition::Node { children, or, negated })
+                Ok(Condition::Node {
+                    children,
+                    or,
+                    negated,
+                })
             }
             _ => Err(bad("expected a [lookup, value] pair or an object")),
         }
@@ -257,8 +295,15 @@ impl Condition {
         match self {
             Condition::Raw(s) => Ok(s.clone()),
             Condition::Lookup(l, v) => lookup_sql(l, v, r),
-            Condition::Node { children, or, negated } => {
-                let parts = children.iter().map(|c| c.sql(r)).collect::<Result<Vec<_>>>()?;
+            Condition::Node {
+                children,
+                or,
+                negated,
+            } => {
+                let parts = children
+                    .iter()
+                    .map(|c| c.sql(r))
+                    .collect::<Result<Vec<_>>>()?;
                 let joined = parts.join(if *or { " OR " } else { " AND " });
                 Ok(if *negated {
                     format!("NOT ({joined})")
@@ -283,7 +328,9 @@ impl Condition {
                     };
                 }
             }
-            Condition::Node { children, .. } => children.iter_mut().for_each(|c| c.rename_field(old, new)),
+            Condition::Node { children, .. } => {
+                children.iter_mut().for_each(|c| c.rename_field(old, new))
+            }
             Condition::Raw(_) => {}
         }
     }
@@ -320,7 +367,11 @@ fn lookup_sql(lookup: &str, v: &Json, r: Resolver<'_>) -> Result<String> {
         "isnull" => match v.as_bool() {
             Some(true) => format!("{col} IS NULL"),
             Some(false) => format!("{col} IS NOT NULL"),
-            None => return Err(SchemaError::Unsupported(format!("isnull needs a boolean: {lookup}"))),
+            None => {
+                return Err(SchemaError::Unsupported(format!(
+                    "isnull needs a boolean: {lookup}"
+                )));
+            }
         },
         "in" => {
             let items = v
@@ -351,13 +402,24 @@ mod tests {
     #[test]
     fn conditions_render_like_django() {
         let q = |j: Json| Condition::from_json(&j).unwrap().sql(&res).unwrap();
-        assert_eq!(q(serde_json::json!({"children": [["price__gte", 0]]})), "\"price\" >= '0'");
         assert_eq!(
-            q(serde_json::json!({"children": [["stock__isnull", true], ["stock__lte", 100000]], "connector": "OR"})),
+            q(serde_json::json!({"children": [["price__gte", 0]]})),
+            "\"price\" >= '0'"
+        );
+        assert_eq!(
+            q(
+                serde_json::json!({"children": [["stock__isnull", true], ["stock__lte", 100000]], "connector": "OR"})
+            ),
             "(\"stock\" IS NULL OR \"stock\" <= 100000)"
         );
-        assert_eq!(q(serde_json::json!({"children": [["active", true]]})), "\"active\"");
-        assert_eq!(q(serde_json::json!({"children": [["score", 10]]})), "\"score\" = 10");
+        assert_eq!(
+            q(serde_json::json!({"children": [["active", true]]})),
+            "\"active\""
+        );
+        assert_eq!(
+            q(serde_json::json!({"children": [["score", 10]]})),
+            "\"score\" = 10"
+        );
         assert!(Condition::from_json(&serde_json::json!({"children": 1})).is_err());
         let c = Condition::from_json(&serde_json::json!({"children": [["x__regex", 1]]})).unwrap();
         assert!(c.sql(&res).is_err());
@@ -368,7 +430,8 @@ mod tests {
         let e = Expr::from_json(&serde_json::json!({"func": "Lower", "args": ["name"]})).unwrap();
         assert_eq!(e.sql(&res).unwrap(), "LOWER(\"name\")");
         assert_eq!(e.repr(), "Lower(F(name))");
-        let e = Expr::from_json(&serde_json::json!({"func": "Upper", "args": [{"value": "x"}]})).unwrap();
+        let e = Expr::from_json(&serde_json::json!({"func": "Upper", "args": [{"value": "x"}]}))
+            .unwrap();
         assert_eq!(e.sql(&res).unwrap(), "UPPER('x')");
         assert!(Expr::from_json(&serde_json::json!({"what": 1})).is_err());
     }

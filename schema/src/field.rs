@@ -62,8 +62,14 @@ const KINDS: &[(&str, FieldKind)] = &[
     ("BigIntegerField", FieldKind::BigIntegerField),
     ("SmallIntegerField", FieldKind::SmallIntegerField),
     ("PositiveIntegerField", FieldKind::PositiveIntegerField),
-    ("PositiveBigIntegerField", FieldKind::PositiveBigIntegerField),
-    ("PositiveSmallIntegerField", FieldKind::PositiveSmallIntegerField),
+    (
+        "PositiveBigIntegerField",
+        FieldKind::PositiveBigIntegerField,
+    ),
+    (
+        "PositiveSmallIntegerField",
+        FieldKind::PositiveSmallIntegerField,
+    ),
     ("FloatField", FieldKind::FloatField),
     ("DecimalField", FieldKind::DecimalField),
     ("DateField", FieldKind::DateField),
@@ -429,7 +435,8 @@ impl Field {
 
     /// Whether the field asks for an index (`db_index=` or the class default).
     pub fn effective_db_index(&self) -> bool {
-        self.db_index.unwrap_or_else(|| self.kind.default_db_index())
+        self.db_index
+            .unwrap_or_else(|| self.kind.default_db_index())
     }
 
     /// The column name for a field called `name`.
@@ -451,7 +458,9 @@ impl Field {
 
     /// Loads a field from Django's keyword arguments (`{"class": "CharField", "max_length": 20}`).
     pub fn from_json(value: &Json) -> Result<Self> {
-        let obj = value.as_object().ok_or_else(|| SchemaError::Json("a field must be a JSON object".into()))?;
+        let obj = value
+            .as_object()
+            .ok_or_else(|| SchemaError::Json("a field must be a JSON object".into()))?;
         let class = obj
             .get("class")
             .and_then(Json::as_str)
@@ -471,7 +480,11 @@ impl Field {
                 reason: reason.to_string(),
             };
             let as_bool = || v.as_bool().ok_or_else(|| bad("expected a boolean"));
-            let as_str = || v.as_str().map(str::to_string).ok_or_else(|| bad("expected a string"));
+            let as_str = || {
+                v.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| bad("expected a string"))
+            };
             let as_u32 = || {
                 v.as_u64()
                     .and_then(|n| u32::try_from(n).ok())
@@ -507,20 +520,19 @@ impl Field {
                     return Err(SchemaError::UnknownKeyword {
                         context: ctx(),
                         key: key.clone(),
-                    })
+                    });
                 }
             }
         }
-        if kind.is_fk() || kind == FieldKind::ManyToManyField {
-            if f.to.is_none() {
-                return Err(SchemaError::InvalidValue {
-                    context: ctx(),
-                    key: "to".into(),
-                    reason: "a relation needs `to`".into(),
-                });
-            }
+        if (kind.is_fk() || kind == FieldKind::ManyToManyField) && f.to.is_none() {
+            return Err(SchemaError::InvalidValue {
+                context: ctx(),
+                key: "to".into(),
+                reason: "a relation needs `to`".into(),
+            });
         }
-        if kind == FieldKind::GeneratedField && (f.expression.is_none() || f.output_field.is_none()) {
+        if kind == FieldKind::GeneratedField && (f.expression.is_none() || f.output_field.is_none())
+        {
             return Err(SchemaError::InvalidValue {
                 context: ctx(),
                 key: "expression".into(),
@@ -546,9 +558,11 @@ mod tests {
     fn unknown_class_and_keyword_are_errors() {
         let e = Field::from_json(&serde_json::json!({"class": "NopeField"})).unwrap_err();
         assert!(matches!(e, SchemaError::UnknownFieldClass(_)));
-        let e = Field::from_json(&serde_json::json!({"class": "CharField", "max_lenght": 3})).unwrap_err();
+        let e = Field::from_json(&serde_json::json!({"class": "CharField", "max_lenght": 3}))
+            .unwrap_err();
         assert!(matches!(e, SchemaError::UnknownKeyword { .. }));
-        let e = Field::from_json(&serde_json::json!({"class": "CharField", "max_length": -3})).unwrap_err();
+        let e = Field::from_json(&serde_json::json!({"class": "CharField", "max_length": -3}))
+            .unwrap_err();
         assert!(matches!(e, SchemaError::InvalidValue { .. }));
         let e = Field::from_json(&serde_json::json!({"class": "ForeignKey"})).unwrap_err();
         assert!(matches!(e, SchemaError::InvalidValue { .. }));
@@ -557,7 +571,10 @@ mod tests {
 
     #[test]
     fn dotted_class_names() {
-        assert_eq!(FieldKind::from_class("models.SlugField").unwrap(), FieldKind::SlugField);
+        assert_eq!(
+            FieldKind::from_class("models.SlugField").unwrap(),
+            FieldKind::SlugField
+        );
         assert!(Field::new(FieldKind::SlugField).effective_db_index());
     }
 }

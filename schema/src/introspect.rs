@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use sqlport_core::{AsyncTransport, ResultSet, Statement, Transport, Value};
 
-use crate::ddl::{column_parts, Lookup, TableDef};
+use crate::ddl::{Lookup, TableDef, column_parts};
 use crate::editor::{Deferred, Editor};
 use crate::error::{Result, SchemaError};
 use crate::field::FieldKind;
@@ -85,7 +85,9 @@ const SKIP: &str = "m.type = 'table' AND m.name NOT LIKE 'sqlite_%'";
 /// The four read-only queries introspection runs (tables, columns, indexes, foreign keys).
 pub fn introspection_statements() -> Vec<Statement> {
     vec![
-        Statement::new(format!("SELECT m.name, m.sql FROM sqlite_master AS m WHERE {SKIP} ORDER BY m.name")),
+        Statement::new(format!(
+            "SELECT m.name, m.sql FROM sqlite_master AS m WHERE {SKIP} ORDER BY m.name"
+        )),
         Statement::new(format!(
             "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden FROM sqlite_master AS m, pragma_table_xinfo(m.name) AS p WHERE {SKIP} ORDER BY m.name, p.cid"
         )),
@@ -122,7 +124,10 @@ fn rows<'a>(rs: &'a ResultSet, width: usize, what: &str) -> Result<Vec<&'a [Valu
             if v.len() == width {
                 Ok(v)
             } else {
-                Err(SchemaError::ResultShape(format!("{what}: expected {width} columns, got {}", v.len())))
+                Err(SchemaError::ResultShape(format!(
+                    "{what}: expected {width} columns, got {}",
+                    v.len()
+                )))
             }
         })
         .collect()
@@ -131,16 +136,29 @@ fn rows<'a>(rs: &'a ResultSet, width: usize, what: &str) -> Result<Vec<&'a [Valu
 /// Parses the results of [`introspection_statements`], in the same order.
 pub fn parse_introspection(results: &[ResultSet]) -> Result<DbSchema> {
     let [tables, columns, indexes, fks] = results else {
-        return Err(SchemaError::ResultShape(format!("expected 4 result sets, got {}", results.len())));
+        return Err(SchemaError::ResultShape(format!(
+            "expected 4 result sets, got {}",
+            results.len()
+        )));
     };
     let mut s = DbSchema::default();
     for r in rows(tables, 2, "tables")? {
         let name = text(&r[0]).ok_or_else(|| SchemaError::ResultShape("table name".into()))?;
-        s.tables.insert(name.clone(), DbTable { name, sql: text(&r[1]), ..Default::default() });
+        s.tables.insert(
+            name.clone(),
+            DbTable {
+                name,
+                sql: text(&r[1]),
+                ..Default::default()
+            },
+        );
     }
     let table = |s: &mut DbSchema, v: &Value| -> Result<String> {
         let n = text(v).ok_or_else(|| SchemaError::ResultShape("table name".into()))?;
-        s.tables.entry(n.clone()).or_insert_with(|| DbTable { name: n.clone(), ..Default::default() });
+        s.tables.entry(n.clone()).or_insert_with(|| DbTable {
+            name: n.clone(),
+            ..Default::default()
+        });
         Ok(n)
     };
     for r in rows(columns, 7, "columns")? {
@@ -176,7 +194,11 @@ pub fn parse_introspection(results: &[ResultSet]) -> Result<DbSchema> {
     }
     for r in rows(fks, 4, "foreign keys")? {
         let t = table(&mut s, &r[0])?;
-        let fk = DbForeignKey { table: text(&r[1]).unwrap_or_default(), from: text(&r[2]).unwrap_or_default(), to: text(&r[3]).unwrap_or_default() };
+        let fk = DbForeignKey {
+            table: text(&r[1]).unwrap_or_default(),
+            from: text(&r[2]).unwrap_or_default(),
+            to: text(&r[3]).unwrap_or_default(),
+        };
         if let Some(tb) = s.tables.get_mut(&t) {
             tb.foreign_keys.push(fk);
         }
@@ -226,7 +248,12 @@ impl ProjectState {
         for td in table_defs(self)? {
             for (n, f) in td.concrete() {
                 let p = column_parts(lk, &td, n, f)?;
-                out.push((td.table.clone(), n.clone(), p.column.clone(), p.table_form()));
+                out.push((
+                    td.table.clone(),
+                    n.clone(),
+                    p.column.clone(),
+                    p.table_form(),
+                ));
             }
         }
         Ok(out)
@@ -237,7 +264,10 @@ impl ProjectState {
         let lk = Lookup::one(self);
         let mut s = DbSchema::default();
         for td in table_defs(self)? {
-            let mut t = DbTable { name: td.table.clone(), ..Default::default() };
+            let mut t = DbTable {
+                name: td.table.clone(),
+                ..Default::default()
+            };
             let resolver = |n: &str| td.resolve(n);
             for (n, f) in td.concrete() {
                 let p = column_parts(lk, &td, n, f)?;
@@ -252,13 +282,21 @@ impl ProjectState {
                     notnull: !f.null && !generated,
                     default,
                     pk: f.primary_key,
-                    hidden: if generated { if f.db_persist { 3 } else { 2 } } else { 0 },
+                    hidden: if generated {
+                        if f.db_persist { 3 } else { 2 }
+                    } else {
+                        0
+                    },
                 });
                 if f.kind.is_fk() {
                     t.relation_columns.push(p.column.clone());
                 }
                 if let Some((table, to)) = &p.references {
-                    t.foreign_keys.push(DbForeignKey { from: p.column.clone(), table: table.clone(), to: to.clone() });
+                    t.foreign_keys.push(DbForeignKey {
+                        from: p.column.clone(),
+                        table: table.clone(),
+                        to: to.clone(),
+                    });
                 }
                 if f.effective_unique() && !(f.primary_key && f.kind.is_auto()) {
                     t.indexes.push(DbIndex {
@@ -273,8 +311,17 @@ impl ProjectState {
             for c in &td.constraints {
                 if let crate::model::Constraint::Unique { fields, .. } = c {
                     if !c.is_index_backed() {
-                        let cols = fields.iter().map(|f| td.column(f).map(Some)).collect::<Result<Vec<_>>>()?;
-                        t.indexes.push(DbIndex { name: String::new(), unique: true, origin: "u".into(), partial: false, columns: cols });
+                        let cols = fields
+                            .iter()
+                            .map(|f| td.column(f).map(Some))
+                            .collect::<Result<Vec<_>>>()?;
+                        t.indexes.push(DbIndex {
+                            name: String::new(),
+                            unique: true,
+                            origin: "u".into(),
+                            partial: false,
+                            columns: cols,
+                        });
                     }
                 }
             }
@@ -284,14 +331,21 @@ impl ProjectState {
             ed.create_model(lk, &plain)?;
             for d in &ed.deferred {
                 t.indexes.push(match d {
-                    Deferred::FieldIndex { table, columns, suffix, unique } => DbIndex {
+                    Deferred::FieldIndex {
+                        table,
+                        columns,
+                        suffix,
+                        unique,
+                    } => DbIndex {
                         name: create_index_name(table, columns, suffix),
                         unique: *unique,
                         origin: "c".into(),
                         partial: false,
                         columns: columns.iter().cloned().map(Some).collect(),
                     },
-                    Deferred::Named { name, unique, body, .. } => DbIndex {
+                    Deferred::Named {
+                        name, unique, body, ..
+                    } => DbIndex {
                         name: name.clone(),
                         unique: *unique,
                         origin: "c".into(),
@@ -413,7 +467,12 @@ fn unique_sets(t: &DbTable) -> Vec<Vec<String>> {
         .indexes
         .iter()
         .filter(|i| i.origin != "c" && i.unique)
-        .map(|i| i.columns.iter().map(|c| c.clone().unwrap_or_default()).collect())
+        .map(|i| {
+            i.columns
+                .iter()
+                .map(|c| c.clone().unwrap_or_default())
+                .collect()
+        })
         .collect();
     v.sort();
     v
@@ -448,11 +507,20 @@ fn diff_table(name: &str, e: &DbTable, a: &DbTable, out: &mut Vec<Difference>) {
     let t = || name.to_string();
     for ec in &e.columns {
         let Some(ac) = a.columns.iter().find(|c| c.name == ec.name) else {
-            out.push(Difference::MissingColumn { table: t(), column: ec.name.clone() });
+            out.push(Difference::MissingColumn {
+                table: t(),
+                column: ec.name.clone(),
+            });
             continue;
         };
         let mut mismatch = |property: &'static str, x: String, y: String| {
-            out.push(Difference::ColumnMismatch { table: t(), column: ec.name.clone(), property, expected: x, actual: y });
+            out.push(Difference::ColumnMismatch {
+                table: t(),
+                column: ec.name.clone(),
+                property,
+                expected: x,
+                actual: y,
+            });
         };
         let is_fk = e.relation_columns.contains(&ec.name);
         let type_ok = if is_fk {
@@ -467,7 +535,11 @@ fn diff_table(name: &str, e: &DbTable, a: &DbTable, out: &mut Vec<Difference>) {
             mismatch("notnull", ec.notnull.to_string(), ac.notnull.to_string());
         }
         if ec.default != ac.default {
-            mismatch("default", ec.default.clone().unwrap_or_default(), ac.default.clone().unwrap_or_default());
+            mismatch(
+                "default",
+                ec.default.clone().unwrap_or_default(),
+                ac.default.clone().unwrap_or_default(),
+            );
         }
         if ec.pk != ac.pk {
             mismatch("pk", ec.pk.to_string(), ac.pk.to_string());
@@ -478,34 +550,52 @@ fn diff_table(name: &str, e: &DbTable, a: &DbTable, out: &mut Vec<Difference>) {
     }
     for ac in &a.columns {
         if !e.columns.iter().any(|c| c.name == ac.name) {
-            out.push(Difference::ExtraColumn { table: t(), column: ac.name.clone() });
+            out.push(Difference::ExtraColumn {
+                table: t(),
+                column: ac.name.clone(),
+            });
         }
     }
     for ei in e.indexes.iter().filter(|i| i.origin == "c") {
         match a.indexes.iter().find(|i| i.name == ei.name) {
-            None => out.push(Difference::MissingIndex { table: t(), name: ei.name.clone() }),
+            None => out.push(Difference::MissingIndex {
+                table: t(),
+                name: ei.name.clone(),
+            }),
             Some(ai) => {
                 let cols_differ = !ei.columns.is_empty() && ei.columns != ai.columns;
                 if ai.unique != ei.unique || cols_differ || ai.partial != ei.partial {
-                    out.push(Difference::IndexMismatch { table: t(), name: ei.name.clone() });
+                    out.push(Difference::IndexMismatch {
+                        table: t(),
+                        name: ei.name.clone(),
+                    });
                 }
             }
         }
     }
     for ai in a.indexes.iter().filter(|i| i.origin == "c") {
         if !e.indexes.iter().any(|i| i.name == ai.name) {
-            out.push(Difference::ExtraIndex { table: t(), name: ai.name.clone() });
+            out.push(Difference::ExtraIndex {
+                table: t(),
+                name: ai.name.clone(),
+            });
         }
     }
     let (eu, au) = (unique_sets(e), unique_sets(a));
     for u in &eu {
         if !au.contains(u) {
-            out.push(Difference::MissingUnique { table: t(), columns: u.clone() });
+            out.push(Difference::MissingUnique {
+                table: t(),
+                columns: u.clone(),
+            });
         }
     }
     for u in &au {
         if !eu.contains(u) {
-            out.push(Difference::ExtraUnique { table: t(), columns: u.clone() });
+            out.push(Difference::ExtraUnique {
+                table: t(),
+                columns: u.clone(),
+            });
         }
     }
     let (mut ef, mut af) = (e.foreign_keys.clone(), a.foreign_keys.clone());
@@ -513,12 +603,18 @@ fn diff_table(name: &str, e: &DbTable, a: &DbTable, out: &mut Vec<Difference>) {
     af.sort();
     for f in &ef {
         if !af.contains(f) {
-            out.push(Difference::MissingForeignKey { table: t(), fk: f.clone() });
+            out.push(Difference::MissingForeignKey {
+                table: t(),
+                fk: f.clone(),
+            });
         }
     }
     for f in &af {
         if !ef.contains(f) {
-            out.push(Difference::ExtraForeignKey { table: t(), fk: f.clone() });
+            out.push(Difference::ExtraForeignKey {
+                table: t(),
+                fk: f.clone(),
+            });
         }
     }
 }

@@ -40,14 +40,14 @@ mod state;
 pub use ddl::column_definition;
 pub use error::{Result, SchemaError};
 pub use executor::{
-    applied_migrations, applied_migrations_async, migrate, migrate_async, MigrationPlan, MigrationRecord,
-    DJANGO_MIGRATIONS_DDL,
+    DJANGO_MIGRATIONS_DDL, MigrationPlan, MigrationRecord, applied_migrations,
+    applied_migrations_async, migrate, migrate_async,
 };
 pub use expr::{Condition, DbDefault, Expr};
 pub use field::{Field, FieldKind};
 pub use introspect::{
-    diff, introspect, introspect_async, introspection_statements, parse_introspection, DbColumn, DbForeignKey,
-    DbIndex, DbSchema, DbTable, Difference,
+    DbColumn, DbForeignKey, DbIndex, DbSchema, DbTable, Difference, diff, introspect,
+    introspect_async, introspection_statements, parse_introspection,
 };
 pub use migration::{Migration, OperationSql};
 pub use model::{Constraint, Index, Model, ModelOptions};

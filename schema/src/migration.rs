@@ -6,7 +6,7 @@ use serde_json::Value as Json;
 use crate::editor::Editor;
 use crate::error::{Result, SchemaError};
 use crate::model::obj;
-use crate::operation::{operations, Operation};
+use crate::operation::{Operation, operations};
 use crate::state::ProjectState;
 
 /// One migration (`shop/migrations/0001_initial.py` transcribed to JSON).
@@ -33,22 +33,45 @@ pub struct OperationSql {
 
 impl Migration {
     /// A migration from its parts.
-    pub fn new(app_label: impl Into<String>, name: impl Into<String>, operations: Vec<Operation>) -> Self {
-        Migration { app_label: app_label.into(), name: name.into(), atomic: true, operations }
+    pub fn new(
+        app_label: impl Into<String>,
+        name: impl Into<String>,
+        operations: Vec<Operation>,
+    ) -> Self {
+        Migration {
+            app_label: app_label.into(),
+            name: name.into(),
+            atomic: true,
+            operations,
+        }
     }
 
     /// Loads `{"app_label": "shop", "name": "0001_initial", "operations": [...]}`.
     pub fn from_json(v: &Json) -> Result<Self> {
         let o = obj(v, "migration")?;
         for k in o.keys() {
-            if !matches!(k.as_str(), "app_label" | "name" | "atomic" | "initial" | "dependencies" | "operations" | "comment") {
+            if !matches!(
+                k.as_str(),
+                "app_label"
+                    | "name"
+                    | "atomic"
+                    | "initial"
+                    | "dependencies"
+                    | "operations"
+                    | "comment"
+            ) {
                 return Err(crate::model::unknown("migration", k));
             }
         }
         let s = |k: &str| {
-            o.get(k).and_then(Json::as_str).map(str::to_string).ok_or_else(|| SchemaError::Json(format!("migration: missing string `{k}`")))
+            o.get(k)
+                .and_then(Json::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| SchemaError::Json(format!("migration: missing string `{k}`")))
         };
-        let ops = o.get("operations").ok_or_else(|| SchemaError::Json("migration: missing `operations`".into()))?;
+        let ops = o
+            .get("operations")
+            .ok_or_else(|| SchemaError::Json("migration: missing `operations`".into()))?;
         Ok(Migration {
             app_label: s("app_label")?,
             name: s("name")?,
@@ -81,7 +104,10 @@ impl Migration {
             op.state_forwards(&self.app_label, state)?;
             let before = ed.out.len();
             op.database_forwards(&self.app_label, &mut ed, &from, state)?;
-            out.push(OperationSql { description: op.describe(), statements: ed.out[before..].to_vec() });
+            out.push(OperationSql {
+                description: op.describe(),
+                statements: ed.out[before..].to_vec(),
+            });
         }
         ed.flush();
         let total: usize = out.iter().map(|o| o.statements.len()).sum();
@@ -121,6 +147,10 @@ impl Migration {
 
     /// The statements the migration runs, in order (a plan), given the state before it.
     pub fn statements(&self, state: &mut ProjectState) -> Result<Vec<String>> {
-        Ok(self.render(state)?.into_iter().flat_map(|o| o.statements).collect())
+        Ok(self
+            .render(state)?
+            .into_iter()
+            .flat_map(|o| o.statements)
+            .collect())
     }
 }

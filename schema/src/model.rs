@@ -45,22 +45,36 @@ impl Index {
     /// Loads `{"fields": [...], "name": ..., "condition": ..., "expressions": [...]}`.
     pub fn from_json(v: &Json) -> Result<Self> {
         let o = obj(v, "index")?;
-        let mut ix = Index { name: None, fields: Vec::new(), expressions: Vec::new(), condition: None };
+        let mut ix = Index {
+            name: None,
+            fields: Vec::new(),
+            expressions: Vec::new(),
+            condition: None,
+        };
         for (k, val) in o {
             match k.as_str() {
                 "name" => ix.name = Some(string(val, "index", k)?),
                 "fields" => ix.fields = strings(val, "index", k)?,
-                "expressions" => ix.expressions = array(val, "index", k)?.iter().map(Expr::from_json).collect::<Result<_>>()?,
+                "expressions" => {
+                    ix.expressions = array(val, "index", k)?
+                        .iter()
+                        .map(Expr::from_json)
+                        .collect::<Result<_>>()?
+                }
                 "condition" => ix.condition = Some(Condition::from_json(val)?),
                 "db_tablespace" | "opclasses" | "include" => {}
                 _ => return Err(unknown("index", k)),
             }
         }
         if ix.fields.is_empty() && ix.expressions.is_empty() {
-            return Err(SchemaError::Json("an index needs `fields` or `expressions`".into()));
+            return Err(SchemaError::Json(
+                "an index needs `fields` or `expressions`".into(),
+            ));
         }
         if !ix.expressions.is_empty() && ix.name.is_none() {
-            return Err(SchemaError::Json("an expression index needs a `name`".into()));
+            return Err(SchemaError::Json(
+                "an expression index needs a `name`".into(),
+            ));
         }
         Ok(ix)
     }
@@ -93,7 +107,10 @@ pub enum Constraint {
 
 impl Constraint {
     /// A plain `UniqueConstraint(fields=..., name=...)`.
-    pub fn unique<I: IntoIterator<Item = S>, S: Into<String>>(name: impl Into<String>, fields: I) -> Self {
+    pub fn unique<I: IntoIterator<Item = S>, S: Into<String>>(
+        name: impl Into<String>,
+        fields: I,
+    ) -> Self {
         Constraint::Unique {
             name: name.into(),
             fields: fields.into_iter().map(Into::into).collect(),
@@ -105,7 +122,10 @@ impl Constraint {
 
     /// A `CheckConstraint`.
     pub fn check(name: impl Into<String>, condition: Condition) -> Self {
-        Constraint::Check { name: name.into(), condition }
+        Constraint::Check {
+            name: name.into(),
+            condition,
+        }
     }
 
     /// The constraint name.
@@ -125,7 +145,11 @@ impl Constraint {
     pub fn from_json(v: &Json) -> Result<Self> {
         let o = obj(v, "constraint")?;
         let ty = o.get("type").and_then(Json::as_str).unwrap_or("");
-        let name = o.get("name").and_then(Json::as_str).ok_or_else(|| SchemaError::Json("a constraint needs a `name`".into()))?.to_string();
+        let name = o
+            .get("name")
+            .and_then(Json::as_str)
+            .ok_or_else(|| SchemaError::Json("a constraint needs a `name`".into()))?
+            .to_string();
         match ty.rsplit('.').next().unwrap_or("") {
             "CheckConstraint" => {
                 let mut cond = None;
@@ -136,24 +160,46 @@ impl Constraint {
                         _ => return Err(unknown("constraint", k)),
                     }
                 }
-                let condition = cond.ok_or_else(|| SchemaError::Json("a CheckConstraint needs `condition`".into()))?;
+                let condition = cond.ok_or_else(|| {
+                    SchemaError::Json("a CheckConstraint needs `condition`".into())
+                })?;
                 Ok(Constraint::Check { name, condition })
             }
             "UniqueConstraint" => {
-                let (mut fields, mut expressions, mut condition, mut unsupported) = (Vec::new(), Vec::new(), None, false);
+                let (mut fields, mut expressions, mut condition, mut unsupported) =
+                    (Vec::new(), Vec::new(), None, false);
                 for (k, val) in o {
                     match k.as_str() {
-                        "type" | "name" | "violation_error_message" | "violation_error_code" | "opclasses" => {}
+                        "type"
+                        | "name"
+                        | "violation_error_message"
+                        | "violation_error_code"
+                        | "opclasses" => {}
                         "fields" => fields = strings(val, "constraint", k)?,
-                        "expressions" => expressions = array(val, "constraint", k)?.iter().map(Expr::from_json).collect::<Result<_>>()?,
+                        "expressions" => {
+                            expressions = array(val, "constraint", k)?
+                                .iter()
+                                .map(Expr::from_json)
+                                .collect::<Result<_>>()?
+                        }
                         "condition" => condition = Some(Condition::from_json(val)?),
-                        "deferrable" | "include" | "nulls_distinct" => unsupported |= !val.is_null(),
+                        "deferrable" | "include" | "nulls_distinct" => {
+                            unsupported |= !val.is_null()
+                        }
                         _ => return Err(unknown("constraint", k)),
                     }
                 }
-                Ok(Constraint::Unique { name, fields, expressions, condition, unsupported_options: unsupported })
+                Ok(Constraint::Unique {
+                    name,
+                    fields,
+                    expressions,
+                    condition,
+                    unsupported_options: unsupported,
+                })
             }
-            other => Err(SchemaError::Json(format!("unknown constraint type `{other}`"))),
+            other => Err(SchemaError::Json(format!(
+                "unknown constraint type `{other}`"
+            ))),
         }
     }
 }
@@ -172,10 +218,27 @@ pub struct ModelOptions {
 }
 
 const IGNORED_OPTIONS: &[&str] = &[
-    "ordering", "verbose_name", "verbose_name_plural", "db_table_comment", "abstract", "managed",
-    "get_latest_by", "permissions", "default_permissions", "default_related_name", "base_manager_name",
-    "default_manager_name", "required_db_features", "required_db_vendor", "select_on_save", "swappable",
-    "proxy", "app_label", "db_tablespace", "index_together", "order_with_respect_to",
+    "ordering",
+    "verbose_name",
+    "verbose_name_plural",
+    "db_table_comment",
+    "abstract",
+    "managed",
+    "get_latest_by",
+    "permissions",
+    "default_permissions",
+    "default_related_name",
+    "base_manager_name",
+    "default_manager_name",
+    "required_db_features",
+    "required_db_vendor",
+    "select_on_save",
+    "swappable",
+    "proxy",
+    "app_label",
+    "db_tablespace",
+    "index_together",
+    "order_with_respect_to",
 ];
 
 impl ModelOptions {
@@ -187,9 +250,21 @@ impl ModelOptions {
             match k.as_str() {
                 "db_table" => m.db_table = Some(string(val, "options", k)?),
                 "unique_together" => m.unique_together = unique_together(val)?,
-                "indexes" => m.indexes = array(val, "options", k)?.iter().map(Index::from_json).collect::<Result<_>>()?,
-                "constraints" => m.constraints = array(val, "options", k)?.iter().map(Constraint::from_json).collect::<Result<_>>()?,
-                "order_with_respect_to" => return Err(SchemaError::Unsupported("order_with_respect_to".into())),
+                "indexes" => {
+                    m.indexes = array(val, "options", k)?
+                        .iter()
+                        .map(Index::from_json)
+                        .collect::<Result<_>>()?
+                }
+                "constraints" => {
+                    m.constraints = array(val, "options", k)?
+                        .iter()
+                        .map(Constraint::from_json)
+                        .collect::<Result<_>>()?
+                }
+                "order_with_respect_to" => {
+                    return Err(SchemaError::Unsupported("order_with_respect_to".into()));
+                }
                 k2 if IGNORED_OPTIONS.contains(&k2) => {}
                 _ => return Err(unknown("options", k)),
             }
@@ -204,7 +279,9 @@ pub(crate) fn unique_together(v: &Json) -> Result<Vec<Vec<String>>> {
     if a.iter().all(Json::is_string) && !a.is_empty() {
         return Ok(vec![strings(v, "options", "unique_together")?]);
     }
-    a.iter().map(|x| strings(x, "options", "unique_together")).collect()
+    a.iter()
+        .map(|x| strings(x, "options", "unique_together"))
+        .collect()
 }
 
 /// A model: name, ordered fields, options.
@@ -231,7 +308,12 @@ pub struct Model {
 impl Model {
     /// An empty model.
     pub fn new(app_label: impl Into<String>, name: impl Into<String>) -> Self {
-        Model { app_label: app_label.into(), name: name.into(), fields: Vec::new(), options: ModelOptions::default() }
+        Model {
+            app_label: app_label.into(),
+            name: name.into(),
+            fields: Vec::new(),
+            options: ModelOptions::default(),
+        }
     }
 
     /// Adds a field.
@@ -247,8 +329,13 @@ impl Model {
     }
 
     /// Adds a `unique_together` entry.
-    pub fn unique_together<I: IntoIterator<Item = S>, S: Into<String>>(mut self, fields: I) -> Self {
-        self.options.unique_together.push(fields.into_iter().map(Into::into).collect());
+    pub fn unique_together<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        fields: I,
+    ) -> Self {
+        self.options
+            .unique_together
+            .push(fields.into_iter().map(Into::into).collect());
         self
     }
 
@@ -271,7 +358,10 @@ impl Model {
 
     /// The table name.
     pub fn db_table(&self) -> String {
-        self.options.db_table.clone().unwrap_or_else(|| format!("{}_{}", self.app_label, self.name_lower()))
+        self.options
+            .db_table
+            .clone()
+            .unwrap_or_else(|| format!("{}_{}", self.app_label, self.name_lower()))
     }
 
     /// A field by name.
@@ -281,26 +371,46 @@ impl Model {
 
     /// The primary key field (name and field).
     pub fn pk(&self) -> Option<(&str, &Field)> {
-        self.fields.iter().find(|(_, f)| f.primary_key).map(|(n, f)| (n.as_str(), f))
+        self.fields
+            .iter()
+            .find(|(_, f)| f.primary_key)
+            .map(|(n, f)| (n.as_str(), f))
     }
 }
 
 pub(crate) fn obj<'a>(v: &'a Json, ctx: &str) -> Result<&'a Map<String, Json>> {
-    v.as_object().ok_or_else(|| SchemaError::Json(format!("{ctx}: expected an object")))
+    v.as_object()
+        .ok_or_else(|| SchemaError::Json(format!("{ctx}: expected an object")))
 }
 
 pub(crate) fn array<'a>(v: &'a Json, ctx: &str, key: &str) -> Result<&'a Vec<Json>> {
-    v.as_array().ok_or_else(|| SchemaError::InvalidValue { context: ctx.into(), key: key.into(), reason: "expected a list".into() })
+    v.as_array().ok_or_else(|| SchemaError::InvalidValue {
+        context: ctx.into(),
+        key: key.into(),
+        reason: "expected a list".into(),
+    })
 }
 
 pub(crate) fn string(v: &Json, ctx: &str, key: &str) -> Result<String> {
-    v.as_str().map(str::to_string).ok_or_else(|| SchemaError::InvalidValue { context: ctx.into(), key: key.into(), reason: "expected a string".into() })
+    v.as_str()
+        .map(str::to_string)
+        .ok_or_else(|| SchemaError::InvalidValue {
+            context: ctx.into(),
+            key: key.into(),
+            reason: "expected a string".into(),
+        })
 }
 
 pub(crate) fn strings(v: &Json, ctx: &str, key: &str) -> Result<Vec<String>> {
-    array(v, ctx, key)?.iter().map(|x| string(x, ctx, key)).collect()
+    array(v, ctx, key)?
+        .iter()
+        .map(|x| string(x, ctx, key))
+        .collect()
 }
 
 pub(crate) fn unknown(ctx: &str, key: &str) -> SchemaError {
-    SchemaError::UnknownKeyword { context: ctx.into(), key: key.into() }
+    SchemaError::UnknownKeyword {
+        context: ctx.into(),
+        key: key.into(),
+    }
 }

@@ -19,10 +19,12 @@ pub(crate) fn name_indexes(model: &mut Model) -> Result<()> {
                 Some(n) => (true, n),
                 None => (false, f.as_str()),
             };
-            let field = model.get_field(fname).ok_or_else(|| SchemaError::UnknownField {
-                model: model.name.clone(),
-                field: fname.to_string(),
-            })?;
+            let field = model
+                .get_field(fname)
+                .ok_or_else(|| SchemaError::UnknownField {
+                    model: model.name.clone(),
+                    field: fname.to_string(),
+                })?;
             cols.push((field.column_name(fname), desc));
         }
         names.push(Some(auto_index_name(&table, &cols)));

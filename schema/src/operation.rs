@@ -6,16 +6,22 @@ use crate::ddl::{Lookup, TableDef};
 use crate::editor::{Editor, Remake};
 use crate::error::{Result, SchemaError};
 use crate::field::{Field, FieldKind};
-use crate::model::{array, obj, string, strings, unique_together, unknown, Constraint, Index, Model, ModelOptions};
+use crate::model::{
+    Constraint, Index, Model, ModelOptions, array, obj, string, strings, unique_together, unknown,
+};
 use crate::quote::{create_index_name, quote_name};
-use crate::state::{refers_to, ProjectState};
+use crate::state::{ProjectState, refers_to};
 
 /// One migration operation, with Django's names and arguments.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(missing_docs)]
 pub enum Operation {
     /// `CreateModel(name, fields, options)`.
-    CreateModel { name: String, fields: Vec<(String, Field)>, options: ModelOptions },
+    CreateModel {
+        name: String,
+        fields: Vec<(String, Field)>,
+        options: ModelOptions,
+    },
     /// `DeleteModel(name)`.
     DeleteModel { name: String },
     /// `RenameModel(old_name, new_name)`.
@@ -23,25 +29,48 @@ pub enum Operation {
     /// `AlterModelTable(name, table)`.
     AlterModelTable { name: String, table: Option<String> },
     /// `AddField(model_name, name, field, preserve_default)`.
-    AddField { model_name: String, name: String, field: Field, preserve_default: bool },
+    AddField {
+        model_name: String,
+        name: String,
+        field: Field,
+        preserve_default: bool,
+    },
     /// `RemoveField(model_name, name)`.
     RemoveField { model_name: String, name: String },
     /// `AlterField(model_name, name, field)`.
-    AlterField { model_name: String, name: String, field: Field },
+    AlterField {
+        model_name: String,
+        name: String,
+        field: Field,
+    },
     /// `RenameField(model_name, old_name, new_name)`.
-    RenameField { model_name: String, old_name: String, new_name: String },
+    RenameField {
+        model_name: String,
+        old_name: String,
+        new_name: String,
+    },
     /// `AddIndex(model_name, index)`.
     AddIndex { model_name: String, index: Index },
     /// `RemoveIndex(model_name, name)`.
     RemoveIndex { model_name: String, name: String },
     /// `RenameIndex(model_name, new_name, old_name)`.
-    RenameIndex { model_name: String, new_name: String, old_name: String },
+    RenameIndex {
+        model_name: String,
+        new_name: String,
+        old_name: String,
+    },
     /// `AddConstraint(model_name, constraint)`.
-    AddConstraint { model_name: String, constraint: Constraint },
+    AddConstraint {
+        model_name: String,
+        constraint: Constraint,
+    },
     /// `RemoveConstraint(model_name, name)`.
     RemoveConstraint { model_name: String, name: String },
     /// `AlterUniqueTogether(name, unique_together)`.
-    AlterUniqueTogether { name: String, unique_together: Vec<Vec<String>> },
+    AlterUniqueTogether {
+        name: String,
+        unique_together: Vec<Vec<String>>,
+    },
     /// Options with no schema effect (`AlterModelOptions`, `AlterModelManagers`, ...): no-op.
     NoOp { describe: String },
 }
@@ -50,8 +79,14 @@ fn field_list(v: &Json) -> Result<Vec<(String, Field)>> {
     array(v, "CreateModel", "fields")?
         .iter()
         .map(|pair| {
-            let p = pair.as_array().filter(|p| p.len() == 2).ok_or_else(|| SchemaError::Json("a field entry must be [name, field]".into()))?;
-            Ok((string(&p[0], "CreateModel", "fields")?, Field::from_json(&p[1])?))
+            let p = pair
+                .as_array()
+                .filter(|p| p.len() == 2)
+                .ok_or_else(|| SchemaError::Json("a field entry must be [name, field]".into()))?;
+            Ok((
+                string(&p[0], "CreateModel", "fields")?,
+                Field::from_json(&p[1])?,
+            ))
         })
         .collect()
 }
@@ -60,9 +95,15 @@ impl Operation {
     /// Loads `{"op": "AddField", "model_name": ..., ...}`.
     pub fn from_json(v: &Json) -> Result<Self> {
         let o = obj(v, "operation")?;
-        let op = o.get("op").and_then(Json::as_str).ok_or_else(|| SchemaError::Json("an operation needs a string `op`".into()))?;
+        let op = o
+            .get("op")
+            .and_then(Json::as_str)
+            .ok_or_else(|| SchemaError::Json("an operation needs a string `op`".into()))?;
         let ctx = op.to_string();
-        let get = |k: &str| o.get(k).ok_or_else(|| SchemaError::Json(format!("{ctx}: missing `{k}`")));
+        let get = |k: &str| {
+            o.get(k)
+                .ok_or_else(|| SchemaError::Json(format!("{ctx}: missing `{k}`")))
+        };
         let s = |k: &str| get(k).and_then(|v| string(v, &ctx, k));
         let allowed = |keys: &[&str]| -> Result<()> {
             for k in o.keys() {
@@ -79,7 +120,11 @@ impl Operation {
                     Some(v) => ModelOptions::from_json(v)?,
                     None => ModelOptions::default(),
                 };
-                Operation::CreateModel { name: s("name")?, fields: field_list(get("fields")?)?, options }
+                Operation::CreateModel {
+                    name: s("name")?,
+                    fields: field_list(get("fields")?)?,
+                    options,
+                }
             }
             "DeleteModel" => {
                 allowed(&["name"])?;
@@ -87,11 +132,17 @@ impl Operation {
             }
             "RenameModel" => {
                 allowed(&["old_name", "new_name"])?;
-                Operation::RenameModel { old_name: s("old_name")?, new_name: s("new_name")? }
+                Operation::RenameModel {
+                    old_name: s("old_name")?,
+                    new_name: s("new_name")?,
+                }
             }
             "AlterModelTable" => {
                 allowed(&["name", "table"])?;
-                Operation::AlterModelTable { name: s("name")?, table: o.get("table").and_then(Json::as_str).map(str::to_string) }
+                Operation::AlterModelTable {
+                    name: s("name")?,
+                    table: o.get("table").and_then(Json::as_str).map(str::to_string),
+                }
             }
             "AddField" => {
                 allowed(&["model_name", "name", "field", "preserve_default"])?;
@@ -99,43 +150,75 @@ impl Operation {
                     model_name: s("model_name")?,
                     name: s("name")?,
                     field: Field::from_json(get("field")?)?,
-                    preserve_default: o.get("preserve_default").and_then(Json::as_bool).unwrap_or(true),
+                    preserve_default: o
+                        .get("preserve_default")
+                        .and_then(Json::as_bool)
+                        .unwrap_or(true),
                 }
             }
             "RemoveField" => {
                 allowed(&["model_name", "name"])?;
-                Operation::RemoveField { model_name: s("model_name")?, name: s("name")? }
+                Operation::RemoveField {
+                    model_name: s("model_name")?,
+                    name: s("name")?,
+                }
             }
             "AlterField" => {
                 allowed(&["model_name", "name", "field", "preserve_default"])?;
-                Operation::AlterField { model_name: s("model_name")?, name: s("name")?, field: Field::from_json(get("field")?)? }
+                Operation::AlterField {
+                    model_name: s("model_name")?,
+                    name: s("name")?,
+                    field: Field::from_json(get("field")?)?,
+                }
             }
             "RenameField" => {
                 allowed(&["model_name", "old_name", "new_name"])?;
-                Operation::RenameField { model_name: s("model_name")?, old_name: s("old_name")?, new_name: s("new_name")? }
+                Operation::RenameField {
+                    model_name: s("model_name")?,
+                    old_name: s("old_name")?,
+                    new_name: s("new_name")?,
+                }
             }
             "AddIndex" => {
                 allowed(&["model_name", "index"])?;
-                Operation::AddIndex { model_name: s("model_name")?, index: Index::from_json(get("index")?)? }
+                Operation::AddIndex {
+                    model_name: s("model_name")?,
+                    index: Index::from_json(get("index")?)?,
+                }
             }
             "RemoveIndex" => {
                 allowed(&["model_name", "name"])?;
-                Operation::RemoveIndex { model_name: s("model_name")?, name: s("name")? }
+                Operation::RemoveIndex {
+                    model_name: s("model_name")?,
+                    name: s("name")?,
+                }
             }
             "RenameIndex" => {
                 allowed(&["model_name", "new_name", "old_name", "old_fields"])?;
                 if o.contains_key("old_fields") {
-                    return Err(SchemaError::Unsupported("RenameIndex with old_fields".into()));
+                    return Err(SchemaError::Unsupported(
+                        "RenameIndex with old_fields".into(),
+                    ));
                 }
-                Operation::RenameIndex { model_name: s("model_name")?, new_name: s("new_name")?, old_name: s("old_name")? }
+                Operation::RenameIndex {
+                    model_name: s("model_name")?,
+                    new_name: s("new_name")?,
+                    old_name: s("old_name")?,
+                }
             }
             "AddConstraint" => {
                 allowed(&["model_name", "constraint"])?;
-                Operation::AddConstraint { model_name: s("model_name")?, constraint: Constraint::from_json(get("constraint")?)? }
+                Operation::AddConstraint {
+                    model_name: s("model_name")?,
+                    constraint: Constraint::from_json(get("constraint")?)?,
+                }
             }
             "RemoveConstraint" => {
                 allowed(&["model_name", "name"])?;
-                Operation::RemoveConstraint { model_name: s("model_name")?, name: s("name")? }
+                Operation::RemoveConstraint {
+                    model_name: s("model_name")?,
+                    name: s("name")?,
+                }
             }
             "AlterUniqueTogether" => {
                 allowed(&["name", "unique_together"])?;
@@ -143,9 +226,15 @@ impl Operation {
                     None | Some(Json::Null) => Vec::new(),
                     Some(v) => unique_together(v)?,
                 };
-                Operation::AlterUniqueTogether { name: s("name")?, unique_together: ut }
+                Operation::AlterUniqueTogether {
+                    name: s("name")?,
+                    unique_together: ut,
+                }
             }
-            "AlterModelOptions" | "AlterModelManagers" | "AlterModelTableComment" | "AlterOrderWithRespectTo" => {
+            "AlterModelOptions"
+            | "AlterModelManagers"
+            | "AlterModelTableComment"
+            | "AlterOrderWithRespectTo" => {
                 if op == "AlterOrderWithRespectTo" {
                     return Err(SchemaError::Unsupported("AlterOrderWithRespectTo".into()));
                 }
@@ -167,37 +256,76 @@ impl Operation {
         match self {
             Operation::CreateModel { name, .. } => format!("Create model {name}"),
             Operation::DeleteModel { name } => format!("Delete model {name}"),
-            Operation::RenameModel { old_name, new_name } => format!("Rename model {old_name} to {new_name}"),
-            Operation::AlterModelTable { name, table } => {
-                format!("Rename table for {name} to {}", table.as_deref().unwrap_or("(default)"))
+            Operation::RenameModel { old_name, new_name } => {
+                format!("Rename model {old_name} to {new_name}")
             }
-            Operation::AddField { model_name, name, .. } => format!("Add field {name} to {model_name}"),
-            Operation::RemoveField { model_name, name } => format!("Remove field {name} from {model_name}"),
-            Operation::AlterField { model_name, name, .. } => format!("Alter field {name} on {model_name}"),
-            Operation::RenameField { model_name, old_name, new_name } => {
+            Operation::AlterModelTable { name, table } => {
+                format!(
+                    "Rename table for {name} to {}",
+                    table.as_deref().unwrap_or("(default)")
+                )
+            }
+            Operation::AddField {
+                model_name, name, ..
+            } => format!("Add field {name} to {model_name}"),
+            Operation::RemoveField { model_name, name } => {
+                format!("Remove field {name} from {model_name}")
+            }
+            Operation::AlterField {
+                model_name, name, ..
+            } => format!("Alter field {name} on {model_name}"),
+            Operation::RenameField {
+                model_name,
+                old_name,
+                new_name,
+            } => {
                 format!("Rename field {old_name} on {model_name} to {new_name}")
             }
             Operation::AddIndex { model_name, index } => {
                 let name = index.name.as_deref().unwrap_or("");
                 if index.expressions.is_empty() {
-                    format!("Create index {name} on field(s) {} of model {model_name}", index.fields.join(", "))
+                    format!(
+                        "Create index {name} on field(s) {} of model {model_name}",
+                        index.fields.join(", ")
+                    )
                 } else {
                     let e: Vec<String> = index.expressions.iter().map(|e| e.repr()).collect();
-                    format!("Create index {name} on {} on model {model_name}", e.join(", "))
+                    format!(
+                        "Create index {name} on {} on model {model_name}",
+                        e.join(", ")
+                    )
                 }
             }
-            Operation::RemoveIndex { model_name, name } => format!("Remove index {name} from {model_name}"),
-            Operation::RenameIndex { model_name, new_name, old_name } => {
+            Operation::RemoveIndex { model_name, name } => {
+                format!("Remove index {name} from {model_name}")
+            }
+            Operation::RenameIndex {
+                model_name,
+                new_name,
+                old_name,
+            } => {
                 format!("Rename index {old_name} on {model_name} to {new_name}")
             }
-            Operation::AddConstraint { model_name, constraint } => {
-                format!("Create constraint {} on model {model_name}", constraint.name())
+            Operation::AddConstraint {
+                model_name,
+                constraint,
+            } => {
+                format!(
+                    "Create constraint {} on model {model_name}",
+                    constraint.name()
+                )
             }
             Operation::RemoveConstraint { model_name, name } => {
                 format!("Remove constraint {name} from model {model_name}")
             }
-            Operation::AlterUniqueTogether { name, unique_together } => {
-                format!("Alter unique_together for {name} ({} constraint(s))", unique_together.len())
+            Operation::AlterUniqueTogether {
+                name,
+                unique_together,
+            } => {
+                format!(
+                    "Alter unique_together for {name} ({} constraint(s))",
+                    unique_together.len()
+                )
             }
             Operation::NoOp { describe } => describe.clone(),
         }
@@ -206,7 +334,11 @@ impl Operation {
     /// Applies the operation to the project state (Django's `state_forwards`).
     pub fn state_forwards(&self, app: &str, state: &mut ProjectState) -> Result<()> {
         match self {
-            Operation::CreateModel { name, fields, options } => {
+            Operation::CreateModel {
+                name,
+                fields,
+                options,
+            } => {
                 let mut m = Model::new(app, name.clone());
                 m.fields = fields.clone();
                 m.options = options.clone();
@@ -214,7 +346,9 @@ impl Operation {
             }
             Operation::DeleteModel { name } => {
                 state.model(app, name)?;
-                state.models.retain(|m| !(m.app_label == app && m.name.eq_ignore_ascii_case(name)));
+                state
+                    .models
+                    .retain(|m| !(m.app_label == app && m.name.eq_ignore_ascii_case(name)));
             }
             Operation::RenameModel { old_name, new_name } => {
                 let old_table = state.model(app, old_name)?.db_table();
@@ -238,10 +372,18 @@ impl Operation {
             Operation::AlterModelTable { name, table } => {
                 state.get_mut(app, name)?.options.db_table = table.clone();
             }
-            Operation::AddField { model_name, name, field, preserve_default } => {
+            Operation::AddField {
+                model_name,
+                name,
+                field,
+                preserve_default,
+            } => {
                 let m = state.get_mut(app, model_name)?;
                 if m.get_field(name).is_some() {
-                    return Err(SchemaError::DuplicateField { model: model_name.clone(), field: name.clone() });
+                    return Err(SchemaError::DuplicateField {
+                        model: model_name.clone(),
+                        field: name.clone(),
+                    });
                 }
                 let mut f = field.clone();
                 if !preserve_default {
@@ -254,12 +396,20 @@ impl Operation {
                 field_pos(m, name)?;
                 m.fields.retain(|(n, _)| n != name);
             }
-            Operation::AlterField { model_name, name, field } => {
+            Operation::AlterField {
+                model_name,
+                name,
+                field,
+            } => {
                 let m = state.get_mut(app, model_name)?;
                 let i = field_pos(m, name)?;
                 m.fields[i].1 = field.clone();
             }
-            Operation::RenameField { model_name, old_name, new_name } => {
+            Operation::RenameField {
+                model_name,
+                old_name,
+                new_name,
+            } => {
                 let m = state.get_mut(app, model_name)?;
                 let i = field_pos(m, old_name)?;
                 m.fields[i].0 = new_name.clone();
@@ -279,8 +429,12 @@ impl Operation {
                 }
                 for c in &mut m.options.constraints {
                     match c {
-                        Constraint::Check { condition, .. } => condition.rename_field(old_name, new_name),
-                        Constraint::Unique { fields, condition, .. } => {
+                        Constraint::Check { condition, .. } => {
+                            condition.rename_field(old_name, new_name)
+                        }
+                        Constraint::Unique {
+                            fields, condition, ..
+                        } => {
                             for n in fields.iter_mut().filter(|n| *n == old_name) {
                                 *n = new_name.clone();
                             }
@@ -299,22 +453,38 @@ impl Operation {
             Operation::RemoveIndex { model_name, name } => {
                 let m = state.get_mut(app, model_name)?;
                 index_pos(m, name)?;
-                m.options.indexes.retain(|i| i.name.as_deref() != Some(name));
+                m.options
+                    .indexes
+                    .retain(|i| i.name.as_deref() != Some(name));
             }
-            Operation::RenameIndex { model_name, new_name, old_name } => {
+            Operation::RenameIndex {
+                model_name,
+                new_name,
+                old_name,
+            } => {
                 let m = state.get_mut(app, model_name)?;
                 let i = index_pos(m, old_name)?;
                 m.options.indexes[i].name = Some(new_name.clone());
             }
-            Operation::AddConstraint { model_name, constraint } => {
-                state.get_mut(app, model_name)?.options.constraints.push(constraint.clone());
+            Operation::AddConstraint {
+                model_name,
+                constraint,
+            } => {
+                state
+                    .get_mut(app, model_name)?
+                    .options
+                    .constraints
+                    .push(constraint.clone());
             }
             Operation::RemoveConstraint { model_name, name } => {
                 let m = state.get_mut(app, model_name)?;
                 constraint_pos(m, name)?;
                 m.options.constraints.retain(|c| c.name() != name);
             }
-            Operation::AlterUniqueTogether { name, unique_together } => {
+            Operation::AlterUniqueTogether {
+                name,
+                unique_together,
+            } => {
                 state.get_mut(app, name)?.options.unique_together = unique_together.clone();
             }
             Operation::NoOp { .. } => {}
@@ -323,7 +493,13 @@ impl Operation {
     }
 
     /// Emits the operation's SQL (Django's `database_forwards`) into the editor.
-    pub(crate) fn database_forwards(&self, app: &str, ed: &mut Editor, from: &ProjectState, to: &ProjectState) -> Result<()> {
+    pub(crate) fn database_forwards(
+        &self,
+        app: &str,
+        ed: &mut Editor,
+        from: &ProjectState,
+        to: &ProjectState,
+    ) -> Result<()> {
         let lk = Lookup { states: [to, from] };
         let old_lk = Lookup { states: [from, to] };
         match self {
@@ -333,7 +509,9 @@ impl Operation {
             Operation::DeleteModel { name } => {
                 ed.delete_model(old_lk, &TableDef::from_model(from.model(app, name)?))?;
             }
-            Operation::RenameModel { old_name, new_name } => rename_model(app, ed, from, to, old_name, new_name)?,
+            Operation::RenameModel { old_name, new_name } => {
+                rename_model(app, ed, from, to, old_name, new_name)?
+            }
             Operation::AlterModelTable { name, .. } => {
                 let (om, nm) = (from.model(app, name)?, to.model(app, name)?);
                 ed.alter_db_table(&om.db_table(), &nm.db_table());
@@ -345,62 +523,152 @@ impl Operation {
                     }
                 }
             }
-            Operation::AddField { model_name, name, field, .. } => {
+            Operation::AddField {
+                model_name,
+                name,
+                field,
+                ..
+            } => {
                 let from_td = TableDef::from_model(from.model(app, model_name)?);
                 let to_td = TableDef::from_model(to.model(app, model_name)?);
                 ed.add_field(lk, &from_td, &to_td, name, field)?;
             }
             Operation::RemoveField { model_name, name } => {
-                ed.remove_field(old_lk, &TableDef::from_model(from.model(app, model_name)?), name)?;
+                ed.remove_field(
+                    old_lk,
+                    &TableDef::from_model(from.model(app, model_name)?),
+                    name,
+                )?;
             }
-            Operation::AlterField { model_name, name, .. } => {
+            Operation::AlterField {
+                model_name, name, ..
+            } => {
                 let td = TableDef::from_model(from.model(app, model_name)?);
                 let old = td.field(name)?.clone();
-                let new = to.model(app, model_name)?.get_field(name).cloned().ok_or_else(|| SchemaError::UnknownField { model: model_name.clone(), field: name.clone() })?;
+                let new = to
+                    .model(app, model_name)?
+                    .get_field(name)
+                    .cloned()
+                    .ok_or_else(|| SchemaError::UnknownField {
+                        model: model_name.clone(),
+                        field: name.clone(),
+                    })?;
                 ed.alter_field(old_lk, lk, &td, (name, &old), (name, &new))?;
             }
-            Operation::RenameField { model_name, old_name, new_name } => {
+            Operation::RenameField {
+                model_name,
+                old_name,
+                new_name,
+            } => {
                 let td = TableDef::from_model(from.model(app, model_name)?);
                 let old = td.field(old_name)?.clone();
                 if old.kind == FieldKind::ManyToManyField {
                     return Ok(());
                 }
-                let new = to.model(app, model_name)?.get_field(new_name).cloned().ok_or_else(|| SchemaError::UnknownField { model: model_name.clone(), field: new_name.clone() })?;
+                let new = to
+                    .model(app, model_name)?
+                    .get_field(new_name)
+                    .cloned()
+                    .ok_or_else(|| SchemaError::UnknownField {
+                        model: model_name.clone(),
+                        field: new_name.clone(),
+                    })?;
                 ed.alter_field(old_lk, lk, &td, (old_name, &old), (new_name, &new))?;
             }
             Operation::AddIndex { model_name, index } => {
                 let td = TableDef::from_model(to.model(app, model_name)?);
-                let name = td.indexes.iter().rev().find(|i| i.fields == index.fields && i.expressions == index.expressions).and_then(|i| i.name.clone()).unwrap_or_default();
-                let ix = td.indexes.iter().find(|i| i.name.as_deref() == Some(&name)).cloned().unwrap_or_else(|| index.clone());
-                ed.execute(format!("CREATE INDEX {} ON {} {}", quote_name(&name), quote_name(&td.table), crate::ddl::index_body(&td, &ix)?));
+                let name = td
+                    .indexes
+                    .iter()
+                    .rev()
+                    .find(|i| i.fields == index.fields && i.expressions == index.expressions)
+                    .and_then(|i| i.name.clone())
+                    .unwrap_or_default();
+                let ix = td
+                    .indexes
+                    .iter()
+                    .find(|i| i.name.as_deref() == Some(&name))
+                    .cloned()
+                    .unwrap_or_else(|| index.clone());
+                ed.execute(format!(
+                    "CREATE INDEX {} ON {} {}",
+                    quote_name(&name),
+                    quote_name(&td.table),
+                    crate::ddl::index_body(&td, &ix)?
+                ));
             }
-            Operation::RemoveIndex { name, .. } => ed.execute(format!("DROP INDEX {}", quote_name(name))),
-            Operation::RenameIndex { model_name, new_name, old_name } => {
+            Operation::RemoveIndex { name, .. } => {
+                ed.execute(format!("DROP INDEX {}", quote_name(name)))
+            }
+            Operation::RenameIndex {
+                model_name,
+                new_name,
+                old_name,
+            } => {
                 let td = TableDef::from_model(to.model(app, model_name)?);
-                let ix = td.indexes.iter().find(|i| i.name.as_deref() == Some(new_name)).ok_or_else(|| SchemaError::UnknownIndex { model: model_name.clone(), name: new_name.clone() })?;
+                let ix = td
+                    .indexes
+                    .iter()
+                    .find(|i| i.name.as_deref() == Some(new_name))
+                    .ok_or_else(|| SchemaError::UnknownIndex {
+                        model: model_name.clone(),
+                        name: new_name.clone(),
+                    })?;
                 ed.execute(format!("DROP INDEX {}", quote_name(old_name)));
-                ed.execute(format!("CREATE INDEX {} ON {} {}", quote_name(new_name), quote_name(&td.table), crate::ddl::index_body(&td, ix)?));
+                ed.execute(format!(
+                    "CREATE INDEX {} ON {} {}",
+                    quote_name(new_name),
+                    quote_name(&td.table),
+                    crate::ddl::index_body(&td, ix)?
+                ));
             }
-            Operation::AddConstraint { model_name, constraint } => {
-                ed.add_constraint(lk, &TableDef::from_model(to.model(app, model_name)?), constraint)?;
+            Operation::AddConstraint {
+                model_name,
+                constraint,
+            } => {
+                ed.add_constraint(
+                    lk,
+                    &TableDef::from_model(to.model(app, model_name)?),
+                    constraint,
+                )?;
             }
             Operation::RemoveConstraint { model_name, name } => {
                 let fm = from.model(app, model_name)?;
-                let c = fm.options.constraints.iter().find(|c| c.name() == name).ok_or_else(|| SchemaError::UnknownIndex { model: model_name.clone(), name: name.clone() })?;
+                let c = fm
+                    .options
+                    .constraints
+                    .iter()
+                    .find(|c| c.name() == name)
+                    .ok_or_else(|| SchemaError::UnknownIndex {
+                        model: model_name.clone(),
+                        name: name.clone(),
+                    })?;
                 ed.remove_constraint(lk, &TableDef::from_model(to.model(app, model_name)?), c)?;
             }
-            Operation::AlterUniqueTogether { name, unique_together } => {
+            Operation::AlterUniqueTogether {
+                name,
+                unique_together,
+            } => {
                 let fm = TableDef::from_model(from.model(app, name)?);
                 let tm = TableDef::from_model(to.model(app, name)?);
                 for old in &fm.unique_together {
                     if !unique_together.contains(old) {
-                        let cols = old.iter().map(|f| fm.column(f)).collect::<Result<Vec<_>>>()?;
-                        ed.execute(format!("DROP INDEX {}", quote_name(&create_index_name(&fm.table, &cols, "_uniq"))));
+                        let cols = old
+                            .iter()
+                            .map(|f| fm.column(f))
+                            .collect::<Result<Vec<_>>>()?;
+                        ed.execute(format!(
+                            "DROP INDEX {}",
+                            quote_name(&create_index_name(&fm.table, &cols, "_uniq"))
+                        ));
                     }
                 }
                 for new in unique_together {
                     if !fm.unique_together.contains(new) {
-                        let cols = new.iter().map(|f| tm.column(f)).collect::<Result<Vec<_>>>()?;
+                        let cols = new
+                            .iter()
+                            .map(|f| tm.column(f))
+                            .collect::<Result<Vec<_>>>()?;
                         let qcols: Vec<String> = cols.iter().map(|c| quote_name(c)).collect();
                         ed.execute(format!(
                             "CREATE UNIQUE INDEX {} ON {} ({})",
@@ -418,19 +686,46 @@ impl Operation {
 }
 
 fn field_pos(m: &Model, name: &str) -> Result<usize> {
-    m.fields.iter().position(|(n, _)| n == name).ok_or_else(|| SchemaError::UnknownField { model: m.name.clone(), field: name.into() })
+    m.fields
+        .iter()
+        .position(|(n, _)| n == name)
+        .ok_or_else(|| SchemaError::UnknownField {
+            model: m.name.clone(),
+            field: name.into(),
+        })
 }
 
 fn index_pos(m: &Model, name: &str) -> Result<usize> {
-    m.options.indexes.iter().position(|i| i.name.as_deref() == Some(name)).ok_or_else(|| SchemaError::UnknownIndex { model: m.name.clone(), name: name.into() })
+    m.options
+        .indexes
+        .iter()
+        .position(|i| i.name.as_deref() == Some(name))
+        .ok_or_else(|| SchemaError::UnknownIndex {
+            model: m.name.clone(),
+            name: name.into(),
+        })
 }
 
 fn constraint_pos(m: &Model, name: &str) -> Result<usize> {
-    m.options.constraints.iter().position(|c| c.name() == name).ok_or_else(|| SchemaError::UnknownIndex { model: m.name.clone(), name: name.into() })
+    m.options
+        .constraints
+        .iter()
+        .position(|c| c.name() == name)
+        .ok_or_else(|| SchemaError::UnknownIndex {
+            model: m.name.clone(),
+            name: name.into(),
+        })
 }
 
 /// `RenameModel.database_forwards`.
-fn rename_model(app: &str, ed: &mut Editor, from: &ProjectState, to: &ProjectState, old_name: &str, new_name: &str) -> Result<()> {
+fn rename_model(
+    app: &str,
+    ed: &mut Editor,
+    from: &ProjectState,
+    to: &ProjectState,
+    old_name: &str,
+    new_name: &str,
+) -> Result<()> {
     let lk = Lookup { states: [to, from] };
     let old_lk = Lookup { states: [from, to] };
     let om = from.model(app, old_name)?;
@@ -441,13 +736,24 @@ fn rename_model(app: &str, ed: &mut Editor, from: &ProjectState, to: &ProjectSta
         for (fname, f) in &fm_model.fields {
             let points_here = f.kind == FieldKind::ManyToManyField
                 && f.through.is_none()
-                && f.to.as_deref().is_some_and(|t| refers_to(&fm_model.app_label, t, app, old_name));
+                && f.to
+                    .as_deref()
+                    .is_some_and(|t| refers_to(&fm_model.app_label, t, app, old_name));
             if !points_here {
                 continue;
             }
             let is_self = fm_model.app_label == app && fm_model.name.eq_ignore_ascii_case(old_name);
-            let owner_new = if is_self { nm } else { to.model(&fm_model.app_label, &fm_model.name)? };
-            let nf = owner_new.get_field(fname).ok_or_else(|| SchemaError::UnknownField { model: owner_new.name.clone(), field: fname.clone() })?;
+            let owner_new = if is_self {
+                nm
+            } else {
+                to.model(&fm_model.app_label, &fm_model.name)?
+            };
+            let nf = owner_new
+                .get_field(fname)
+                .ok_or_else(|| SchemaError::UnknownField {
+                    model: owner_new.name.clone(),
+                    field: fname.clone(),
+                })?;
             alter_many_to_many(ed, old_lk, lk, fm_model, owner_new, fname, f, nf)?;
         }
     }
@@ -456,7 +762,11 @@ fn rename_model(app: &str, ed: &mut Editor, from: &ProjectState, to: &ProjectSta
         if of.kind != FieldKind::ManyToManyField || of.through.is_some() {
             continue;
         }
-        if of.to.as_deref().is_some_and(|t| refers_to(app, t, app, old_name)) {
+        if of
+            .to
+            .as_deref()
+            .is_some_and(|t| refers_to(app, t, app, old_name))
+        {
             continue;
         }
         alter_many_to_many(ed, old_lk, lk, om, nm, fname, of, nf)?;
@@ -483,8 +793,18 @@ fn alter_many_to_many(
     if ot.table == nt.table {
         let ch = Remake {
             alter: vec![
-                (o_rev.0.clone(), o_rev.1.clone(), n_rev.0.clone(), n_rev.1.clone()),
-                (o_self.0.clone(), o_self.1.clone(), n_self.0.clone(), n_self.1.clone()),
+                (
+                    o_rev.0.clone(),
+                    o_rev.1.clone(),
+                    n_rev.0.clone(),
+                    n_rev.1.clone(),
+                ),
+                (
+                    o_self.0.clone(),
+                    o_self.1.clone(),
+                    n_self.0.clone(),
+                    n_self.1.clone(),
+                ),
             ],
             new_order: vec![n_self.0.clone(), n_rev.0.clone()],
             ..Default::default()
@@ -507,11 +827,17 @@ fn alter_many_to_many(
 
 /// Parses a list of operations.
 pub(crate) fn operations(v: &Json) -> Result<Vec<Operation>> {
-    array(v, "migration", "operations")?.iter().map(Operation::from_json).collect()
+    array(v, "migration", "operations")?
+        .iter()
+        .map(Operation::from_json)
+        .collect()
 }
 
 /// Parses a list of field-name lists.
 #[allow(dead_code)]
 pub(crate) fn name_lists(v: &Json) -> Result<Vec<Vec<String>>> {
-    array(v, "options", "unique_together")?.iter().map(|x| strings(x, "options", "unique_together")).collect()
+    array(v, "options", "unique_together")?
+        .iter()
+        .map(|x| strings(x, "options", "unique_together"))
+        .collect()
 }

@@ -48,7 +48,11 @@ pub(crate) fn quote_value_json(v: &Json) -> Result<String> {
         Json::Object(o) if o.len() == 1 && o.contains_key("bytes_hex") => {
             format!("X'{}'", o["bytes_hex"].as_str().unwrap_or_default())
         }
-        other => return Err(SchemaError::Unsupported(format!("cannot quote value {other}"))),
+        other => {
+            return Err(SchemaError::Unsupported(format!(
+                "cannot quote value {other}"
+            )));
+        }
     })
 }
 
@@ -80,7 +84,10 @@ pub(crate) fn quote_lookup_value(kind: FieldKind, v: &Json) -> Result<String> {
 /// `json.dumps` with Python's default separators.
 pub(crate) fn py_json_dumps(v: &Json) -> String {
     match v {
-        Json::Array(a) => format!("[{}]", a.iter().map(py_json_dumps).collect::<Vec<_>>().join(", ")),
+        Json::Array(a) => format!(
+            "[{}]",
+            a.iter().map(py_json_dumps).collect::<Vec<_>>().join(", ")
+        ),
         Json::Object(o) => format!(
             "{{{}}}",
             o.iter()
@@ -146,11 +153,20 @@ fn fix_leading(name: String, drop_last: bool) -> String {
 /// `fields` are `(column, descending)` pairs.
 pub fn auto_index_name(table: &str, fields: &[(String, bool)]) -> String {
     let mut data: Vec<String> = vec![table.to_string()];
-    data.extend(fields.iter().map(|(c, d)| format!("{}{c}", if *d { "-" } else { "" })));
+    data.extend(
+        fields
+            .iter()
+            .map(|(c, d)| format!("{}{c}", if *d { "-" } else { "" })),
+    );
     data.push("idx".into());
     let refs: Vec<&str> = data.iter().map(String::as_str).collect();
     let first = fields.first().map(|(c, _)| c.as_str()).unwrap_or("");
-    let name = format!("{}_{}_{}_idx", cut(table, 11), cut(first, 7), names_digest(&refs, 6));
+    let name = format!(
+        "{}_{}_{}_idx",
+        cut(table, 11),
+        cut(first, 7),
+        names_digest(&refs, 6)
+    );
     fix_leading(name, false)
 }
 
@@ -165,12 +181,18 @@ mod tests {
             "shop_category_parent_id_901626c9"
         );
         assert_eq!(
-            auto_index_name("shop_catalog_product", &[("price".into(), true), ("name".into(), false)]),
+            auto_index_name(
+                "shop_catalog_product",
+                &[("price".into(), true), ("name".into(), false)]
+            ),
             "shop_catalo_price_a33639_idx"
         );
         assert_eq!(quote_name("\"x\""), "\"x\"");
         assert_eq!(py_float(1.5), "1.5");
         assert_eq!(py_float(2.0), "2.0");
-        assert_eq!(py_json_dumps(&serde_json::json!({"a": [1, 2]})), "{\"a\": [1, 2]}");
+        assert_eq!(
+            py_json_dumps(&serde_json::json!({"a": [1, 2]})),
+            "{\"a\": [1, 2]}"
+        );
     }
 }

@@ -40,7 +40,10 @@ impl ProjectState {
     /// Adds a model; a model without a primary key gets an `id` auto field first.
     pub fn add_model(&mut self, mut model: Model) -> Result<()> {
         if self.get(&model.app_label, &model.name).is_some() {
-            return Err(SchemaError::DuplicateModel(format!("{}.{}", model.app_label, model.name)));
+            return Err(SchemaError::DuplicateModel(format!(
+                "{}.{}",
+                model.app_label, model.name
+            )));
         }
         if model.pk().is_none() {
             let kind = self.default_auto_field.unwrap_or(FieldKind::AutoField);
@@ -51,7 +54,10 @@ impl ProjectState {
         let mut seen = std::collections::HashSet::new();
         for (n, _) in &model.fields {
             if !seen.insert(n.clone()) {
-                return Err(SchemaError::DuplicateField { model: model.name.clone(), field: n.clone() });
+                return Err(SchemaError::DuplicateField {
+                    model: model.name.clone(),
+                    field: n.clone(),
+                });
             }
         }
         crate::names::name_indexes(&mut model)?;
@@ -61,7 +67,9 @@ impl ProjectState {
 
     /// A model by app label and name (case-insensitive).
     pub fn get(&self, app_label: &str, name: &str) -> Option<&Model> {
-        self.models.iter().find(|m| m.app_label == app_label && m.name.eq_ignore_ascii_case(name))
+        self.models
+            .iter()
+            .find(|m| m.app_label == app_label && m.name.eq_ignore_ascii_case(name))
     }
 
     /// A mutable model by app label and name (case-insensitive).
@@ -74,7 +82,8 @@ impl ProjectState {
 
     /// A model by app label and name, or an error.
     pub fn model(&self, app_label: &str, name: &str) -> Result<&Model> {
-        self.get(app_label, name).ok_or_else(|| SchemaError::UnknownModel(format!("{app_label}.{name}")))
+        self.get(app_label, name)
+            .ok_or_else(|| SchemaError::UnknownModel(format!("{app_label}.{name}")))
     }
 
     /// Resolves a relation target (`"app.Model"`, or `"Model"` in `from_app`).

@@ -1,7 +1,9 @@
 //! Integration tests: golden DDL against real Django 5.1.15 output, introspection, migrations.
 
 mod golden;
+#[path = "parts/introspection.rs"]
 mod introspection;
+#[path = "parts/migrate.rs"]
 mod migrate;
 
 /// A fresh path in the temp dir (removed on drop).
@@ -12,7 +14,10 @@ impl TempDb {
         use std::sync::atomic::{AtomicUsize, Ordering};
         static N: AtomicUsize = AtomicUsize::new(0);
         let n = N.fetch_add(1, Ordering::SeqCst);
-        let p = std::env::temp_dir().join(format!("sqlport-schema-{tag}-{}-{n}.sqlite3", std::process::id()));
+        let p = std::env::temp_dir().join(format!(
+            "sqlport-schema-{tag}-{}-{n}.sqlite3",
+            std::process::id()
+        ));
         let _ = std::fs::remove_file(&p);
         TempDb(p)
     }

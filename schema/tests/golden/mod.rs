@@ -69,7 +69,10 @@ pub(crate) fn final_state() -> ProjectState {
 }
 
 /// Turns the `repr()` strings the fixture has for non-JSON kwargs into our JSON forms.
-fn fixup_kwargs(kwargs: &serde_json::Map<String, serde_json::Value>, from_state: &sqlport_schema::Field) -> serde_json::Map<String, serde_json::Value> {
+fn fixup_kwargs(
+    kwargs: &serde_json::Map<String, serde_json::Value>,
+    from_state: &sqlport_schema::Field,
+) -> serde_json::Map<String, serde_json::Value> {
     use serde_json::json;
     let mut out = serde_json::Map::new();
     for (k, v) in kwargs {
@@ -77,7 +80,9 @@ fn fixup_kwargs(kwargs: &serde_json::Map<String, serde_json::Value>, from_state:
             ("default", _) => continue,
             ("expression" | "output_field", _) => continue,
             ("db_default", Some("Now()")) => json!({"func": "Now"}),
-            ("db_default", Some("Upper(Value('x'))")) => json!({"func": "Upper", "args": [{"value": "x"}]}),
+            ("db_default", Some("Upper(Value('x'))")) => {
+                json!({"func": "Upper", "args": [{"value": "x"}]})
+            }
             _ => v.clone(),
         };
         out.insert(k.clone(), v);
@@ -97,14 +102,24 @@ fn column_defs_every_line() {
         let d: serde_json::Value = serde_json::from_str(line).unwrap();
         let (table, field) = (d["table"].as_str().unwrap(), d["field"].as_str().unwrap());
         let found = defs.iter().find(|(t, f, _, _)| t == table && f == field);
-        let (_, _, column, definition) = found.unwrap_or_else(|| panic!("line {}: no {table}.{field} in the state", i + 1));
+        let (_, _, column, definition) =
+            found.unwrap_or_else(|| panic!("line {}: no {table}.{field} in the state", i + 1));
         assert_eq!(column, d["column"].as_str().unwrap(), "line {}", i + 1);
-        assert_eq!(definition, d["definition"].as_str().unwrap(), "line {}", i + 1);
+        assert_eq!(
+            definition,
+            d["definition"].as_str().unwrap(),
+            "line {}",
+            i + 1
+        );
         checked += 1;
 
         // The fixture's own kwargs, loaded through our JSON loader, give the same definition.
         let generated = d["class"] == "GeneratedField";
-        if let Some(model) = state.models.iter().find(|m| m.db_table() == table && !generated) {
+        if let Some(model) = state
+            .models
+            .iter()
+            .find(|m| m.db_table() == table && !generated)
+        {
             let pos = model.fields.iter().position(|(n, _)| n == field).unwrap();
             let from_state = &model.fields[pos].1;
             let mut kwargs = fixup_kwargs(d["kwargs"].as_object().unwrap(), from_state);
@@ -112,11 +127,20 @@ fn column_defs_every_line() {
             let parsed = sqlport_schema::Field::from_json(&serde_json::Value::Object(kwargs))
                 .unwrap_or_else(|e| panic!("line {}: {e}", i + 1));
             let mut s2 = state.clone();
-            let m2 = s2.models.iter_mut().find(|m| m.db_table() == table).unwrap();
+            let m2 = s2
+                .models
+                .iter_mut()
+                .find(|m| m.db_table() == table)
+                .unwrap();
             m2.fields[pos].1 = parsed;
             let (app, name) = (m2.app_label.clone(), m2.name.clone());
             let def2 = sqlport_schema::column_definition(&s2, &app, &name, field).unwrap();
-            assert_eq!(def2, d["definition"].as_str().unwrap(), "line {} (from kwargs)", i + 1);
+            assert_eq!(
+                def2,
+                d["definition"].as_str().unwrap(),
+                "line {} (from kwargs)",
+                i + 1
+            );
             kwargs_checked += 1;
         }
     }

@@ -1,9 +1,9 @@
 //! Introspection of the fixture database against the final models.
 
-use sqlport_schema::{diff, introspect, Difference, Field, FieldKind};
+use sqlport_schema::{Difference, Field, FieldKind, diff, introspect};
 
-use crate::golden::final_state;
 use crate::TempDb;
+use crate::golden::final_state;
 
 #[test]
 fn fixture_db_matches_final_models() {
@@ -16,7 +16,10 @@ fn fixture_db_matches_final_models() {
     assert_eq!(d, vec![], "{d:#?}");
     // Only django_migrations is not described by the models.
     let extra = diff(&expected, &actual, true);
-    assert_eq!(extra, vec![Difference::ExtraTable("django_migrations".into())]);
+    assert_eq!(
+        extra,
+        vec![Difference::ExtraTable("django_migrations".into())]
+    );
 }
 
 #[test]
@@ -48,9 +51,13 @@ fn async_introspection_matches_blocking() {
     let blocking = introspect(&mut t).unwrap();
     use sqlport_core::AsyncConnector;
     let connector = sqlport_local::async_connector(
-        sqlport_local::LocalConnector::open_path(&db.0, sqlport_local::LocalConfig::default()).unwrap(),
+        sqlport_local::LocalConnector::open_path(&db.0, sqlport_local::LocalConfig::default())
+            .unwrap(),
     );
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let from_async = rt.block_on(async {
         let mut at = connector.connect().await.unwrap();
         sqlport_schema::introspect_async(at.as_mut()).await.unwrap()

@@ -1,10 +1,10 @@
 //! Migrations through the local transport: all-or-nothing, recorded in django_migrations.
 
 use sqlport_core::{Statement, Transport, Value};
-use sqlport_schema::{applied_migrations, diff, introspect, migrate, Migration, ProjectState};
+use sqlport_schema::{Migration, ProjectState, applied_migrations, diff, introspect, migrate};
 
-use crate::golden::migration;
 use crate::TempDb;
+use crate::golden::migration;
 
 fn auth_base() -> ProjectState {
     let mut s = ProjectState::new();
@@ -22,7 +22,11 @@ fn scalar(t: &mut dyn Transport, sql: &str) -> Value {
 }
 
 fn schema_sql(t: &mut dyn Transport) -> Vec<Value> {
-    let rs = t.execute(&Statement::new("SELECT sql FROM sqlite_master ORDER BY name")).unwrap();
+    let rs = t
+        .execute(&Statement::new(
+            "SELECT sql FROM sqlite_master ORDER BY name",
+        ))
+        .unwrap();
     rs.rows.iter().map(|r| r.values()[0].clone()).collect()
 }
 
@@ -31,13 +35,23 @@ fn fixture_migrations_apply_and_match_the_models() {
     let db = TempDb::new("migrate");
     let mut t = db.connect();
     // The auth table the shop migrations reference.
-    exec(&mut t, "CREATE TABLE \"auth_user\" (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, \"username\" varchar(150) NOT NULL UNIQUE)");
-    let migrations: Vec<Migration> = ["0001_initial", "0002_alter", "0003_more_alter"].into_iter().map(migration).collect();
+    exec(
+        &mut t,
+        "CREATE TABLE \"auth_user\" (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, \"username\" varchar(150) NOT NULL UNIQUE)",
+    );
+    let migrations: Vec<Migration> = ["0001_initial", "0002_alter", "0003_more_alter"]
+        .into_iter()
+        .map(migration)
+        .collect();
     let applied = migrate(&mut t, &auth_base(), &migrations).unwrap();
     assert_eq!(applied.len(), 3);
     assert_eq!(applied_migrations(&mut t).unwrap(), applied);
     // Running again applies nothing.
-    assert!(migrate(&mut t, &auth_base(), &migrations).unwrap().is_empty());
+    assert!(
+        migrate(&mut t, &auth_base(), &migrations)
+            .unwrap()
+            .is_empty()
+    );
     // Foreign keys are back on.
     assert_eq!(scalar(&mut t, "PRAGMA foreign_keys"), Value::Integer(1));
     // The result matches the final models (shop tables only: auth is a stub).
@@ -63,7 +77,10 @@ fn failing_migration_leaves_the_database_unchanged() {
     )
     .unwrap();
     migrate(&mut t, &ProjectState::new(), std::slice::from_ref(&first)).unwrap();
-    exec(&mut t, "INSERT INTO \"shop_tag\" (\"label\") VALUES ('a'), ('b')");
+    exec(
+        &mut t,
+        "INSERT INTO \"shop_tag\" (\"label\") VALUES ('a'), ('b')",
+    );
     let before = schema_sql(&mut t);
     // Step one succeeds (a nullable column), step two cannot: NOT NULL without a default
     // on a table with rows makes the remake's INSERT fail.
@@ -74,9 +91,15 @@ fn failing_migration_leaves_the_database_unchanged() {
     )
     .unwrap();
     let err = migrate(&mut t, &ProjectState::new(), &[first.clone(), second]).unwrap_err();
-    assert!(matches!(err, sqlport_schema::SchemaError::Database(_)), "{err}");
+    assert!(
+        matches!(err, sqlport_schema::SchemaError::Database(_)),
+        "{err}"
+    );
     assert_eq!(schema_sql(&mut t), before);
-    assert_eq!(scalar(&mut t, "SELECT COUNT(*) FROM \"shop_tag\""), Value::Integer(2));
+    assert_eq!(
+        scalar(&mut t, "SELECT COUNT(*) FROM \"shop_tag\""),
+        Value::Integer(2)
+    );
     assert_eq!(applied_migrations(&mut t).unwrap().len(), 1);
     assert!(t.is_autocommit());
     assert_eq!(scalar(&mut t, "PRAGMA foreign_keys"), Value::Integer(1));
@@ -103,7 +126,10 @@ fn foreign_key_violation_rolls_back() {
     )
     .unwrap();
     let err = migrate(&mut t, &ProjectState::new(), &[first, second]).unwrap_err();
-    assert!(matches!(err, sqlport_schema::SchemaError::Migration(_)), "{err}");
+    assert!(
+        matches!(err, sqlport_schema::SchemaError::Migration(_)),
+        "{err}"
+    );
     assert_eq!(schema_sql(&mut t), before);
     assert_eq!(applied_migrations(&mut t).unwrap().len(), 1);
 }
@@ -113,7 +139,8 @@ fn migrating_inside_a_transaction_is_refused() {
     let db = TempDb::new("tx");
     let mut t = db.connect();
     exec(&mut t, "BEGIN");
-    let m = Migration::from_json_str(r#"{"app_label": "a", "name": "0001", "operations": []}"#).unwrap();
+    let m = Migration::from_json_str(r#"{"app_label": "a", "name": "0001", "operations": []}"#)
+        .unwrap();
     assert!(migrate(&mut t, &ProjectState::new(), &[m]).is_err());
     exec(&mut t, "ROLLBACK");
 }
