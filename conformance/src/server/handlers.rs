@@ -83,12 +83,15 @@ fn refusal(r: Refusal, max_streams: usize) -> Response {
     }
 }
 
-fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<Access, Response> {
+fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<Access, Box<Response>> {
     match &shared.auth {
         None => Ok(Access::ReadWrite),
-        Some(a) => a
-            .check(headers)
-            .map_err(|m| error_json(StatusCode::UNAUTHORIZED, format!("Unauthorized: `{m}`"))),
+        Some(a) => a.check(headers).map_err(|m| {
+            Box::new(error_json(
+                StatusCode::UNAUTHORIZED,
+                format!("Unauthorized: `{m}`"),
+            ))
+        }),
     }
 }
 
@@ -156,7 +159,7 @@ fn writes<'a>(exec: &mut LocalExecutor, sqls: impl IntoIterator<Item = &'a str>)
         .any(|sql| matches!(exec.describe(sql), Ok(d) if !d.is_readonly))
 }
 
-fn batch_sqls<'a>(batch: &'a wire::Batch, proto: &ServerStream) -> Vec<std::sync::Arc<str>> {
+fn batch_sqls(batch: &wire::Batch, proto: &ServerStream) -> Vec<std::sync::Arc<str>> {
     batch
         .steps
         .iter()
@@ -192,6 +195,19 @@ fn pipeline_sqls(
     out
 }
 
+/// A body that does not decode: a protocol error; if it still names a live
+/// stream's baton, that stream is destroyed, as for any protocol error.
+async fn malformed(shared: &Shared, body: &[u8], f: &Fatal) -> Response {
+    let baton = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("baton").and_then(|b| b.as_str()).map(str::to_owned));
+    if let Some(data) = baton.and_then(|b| shared.registry.destroy(&b)) {
+        // Dropping the connection rolls back: keep it off the async workers.
+        let _ = tokio::task::spawn_blocking(move || drop(data)).await;
+    }
+    fatal(f)
+}
+
 /// `POST /v2/pipeline`, `POST /v3/pipeline`.
 pub(crate) async fn pipeline(
     State(shared): State<Arc<Shared>>,
@@ -201,11 +217,11 @@ pub(crate) async fn pipeline(
 ) -> Response {
     let access = match authorize(&shared, &headers) {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let req = match decode_pipeline(&body) {
         Ok(r) => r,
-        Err(f) => return fatal(&f),
+        Err(f) => return malformed(&shared, &body, &f).await,
     };
     let (lease, data) = match lease(&shared, req.baton.as_deref()).await {
         Ok(x) => x,
@@ -252,11 +268,11 @@ pub(crate) async fn cursor(
 ) -> Response {
     let access = match authorize(&shared, &headers) {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let req = match decode_cursor(&body) {
         Ok(r) => r,
-        Err(f) => return fatal(&f),
+        Err(f) => return malformed(&shared, &body, &f).await,
     };
     let (lease, data) = match lease(&shared, req.baton.as_deref()).await {
         Ok(x) => x,
@@ -295,7 +311,7 @@ async fn v1(
     run: fn(&[u8], &mut dyn StreamExecutor, &sqlport_http::proto::server::Limits) -> V1Outcome,
 ) -> Response {
     if let Err(r) = authorize(&shared, &headers) {
-        return r;
+        return *r;
     }
     let limits = shared.limits;
     let connector = shared.connector.clone();

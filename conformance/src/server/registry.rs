@@ -167,10 +167,25 @@ impl Registry {
         ))
     }
 
+    /// Remove the idle stream whose current baton is `baton_text` (a request
+    /// carrying it was malformed); its state is returned to be dropped.
+    pub(crate) fn destroy(&self, baton_text: &str) -> Option<Box<StreamData>> {
+        let parts = baton::parse(baton_text)?;
+        let mut inner = self.lock();
+        let slot = inner.streams.get(&parts.stream)?;
+        if !baton::same(&slot.baton, baton_text) || matches!(slot.state, SlotState::Busy) {
+            return None;
+        }
+        match inner.streams.remove(&parts.stream)?.state {
+            SlotState::Idle(data) => Some(data),
+            SlotState::Busy => None,
+        }
+    }
+
     /// Expire idle streams: those idle for the timeout, or all of them when
     /// `force`. Returns their state, to be dropped (rolled back) by the caller
     /// outside the lock. Also forgets old tombstones.
-    pub(crate) fn expire(&self, force: bool) -> Vec<Box<StreamData>> {
+    pub(crate) fn expire(&self, force: bool) -> Vec<StreamData> {
         let now = Instant::now();
         let mut inner = self.lock();
         let due: Vec<u64> = inner
@@ -189,7 +204,7 @@ impl Registry {
                 ..
             }) = inner.streams.remove(&id)
             {
-                out.push(data);
+                out.push(*data);
             }
             tombstone(&mut inner, id, now);
         }
@@ -200,14 +215,14 @@ impl Registry {
     }
 
     /// Drop every stream (server shutdown).
-    pub(crate) fn clear(&self) -> Vec<Box<StreamData>> {
+    pub(crate) fn clear(&self) -> Vec<StreamData> {
         let mut inner = self.lock();
         let slots: Vec<Slot> = inner.streams.drain().map(|(_, s)| s).collect();
         drop(inner);
         slots
             .into_iter()
             .filter_map(|s| match s.state {
-                SlotState::Idle(d) => Some(d),
+                SlotState::Idle(d) => Some(*d),
                 SlotState::Busy => None,
             })
             .collect()

@@ -179,14 +179,15 @@ fn cursor_shares_streams_with_pipeline() {
             "row",
             "row",
             "step_end",
+            "step_begin",
             "step_error",
             "step_begin",
             "step_end",
             "replication_index"
         ]
     );
-    assert_eq!(lines[5]["error"]["code"], "SQLITE_CONSTRAINT");
-    assert_eq!(lines[7]["last_insert_rowid"], 3);
+    assert_eq!(lines[6]["error"]["code"], "SQLITE_CONSTRAINT");
+    assert_eq!(lines[8]["last_insert_rowid"], 3);
     let r = c.pipeline(
         3,
         Some(&baton),
