@@ -258,6 +258,17 @@ impl Session {
     }
 
     fn start(&mut self, op: Op) -> Result<Next> {
+        if let Some(stale) = self.inflight.take() {
+            // The previous operation was abandoned mid-request (a dropped
+            // future): the server ends such a stream and rolls it back.
+            let lost_tx = self.tx.in_tx || stale.prelude.is_some();
+            self.drop_stream();
+            if lost_tx && !matches!(op, Op::Close) {
+                return Err(Error::StreamExpired {
+                    in_transaction: true,
+                });
+            }
+        }
         let prelude = if matches!(op, Op::Close) {
             None
         } else {
@@ -794,6 +805,9 @@ impl Session {
     fn ran(&mut self, stmt: &Statement) {
         self.tx.apply(&stmt.sql);
         if classify(&stmt.sql) == StatementKind::PragmaWrite {
+            // The last assignment of a PRAGMA wins: keep the list bounded.
+            let name = pragma_name(&stmt.sql);
+            self.pragmas.retain(|p| pragma_name(&p.sql) != name);
             self.pragmas.push(stmt.clone());
         }
     }
@@ -921,6 +935,17 @@ impl Session {
         }
         result
     }
+}
+
+/// `PRAGMA [schema.]name = value` -> `schema.name`, lower-cased.
+fn pragma_name(sql: &str) -> String {
+    let t = sql.trim_start();
+    let rest = t.get(6..).unwrap_or_default();
+    rest.split(['=', '(', ';'])
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
 }
 
 fn encode_body<T: serde::Serialize>(body: &T) -> Result<Vec<u8>> {

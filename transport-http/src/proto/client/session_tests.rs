@@ -535,3 +535,87 @@ fn v2_tracks_transactions_by_statement_kind() {
     done(s.on_response(reply(&body, true, "b4")).unwrap());
     assert!(s.is_autocommit());
 }
+
+#[test]
+fn pragma_assignments_are_deduplicated_by_name() {
+    let mut s = session(Version::V3);
+    for sql in [
+        "PRAGMA foreign_keys = OFF",
+        "pragma Foreign_Keys=ON",
+        "PRAGMA busy_timeout = 5",
+    ] {
+        let (_, body) = sent(s.execute(&st(sql)).unwrap());
+        done(s.on_response(reply(&body, true, "b")).unwrap());
+    }
+    let (_, _) = sent(s.execute(&st("SELECT 1")).unwrap());
+    let (_, body) = sent(
+        s.on_response(HttpResponse {
+            status: 400,
+            body: b"Received an invalid baton".to_vec(),
+        })
+        .unwrap(),
+    );
+    let sqls: Vec<_> = body["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["stmt"]["sql"].as_str())
+        .collect();
+    assert_eq!(
+        sqls,
+        [
+            "pragma Foreign_Keys=ON",
+            "PRAGMA busy_timeout = 5",
+            "SELECT 1"
+        ]
+    );
+}
+
+#[test]
+fn base_url_is_followed_for_the_stream_only() {
+    let mut s = session(Version::V3);
+    let (_, body) = sent(s.execute(&st("PRAGMA foreign_keys = OFF")).unwrap());
+    let mut resp: J = serde_json::from_slice(&reply(&body, true, "b1").body).unwrap();
+    resp["base_url"] = json!("https://replica.test/db");
+    done(s.on_response(ok_body(resp)).unwrap());
+    let (req, _) = sent(s.execute(&st("SELECT 1")).unwrap());
+    assert_eq!(req.url, "https://replica.test/db/v3/pipeline");
+    // Any non-2xx ends the stream and its base_url.
+    let err = s
+        .on_response(HttpResponse {
+            status: 500,
+            body: Vec::new(),
+        })
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Http);
+    let (req, _) = sent(s.execute(&st("SELECT 1")).unwrap());
+    assert_eq!(req.url, "http://db.test/prefix/v3/pipeline");
+    // A non-http base_url is ignored.
+    let mut s = session(Version::V3);
+    let (_, body) = sent(s.execute(&st("PRAGMA foreign_keys = OFF")).unwrap());
+    let mut resp: J = serde_json::from_slice(&reply(&body, true, "b1").body).unwrap();
+    resp["base_url"] = json!("ftp://x/");
+    done(s.on_response(ok_body(resp)).unwrap());
+    let (req, _) = sent(s.execute(&st("SELECT 1")).unwrap());
+    assert_eq!(req.url, "http://db.test/prefix/v3/pipeline");
+}
+
+#[test]
+fn an_abandoned_request_inside_a_transaction_is_reported() {
+    let mut s = session(Version::V3);
+    done(s.execute(&st("BEGIN")).unwrap());
+    let (_, body) = sent(s.execute(&st("INSERT INTO t VALUES (1)")).unwrap());
+    done(s.on_response(reply(&body, false, "b1")).unwrap());
+    // A request is sent, and its future dropped before the reply.
+    let _ = sent(s.execute(&st("INSERT INTO t VALUES (2)")).unwrap());
+    let err = s.execute(&st("SELECT 1")).unwrap_err();
+    assert!(matches!(
+        err,
+        Error::StreamExpired {
+            in_transaction: true
+        }
+    ));
+    assert!(s.is_autocommit());
+    let (req, _) = sent(s.execute(&st("SELECT 1")).unwrap());
+    assert!(!req.carries_baton);
+}
