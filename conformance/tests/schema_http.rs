@@ -1,0 +1,163 @@
+//! sqlport-schema migrations and introspection over the HTTP transport (both backends),
+//! against the reference Hrana server backed by a temporary database file.
+
+use sqlport_conformance::server::{ServerConfig, TestServer};
+use sqlport_core::{AsyncTransport, LocalTarget, RemoteTarget, Statement, Transport, Value};
+use sqlport_http::{AsyncHttpConnector, HttpConfig, HttpConnector};
+use sqlport_schema::{
+    Migration, ProjectState, SchemaError, applied_migrations, diff, introspect, introspect_async,
+    migrate, migrate_async,
+};
+
+fn fixture(name: &str) -> String {
+    let p = format!(
+        "{}/../schema/tests/fixtures/migrations/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{p}: {e}"))
+}
+
+fn migration(name: &str) -> Migration {
+    Migration::from_json_str(&fixture(name)).unwrap()
+}
+
+fn server() -> (tempfile::TempDir, TestServer) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ServerConfig {
+        database: LocalTarget::Path(dir.path().join("db.sqlite3")),
+        ..Default::default()
+    };
+    (dir, TestServer::start(config).unwrap())
+}
+
+fn target(s: &TestServer) -> RemoteTarget {
+    RemoteTarget {
+        url: s.url().parse().unwrap(),
+        auth_token: None,
+    }
+}
+
+fn tag_migrations() -> (Migration, Migration) {
+    let first = Migration::from_json_str(
+        r#"{"app_label": "shop", "name": "0001_initial", "operations": [
+            {"op": "CreateModel", "name": "Tag", "fields": [
+              ["id", {"class": "AutoField", "primary_key": true}],
+              ["label", {"class": "CharField", "max_length": 40}]]}]}"#,
+    )
+    .unwrap();
+    // The first step works; the second is a remake whose copy fails: NOT NULL, no default,
+    // on a table with rows.
+    let bad = Migration::from_json_str(
+        r#"{"app_label": "shop", "name": "0002_bad", "operations": [
+            {"op": "AddField", "model_name": "tag", "name": "note", "field": {"class": "TextField", "null": true}},
+            {"op": "AddField", "model_name": "tag", "name": "weight", "field": {"class": "IntegerField"}}]}"#,
+    )
+    .unwrap();
+    (first, bad)
+}
+
+fn column(rs: &sqlport_core::ResultSet) -> Vec<Value> {
+    rs.rows.iter().map(|r| r.values()[0].clone()).collect()
+}
+
+const SCHEMA_SQL: &str = "SELECT sql FROM sqlite_master ORDER BY name";
+
+#[test]
+fn blocking_http_failed_migration_changes_nothing() {
+    let (_dir, s) = server();
+    let mut t = HttpConnector::new(&target(&s), HttpConfig::default())
+        .unwrap()
+        .connect_http()
+        .unwrap();
+    let (first, bad) = tag_migrations();
+    migrate(&mut t, &ProjectState::new(), std::slice::from_ref(&first)).unwrap();
+    t.execute(&Statement::new(
+        "INSERT INTO \"shop_tag\" (\"label\") VALUES ('a'), ('b')",
+    ))
+    .unwrap();
+    let before = column(&t.execute(&Statement::new(SCHEMA_SQL)).unwrap());
+    let err = migrate(&mut t, &ProjectState::new(), &[first, bad]).unwrap_err();
+    assert!(matches!(err, SchemaError::Database(_)), "{err}");
+    assert!(t.is_autocommit());
+    assert_eq!(
+        column(&t.execute(&Statement::new(SCHEMA_SQL)).unwrap()),
+        before
+    );
+    assert_eq!(
+        column(
+            &t.execute(&Statement::new("SELECT COUNT(*) FROM \"shop_tag\""))
+                .unwrap()
+        ),
+        vec![Value::Integer(2)]
+    );
+    assert_eq!(applied_migrations(&mut t).unwrap().len(), 1);
+    assert_eq!(
+        column(&t.execute(&Statement::new("PRAGMA foreign_keys")).unwrap()),
+        vec![Value::Integer(1)]
+    );
+}
+
+#[test]
+fn blocking_http_fixture_migrations_match_the_models() {
+    let (_dir, s) = server();
+    let mut t = HttpConnector::new(&target(&s), HttpConfig::default())
+        .unwrap()
+        .connect_http()
+        .unwrap();
+    t.execute(&Statement::new(
+        "CREATE TABLE \"auth_user\" (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, \"username\" varchar(150) NOT NULL UNIQUE)",
+    ))
+    .unwrap();
+    let mut base = ProjectState::new();
+    migration("auth_stub").apply_state(&mut base).unwrap();
+    let migrations: Vec<Migration> = ["0001_initial", "0002_alter", "0003_more_alter"]
+        .into_iter()
+        .map(migration)
+        .collect();
+    assert_eq!(migrate(&mut t, &base, &migrations).unwrap().len(), 3);
+    let mut state = base.clone();
+    for m in &migrations {
+        m.apply_state(&mut state).unwrap();
+    }
+    let mut expected = state.expected_schema().unwrap();
+    expected.tables.remove("auth_user");
+    let d = diff(&expected, &introspect(&mut t).unwrap(), false);
+    assert_eq!(d, vec![], "{d:#?}");
+}
+
+#[test]
+fn async_http_failed_migration_changes_nothing() {
+    let (_dir, s) = server();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut t = AsyncHttpConnector::new(&target(&s), HttpConfig::default())
+            .unwrap()
+            .connect_http()
+            .await
+            .unwrap();
+        let (first, bad) = tag_migrations();
+        migrate_async(&mut t, &ProjectState::new(), std::slice::from_ref(&first))
+            .await
+            .unwrap();
+        t.execute(&Statement::new(
+            "INSERT INTO \"shop_tag\" (\"label\") VALUES ('a')",
+        ))
+        .await
+        .unwrap();
+        let before = introspect_async(&mut t).await.unwrap();
+        let err = migrate_async(&mut t, &ProjectState::new(), &[first, bad])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, SchemaError::Database(_)), "{err}");
+        assert!(t.is_autocommit());
+        assert_eq!(introspect_async(&mut t).await.unwrap(), before);
+        let fk = t
+            .execute(&Statement::new("PRAGMA foreign_keys"))
+            .await
+            .unwrap();
+        assert_eq!(column(&fk), vec![Value::Integer(1)]);
+    });
+}
