@@ -1,0 +1,199 @@
+//! Deliberately broken transports make exactly the relevant cases fail, with
+//! messages that say what went wrong; missing capabilities are skips.
+
+use std::collections::BTreeSet;
+
+use sqlport::{
+    Batch, BatchResult, Capabilities, Capability, Connector, LocalTarget, Result, ResultSet, Row,
+    Statement, Transport, Value,
+};
+use sqlport_conformance::suite::{Outcome, Report, RunOptions, Subject, cases, run};
+use sqlport_local::{LocalConfig, LocalConnector};
+
+/// How a [`Broken`] transport misbehaves.
+#[derive(Clone, Copy)]
+enum Flaw {
+    /// Integers go through `f64` (the classic JSON bug).
+    IntegersThroughF64,
+    /// `SAVEPOINT`, `RELEASE` and `ROLLBACK TO` are silently ignored.
+    DropsSavepoints,
+    /// Reports no capability at all (and is otherwise correct).
+    NoCapabilities,
+}
+
+struct Broken {
+    inner: Box<dyn Transport>,
+    flaw: Flaw,
+}
+
+fn through_f64(rs: ResultSet) -> Result<ResultSet> {
+    let mut rows = Vec::with_capacity(rs.rows.len());
+    for row in rs.rows {
+        let values = row
+            .values()
+            .iter()
+            .map(|v| match v {
+                Value::Integer(i) => Value::Integer(*i as f64 as i64),
+                other => other.clone(),
+            })
+            .collect();
+        rows.push(Row::new(rs.columns.clone(), values)?);
+    }
+    Ok(ResultSet { rows, ..rs })
+}
+
+fn is_savepoint_sql(sql: &str) -> bool {
+    let s = sql.trim_start().to_ascii_uppercase();
+    s.starts_with("SAVEPOINT") || s.starts_with("RELEASE") || s.starts_with("ROLLBACK TO")
+}
+
+impl Transport for Broken {
+    fn execute(&mut self, stmt: &Statement) -> Result<ResultSet> {
+        match self.flaw {
+            Flaw::IntegersThroughF64 => through_f64(self.inner.execute(stmt)?),
+            Flaw::DropsSavepoints if is_savepoint_sql(&stmt.sql) => Ok(ResultSet::default()),
+            _ => self.inner.execute(stmt),
+        }
+    }
+
+    fn batch(&mut self, batch: &Batch) -> Result<BatchResult> {
+        self.inner.batch(batch)
+    }
+
+    fn is_autocommit(&self) -> bool {
+        self.inner.is_autocommit()
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        match self.flaw {
+            Flaw::NoCapabilities => Capabilities::none(),
+            _ => self.inner.capabilities(),
+        }
+    }
+
+    fn close(&mut self) -> Result<()> {
+        self.inner.close()
+    }
+}
+
+fn subject(name: &str, flaw: Flaw) -> Subject {
+    Subject::isolated(name, move || {
+        let db = LocalConnector::open(&LocalTarget::Memory, LocalConfig::default())?;
+        let connector = move || -> Result<Box<dyn Transport>> {
+            Ok(Box::new(Broken {
+                inner: db.connect()?,
+                flaw,
+            }))
+        };
+        Ok(sqlport_conformance::suite::Fixture::new(
+            sqlport::blocking::Database::from_connector(connector),
+        ))
+    })
+}
+
+fn run_flaw(flaw: Flaw, filter: Option<&str>) -> Report {
+    let options = RunOptions {
+        filter: filter.map(str::to_owned),
+        ..RunOptions::default()
+    };
+    run(&[subject("broken", flaw)], &cases(), &options)
+}
+
+fn failed(report: &Report) -> BTreeSet<&str> {
+    report
+        .cases
+        .iter()
+        .filter(|c| matches!(c.outcome, Outcome::Failed(_)))
+        .map(|c| c.case.as_str())
+        .collect()
+}
+
+fn failure_text(report: &Report, case: &str) -> String {
+    match report.outcome("broken", case) {
+        Some(Outcome::Failed(f)) => f.to_string(),
+        other => panic!("{case}: expected a failure, got {other:?}"),
+    }
+}
+
+#[test]
+fn integers_through_f64_fail_exactly_the_wide_integer_cases() {
+    let report = run_flaw(Flaw::IntegersThroughF64, None);
+    let expected: BTreeSet<&str> = ["values::integer_extremes", "values::integer_2_53_plus_1"]
+        .into_iter()
+        .collect();
+    assert_eq!(
+        failed(&report),
+        expected,
+        "{}",
+        sqlport_conformance::suite::report::human::render(&report)
+    );
+    let text = failure_text(&report, "values::integer_2_53_plus_1");
+    assert!(text.contains("SQL:"), "{text}");
+    assert!(text.contains("9007199254740993"), "{text}");
+    assert!(text.contains("9007199254740992"), "{text}");
+}
+
+#[test]
+fn dropped_savepoints_fail_exactly_the_savepoint_cases() {
+    let report = run_flaw(Flaw::DropsSavepoints, None);
+    let got = failed(&report);
+    assert!(!got.is_empty());
+    assert!(
+        got.iter().all(|c| c.starts_with("savepoints::")),
+        "{}",
+        sqlport_conformance::suite::report::human::render(&report)
+    );
+    let expected: BTreeSet<&str> = [
+        "savepoints::rollback_to",
+        "savepoints::dropped_guard_rolls_back",
+        "savepoints::sql_forms",
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(
+        got,
+        expected,
+        "{}",
+        sqlport_conformance::suite::report::human::render(&report)
+    );
+    let text = failure_text(&report, "savepoints::rollback_to");
+    assert!(
+        text.contains("expected:") && text.contains("got:"),
+        "{text}"
+    );
+}
+
+#[test]
+fn missing_capabilities_are_skipped_never_passed() {
+    let report = run_flaw(Flaw::NoCapabilities, None);
+    let all = cases();
+    let needing: BTreeSet<&str> = all
+        .iter()
+        .filter(|c| !c.needs.is_empty())
+        .map(|c| c.name)
+        .collect();
+    let skipped: BTreeSet<&str> = report
+        .cases
+        .iter()
+        .filter(|c| matches!(c.outcome, Outcome::Skipped(_)))
+        .map(|c| c.case.as_str())
+        .collect();
+    assert_eq!(skipped, needing);
+    assert_eq!(
+        report.failed(),
+        0,
+        "{}",
+        sqlport_conformance::suite::report::human::render(&report)
+    );
+    assert_eq!(report.passed() + report.skipped(), all.len());
+    match report.outcome("broken", "transactions::commit") {
+        Some(o @ Outcome::Skipped(missing)) => {
+            assert_eq!(missing, &vec![Capability::InteractiveTransactions]);
+            assert_eq!(
+                o.skip_reason().as_deref(),
+                Some("needs interactive_transactions")
+            );
+        }
+        other => panic!("expected a skip, got {other:?}"),
+    }
+}
