@@ -1,14 +1,55 @@
 //! # sqlport-http
 //!
-//! libSQL's Hrana-over-HTTP protocol: a sans-IO core ([`proto`]) and two thin
-//! backends, blocking (feature `blocking`, ureq: [`HttpConnector`],
+//! libSQL's Hrana-over-HTTP protocol (sqld, Turso): a sans-IO core ([`proto`])
+//! and two thin backends, blocking (feature `blocking`, ureq: [`HttpConnector`],
 //! [`HttpTransport`]) and async (feature `async`, reqwest:
-//! [`AsyncHttpConnector`], [`AsyncHttpTransport`]). Both may be enabled together.
+//! [`AsyncHttpConnector`], [`AsyncHttpTransport`]). Both may be enabled
+//! together; with neither, the protocol core is still usable.
 //!
-//! Connections are stateful: one Hrana stream per connection, so interactive
-//! transactions, savepoints and PRAGMAs persist across calls, at one HTTP
-//! request per statement (a `BEGIN` rides with the next statement, `COMMIT`
-//! rides with the stream's `close`).
+//! ## Connections are stateful
+//!
+//! Each connection owns one Hrana stream, so interactive transactions, nested
+//! savepoints and PRAGMAs persist for the connection's life. The stream (its
+//! baton) is kept only while the connection holds state (an open transaction
+//! or a PRAGMA assignment); otherwise `close` rides in the same request and the
+//! server keeps nothing.
+//!
+//! ## Round trips
+//!
+//! | operation | HTTP requests |
+//! |---|---|
+//! | autocommit `execute`, query | 1 (no `describe`) |
+//! | `batch` (any mode, atomic included) | 1 |
+//! | `BEGIN`, N statements, `COMMIT` | N + 1 (`BEGIN` rides with the first statement, `COMMIT` with `close`) |
+//! | `BEGIN` directly followed by `COMMIT`/`ROLLBACK` | 0 |
+//!
+//! On v3 every pipeline also carries `get_autocommit`, so the transaction state
+//! is always the server's; on v2 it is inferred from the statements.
+//!
+//! ## Failures
+//!
+//! - A stream that expired while idle outside a transaction is reopened
+//!   transparently, the connection's PRAGMA assignments are re-applied first,
+//!   and the request runs once more. Inside a transaction the result is
+//!   [`Error::StreamExpired`](sqlport_core::Error::StreamExpired)` { in_transaction: true }`:
+//!   nothing is replayed and the connection is back in autocommit mode.
+//! - A request is retried only when it provably never reached the server
+//!   (connection refused); never after a timeout, a 5xx or a reset mid-reply.
+//! - 401/403 are [`Error::Auth`](sqlport_core::Error::Auth); other non-2xx
+//!   replies [`Error::Http`](sqlport_core::Error::Http); undecodable replies
+//!   [`Error::Protocol`](sqlport_core::Error::Protocol). Nothing panics on any
+//!   reply.
+//!
+//! ## Versions, streaming, settings
+//!
+//! The version is negotiated once per connector (`GET /v3`, else `GET /v2`,
+//! else the stateless v1 endpoints with reduced capabilities) unless
+//! [`HttpConfig::version`] forces one. `query_stream` uses `/v3/cursor` and
+//! hands rows to the sink as they arrive. TLS is rustls with certificate
+//! verification; proxies come from the environment (`HTTPS_PROXY`, ...).
+//! The auth token is sent as `Authorization: Bearer` and never appears in
+//! `Debug` output, errors or logs. Each HTTP request gets a `tracing` span
+//! `hrana_http` (endpoint, status, bytes, duration, baton carried).
 #![forbid(unsafe_code)]
 
 mod config;
