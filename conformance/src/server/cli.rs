@@ -65,7 +65,23 @@ impl ServeArgs {
     }
 }
 
-/// Run the server until Ctrl-C; prints `listening on http://ADDR` first.
+/// Resolves on Ctrl-C (SIGINT), or on SIGTERM on Unix.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Run the server until Ctrl-C (or SIGTERM); prints `listening on http://ADDR` first.
 pub fn run(args: ServeArgs) -> ExitCode {
     let config = match args.to_config() {
         Ok(c) => c,
@@ -88,11 +104,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         let server = BoundServer::bind(config).await?;
         let addr = server.local_addr()?;
         println!("listening on http://{addr}");
-        server
-            .run(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
+        server.run(stop_signal()).await
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
