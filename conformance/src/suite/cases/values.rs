@@ -35,7 +35,7 @@ fn round_trip(ctx: &mut Ctx, table: &str, v: Value) -> CaseResult {
     conn.ok_execute(&insert, [v.clone()])?;
     let select = format!("SELECT v, typeof(v) FROM {table}");
     let row = conn.ok_row(&select, ())?;
-    ensure_values(Some(&select), &[v.clone()], &row[..1.min(row.len())])?;
+    ensure_values(Some(&select), std::slice::from_ref(&v), &row[..1.min(row.len())])?;
     let expected_type = match v.value_type() {
         Type::Null => "null",
         Type::Integer => "integer",
@@ -148,7 +148,7 @@ fn real_edges(ctx: &mut Ctx) -> CaseResult {
         5e-324,
         1e-300,
         1e300,
-        123456789.123456789,
+        123_456_789.123_456_79,
         9007199254740993.0,
     ];
     for (i, r) in reals.into_iter().enumerate() {
