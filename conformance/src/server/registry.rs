@@ -262,3 +262,71 @@ impl Drop for Lease {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn data(connector: &sqlport_local::LocalConnector) -> Box<StreamData> {
+        Box::new(StreamData {
+            exec: LocalExecutor::new(connector.connect_local().unwrap()),
+            proto: ServerStream::new(),
+        })
+    }
+
+    fn registry(max: usize) -> Arc<Registry> {
+        Arc::new(Registry::new(Duration::from_secs(3600), max))
+    }
+
+    #[test]
+    fn batons_are_single_use_and_busy_streams_are_stale() {
+        let db = sqlport_local::LocalConnector::open_memory().unwrap();
+        let r = registry(8);
+        let b1 = r.open().unwrap().finish(Some(data(&db))).unwrap();
+        let (lease, d) = r.acquire(&b1).unwrap();
+        // Busy with a request: the same baton is stale, not usable twice.
+        assert_eq!(r.acquire(&b1).err(), Some(Refusal::Stale));
+        let b2 = lease.finish(Some(d)).unwrap();
+        assert_ne!(b1, b2);
+        assert_eq!(r.acquire(&b1).err(), Some(Refusal::Stale));
+        assert_eq!(r.acquire("garbage").err(), Some(Refusal::Invalid));
+        let (lease, _d) = r.acquire(&b2).unwrap();
+        assert_eq!(lease.finish(None), None);
+        assert_eq!(r.acquire(&b2).err(), Some(Refusal::Invalid));
+        assert_eq!(r.open_streams(), 0);
+    }
+
+    #[test]
+    fn an_abandoned_lease_removes_its_stream() {
+        let db = sqlport_local::LocalConnector::open_memory().unwrap();
+        let r = registry(8);
+        let b = r.open().unwrap().finish(Some(data(&db))).unwrap();
+        let (lease, d) = r.acquire(&b).unwrap();
+        drop(lease);
+        drop(d);
+        assert_eq!(r.open_streams(), 0);
+        assert_eq!(r.acquire(&b).err(), Some(Refusal::Invalid));
+        drop(r.open().unwrap());
+        assert_eq!(r.open_streams(), 0);
+    }
+
+    #[test]
+    fn expiry_leaves_tombstones_and_limits_hold() {
+        let db = sqlport_local::LocalConnector::open_memory().unwrap();
+        let r = registry(2);
+        let b1 = r.open().unwrap().finish(Some(data(&db))).unwrap();
+        let busy = r.open().unwrap();
+        assert!(matches!(r.open(), Err(Refusal::TooMany)));
+        assert_eq!(r.expire(false).len(), 0);
+        assert_eq!(r.expire(true).len(), 1, "only idle streams expire");
+        assert_eq!(r.acquire(&b1).err(), Some(Refusal::Expired));
+        let b3 = busy.finish(Some(data(&db))).unwrap();
+        assert!(r.destroy("garbage").is_none());
+        assert!(r.destroy(&b3).is_some());
+        assert_eq!(r.acquire(&b3).err(), Some(Refusal::Invalid));
+        let zero = Arc::new(Registry::new(Duration::ZERO, 2));
+        let b = zero.open().unwrap().finish(Some(data(&db))).unwrap();
+        assert_eq!(zero.acquire(&b).err(), Some(Refusal::Expired));
+        assert_eq!(zero.clear().len(), 0);
+    }
+}

@@ -45,18 +45,38 @@ impl TestServer {
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let shared = Shared::new(config)?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("sqlport-test-server")
-            .enable_all()
-            .build()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<io::Result<()>>();
         let served = Arc::clone(&shared);
+        // The runtime is built, used and dropped on the server thread only, so
+        // a caller inside an async context never drops a runtime.
         let thread = std::thread::Builder::new()
             .name("sqlport-test-server".into())
             .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .thread_name("sqlport-test-server")
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
                 let result = runtime.block_on(async move {
-                    let listener = tokio::net::TcpListener::from_std(listener)?;
+                    let listener = tokio::net::TcpListener::from_std(listener);
+                    let listener = match listener {
+                        Ok(l) => {
+                            let _ = ready_tx.send(Ok(()));
+                            l
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(io::Error::new(e.kind(), e.to_string())));
+                            return Err(e);
+                        }
+                    };
                     run_on(listener, served, async {
                         let _ = stopped.await;
                     })
@@ -67,6 +87,17 @@ impl TestServer {
                 }
                 runtime.shutdown_timeout(Duration::from_secs(5));
             })?;
+        match ready_rx.recv() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                return Err(e);
+            }
+            Err(_) => {
+                let _ = thread.join();
+                return Err(io::Error::other("the server thread exited during startup"));
+            }
+        }
         Ok(TestServer {
             addr,
             shared,

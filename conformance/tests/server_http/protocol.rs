@@ -299,3 +299,39 @@ fn special_values_round_trip() {
         json!([{"type": "float", "value": null}, {"type": "float", "value": null}])
     );
 }
+
+#[tokio::test]
+async fn usable_from_async_code() {
+    // TestServer runs its own runtime: starting and dropping it inside another
+    // runtime is fine.
+    let s = server();
+    let url = s.url();
+    let r = tokio::task::spawn_blocking(move || Client::for_url(&url).get("/health").status)
+        .await
+        .unwrap();
+    assert_eq!(r, 200);
+    drop(s);
+
+    // BoundServer / serve: bind, report the address, stop on the shutdown future.
+    let bound = sqlport_conformance::server::BoundServer::bind(ServerConfig::default())
+        .await
+        .unwrap();
+    let addr = bound.local_addr().unwrap();
+    assert!(addr.ip().is_loopback());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(bound.run(async {
+        let _ = stopped.await;
+    }));
+    let url = format!("http://{addr}");
+    let r = tokio::task::spawn_blocking(move || {
+        Client::for_url(&url).pipeline(3, None, json!([exec("select 1"), {"type": "close"}]))
+    })
+    .await
+    .unwrap();
+    assert_eq!(scalar(&r.result(0)), "1");
+    stop.send(()).unwrap();
+    running.await.unwrap().unwrap();
+    sqlport_conformance::server::serve(ServerConfig::default(), async {})
+        .await
+        .unwrap();
+}
