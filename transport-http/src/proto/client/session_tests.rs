@@ -6,6 +6,8 @@ use sqlport_core::{Batch, BatchMode, ErrorKind, Statement, TransactionBehavior};
 use url::Url;
 
 use super::*;
+use crate::proto::client::HttpResponse;
+use sqlport_core::StepResult;
 
 fn session(v: Version) -> Session {
     Session::new(Url::parse("http://db.test/prefix").unwrap(), v)

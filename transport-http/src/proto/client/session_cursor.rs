@@ -1,0 +1,198 @@
+//! The cursor half of the session: building a `/v3/cursor` request and
+//! consuming its incrementally read body.
+
+use sqlport_core::sql::{StatementKind, classify};
+use sqlport_core::{Error, Result, Statement, Summary};
+use url::Url;
+
+use super::super::cursor::{CursorOutcome, CursorReader, CursorStep};
+use super::super::request::{HttpRequest, Method};
+use super::{CursorLayout, InFlight, Op, Session, encode_body};
+use crate::proto::client::codec;
+use crate::proto::wire;
+
+impl Session {
+    pub(super) fn build_cursor(
+        &self,
+        flight: &mut InFlight,
+        stmt: &Statement,
+    ) -> Result<HttpRequest> {
+        let mut steps = Vec::new();
+        for p in &flight.pending {
+            steps.push(wire::BatchStep {
+                condition: None,
+                stmt: codec::encode_stmt(p, false)?,
+            });
+        }
+        let pending = steps.len();
+        if self.baton.is_none() {
+            for p in &self.pragmas {
+                steps.push(wire::BatchStep {
+                    condition: None,
+                    stmt: codec::encode_stmt(p, false)?,
+                });
+            }
+        }
+        let replay = steps.len() - pending;
+        let prelude = match &flight.prelude {
+            Some(begin) => {
+                steps.push(wire::BatchStep {
+                    condition: None,
+                    stmt: codec::encode_stmt(begin, false)?,
+                });
+                Some(steps.len() - 1)
+            }
+            None => None,
+        };
+        steps.push(wire::BatchStep {
+            condition: prelude.map(|p| wire::BatchCond::Ok {
+                step: u32::try_from(p).unwrap_or(u32::MAX),
+            }),
+            stmt: codec::encode_stmt(stmt, true)?,
+        });
+        let target = steps.len() - 1;
+        flight.cursor = Some(CursorLayout {
+            steps: steps.len(),
+            pending,
+            replay,
+            prelude,
+            target,
+        });
+        let body = wire::CursorRequest {
+            baton: self.baton.clone(),
+            batch: wire::Batch { steps },
+        };
+        Ok(HttpRequest {
+            method: Method::Post,
+            url: self.url("v3/cursor"),
+            endpoint: "v3/cursor",
+            body: encode_body(&body)?,
+            carries_baton: body.baton.is_some(),
+            streaming: true,
+        })
+    }
+
+    /// A 2xx cursor reply arrived: the reader to feed its body to.
+    pub fn cursor_reader(&self) -> Result<CursorReader> {
+        let layout = self
+            .inflight
+            .as_ref()
+            .and_then(|f| f.cursor.as_ref())
+            .ok_or_else(|| Error::Protocol("no cursor in flight".into()))?;
+        Ok(CursorReader::new(layout.steps, layout.target))
+    }
+
+    /// Whether, after the sink stopped early, the rest of a cursor body must
+    /// still be read (the stream holds state), rather than dropped.
+    pub fn cursor_must_drain(&self) -> bool {
+        self.holds_state()
+            || self.inflight.as_ref().is_some_and(|f| {
+                f.prelude.is_some()
+                    || !f.pending.is_empty()
+                    || !matches!(&f.op, Op::Cursor(s) if classify(&s.sql) == StatementKind::Select)
+            })
+    }
+
+    /// The sink stopped early and nothing needs the stream (see
+    /// [`Session::cursor_must_drain`]): the backend drops the body, and the
+    /// stream is forgotten (the server ends it). Returns the summary so far.
+    pub fn cursor_abandon(&mut self, reader: &CursorReader) -> Result<Summary> {
+        self.inflight = None;
+        self.drop_stream();
+        Ok(Summary {
+            columns: reader
+                .target_columns()
+                .cloned()
+                .unwrap_or_else(|| Vec::new().into()),
+            rows_affected: 0,
+            last_insert_rowid: None,
+        })
+    }
+
+    /// The cursor body ended (or failed to be read: pass the error). Returns
+    /// the statement's summary.
+    pub fn cursor_end(&mut self, outcome: Result<CursorOutcome>) -> Result<Summary> {
+        let Some(flight) = self.inflight.take() else {
+            return Err(Error::Protocol("no cursor in flight".into()));
+        };
+        let (Op::Cursor(stmt), Some(layout)) = (&flight.op, &flight.cursor) else {
+            return Err(Error::Protocol("no cursor in flight".into()));
+        };
+        let outcome = match outcome {
+            Ok(o) => o,
+            Err(e) => {
+                // Truncated or unreadable body: the stream is unusable.
+                self.drop_stream();
+                return Err(e);
+            }
+        };
+        // A cursor cannot close its stream; keep the baton only if state is held.
+        self.baton = outcome.baton;
+        if let Some(u) = outcome.base_url.as_deref() {
+            if let Ok(url) = Url::parse(u) {
+                if matches!(url.scheme(), "http" | "https") {
+                    self.stream_base = Some(url);
+                }
+            }
+        }
+        let mut steps = outcome.steps.into_iter().map(Some).collect::<Vec<_>>();
+        let mut take = |i: usize| steps.get_mut(i).and_then(Option::take);
+        for i in 0..layout.pending + layout.replay {
+            match take(i) {
+                Some(CursorStep::Ok { .. }) => {
+                    if let Some(p) = flight.pending.get(i) {
+                        self.tx.apply(&p.sql);
+                    }
+                }
+                Some(CursorStep::Err(e)) => tracing::warn!(
+                    code = e.remote_code().unwrap_or(""),
+                    "a queued or replayed statement failed"
+                ),
+                _ => {}
+            }
+        }
+        let mut prelude_err = None;
+        if let (Some(i), Some(p)) = (layout.prelude, &flight.prelude) {
+            match take(i) {
+                Some(CursorStep::Ok { .. }) => self.tx.apply(&p.sql),
+                Some(CursorStep::Err(e)) => prelude_err = Some(e),
+                _ => {}
+            }
+        }
+        let target = take(layout.target);
+        let result = if let Some(e) = outcome.batch_error {
+            Err(e)
+        } else if let Some(e) = prelude_err {
+            Err(e)
+        } else {
+            match target {
+                Some(CursorStep::Ok {
+                    columns,
+                    rows_affected,
+                    last_insert_rowid,
+                }) => {
+                    self.ran(stmt);
+                    match outcome.sink_error {
+                        Some(e) => Err(e),
+                        None => Ok(Summary {
+                            columns,
+                            rows_affected,
+                            last_insert_rowid,
+                        }),
+                    }
+                }
+                Some(CursorStep::Err(e)) => Err(e),
+                _ => Err(Error::Protocol("cursor statement did not run".into())),
+            }
+        };
+        if self.baton.is_none() {
+            self.drop_stream();
+        } else if !self.holds_state() {
+            // Nothing to keep: let the server expire the stream rather than
+            // spend a round trip on `close`.
+            self.baton = None;
+            self.stream_base = None;
+        }
+        result
+    }
+}

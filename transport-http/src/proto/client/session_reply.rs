@@ -1,0 +1,270 @@
+//! The reply half of the session: consuming pipeline and v1 replies, HTTP
+//! errors (with the transparent retry of a lost idle stream) and transport
+//! failures.
+
+use sqlport_core::sql::{StatementKind, classify};
+use sqlport_core::{Error, Result, Statement, StepResult};
+use url::Url;
+
+use super::super::batch;
+use super::super::codec;
+use super::super::errors::{hrana_error, http_error, is_lost_stream, parse_error_body};
+use super::super::request::{HttpResponse, Version};
+use super::{InFlight, Layout, Next, Op, Output, Session, decode_body, pragma_name, response_kind};
+use crate::proto::wire::{self, StreamResponse, StreamResult};
+
+impl Session {
+    /// The request in flight could not be completed. `reached_server` is
+    /// `false` only when the request provably never reached the server
+    /// (connection refused, failure before any byte was sent): then it is sent
+    /// once more. Otherwise the stream is dropped (a write may have been
+    /// applied; nothing is replayed) and `err` is returned.
+    pub fn on_transport_error(&mut self, err: Error, reached_server: bool) -> Result<Next> {
+        let Some(mut flight) = self.inflight.take() else {
+            return Err(err);
+        };
+        if !reached_server && !flight.retried {
+            flight.retried = true;
+            return self.send(flight);
+        }
+        if matches!(flight.op, Op::Close) {
+            self.finish_close();
+            return Err(err);
+        }
+        self.drop_stream();
+        Err(err)
+    }
+
+    /// Feed a complete reply (any status for pipelines and v1; non-2xx for a
+    /// cursor, whose 2xx body goes through [`Session::cursor_reader`]).
+    pub fn on_response(&mut self, resp: HttpResponse) -> Result<Next> {
+        let Some(flight) = self.inflight.take() else {
+            return Err(Error::Protocol("reply without a request in flight".into()));
+        };
+        if !(200..300).contains(&resp.status) {
+            return self.on_http_error(flight, resp);
+        }
+        if matches!(flight.op, Op::Cursor(_)) {
+            self.inflight = Some(flight);
+            return Err(Error::Protocol(
+                "a cursor body must be read with cursor_reader".into(),
+            ));
+        }
+        let out = match self.version {
+            Version::V1 => self.on_v1(&flight, &resp.body),
+            Version::V2 | Version::V3 => self.on_pipeline(&flight, &resp.body),
+        };
+        if let Err(e) = &out {
+            if e.kind() == sqlport_core::ErrorKind::Protocol {
+                // The reply cannot be trusted: forget the stream.
+                self.drop_stream();
+            }
+        }
+        if matches!(flight.op, Op::Close) {
+            self.finish_close();
+        }
+        out.map(Next::Done)
+    }
+
+    fn on_http_error(&mut self, mut flight: InFlight, resp: HttpResponse) -> Result<Next> {
+        let body = parse_error_body(&resp.body);
+        let was_in_tx = self.tx.in_tx;
+        // Any non-2xx ends the stream.
+        self.drop_stream();
+        if matches!(flight.op, Op::Close) {
+            self.finish_close();
+            return Ok(Next::Done(Output::Closed));
+        }
+        if flight.sent_baton && is_lost_stream(resp.status, &body) {
+            if was_in_tx {
+                // Nothing replayed; queued statements (a guard's ROLLBACK)
+                // are moot now that the transaction is gone.
+                return Err(Error::StreamExpired {
+                    in_transaction: true,
+                });
+            }
+            if !flight.retried {
+                flight.retried = true;
+                tracing::debug!("stream lost while idle; retrying on a new stream");
+                return self.send(flight);
+            }
+            return Err(Error::StreamExpired {
+                in_transaction: false,
+            });
+        }
+        if self.version == Version::V1
+            && body.code.is_some()
+            && resp.status != 401
+            && resp.status != 403
+        {
+            return Err(hrana_error(&wire::Error {
+                message: body.message,
+                code: body.code,
+            }));
+        }
+        if body.code.as_deref() == Some("STREAM_EXPIRED") {
+            return Err(Error::StreamExpired {
+                in_transaction: was_in_tx,
+            });
+        }
+        Err(http_error(resp.status, body))
+    }
+
+    fn on_v1(&mut self, flight: &InFlight, body: &[u8]) -> Result<Output> {
+        match &flight.op {
+            Op::Execute(_) => {
+                let r: wire::V1ExecuteResponse = decode_body(body)?;
+                codec::result_set(r.result).map(Output::Rows)
+            }
+            Op::Batch(b) => {
+                let r: wire::V1BatchResponse = decode_body(body)?;
+                let bb = batch::build(None, &b.steps, b.mode, self.batch_ctx(false, false))?;
+                batch::interpret(&bb, r.result).map(Output::Batch)
+            }
+            Op::Close | Op::Cursor(_) => Ok(Output::Closed),
+        }
+    }
+
+    fn on_pipeline(&mut self, flight: &InFlight, body: &[u8]) -> Result<Output> {
+        let layout = flight
+            .layout
+            .as_ref()
+            .ok_or_else(|| Error::Protocol("pipeline reply without a layout".into()))?;
+        let resp: wire::PipelineResponse = decode_body(body)?;
+        if resp.results.len() != layout.kinds.len() {
+            return Err(Error::Protocol(format!(
+                "pipeline reply has {} results for {} requests",
+                resp.results.len(),
+                layout.kinds.len()
+            )));
+        }
+        for (i, (r, want)) in resp.results.iter().zip(&layout.kinds).enumerate() {
+            if let StreamResult::Ok { response } = r {
+                if response_kind(response) != *want {
+                    return Err(Error::Protocol(format!(
+                        "pipeline result {i} is a {:?} response to a {want:?} request",
+                        response_kind(response)
+                    )));
+                }
+            }
+        }
+        // Stream bookkeeping.
+        self.baton = if layout.closes { None } else { resp.baton };
+        if self.baton.is_none() {
+            self.stream_base = None;
+        } else if let Some(u) = resp.base_url.as_deref() {
+            match Url::parse(u) {
+                Ok(url) if matches!(url.scheme(), "http" | "https") => {
+                    self.stream_base = Some(url);
+                }
+                _ => tracing::warn!("ignoring a base_url that is not an http(s) URL"),
+            }
+        }
+        let mut results = resp.results.into_iter().map(Some).collect::<Vec<_>>();
+        let mut take = |i: usize| results.get_mut(i).and_then(Option::take);
+
+        // Queued statements and replayed PRAGMAs: logged, not reported.
+        for i in 0..layout.pending + layout.replay {
+            match take(i) {
+                Some(StreamResult::Ok { .. }) => {
+                    if let Some(p) = flight.pending.get(i) {
+                        self.tx.apply(&p.sql);
+                    }
+                }
+                Some(StreamResult::Error { error }) => tracing::warn!(
+                    code = error.code.as_deref().unwrap_or(""),
+                    replayed = i >= layout.pending,
+                    "a queued or replayed statement failed"
+                ),
+                None => {}
+            }
+        }
+
+        let main = take(layout.main);
+        let out = self.main_result(flight, layout, main);
+
+        if let Some(i) = layout.get_autocommit {
+            if let Some(StreamResult::Ok {
+                response: StreamResponse::GetAutocommit { is_autocommit },
+            }) = take(i)
+            {
+                self.tx.set_autocommit(is_autocommit);
+            }
+        }
+        if self.baton.is_none() {
+            self.tx.reset();
+        }
+        out
+    }
+
+    fn main_result(
+        &mut self,
+        flight: &InFlight,
+        layout: &Layout,
+        main: Option<StreamResult>,
+    ) -> Result<Output> {
+        let main = main.ok_or_else(|| Error::Protocol("missing main result".into()))?;
+        let response = match main {
+            StreamResult::Error { error } => return Err(hrana_error(&error)),
+            StreamResult::Ok { response } => response,
+        };
+        match (&flight.op, response) {
+            (Op::Close, _) => Ok(Output::Closed),
+            (Op::Execute(stmt), StreamResponse::Execute { result }) => {
+                let rs = codec::result_set(result)?;
+                self.ran(stmt);
+                Ok(Output::Rows(rs))
+            }
+            (Op::Execute(stmt), StreamResponse::Batch { result }) => {
+                let built = layout
+                    .built
+                    .as_ref()
+                    .ok_or_else(|| Error::Protocol("batch reply without a batch".into()))?;
+                if let Some(p) = &flight.prelude {
+                    if batch::prelude_error(built, &result).is_none() {
+                        self.tx.apply(&p.sql);
+                    }
+                }
+                let mut r = batch::interpret(built, result)?;
+                match r.steps.pop() {
+                    Some(StepResult::Ok(rs)) => {
+                        self.ran(stmt);
+                        Ok(Output::Rows(rs))
+                    }
+                    Some(StepResult::Err(e)) => Err(e),
+                    _ => Err(Error::Protocol("statement was skipped".into())),
+                }
+            }
+            (Op::Batch(b), StreamResponse::Batch { result }) => {
+                let built = layout
+                    .built
+                    .as_ref()
+                    .ok_or_else(|| Error::Protocol("batch reply without a batch".into()))?;
+                if let Some(p) = &flight.prelude {
+                    if batch::prelude_error(built, &result).is_none() {
+                        self.tx.apply(&p.sql);
+                    }
+                }
+                let r = batch::interpret(built, result)?;
+                for (s, o) in b.steps.iter().zip(&r.steps) {
+                    if o.ok().is_some() {
+                        self.ran(s);
+                    }
+                }
+                Ok(Output::Batch(r))
+            }
+            _ => Err(Error::Protocol("unexpected response type".into())),
+        }
+    }
+
+    /// Account for a statement that ran successfully.
+    pub(super) fn ran(&mut self, stmt: &Statement) {
+        self.tx.apply(&stmt.sql);
+        if classify(&stmt.sql) == StatementKind::PragmaWrite {
+            // The last assignment of a PRAGMA wins: keep the list bounded.
+            let name = pragma_name(&stmt.sql);
+            self.pragmas.retain(|p| pragma_name(&p.sql) != name);
+            self.pragmas.push(stmt.clone());
+        }
+    }
+}
