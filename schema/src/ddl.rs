@@ -46,11 +46,15 @@ pub(crate) struct TableDef {
 
 impl TableDef {
     pub fn from_model(m: &Model) -> Self {
+        let mut fields = m.fields.clone();
+        if m.options.order_with_respect_to.is_some() {
+            fields.push(("_order".into(), Field::new(FieldKind::IntegerField)));
+        }
         TableDef {
             app_label: m.app_label.clone(),
             model_lower: m.name_lower(),
             table: m.db_table(),
-            fields: m.fields.clone(),
+            fields,
             unique_together: m.options.unique_together.clone(),
             indexes: m.options.indexes.clone(),
             constraints: m.options.constraints.clone(),
@@ -349,6 +353,16 @@ pub(crate) fn index_body(td: &TableDef, ix: &Index) -> Result<String> {
         parts.push(expression_item(e, r)?);
     }
     let mut s = format!("({})", parts.join(", "));
+    let single_field_ts = match ix.fields.as_slice() {
+        [one] => td
+            .field(one.trim_start_matches('-'))?
+            .db_tablespace
+            .is_some(),
+        _ => false,
+    };
+    if ix.db_tablespace.is_some() || single_field_ts {
+        s.push(' ');
+    }
     if let Some(c) = &ix.condition {
         s.push_str(&format!(" WHERE {}", c.sql(r)?));
     }

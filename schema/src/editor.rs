@@ -20,6 +20,7 @@ pub(crate) enum Deferred {
         columns: Vec<String>,
         suffix: &'static str,
         unique: bool,
+        tablespace: bool,
     },
     /// An index with a fixed name and a prepared body.
     Named {
@@ -64,15 +65,17 @@ impl Deferred {
                 columns,
                 suffix,
                 unique,
+                tablespace,
             } => {
                 let name = create_index_name(table, columns, suffix);
                 let cols: Vec<String> = columns.iter().map(|c| quote_name(c)).collect();
                 format!(
-                    "CREATE {}INDEX {} ON {} ({})",
+                    "CREATE {}INDEX {} ON {} ({}){}",
                     if *unique { "UNIQUE " } else { "" },
                     quote_name(&name),
                     quote_name(table),
-                    cols.join(", ")
+                    cols.join(", "),
+                    if *tablespace { " " } else { "" }
                 )
             }
             Deferred::Named {
@@ -169,6 +172,7 @@ impl Editor {
                 columns,
                 suffix: "_uniq",
                 unique: true,
+                tablespace: false,
             });
         }
         let mut parts = Vec::new();
@@ -201,6 +205,7 @@ impl Editor {
                 columns: vec![f.column_name(name)],
                 suffix: "",
                 unique: false,
+                tablespace: f.db_tablespace.is_some(),
             }
         })
     }

@@ -185,6 +185,12 @@ impl DbDefault {
             Json::Object(o) if o.len() == 1 && o.contains_key("value") => {
                 Ok(DbDefault::Value(o["value"].clone()))
             }
+            Json::Object(o) if o.len() == 1 && o.contains_key("json") => {
+                Ok(DbDefault::Literal(o["json"].clone()))
+            }
+            Json::Object(o) if o.len() == 1 && o.contains_key("bytes_hex") => {
+                Ok(DbDefault::Literal(v.clone()))
+            }
             Json::Object(_) => Ok(DbDefault::Expr(Expr::from_json(v)?)),
             _ => Ok(DbDefault::Literal(v.clone())),
         }
@@ -347,7 +353,28 @@ fn lookup_sql(lookup: &str, v: &Json, r: Resolver<'_>) -> Result<String> {
     let (field, op) = split_lookup(lookup);
     let (column, kind) = r(field)?;
     let col = quote_name(&column);
-    let val = |v: &Json| crate::quote::quote_lookup_value(kind, v);
+    let val = |v: &Json| match v
+        .as_object()
+        .and_then(|o| o.get("f"))
+        .and_then(Json::as_str)
+    {
+        Some(f) => Ok(format!("({})", quote_name(&r(f)?.0))),
+        None => crate::quote::quote_lookup_value(kind, v),
+    };
+    let like = |pattern: String| -> Result<String> {
+        Ok(format!(
+            "{col} LIKE {} ESCAPE '\\'",
+            crate::quote::quote_str(&pattern)
+        ))
+    };
+    let like_text = |v: &Json| -> Result<String> {
+        let s = v
+            .as_str()
+            .ok_or_else(|| SchemaError::Unsupported(format!("{lookup} needs a string")))?;
+        Ok(s.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_"))
+    };
     Ok(match op.unwrap_or("exact") {
         "exact" => match v {
             Json::Null => format!("{col} IS NULL"),
@@ -373,6 +400,17 @@ fn lookup_sql(lookup: &str, v: &Json, r: Resolver<'_>) -> Result<String> {
                 )));
             }
         },
+        "range" => match v.as_array().map(Vec::as_slice) {
+            Some([a, b]) => format!("{col} BETWEEN {} AND {}", val(a)?, val(b)?),
+            _ => {
+                return Err(SchemaError::Unsupported(format!(
+                    "`range` needs two values: {lookup}"
+                )));
+            }
+        },
+        "startswith" => like(format!("{}%", like_text(v)?))?,
+        "endswith" => like(format!("%{}", like_text(v)?))?,
+        "contains" => like(format!("%{}%", like_text(v)?))?,
         "in" => {
             let items = v
                 .as_array()
@@ -419,6 +457,24 @@ mod tests {
         assert_eq!(
             q(serde_json::json!({"children": [["score", 10]]})),
             "\"score\" = 10"
+        );
+        assert_eq!(
+            q(serde_json::json!({"children": [["x__range", [1, 9]]]})),
+            "\"x\" BETWEEN 1 AND 9"
+        );
+        assert_eq!(
+            q(serde_json::json!({"children": [["x__gt", {"f": "y"}]]})),
+            "\"x\" > (\"y\")"
+        );
+        assert_eq!(
+            q(serde_json::json!({"children": [["x__startswith", "a%"]]})),
+            "\"x\" LIKE 'a\\%%' ESCAPE '\\'"
+        );
+        assert_eq!(
+            q(
+                serde_json::json!({"children": [{"children": [["p", ""]], "negated": true}, ["d__gte", "2000-01-01"]]})
+            ),
+            "(NOT (\"p\" = '') AND \"d\" >= '2000-01-01')"
         );
         assert!(Condition::from_json(&serde_json::json!({"children": 1})).is_err());
         let c = Condition::from_json(&serde_json::json!({"children": [["x__regex", 1]]})).unwrap();

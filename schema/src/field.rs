@@ -215,7 +215,6 @@ const IGNORED_KWARGS: &[&str] = &[
     "protocol",
     "unpack_ipv4",
     "db_comment",
-    "db_tablespace",
     "error_messages",
     "limit_choices_to",
     "symmetrical",
@@ -291,6 +290,9 @@ pub struct Field {
     pub db_persist: bool,
     /// `auto_created=` (informational: an implicit primary key).
     pub auto_created: bool,
+    /// `db_tablespace=`: ignored by SQLite, except that an index on this field ends with
+    /// `") ;"` (a space before the `;`), as Django writes it.
+    pub db_tablespace: Option<String>,
 }
 
 impl Field {
@@ -321,6 +323,7 @@ impl Field {
             output_field: None,
             db_persist: false,
             auto_created: false,
+            db_tablespace: None,
         }
     }
 
@@ -515,6 +518,9 @@ impl Field {
                 "output_field" => f.output_field = Some(Box::new(Field::from_json(v)?)),
                 "db_persist" => f.db_persist = as_bool()?,
                 "auto_created" => f.auto_created = v.as_bool().unwrap_or(false),
+                "db_tablespace" => {
+                    f.db_tablespace = v.as_str().filter(|t| !t.is_empty()).map(str::to_string)
+                }
                 k if IGNORED_KWARGS.contains(&k) => {}
                 _ => {
                     return Err(SchemaError::UnknownKeyword {

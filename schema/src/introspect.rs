@@ -336,6 +336,7 @@ impl ProjectState {
                         columns,
                         suffix,
                         unique,
+                        ..
                     } => DbIndex {
                         name: create_index_name(table, columns, suffix),
                         unique: *unique,

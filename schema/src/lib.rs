@@ -24,6 +24,7 @@
 #![forbid(unsafe_code)]
 
 mod ddl;
+mod direct;
 mod editor;
 mod error;
 mod executor;

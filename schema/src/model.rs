@@ -17,6 +17,8 @@ pub struct Index {
     pub expressions: Vec<Expr>,
     /// `condition=` (partial index).
     pub condition: Option<Condition>,
+    /// `db_tablespace=` (only changes the spacing of the SQL on SQLite).
+    pub db_tablespace: Option<String>,
 }
 
 impl Index {
@@ -27,6 +29,7 @@ impl Index {
             fields: fields.into_iter().map(Into::into).collect(),
             expressions: Vec::new(),
             condition: None,
+            db_tablespace: None,
         }
     }
 
@@ -50,6 +53,7 @@ impl Index {
             fields: Vec::new(),
             expressions: Vec::new(),
             condition: None,
+            db_tablespace: None,
         };
         for (k, val) in o {
             match k.as_str() {
@@ -62,7 +66,10 @@ impl Index {
                         .collect::<Result<_>>()?
                 }
                 "condition" => ix.condition = Some(Condition::from_json(val)?),
-                "db_tablespace" | "opclasses" | "include" => {}
+                "db_tablespace" => {
+                    ix.db_tablespace = val.as_str().filter(|t| !t.is_empty()).map(str::to_string)
+                }
+                "opclasses" | "include" => {}
                 _ => return Err(unknown("index", k)),
             }
         }
@@ -215,6 +222,8 @@ pub struct ModelOptions {
     pub indexes: Vec<Index>,
     /// `constraints`.
     pub constraints: Vec<Constraint>,
+    /// `order_with_respect_to`: adds `"_order" integer NOT NULL` as the last column.
+    pub order_with_respect_to: Option<String>,
 }
 
 const IGNORED_OPTIONS: &[&str] = &[
@@ -238,7 +247,6 @@ const IGNORED_OPTIONS: &[&str] = &[
     "app_label",
     "db_tablespace",
     "index_together",
-    "order_with_respect_to",
 ];
 
 impl ModelOptions {
@@ -263,7 +271,7 @@ impl ModelOptions {
                         .collect::<Result<_>>()?
                 }
                 "order_with_respect_to" => {
-                    return Err(SchemaError::Unsupported("order_with_respect_to".into()));
+                    m.order_with_respect_to = Some(string(val, "options", k)?)
                 }
                 k2 if IGNORED_OPTIONS.contains(&k2) => {}
                 _ => return Err(unknown("options", k)),
