@@ -87,6 +87,12 @@ pub fn run_cli(args: RunArgs) -> ExitCode {
                 }
             );
         }
+        for file in super::slt::BUNDLED {
+            let name = format!("slt::{}", file.name);
+            if args.filter.as_deref().is_none_or(|f| name.contains(f)) {
+                let _ = writeln!(out, "{name}");
+            }
+        }
         return ExitCode::SUCCESS;
     }
     let (subjects, _server) = match subjects(&args) {
@@ -99,6 +105,7 @@ pub fn run_cli(args: RunArgs) -> ExitCode {
     let options = RunOptions {
         filter: args.filter.clone(),
         no_cases: !args.slt.is_empty(),
+        bundled_slt: true,
         slt: args.slt.clone(),
         progress: true,
     };

@@ -116,6 +116,9 @@ pub struct RunOptions {
     pub slt: Vec<PathBuf>,
     /// Skip the built-in cases (run only `slt`).
     pub no_cases: bool,
+    /// Also run the bundled sqllogictest files ([`slt::BUNDLED`]) as cases
+    /// named `slt::FILE` (subject to `filter`).
+    pub bundled_slt: bool,
     /// Print progress on stderr.
     pub progress: bool,
 }
@@ -194,6 +197,31 @@ pub fn run(subjects: &[Subject], cases: &[Case], options: &RunOptions) -> Report
                 outcome,
                 duration: t.elapsed(),
             });
+        }
+        if options.bundled_slt && !options.no_cases {
+            for file in slt::BUNDLED {
+                let name = format!("slt::{}", file.name);
+                if !options.filter.as_deref().is_none_or(|f| name.contains(f)) {
+                    continue;
+                }
+                let t = Instant::now();
+                let outcome = slt::run_on_subject(subject, file.name, file.text);
+                if options.progress {
+                    let _ = writeln!(
+                        stderr,
+                        "[{}] {} ... {}",
+                        subject.name(),
+                        name,
+                        progress_label(&outcome)
+                    );
+                }
+                report.cases.push(CaseReport {
+                    transport: subject.name().to_owned(),
+                    case: name,
+                    outcome,
+                    duration: t.elapsed(),
+                });
+            }
         }
         for path in &options.slt {
             let t = Instant::now();
