@@ -231,6 +231,7 @@ both!(
     duplicate_long_sql_in_batch,
     request_timeout_fires,
     unreachable_server_is_an_error,
+    probe_failures_are_not_cached,
 );
 
 // ---- the round-trip budget -------------------------------------------------
@@ -1037,4 +1038,30 @@ fn unreachable_server_is_an_error(b: Backend) {
         matches!(e.kind(), ErrorKind::Io | ErrorKind::Transport),
         "{e:?}"
     );
+}
+
+fn probe_failures_are_not_cached(b: Backend) {
+    let url = canned(vec![
+        http("503 Service Unavailable", "text/plain", b"busy"),
+        http(
+            "401 Unauthorized",
+            "application/json",
+            br#"{"error":"Unauthorized"}"#,
+        ),
+        http("404 Not Found", "text/plain", b""),
+        http(
+            "200 OK",
+            "text/plain",
+            b"Hello, this is HTTP API v2 (Hrana over HTTP)",
+        ),
+    ]);
+    let db = Db::open(b, &url, HttpConfig::default()).unwrap();
+    let e = db.connect().err().expect("503 on the probe");
+    assert_eq!(e.kind(), ErrorKind::Http);
+    let e = db.connect().err().expect("401 on the probe");
+    assert_eq!(e.kind(), ErrorKind::Auth);
+    // 404 on /v3, 200 on /v2: v2, and now cached.
+    let c = db.connect().unwrap();
+    assert_eq!(c.version(), Version::V2);
+    assert_eq!(db.connect().unwrap().version(), Version::V2);
 }

@@ -115,7 +115,9 @@ impl Inner {
                 .send(&req, &common::request_span(&req))
                 .await
                 .map_err(|(e, _)| e)?;
-            if resp.status().is_success() {
+            let status = resp.status().as_u16();
+            let body = read_limited(resp).await.unwrap_or_default();
+            if let common::Probe::Supported = common::probe_outcome(status, &body)? {
                 found = candidate;
                 break;
             }

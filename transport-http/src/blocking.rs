@@ -112,7 +112,13 @@ impl Inner {
                 .send(&req, &common::request_span(&req))
                 .map_err(|(e, _)| e)?;
             let status = resp.status().as_u16();
-            if (200..300).contains(&status) {
+            let body = resp
+                .into_body()
+                .into_with_config()
+                .limit(64 * 1024)
+                .read_to_vec()
+                .unwrap_or_default();
+            if let common::Probe::Supported = common::probe_outcome(status, &body)? {
                 found = candidate;
                 break;
             }

@@ -98,3 +98,22 @@ pub(crate) fn record_done(
     let _g = span.enter();
     tracing::debug!(response_bytes, duration_ms, "HTTP request done");
 }
+
+/// What a version probe's reply means.
+pub(crate) enum Probe {
+    /// 2xx: the version is served.
+    Supported,
+    /// Any other 4xx (404, 405, ...): it is not.
+    Unsupported,
+}
+
+/// Read a probe reply: 401/403 and 5xx/429 are errors (not cached, so a
+/// transient failure never downgrades the connector), other statuses decide.
+pub(crate) fn probe_outcome(status: u16, body: &[u8]) -> Result<Probe> {
+    use crate::proto::client::errors::{http_error, parse_error_body};
+    match status {
+        200..=299 => Ok(Probe::Supported),
+        401 | 403 | 429 | 500..=599 => Err(http_error(status, parse_error_body(body))),
+        _ => Ok(Probe::Unsupported),
+    }
+}

@@ -139,17 +139,13 @@ pub fn build(
                 stmt: codec::plain_stmt(&open),
             });
             for stmt in user.by_ref() {
-                let condition = Some(if savepoint {
-                    ok(out.len() - 1)
-                } else {
-                    in_tx_guard(ctx.v3, out.len() - 1)
-                });
+                let condition = Some(in_tx_guard(ctx.v3, out.len() - 1));
                 out.push(wire::BatchStep { condition, stmt });
             }
             let end = out.len();
             if savepoint {
                 out.push(wire::BatchStep {
-                    condition: Some(ok(end - 1)),
+                    condition: Some(in_tx_guard(ctx.v3, end - 1)),
                     stmt: codec::plain_stmt(&format!("RELEASE {BATCH_SAVEPOINT}")),
                 });
                 out.push(wire::BatchStep {

@@ -63,7 +63,13 @@ impl Budget {
         }
     }
 
-    /// Count `len` more bytes; `false` if that goes over the limit.
+    /// Whether `len` more bytes would still fit.
+    pub(crate) fn fits(&self, len: usize) -> bool {
+        self.used.checked_add(len).is_some_and(|n| n <= self.max)
+    }
+
+    /// Count `len` more bytes; `false` (and nothing counted) if that goes
+    /// over the limit.
     pub(crate) fn take(&mut self, len: usize) -> bool {
         match self.used.checked_add(len) {
             Some(n) if n <= self.max => {
@@ -108,9 +114,15 @@ impl ServerStream {
             if closed {
                 return Err(Fatal::protocol("Stream for this baton was closed"));
             }
-            let result = match self.run_request(version, req, exec, &mut budget)? {
+            let result = match self.run_request(version, req, exec, &budget)? {
                 Ok(response) => ok_result(&response),
                 Err(e) => error_result(&e),
+            };
+            // Every result counts, so many small ones are limited too.
+            let result = if budget.take(result.len()) {
+                result
+            } else {
+                error_result(&too_large())
             };
             closed = matches!(req, wire::StreamRequest::Close);
             results.push(result);
@@ -123,7 +135,7 @@ impl ServerStream {
         version: Version,
         req: &wire::StreamRequest,
         exec: &mut dyn StreamExecutor,
-        budget: &mut Budget,
+        budget: &Budget,
     ) -> Result<Result<String, wire::Error>, Fatal> {
         use wire::StreamRequest as R;
         Ok(match req {
@@ -136,7 +148,7 @@ impl ServerStream {
                 match exec.execute(&stmt) {
                     Ok(rs) => {
                         let text = encode::encode_stmt_result(&rs, exec.last_duration_ms());
-                        if budget.take(text.len()) {
+                        if budget.fits(text.len()) {
                             Ok(result_response("execute", &text))
                         } else {
                             Err(too_large())
@@ -204,7 +216,7 @@ impl ServerStream {
         version: Version,
         batch: &wire::Batch,
         exec: &mut dyn StreamExecutor,
-        budget: &mut Budget,
+        budget: &Budget,
     ) -> Result<Result<String, wire::Error>, Fatal> {
         let stmts = match batch::prepare(batch, version, &self.store, exec)? {
             Ok(s) => s,
@@ -213,11 +225,13 @@ impl ServerStream {
         let mut results = Vec::with_capacity(stmts.len());
         let mut errors = Vec::with_capacity(stmts.len());
         let mut overflow = false;
+        let mut size = 0usize;
         batch::run(batch, &stmts, exec, false, |_, outcome| {
             match outcome {
                 StepOutcome::Ok(rs, ms) => {
                     let text = encode::encode_stmt_result(&rs, ms);
-                    if !budget.take(text.len()) {
+                    size = size.saturating_add(text.len());
+                    if !budget.fits(size) {
                         overflow = true;
                         return Ok(ControlFlow::Break(()));
                     }

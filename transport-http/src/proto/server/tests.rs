@@ -477,3 +477,15 @@ fn v1_statuses() {
     );
     assert_eq!(cond.status, 400);
 }
+
+#[test]
+fn many_small_results_count_towards_the_limit() {
+    let limits = Limits {
+        max_response_bytes: 1000,
+    };
+    let (mut s, mut e) = (ServerStream::new(), Fake::new());
+    let reqs: Vec<Json> = (0..100).map(|_| json!({"type":"get_autocommit"})).collect();
+    let r = pipeline_limited(Version::V3, &mut s, &mut e, Json::Array(reqs), limits).unwrap();
+    assert_eq!(r[0]["type"], "ok");
+    assert_eq!(code(&r[99]), "RESPONSE_TOO_LARGE");
+}

@@ -79,7 +79,7 @@ pub fn run_v1_execute(body: &[u8], exec: &mut dyn StreamExecutor, limits: &Limit
         match exec.execute(&stmt) {
             Ok(rs) => {
                 let text = encode::encode_stmt_result(&rs, exec.last_duration_ms());
-                if !Budget::new(limits).take(text.len()) {
+                if !Budget::new(limits).fits(text.len()) {
                     return Err(Fatal::protocol(too_large().message));
                 }
                 Ok(V1Outcome::json(200, format!("{{\"result\":{text}}}")))
@@ -102,7 +102,8 @@ pub fn run_v1_batch(body: &[u8], exec: &mut dyn StreamExecutor, limits: &Limits)
             Ok(s) => s,
             Err(e) => return Ok(V1Outcome::error(&e)),
         };
-        let mut budget = Budget::new(limits);
+        let budget = Budget::new(limits);
+        let mut size = 0usize;
         let mut results = Vec::new();
         let mut errors = Vec::new();
         let mut overflow = false;
@@ -110,7 +111,8 @@ pub fn run_v1_batch(body: &[u8], exec: &mut dyn StreamExecutor, limits: &Limits)
             match outcome {
                 StepOutcome::Ok(rs, ms) => {
                     let text = encode::encode_stmt_result(&rs, ms);
-                    if !budget.take(text.len()) {
+                    size = size.saturating_add(text.len());
+                    if !budget.fits(size) {
                         overflow = true;
                         return Ok(ControlFlow::Break(()));
                     }
