@@ -428,33 +428,67 @@ impl Editor {
                 ..Default::default()
             },
         )?;
-        // Tables whose FKs point at a unique field whose type changed are remade too.
+        // Tables whose FKs point at a unique field whose type or collation changed are
+        // remade too, so that their FK columns take the new type.
         if new.1.effective_unique() {
             let mut with_old = td.clone();
             with_old.fields.push((old.0.to_string(), old.1.clone()));
             let mut with_new = td.clone();
             with_new.fields.push((new.0.to_string(), new.1.clone()));
-            let type_of = |lk: Lookup<'_>, t: &TableDef, n: &str, f: &Field| -> Result<String> {
-                let p = column_parts(lk, t, n, f)?;
-                Ok(p.core
-                    .split(" NOT NULL")
-                    .next()
-                    .unwrap_or("")
-                    .split(" NULL")
-                    .next()
-                    .unwrap_or("")
-                    .to_string())
-            };
-            if old.1.kind != FieldKind::ManyToManyField
-                && type_of(old_lk, &with_old, old.0, old.1)?
-                    != type_of(lk, &with_new, new.0, new.1)?
-            {
-                return Err(SchemaError::Unsupported(
-                    "changing the type of a field that other tables reference".into(),
-                ));
+            let a = column_parts(old_lk, &with_old, old.0, old.1)?;
+            let b = column_parts(lk, &with_new, new.0, new.1)?;
+            if a.db_type != b.db_type || old.1.db_collation != new.1.db_collation {
+                for related in self.related_tables(lk, td, new.0, new.1)? {
+                    self.remake(lk, &related, Remake::default())?;
+                }
             }
         }
         Ok(())
+    }
+
+    /// The tables whose columns reference `td.name` (FKs with that `to_field`, or the pk;
+    /// for a pk also the auto M2M tables), other than `td` itself.
+    fn related_tables(
+        &self,
+        lk: Lookup<'_>,
+        td: &TableDef,
+        name: &str,
+        f: &Field,
+    ) -> Result<Vec<TableDef>> {
+        let state = lk.states[0];
+        let is_this = |app: &str, to: &str| {
+            let (a, n) = crate::state::split_ref(app, to);
+            a == td.app_label && n.eq_ignore_ascii_case(&td.model_lower)
+        };
+        let mut out: Vec<TableDef> = Vec::new();
+        let mut push = |t: TableDef, out: &mut Vec<TableDef>| {
+            if t.table != td.table && !out.iter().any(|o| o.table == t.table) {
+                out.push(t);
+            }
+        };
+        for m in &state.models {
+            let self_model = m.app_label == td.app_label && m.name_lower() == td.model_lower;
+            for (n, rf) in &m.fields {
+                let to = rf.to.as_deref().unwrap_or_default();
+                if rf.kind.is_fk() && !self_model && is_this(&m.app_label, to) {
+                    let hits = match &rf.to_field {
+                        Some(tf) => tf == name,
+                        None => f.primary_key,
+                    };
+                    if hits {
+                        push(TableDef::from_model(m), &mut out);
+                    }
+                }
+                let auto_m2m = rf.kind == FieldKind::ManyToManyField && rf.through.is_none();
+                if auto_m2m && f.primary_key && (is_this(&m.app_label, to) || self_model) {
+                    let self_ref = self_model && is_this(&m.app_label, to);
+                    if !self_ref {
+                        push(TableDef::through(lk, m, n, rf)?, &mut out);
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// Django's `_remake_table`.

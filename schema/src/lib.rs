@@ -6,7 +6,7 @@
 //! Introspection and migrations are plans of statements plus pure parsing functions, run by
 //! thin blocking and async drivers over any `sqlport_core` transport.
 //!
-//! The JSON migration format is described in `FORMAT.md` beside this crate.
+//! The JSON migration format is described in [`format`] (`FORMAT.md` beside this crate).
 //!
 //! ```
 //! use sqlport_schema::{Migration, ProjectState};
@@ -36,6 +36,11 @@ mod model;
 mod names;
 mod operation;
 mod quote;
+
+/// The JSON migration format (the text of `FORMAT.md`).
+pub mod format {
+    #![doc = include_str!("../FORMAT.md")]
+}
 mod state;
 
 pub use ddl::column_definition;

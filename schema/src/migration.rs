@@ -154,3 +154,58 @@ impl Migration {
             .collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_doc_example_renders() {
+        let doc = include_str!("../FORMAT.md");
+        let start = doc.find("```json\n").map(|i| i + 8).unwrap_or(0);
+        let end = doc[start..].find("```").map(|i| start + i).unwrap_or(start);
+        let m = Migration::from_json_str(&doc[start..end]).unwrap();
+        let mut state = ProjectState::new();
+        let sql = m.sqlmigrate(&mut state).unwrap();
+        assert!(sql.starts_with("BEGIN;\n--\n-- Create model Tag\n--\n"));
+        assert!(sql.contains("CONSTRAINT \"product_price_gte_0\" CHECK (\"price\" >= '0')"));
+        assert!(sql.contains("CREATE TABLE \"shop_catalog_product_tags\""));
+        assert!(sql.ends_with("COMMIT;\n"));
+    }
+
+    #[test]
+    fn malformed_input_is_an_error_not_a_panic() {
+        let doc = include_str!("../tests/fixtures/migrations/0001_initial.json");
+        // Every prefix, and every single-character corruption at a sample of positions.
+        let bytes = doc.as_bytes();
+        let mut errors = 0;
+        for cut in (0..bytes.len()).step_by(97) {
+            if Migration::from_json_str(&doc[..doc.floor_char_boundary(cut)]).is_err() {
+                errors += 1;
+            }
+        }
+        assert!(errors > 10);
+        for pos in (0..bytes.len()).step_by(53) {
+            for repl in ["1", "\"", "{", "]", "null", "-5", "\"x\""] {
+                let mut s = String::from(&doc[..doc.floor_char_boundary(pos)]);
+                s.push_str(repl);
+                s.push_str(&doc[doc.ceil_char_boundary(pos + 1).min(doc.len())..]);
+                if let Ok(m) = Migration::from_json_str(&s) {
+                    let _ = m.sqlmigrate(&mut ProjectState::new());
+                }
+            }
+        }
+        for bad in [
+            "{}",
+            "[]",
+            "null",
+            r#"{"app_label": "a", "name": "b", "operations": [{"op": "Nope"}]}"#,
+            r#"{"app_label": "a", "name": "b", "operations": [{"op": "AddField", "model_name": "x", "name": "y", "field": {"class": "IntegerField"}}]}"#,
+            r#"{"app_label": "a", "name": "b", "operations": [{"op": "CreateModel", "name": "X", "fields": [["a", {"class": "ForeignKey", "to": "a.missing"}]]}]}"#,
+        ] {
+            let r =
+                Migration::from_json_str(bad).and_then(|m| m.sqlmigrate(&mut ProjectState::new()));
+            assert!(r.is_err(), "{bad}");
+        }
+    }
+}

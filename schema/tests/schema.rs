@@ -1,5 +1,7 @@
 //! Integration tests: golden DDL against real Django 5.1.15 output, introspection, migrations.
 
+#[path = "parts/alter.rs"]
+mod alter;
 #[path = "parts/edge_cases.rs"]
 mod edge_cases;
 mod golden;

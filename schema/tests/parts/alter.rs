@@ -1,0 +1,109 @@
+//! Alteration paths not covered by the fixture migrations.
+
+use sqlport_schema::{Migration, ProjectState};
+
+fn run(base_ops: &str, ops: &str) -> String {
+    let mut s = ProjectState::new();
+    let base = format!(r#"{{"app_label": "t", "name": "0001", "operations": [{base_ops}]}}"#);
+    Migration::from_json_str(&base)
+        .unwrap()
+        .apply_state(&mut s)
+        .unwrap();
+    let m = format!(r#"{{"app_label": "t", "name": "0002", "operations": [{ops}]}}"#);
+    Migration::from_json_str(&m)
+        .unwrap()
+        .sqlmigrate(&mut s)
+        .unwrap()
+}
+
+const BASE: &str = r#"
+    {"op": "CreateModel", "name": "Sup", "fields": [
+        ["code", {"class": "CharField", "max_length": 12, "primary_key": true}],
+        ["name", {"class": "CharField", "max_length": 20, "db_column": "nm"}]]},
+    {"op": "CreateModel", "name": "Item", "fields": [
+        ["id", {"class": "AutoField", "primary_key": true}],
+        ["sup", {"class": "ForeignKey", "to": "t.sup", "on_delete": "CASCADE"}],
+        ["tags", {"class": "ManyToManyField", "to": "t.sup"}]]}"#;
+
+#[test]
+fn pk_type_change_remakes_referencing_tables() {
+    let out = run(
+        BASE,
+        r#"{"op": "AlterField", "model_name": "sup", "name": "code", "field": {"class": "CharField", "max_length": 20, "primary_key": true}}"#,
+    );
+    let creates: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("CREATE TABLE"))
+        .collect();
+    assert_eq!(creates.len(), 3, "{out}");
+    assert!(
+        creates[0].starts_with("CREATE TABLE \"new__t_sup\" ("),
+        "{out}"
+    );
+    assert!(
+        creates[0].contains("\"code\" varchar(20) NOT NULL PRIMARY KEY"),
+        "{out}"
+    );
+    assert!(out.contains("CREATE TABLE \"new__t_item\" (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, \"sup_id\" varchar(20) NOT NULL REFERENCES \"t_sup\" (\"code\") DEFERRABLE INITIALLY DEFERRED);"), "{out}");
+    assert!(
+        out.contains("\"sup_id\" varchar(20) NOT NULL REFERENCES \"t_sup\" (\"code\")"),
+        "{out}"
+    );
+    assert!(out.contains("CREATE TABLE \"new__t_item_tags\""), "{out}");
+}
+
+#[test]
+fn no_schema_change_is_a_no_op() {
+    let out = run(
+        BASE,
+        r#"
+        {"op": "AlterField", "model_name": "sup", "name": "name", "field": {"class": "CharField", "max_length": 20, "db_column": "nm", "verbose_name": "Name", "help_text": "x"}},
+        {"op": "RenameField", "model_name": "sup", "old_name": "name", "new_name": "title"},
+        {"op": "AlterModelOptions", "name": "sup", "options": {"ordering": ["code"]}}"#,
+    );
+    assert_eq!(
+        out,
+        "BEGIN;\n--\n-- Alter field name on sup\n--\n-- (no-op)\n--\n-- Rename field name on sup to title\n--\n-- (no-op)\n--\n-- Change Meta options on sup\n--\n-- (no-op)\nCOMMIT;\n"
+    );
+}
+
+#[test]
+fn delete_model_drops_its_m2m_table_first() {
+    let out = run(BASE, r#"{"op": "DeleteModel", "name": "Item"}"#);
+    assert_eq!(
+        out,
+        "BEGIN;\n--\n-- Delete model Item\n--\nDROP TABLE \"t_item_tags\";\nDROP TABLE \"t_item\";\nCOMMIT;\n"
+    );
+}
+
+#[test]
+fn plain_rename_and_drop_column() {
+    let out = run(
+        r#"{"op": "CreateModel", "name": "A", "fields": [["x", {"class": "IntegerField", "null": true}]]}"#,
+        r#"{"op": "RenameField", "model_name": "a", "old_name": "x", "new_name": "y"},
+           {"op": "RemoveField", "model_name": "a", "name": "y"}"#,
+    );
+    assert!(
+        out.contains("ALTER TABLE \"t_a\" RENAME COLUMN \"x\" TO \"y\";\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ALTER TABLE \"t_a\" DROP COLUMN \"y\";\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn non_atomic_and_empty_migrations() {
+    let mut s = ProjectState::new();
+    let m = Migration::from_json_str(
+        r#"{"app_label": "t", "name": "1", "atomic": false, "operations": [
+        {"op": "CreateModel", "name": "A", "fields": []}]}"#,
+    )
+    .unwrap();
+    let out = m.sqlmigrate(&mut s).unwrap();
+    assert!(out.starts_with("--\n-- Create model A\n--\nCREATE TABLE \"t_a\" (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT);\n"), "{out}");
+    let empty =
+        Migration::from_json_str(r#"{"app_label": "t", "name": "2", "operations": []}"#).unwrap();
+    assert_eq!(empty.sqlmigrate(&mut s).unwrap(), "");
+}
