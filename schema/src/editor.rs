@@ -461,7 +461,7 @@ impl Editor {
             a == td.app_label && n.eq_ignore_ascii_case(&td.model_lower)
         };
         let mut out: Vec<TableDef> = Vec::new();
-        let mut push = |t: TableDef, out: &mut Vec<TableDef>| {
+        let push = |t: TableDef, out: &mut Vec<TableDef>| {
             if t.table != td.table && !out.iter().any(|o| o.table == t.table) {
                 out.push(t);
             }
