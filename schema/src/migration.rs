@@ -209,3 +209,5 @@ mod tests {
         }
     }
 }
+
+crate::model::deserialize_via_json!(Migration);

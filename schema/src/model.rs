@@ -422,3 +422,19 @@ pub(crate) fn unknown(ctx: &str, key: &str) -> SchemaError {
         key: key.into(),
     }
 }
+
+/// `serde::Deserialize` through the `from_json` loaders, so errors are this crate's typed
+/// errors rendered as serde messages.
+macro_rules! deserialize_via_json {
+    ($($t:ty),*) => {$(
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+                let v = Json::deserialize(d)?;
+                <$t>::from_json(&v).map_err(serde::de::Error::custom)
+            }
+        }
+    )*};
+}
+
+deserialize_via_json!(Index, Constraint, ModelOptions);
+pub(crate) use deserialize_via_json;

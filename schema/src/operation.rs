@@ -841,3 +841,5 @@ pub(crate) fn name_lists(v: &Json) -> Result<Vec<Vec<String>>> {
         .map(|x| strings(x, "options", "unique_together"))
         .collect()
 }
+
+crate::model::deserialize_via_json!(Operation);

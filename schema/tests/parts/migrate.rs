@@ -46,6 +46,15 @@ fn fixture_migrations_apply_and_match_the_models() {
     let applied = migrate(&mut t, &auth_base(), &migrations).unwrap();
     assert_eq!(applied.len(), 3);
     assert_eq!(applied_migrations(&mut t).unwrap(), applied);
+    // The history table is stored exactly as Django stores it.
+    assert_eq!(
+        scalar(&mut t, "SELECT sql FROM sqlite_master WHERE name = 'django_migrations'"),
+        Value::Text("CREATE TABLE \"django_migrations\" (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, \"app\" varchar(255) NOT NULL, \"name\" varchar(255) NOT NULL, \"applied\" datetime NOT NULL)".into())
+    );
+    // serde works too.
+    let via_serde: Migration =
+        serde_json::from_str(&crate::golden::fixture("migrations/0002_alter.json")).unwrap();
+    assert_eq!(via_serde, migrations[1]);
     // Running again applies nothing.
     assert!(
         migrate(&mut t, &auth_base(), &migrations)
@@ -143,4 +152,41 @@ fn migrating_inside_a_transaction_is_refused() {
         .unwrap();
     assert!(migrate(&mut t, &ProjectState::new(), &[m]).is_err());
     exec(&mut t, "ROLLBACK");
+}
+
+#[test]
+fn async_driver_applies_and_rolls_back_like_the_blocking_one() {
+    use sqlport_core::AsyncConnector;
+    use sqlport_schema::{applied_migrations_async, introspect_async, migrate_async};
+    let db = TempDb::new("async");
+    let connector = sqlport_local::async_connector(
+        sqlport_local::LocalConnector::open_path(&db.0, sqlport_local::LocalConfig::default())
+            .unwrap(),
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut t = connector.connect().await.unwrap();
+        let first = Migration::from_json_str(
+            r#"{"app_label": "shop", "name": "0001_initial", "operations": [
+                {"op": "CreateModel", "name": "Tag", "fields": [
+                  ["label", {"class": "CharField", "max_length": 40}]]}]}"#,
+        )
+        .unwrap();
+        let bad = Migration::from_json_str(
+            r#"{"app_label": "shop", "name": "0002_bad", "operations": [
+                {"op": "AddField", "model_name": "tag", "name": "weight", "field": {"class": "IntegerField"}}]}"#,
+        )
+        .unwrap();
+        let done = migrate_async(t.as_mut(), &ProjectState::new(), std::slice::from_ref(&first)).await.unwrap();
+        assert_eq!(done.len(), 1);
+        t.execute(&Statement::new("INSERT INTO \"shop_tag\" (\"label\") VALUES ('a')")).await.unwrap();
+        let before = introspect_async(t.as_mut()).await.unwrap();
+        assert!(migrate_async(t.as_mut(), &ProjectState::new(), &[first, bad]).await.is_err());
+        assert_eq!(introspect_async(t.as_mut()).await.unwrap(), before);
+        assert_eq!(applied_migrations_async(t.as_mut()).await.unwrap().len(), 1);
+        assert!(t.is_autocommit());
+    });
 }
