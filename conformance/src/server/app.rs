@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
+use sqlport_core::LocalTarget;
 use sqlport_http::proto::server::{Limits, Version};
 use sqlport_local::{LocalConfig, LocalConnector};
 
@@ -29,12 +30,28 @@ pub(crate) struct Shared {
     pub(crate) auth: Option<Authenticator>,
     pub(crate) limits: Limits,
     pub(crate) requests: AtomicU64,
+    /// Holds the temporary database behind `:memory:`; deleted on drop.
+    _scratch: Option<tempfile::TempDir>,
 }
 
 impl Shared {
     /// Open the database and check the auth configuration.
+    ///
+    /// `:memory:` is served from a fresh WAL database in a temporary directory
+    /// (deleted with the server): one database shared by every stream, where,
+    /// as on sqld, a writer does not block readers (SQLite's in-memory
+    /// databases would make readers wait for the writer's lock).
     pub(crate) fn new(config: ServerConfig) -> io::Result<Arc<Shared>> {
-        let connector = LocalConnector::open(&config.database, LocalConfig::default())
+        let (target, scratch) = match &config.database {
+            LocalTarget::Memory => {
+                let dir = tempfile::Builder::new()
+                    .prefix("sqlport-server-")
+                    .tempdir()?;
+                (LocalTarget::Path(dir.path().join("memory.db")), Some(dir))
+            }
+            other => (other.clone(), None),
+        };
+        let connector = LocalConnector::open(&target, LocalConfig::default())
             .map_err(|e| io::Error::other(format!("cannot open the database: {e}")))?;
         let auth = config
             .auth
@@ -53,6 +70,7 @@ impl Shared {
             connector,
             auth,
             requests: AtomicU64::new(0),
+            _scratch: scratch,
             config,
         }))
     }

@@ -25,8 +25,10 @@ pub enum ServerAuth {
 /// Configuration of the reference server.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// The database every stream opens a connection to (`:memory:` is one
-    /// database shared by all streams).
+    /// The database every stream opens a connection to. `:memory:` is one
+    /// fresh database shared by all streams, kept in a temporary WAL file that
+    /// is deleted when the server stops (so a writer does not block readers,
+    /// as on sqld).
     pub database: LocalTarget,
     /// Address to listen on; loopback by default (port 0: any free port).
     pub listen: SocketAddr,

@@ -230,3 +230,38 @@ fn in_band_errors_keep_the_stream() {
     assert_eq!(scalar(&r.result(6)), "2");
     assert!(r.baton().is_some());
 }
+
+#[test]
+fn a_writer_does_not_block_readers() {
+    // As on sqld (WAL): another stream reads the committed state at once while
+    // a write transaction is open, and sees the commit afterwards.
+    let s = server();
+    let c = Client::new(&s);
+    c.pipeline(
+        3,
+        None,
+        json!([exec("create table t(x)"), {"type": "close"}]),
+    );
+    let b = c
+        .pipeline(
+            3,
+            None,
+            json!([exec("begin"), exec("insert into t values (1)")]),
+        )
+        .baton()
+        .unwrap();
+    let other = c.pipeline(
+        3,
+        None,
+        json!([exec("select count(*) from t"), {"type": "close"}]),
+    );
+    assert_eq!(scalar(&other.result(0)), "0");
+    let r = c.pipeline(3, Some(&b), json!([exec("commit"), {"type": "close"}]));
+    assert_eq!(r.result(0)["type"], "ok");
+    let after = c.pipeline(
+        3,
+        None,
+        json!([exec("select count(*) from t"), {"type": "close"}]),
+    );
+    assert_eq!(scalar(&after.result(0)), "1");
+}
