@@ -217,7 +217,7 @@ fn index_view_trigger(ctx: &mut Ctx) -> CaseResult {
         3,
         n,
     )?;
-    let sql = "SELECT type, name FROM sqlite_master WHERE name LIKE 'sc\\_%' ESCAPE '\\' AND type <> 'table' ORDER BY name";
+    let sql = "SELECT type, name FROM sqlite_master WHERE type <> 'table' AND tbl_name IN ('sc_items', 'sc_log', 'sc_big') ORDER BY name";
     let rs = conn.ok_query(sql, ())?;
     let got: Vec<Vec<Value>> = rs.rows.iter().map(|r| r.values().to_vec()).collect();
     let t = |s: &str| Value::Text(s.into());
