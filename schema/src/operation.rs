@@ -1,13 +1,13 @@
 //! Migration operations (Django's `migrations.*`): loading, describing, state changes and SQL.
 
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
 use crate::ddl::{Lookup, TableDef};
 use crate::editor::{Editor, Remake};
 use crate::error::{Result, SchemaError};
 use crate::field::{Field, FieldKind};
 use crate::model::{
-    Constraint, Index, Model, ModelOptions, array, obj, string, strings, unique_together, unknown,
+    Constraint, Index, Model, ModelOptions, array, obj, string, unique_together, unknown,
 };
 use crate::quote::{create_index_name, quote_name};
 use crate::state::{ProjectState, refers_to};
@@ -244,7 +244,6 @@ impl Operation {
                     "AlterModelManagers" => format!("Change managers on {name}"),
                     _ => format!("Alter {name} table comment"),
                 };
-                let _: &Map<String, Json> = o;
                 Operation::NoOp { describe }
             }
             other => return Err(SchemaError::Unsupported(format!("operation `{other}`"))),
@@ -351,12 +350,8 @@ impl Operation {
                     .retain(|m| !(m.app_label == app && m.name.eq_ignore_ascii_case(name)));
             }
             Operation::RenameModel { old_name, new_name } => {
-                let old_table = state.model(app, old_name)?.db_table();
-                let had_default_table = state.model(app, old_name)?.options.db_table.is_none();
-                let _ = old_table;
                 let m = state.get_mut(app, old_name)?;
                 m.name = new_name.clone();
-                let _ = had_default_table;
                 let new_ref = format!("{app}.{new_name}");
                 for m in &mut state.models {
                     let from_app = m.app_label.clone();
@@ -364,6 +359,11 @@ impl Operation {
                         if let Some(to) = &f.to {
                             if refers_to(&from_app, to, app, old_name) {
                                 f.to = Some(new_ref.clone());
+                            }
+                        }
+                        if let Some(th) = &f.through {
+                            if refers_to(&from_app, th, app, old_name) {
+                                f.through = Some(new_ref.clone());
                             }
                         }
                     }
@@ -542,39 +542,12 @@ impl Operation {
             }
             Operation::AlterField {
                 model_name, name, ..
-            } => {
-                let td = TableDef::from_model(from.model(app, model_name)?);
-                let old = td.field(name)?.clone();
-                let new = to
-                    .model(app, model_name)?
-                    .get_field(name)
-                    .cloned()
-                    .ok_or_else(|| SchemaError::UnknownField {
-                        model: model_name.clone(),
-                        field: name.clone(),
-                    })?;
-                ed.alter_field(old_lk, lk, &td, (name, &old), (name, &new))?;
-            }
+            } => alter_field_op(app, ed, from, to, model_name, name, name)?,
             Operation::RenameField {
                 model_name,
                 old_name,
                 new_name,
-            } => {
-                let td = TableDef::from_model(from.model(app, model_name)?);
-                let old = td.field(old_name)?.clone();
-                if old.kind == FieldKind::ManyToManyField {
-                    return Ok(());
-                }
-                let new = to
-                    .model(app, model_name)?
-                    .get_field(new_name)
-                    .cloned()
-                    .ok_or_else(|| SchemaError::UnknownField {
-                        model: model_name.clone(),
-                        field: new_name.clone(),
-                    })?;
-                ed.alter_field(old_lk, lk, &td, (old_name, &old), (new_name, &new))?;
-            }
+            } => alter_field_op(app, ed, from, to, model_name, old_name, new_name)?,
             Operation::AddIndex { model_name, index } => {
                 let td = TableDef::from_model(to.model(app, model_name)?);
                 let name = td
@@ -717,6 +690,48 @@ fn constraint_pos(m: &Model, name: &str) -> Result<usize> {
         })
 }
 
+/// `AlterField` / `RenameField`: the editor's `alter_field`, M2M fields included.
+fn alter_field_op(
+    app: &str,
+    ed: &mut Editor,
+    from: &ProjectState,
+    to: &ProjectState,
+    model_name: &str,
+    old_name: &str,
+    new_name: &str,
+) -> Result<()> {
+    let lk = Lookup { states: [to, from] };
+    let old_lk = Lookup { states: [from, to] };
+    let (fm, tm) = (from.model(app, model_name)?, to.model(app, model_name)?);
+    let td = TableDef::from_model(fm);
+    let old = td.field(old_name)?.clone();
+    let new = tm
+        .get_field(new_name)
+        .cloned()
+        .ok_or_else(|| SchemaError::UnknownField {
+            model: model_name.to_string(),
+            field: new_name.to_string(),
+        })?;
+    let m2m = (
+        old.kind == FieldKind::ManyToManyField,
+        new.kind == FieldKind::ManyToManyField,
+    );
+    match m2m {
+        (false, false) => ed.alter_field(old_lk, lk, &td, (old_name, &old), (new_name, &new)),
+        (true, true) if old.through.is_none() && new.through.is_none() => {
+            let same = old_name == new_name && old.db_signature() == new.db_signature();
+            if same {
+                return Ok(());
+            }
+            alter_many_to_many(ed, old_lk, lk, fm, tm, (old_name, new_name), &old, &new)
+        }
+        (true, true) if old.through.is_some() && new.through.is_some() => Ok(()),
+        _ => Err(SchemaError::Unsupported(format!(
+            "changing {model_name}.{old_name} between a ManyToManyField and another kind, or between auto and custom through tables"
+        ))),
+    }
+}
+
 /// `RenameModel.database_forwards`.
 fn rename_model(
     app: &str,
@@ -754,7 +769,7 @@ fn rename_model(
                     model: owner_new.name.clone(),
                     field: fname.clone(),
                 })?;
-            alter_many_to_many(ed, old_lk, lk, fm_model, owner_new, fname, f, nf)?;
+            alter_many_to_many(ed, old_lk, lk, fm_model, owner_new, (fname, fname), f, nf)?;
         }
     }
     // Then the model's own M2M fields that point elsewhere.
@@ -769,7 +784,7 @@ fn rename_model(
         {
             continue;
         }
-        alter_many_to_many(ed, old_lk, lk, om, nm, fname, of, nf)?;
+        alter_many_to_many(ed, old_lk, lk, om, nm, (fname, fname), of, nf)?;
     }
     Ok(())
 }
@@ -782,12 +797,12 @@ fn alter_many_to_many(
     lk: Lookup<'_>,
     old_owner: &Model,
     new_owner: &Model,
-    fname: &str,
+    (old_name, new_name): (&str, &str),
     of: &Field,
     nf: &Field,
 ) -> Result<()> {
-    let ot = TableDef::through(old_lk, old_owner, fname, of)?;
-    let nt = TableDef::through(lk, new_owner, fname, nf)?;
+    let ot = TableDef::through(old_lk, old_owner, old_name, of)?;
+    let nt = TableDef::through(lk, new_owner, new_name, nf)?;
     let (o_self, o_rev) = (&ot.fields[1], &ot.fields[2]);
     let (n_self, n_rev) = (&nt.fields[1], &nt.fields[2]);
     if ot.table == nt.table {
@@ -832,14 +847,3 @@ pub(crate) fn operations(v: &Json) -> Result<Vec<Operation>> {
         .map(Operation::from_json)
         .collect()
 }
-
-/// Parses a list of field-name lists.
-#[allow(dead_code)]
-pub(crate) fn name_lists(v: &Json) -> Result<Vec<Vec<String>>> {
-    array(v, "options", "unique_together")?
-        .iter()
-        .map(|x| strings(x, "options", "unique_together"))
-        .collect()
-}
-
-crate::model::deserialize_via_json!(Operation);

@@ -107,3 +107,18 @@ fn non_atomic_and_empty_migrations() {
         Migration::from_json_str(r#"{"app_label": "t", "name": "2", "operations": []}"#).unwrap();
     assert_eq!(empty.sqlmigrate(&mut s).unwrap(), "");
 }
+
+#[test]
+fn renaming_an_auto_m2m_recreates_its_table() {
+    let out = run(
+        BASE,
+        r#"{"op": "RenameField", "model_name": "item", "old_name": "tags", "new_name": "labels"}"#,
+    );
+    let expected = "BEGIN;\n--\n-- Rename field tags on item to labels\n--\n\
+CREATE TABLE \"t_item_labels\" (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, \"item_id\" integer NOT NULL REFERENCES \"t_item\" (\"id\") DEFERRABLE INITIALLY DEFERRED, \"sup_id\" varchar(12) NOT NULL REFERENCES \"t_sup\" (\"code\") DEFERRABLE INITIALLY DEFERRED);\n\
+INSERT INTO \"t_item_labels\" (id, item_id, sup_id) SELECT id, item_id, sup_id FROM \"t_item_tags\";\n\
+DROP TABLE \"t_item_tags\";\n\
+CREATE UNIQUE INDEX \"t_item_labels_item_id_sup_id_";
+    assert!(out.starts_with(expected), "{out}");
+    assert_eq!(out.matches("CREATE INDEX").count(), 2, "{out}");
+}
