@@ -86,9 +86,15 @@ impl Shared {
     }
 }
 
+/// Count every request, and log method, path and status (never headers, so
+/// never a token).
 async fn count_requests(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     shared.requests.fetch_add(1, Ordering::Relaxed);
-    next.run(req).await
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let response = next.run(req).await;
+    tracing::debug!(%method, %path, status = response.status().as_u16(), "request");
+    response
 }
 
 /// Build the router for `shared`.

@@ -83,6 +83,12 @@ async fn stop_signal() {
 
 /// Run the server until Ctrl-C (or SIGTERM); prints `listening on http://ADDR` first.
 pub fn run(args: ServeArgs) -> ExitCode {
+    // Logs go to stderr (`RUST_LOG=debug` for one line per request); stdout
+    // carries only the address line.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .try_init();
     let config = match args.to_config() {
         Ok(c) => c,
         Err(e) => {
