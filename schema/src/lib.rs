@@ -24,12 +24,15 @@
 #![forbid(unsafe_code)]
 
 mod ddl;
+mod diff;
 mod direct;
 mod editor;
 mod error;
 mod executor;
+mod expected;
 mod expr;
 mod field;
+mod forwards;
 mod introspect;
 mod migration;
 mod model;
@@ -44,6 +47,7 @@ pub mod format {
 mod state;
 
 pub use ddl::column_definition;
+pub use diff::{Difference, diff};
 pub use error::{Result, SchemaError};
 pub use executor::{
     DJANGO_MIGRATIONS_DDL, MigrationPlan, MigrationRecord, applied_migrations,
@@ -52,8 +56,8 @@ pub use executor::{
 pub use expr::{Condition, DbDefault, Expr};
 pub use field::{Field, FieldKind};
 pub use introspect::{
-    DbColumn, DbForeignKey, DbIndex, DbSchema, DbTable, Difference, diff, introspect,
-    introspect_async, introspection_statements, parse_introspection,
+    DbColumn, DbForeignKey, DbIndex, DbSchema, DbTable, introspect, introspect_async,
+    introspection_statements, parse_introspection,
 };
 pub use migration::{Migration, OperationSql};
 pub use model::{Constraint, Index, Model, ModelOptions};

@@ -1,0 +1,262 @@
+//! Comparing the schema a model set implies with an introspected one.
+
+use crate::introspect::{DbForeignKey, DbSchema, DbTable};
+
+/// One difference between a model set and a database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Difference {
+    /// A table the models need is missing.
+    MissingTable(String),
+    /// A table exists that no model describes (reported only when asked for).
+    ExtraTable(String),
+    /// A column is missing.
+    MissingColumn {
+        /// Table.
+        table: String,
+        /// Column.
+        column: String,
+    },
+    /// A column exists that the model does not describe.
+    ExtraColumn {
+        /// Table.
+        table: String,
+        /// Column.
+        column: String,
+    },
+    /// A column differs in one property (`type`, `notnull`, `default`, `pk`, `generated`).
+    ColumnMismatch {
+        /// Table.
+        table: String,
+        /// Column.
+        column: String,
+        /// Which property.
+        property: &'static str,
+        /// What the models say.
+        expected: String,
+        /// What the database has.
+        actual: String,
+    },
+    /// A named index (or index-backed unique constraint) is missing.
+    MissingIndex {
+        /// Table.
+        table: String,
+        /// Index name.
+        name: String,
+    },
+    /// A named index exists that the models do not describe.
+    ExtraIndex {
+        /// Table.
+        table: String,
+        /// Index name.
+        name: String,
+    },
+    /// A named index has other columns or uniqueness.
+    IndexMismatch {
+        /// Table.
+        table: String,
+        /// Index name.
+        name: String,
+    },
+    /// A UNIQUE constraint (inline or table-level) over these columns is missing.
+    MissingUnique {
+        /// Table.
+        table: String,
+        /// Columns.
+        columns: Vec<String>,
+    },
+    /// A UNIQUE constraint over these columns exists that the models do not describe.
+    ExtraUnique {
+        /// Table.
+        table: String,
+        /// Columns.
+        columns: Vec<String>,
+    },
+    /// A foreign key is missing.
+    MissingForeignKey {
+        /// Table.
+        table: String,
+        /// The foreign key.
+        fk: DbForeignKey,
+    },
+    /// A foreign key exists that the models do not describe.
+    ExtraForeignKey {
+        /// Table.
+        table: String,
+        /// The foreign key.
+        fk: DbForeignKey,
+    },
+}
+
+/// The SQLite affinity family of a declared type, for FK columns whose type follows history.
+fn affinity(t: &str) -> &'static str {
+    let t = t.to_ascii_uppercase();
+    if t.contains("INT") {
+        "INTEGER"
+    } else if t.contains("CHAR") || t.contains("CLOB") || t.contains("TEXT") {
+        "TEXT"
+    } else if t.contains("BLOB") || t.is_empty() {
+        "BLOB"
+    } else if t.contains("REAL") || t.contains("FLOA") || t.contains("DOUB") {
+        "REAL"
+    } else {
+        "NUMERIC"
+    }
+}
+
+fn unique_sets(t: &DbTable) -> Vec<Vec<String>> {
+    let mut v: Vec<Vec<String>> = t
+        .indexes
+        .iter()
+        .filter(|i| i.origin != "c" && i.unique)
+        .map(|i| {
+            i.columns
+                .iter()
+                .map(|c| c.clone().unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Compares the schema the models imply with an introspected one, column by column (by
+/// name, not position: remakes reorder columns), index by index and FK by FK.
+///
+/// Types compare case-insensitively; the type of an FK column compares by affinity only,
+/// because an FK keeps the type its target had when it was created. Tables the models do
+/// not describe are reported only with `report_extra_tables`.
+pub fn diff(expected: &DbSchema, actual: &DbSchema, report_extra_tables: bool) -> Vec<Difference> {
+    let mut out = Vec::new();
+    for (name, e) in &expected.tables {
+        let Some(a) = actual.tables.get(name) else {
+            out.push(Difference::MissingTable(name.clone()));
+            continue;
+        };
+        diff_table(name, e, a, &mut out);
+    }
+    if report_extra_tables {
+        for name in actual.tables.keys() {
+            if !expected.tables.contains_key(name) {
+                out.push(Difference::ExtraTable(name.clone()));
+            }
+        }
+    }
+    out
+}
+
+fn diff_table(name: &str, e: &DbTable, a: &DbTable, out: &mut Vec<Difference>) {
+    let t = || name.to_string();
+    for ec in &e.columns {
+        let Some(ac) = a.columns.iter().find(|c| c.name == ec.name) else {
+            out.push(Difference::MissingColumn {
+                table: t(),
+                column: ec.name.clone(),
+            });
+            continue;
+        };
+        let mut mismatch = |property: &'static str, x: String, y: String| {
+            out.push(Difference::ColumnMismatch {
+                table: t(),
+                column: ec.name.clone(),
+                property,
+                expected: x,
+                actual: y,
+            });
+        };
+        let is_fk = e.relation_columns.contains(&ec.name);
+        let type_ok = if is_fk {
+            affinity(&ec.decl_type) == affinity(&ac.decl_type)
+        } else {
+            ec.decl_type.eq_ignore_ascii_case(&ac.decl_type)
+        };
+        if !type_ok {
+            mismatch("type", ec.decl_type.clone(), ac.decl_type.clone());
+        }
+        if ec.notnull != ac.notnull {
+            mismatch("notnull", ec.notnull.to_string(), ac.notnull.to_string());
+        }
+        if ec.default != ac.default {
+            mismatch(
+                "default",
+                ec.default.clone().unwrap_or_default(),
+                ac.default.clone().unwrap_or_default(),
+            );
+        }
+        if ec.pk != ac.pk {
+            mismatch("pk", ec.pk.to_string(), ac.pk.to_string());
+        }
+        if ec.hidden != ac.hidden {
+            mismatch("generated", ec.hidden.to_string(), ac.hidden.to_string());
+        }
+    }
+    for ac in &a.columns {
+        if !e.columns.iter().any(|c| c.name == ac.name) {
+            out.push(Difference::ExtraColumn {
+                table: t(),
+                column: ac.name.clone(),
+            });
+        }
+    }
+    for ei in e.indexes.iter().filter(|i| i.origin == "c") {
+        match a.indexes.iter().find(|i| i.name == ei.name) {
+            None => out.push(Difference::MissingIndex {
+                table: t(),
+                name: ei.name.clone(),
+            }),
+            Some(ai) => {
+                let cols_differ = !ei.columns.is_empty() && ei.columns != ai.columns;
+                if ai.unique != ei.unique || cols_differ || ai.partial != ei.partial {
+                    out.push(Difference::IndexMismatch {
+                        table: t(),
+                        name: ei.name.clone(),
+                    });
+                }
+            }
+        }
+    }
+    for ai in a.indexes.iter().filter(|i| i.origin == "c") {
+        if !e.indexes.iter().any(|i| i.name == ai.name) {
+            out.push(Difference::ExtraIndex {
+                table: t(),
+                name: ai.name.clone(),
+            });
+        }
+    }
+    let (eu, au) = (unique_sets(e), unique_sets(a));
+    for u in &eu {
+        if !au.contains(u) {
+            out.push(Difference::MissingUnique {
+                table: t(),
+                columns: u.clone(),
+            });
+        }
+    }
+    for u in &au {
+        if !eu.contains(u) {
+            out.push(Difference::ExtraUnique {
+                table: t(),
+                columns: u.clone(),
+            });
+        }
+    }
+    let (mut ef, mut af) = (e.foreign_keys.clone(), a.foreign_keys.clone());
+    ef.sort();
+    af.sort();
+    for f in &ef {
+        if !af.contains(f) {
+            out.push(Difference::MissingForeignKey {
+                table: t(),
+                fk: f.clone(),
+            });
+        }
+    }
+    for f in &af {
+        if !ef.contains(f) {
+            out.push(Difference::ExtraForeignKey {
+                table: t(),
+                fk: f.clone(),
+            });
+        }
+    }
+}
