@@ -44,7 +44,7 @@ impl ProjectState {
         Ok(out)
     }
 
-    /// The schema a fresh `migrate` of this state would create (no `sql` text), for [`diff`].
+    /// The schema a fresh `migrate` of this state would create (no `sql` text), for [`diff`](crate::diff()).
     pub fn expected_schema(&self) -> Result<DbSchema> {
         let lk = Lookup::one(self);
         let mut s = DbSchema::default();

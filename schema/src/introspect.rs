@@ -64,7 +64,7 @@ pub struct DbTable {
     /// Foreign keys.
     pub foreign_keys: Vec<DbForeignKey>,
     /// Columns of FK / O2O fields (with or without a constraint); filled only for an
-    /// expected schema. Their type follows history, so [`diff`] compares it by affinity.
+    /// expected schema. Their type follows history, so [`diff`](crate::diff()) compares it by affinity.
     pub relation_columns: Vec<String>,
 }
 

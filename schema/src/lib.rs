@@ -6,7 +6,7 @@
 //! Introspection and migrations are plans of statements plus pure parsing functions, run by
 //! thin blocking and async drivers over any `sqlport_core` transport.
 //!
-//! The JSON migration format is described in [`format`] (`FORMAT.md` beside this crate).
+//! The JSON migration format is described in [`format`](mod@format) (`FORMAT.md` beside this crate).
 //!
 //! ```
 //! use sqlport_schema::{Migration, ProjectState};
