@@ -606,9 +606,34 @@ fn cursor_streams_many_rows(b: Backend) {
     assert_eq!(c.int("SELECT count(*) FROM t"), 0);
 }
 
+/// Fails on the first row.
+struct FailingSink;
+
+impl RowSink for FailingSink {
+    fn columns(&mut self, _: &Arc<[Column]>) -> Result<()> {
+        Ok(())
+    }
+    fn row(&mut self, _: Row) -> Result<ControlFlow<()>> {
+        Err(Error::NoRows)
+    }
+}
+
 fn cursor_break_then_reuse(b: Backend) {
     let (_s, db) = setup(b);
     let mut c = db.connect().unwrap();
+    // A sink error comes back unchanged, with or without state held.
+    let e = c
+        .stream(&Statement::new(COUNT_TO), &mut FailingSink)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NoRows);
+    c.exec("BEGIN").unwrap();
+    c.exec("SELECT 1").unwrap();
+    let e = c
+        .stream(&Statement::new(COUNT_TO), &mut FailingSink)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NoRows);
+    assert!(!c.autocommit());
+    c.exec("COMMIT").unwrap();
     let mut sink = Counter {
         stop_after: Some(10),
         ..Counter::default()

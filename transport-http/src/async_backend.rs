@@ -286,7 +286,7 @@ impl AsyncHttpTransport {
                             break Err(e);
                         }
                         if reader.is_discarding() && !self.session.cursor_must_drain() {
-                            return self.session.cursor_abandon(&reader);
+                            return self.session.cursor_abandon(reader);
                         }
                     }
                     Some(Err(e)) => {

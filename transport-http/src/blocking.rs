@@ -284,7 +284,7 @@ impl HttpTransport {
                             break Err(e);
                         }
                         if reader.is_discarding() && !self.session.cursor_must_drain() {
-                            let summary = self.session.cursor_abandon(&reader);
+                            let summary = self.session.cursor_abandon(reader);
                             return summary;
                         }
                     }

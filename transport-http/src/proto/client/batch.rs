@@ -182,8 +182,9 @@ pub fn build(
     })
 }
 
-/// Long SQL texts used at least twice: (id, text) to store, and each step's id.
-fn plan_stored_sql(
+/// Long SQL texts used at least twice in `steps`: (id, text) to store, and
+/// each step's id (`None`: send the text).
+pub fn plan_stored_sql(
     steps: &[Statement],
     ctx: BatchContext,
 ) -> (Vec<(i32, String)>, Vec<Option<i32>>) {

@@ -133,6 +133,12 @@ impl CursorReader {
         }
     }
 
+    /// Stop reading early: the target step's columns (if seen) and the sink's
+    /// error (if it failed).
+    pub fn into_abandoned(self) -> (Option<Arc<[Column]>>, Option<Error>) {
+        (self.target_columns, self.sink_error)
+    }
+
     /// The target step's columns, once its `step_begin` arrived.
     pub fn target_columns(&self) -> Option<&Arc<[Column]>> {
         self.target_columns.as_ref()

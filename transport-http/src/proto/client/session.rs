@@ -50,6 +50,9 @@ struct Layout {
     pending: usize,
     replay: usize,
     main: usize,
+    /// How many requests from `main` on are the operation's own (more than
+    /// one for a `ContinueOnError` batch sent as independent requests).
+    main_count: usize,
     get_autocommit: Option<usize>,
     closes: bool,
     built: Option<BuiltBatch>,
@@ -385,6 +388,8 @@ impl Session {
         let replay = requests.len() - pending;
         let keep = self.keeps_stream(flight);
         let mut built = None;
+        let mut stored: Vec<(i32, String)> = Vec::new();
+        let mut main_count = 1;
         match &flight.op {
             Op::Execute(stmt) => match &flight.prelude {
                 None => requests.push(StreamRequest::Execute {
@@ -403,6 +408,28 @@ impl Session {
                     built = Some(b);
                 }
             },
+            Op::Batch(b) if b.mode == BatchMode::ContinueOnError && flight.prelude.is_none() => {
+                // Independent steps are independent pipeline requests: one
+                // statement's parse error cannot fail the others (a Hrana
+                // batch fails whole on a parse error), same round trip.
+                let (to_store, ids) = batch::plan_stored_sql(&b.steps, self.batch_ctx(false, true));
+                for (id, sql) in &to_store {
+                    requests.push(StreamRequest::StoreSql {
+                        sql_id: *id,
+                        sql: sql.clone(),
+                    });
+                }
+                for (s, id) in b.steps.iter().zip(ids) {
+                    let mut stmt = codec::encode_stmt(s, true)?;
+                    if id.is_some() {
+                        stmt.sql = None;
+                        stmt.sql_id = id;
+                    }
+                    requests.push(StreamRequest::Execute { stmt });
+                }
+                main_count = b.steps.len();
+                stored = to_store;
+            }
             Op::Batch(b) => {
                 let in_tx = self.tx.in_tx || flight.prelude.is_some();
                 let bb = batch::build(
@@ -420,6 +447,7 @@ impl Session {
                 requests.push(StreamRequest::Batch {
                     batch: bb.batch.clone(),
                 });
+                stored.clone_from(&bb.stored);
                 built = Some(bb);
             }
             Op::Close => requests.push(StreamRequest::Close),
@@ -427,13 +455,11 @@ impl Session {
                 return Err(Error::Protocol("cursor op in a pipeline".into()));
             }
         }
-        let main = requests.len() - 1;
+        let main = requests.len() - main_count;
         let closing_op = matches!(flight.op, Op::Close);
         if keep && !closing_op {
-            if let Some(b) = &built {
-                for (id, _) in &b.stored {
-                    requests.push(StreamRequest::CloseSql { sql_id: *id });
-                }
+            for (id, _) in &stored {
+                requests.push(StreamRequest::CloseSql { sql_id: *id });
             }
         }
         let get_autocommit = (self.version == Version::V3 && !closing_op).then(|| {
@@ -451,6 +477,7 @@ impl Session {
             pending,
             replay,
             main,
+            main_count,
             get_autocommit,
             closes,
             built,

@@ -96,14 +96,16 @@ impl Session {
     /// The sink stopped early and nothing needs the stream (see
     /// [`Session::cursor_must_drain`]): the backend drops the body, and the
     /// stream is forgotten (the server ends it). Returns the summary so far.
-    pub fn cursor_abandon(&mut self, reader: &CursorReader) -> Result<Summary> {
+    /// A sink error is returned as is.
+    pub fn cursor_abandon(&mut self, reader: CursorReader) -> Result<Summary> {
         self.inflight = None;
         self.drop_stream();
+        let (columns, sink_error) = reader.into_abandoned();
+        if let Some(e) = sink_error {
+            return Err(e);
+        }
         Ok(Summary {
-            columns: reader
-                .target_columns()
-                .cloned()
-                .unwrap_or_else(|| Vec::new().into()),
+            columns: columns.unwrap_or_else(|| Vec::new().into()),
             rows_affected: 0,
             last_insert_rowid: None,
         })

@@ -180,8 +180,15 @@ impl Session {
             }
         }
 
-        let main = take(layout.main);
-        let out = self.main_result(flight, layout, main);
+        let out = if layout.main_count == 1 {
+            let main = take(layout.main);
+            self.main_result(flight, layout, main)
+        } else {
+            let results = (layout.main..layout.main + layout.main_count)
+                .map(&mut take)
+                .collect::<Vec<_>>();
+            self.pipelined_batch(flight, results)
+        };
 
         if let Some(i) = layout.get_autocommit {
             if let Some(StreamResult::Ok {
@@ -258,6 +265,32 @@ impl Session {
     }
 
     /// Account for a statement that ran successfully.
+    /// A `ContinueOnError` batch sent as one `execute` request per step.
+    fn pipelined_batch(
+        &mut self,
+        flight: &InFlight,
+        results: Vec<Option<StreamResult>>,
+    ) -> Result<Output> {
+        let Op::Batch(b) = &flight.op else {
+            return Err(Error::Protocol("pipelined results for a non-batch".into()));
+        };
+        let mut steps = Vec::with_capacity(results.len());
+        for (stmt, r) in b.steps.iter().zip(results) {
+            steps.push(match r {
+                Some(StreamResult::Ok {
+                    response: StreamResponse::Execute { result },
+                }) => {
+                    let rs = codec::result_set(result)?;
+                    self.ran(stmt);
+                    StepResult::Ok(rs)
+                }
+                Some(StreamResult::Error { error }) => StepResult::Err(hrana_error(&error)),
+                _ => return Err(Error::Protocol("missing batch step result".into())),
+            });
+        }
+        Ok(Output::Batch(sqlport_core::BatchResult { steps }))
+    }
+
     pub(super) fn ran(&mut self, stmt: &Statement) {
         self.tx.apply(&stmt.sql);
         if classify(&stmt.sql) == StatementKind::PragmaWrite {

@@ -403,7 +403,7 @@ fn long_repeated_sql_is_stored_once() {
         .map(|i| Statement::with_params(long.clone(), [i]).unwrap())
         .collect();
     let (_, body) = sent(
-        s.batch(&Batch::new(steps, BatchMode::ContinueOnError))
+        s.batch(&Batch::new(steps.clone(), BatchMode::StopOnError))
             .unwrap(),
     );
     assert_eq!(
@@ -411,12 +411,30 @@ fn long_repeated_sql_is_stored_once() {
         ["store_sql", "batch", "get_autocommit", "close"]
     );
     assert_eq!(body["requests"][0]["sql_id"], 1);
-    let steps = body["requests"][1]["batch"]["steps"].as_array().unwrap();
+    let steps_json = body["requests"][1]["batch"]["steps"].as_array().unwrap();
     assert!(
-        steps
+        steps_json
             .iter()
             .all(|s| s["stmt"]["sql_id"] == 1 && s["stmt"].get("sql").is_none())
     );
+    done(s.on_response(reply(&body, true, "x")).unwrap());
+    let (_, body) = sent(
+        s.batch(&Batch::new(steps, BatchMode::ContinueOnError))
+            .unwrap(),
+    );
+    assert_eq!(
+        types(&body),
+        [
+            "store_sql",
+            "execute",
+            "execute",
+            "execute",
+            "get_autocommit",
+            "close"
+        ]
+    );
+    assert_eq!(body["requests"][3]["stmt"]["sql_id"], 1);
+    done(s.on_response(reply(&body, true, "x")).unwrap());
     // On a kept stream the stored text is closed in the same request.
     done(s.execute(&st("BEGIN")).unwrap());
     let steps: Vec<_> = (0..2).map(|_| st(&long)).collect();
@@ -620,4 +638,30 @@ fn an_abandoned_request_inside_a_transaction_is_reported() {
     assert!(s.is_autocommit());
     let (req, _) = sent(s.execute(&st("SELECT 1")).unwrap());
     assert!(!req.carries_baton);
+}
+
+#[test]
+fn continue_on_error_steps_are_independent_requests() {
+    let mut s = session(Version::V3);
+    let b = Batch::new(
+        [st("SELECT 1"), st("SELEC 2"), st("SELECT 3")],
+        BatchMode::ContinueOnError,
+    );
+    let (_, body) = sent(s.batch(&b).unwrap());
+    assert_eq!(
+        types(&body),
+        ["execute", "execute", "execute", "get_autocommit", "close"]
+    );
+    let resp = ok_body(json!({"baton":null,"base_url":null,"results":[
+        {"type":"ok","response":{"type":"execute","result":empty_result()}},
+        {"type":"error","error":{"message":"syntax","code":"SQL_PARSE_ERROR"}},
+        {"type":"ok","response":{"type":"execute","result":empty_result()}},
+        {"type":"ok","response":{"type":"get_autocommit","is_autocommit":true}},
+        {"type":"ok","response":{"type":"close"}}]}));
+    let Output::Batch(r) = done(s.on_response(resp).unwrap()) else {
+        panic!()
+    };
+    assert!(r.steps[0].ok().is_some());
+    assert_eq!(r.steps[1].err().unwrap().sqlite_code(), Some(1));
+    assert!(r.steps[2].ok().is_some());
 }
