@@ -38,7 +38,8 @@ pub struct MigrationPlan {
     pub applies: Vec<MigrationRecord>,
 }
 
-/// Django's `django_migrations` table, byte for byte.
+/// Django's `django_migrations` table (with `IF NOT EXISTS`, which SQLite does not keep in
+/// `sqlite_master.sql`, so the stored text is Django's byte for byte).
 pub const DJANGO_MIGRATIONS_DDL: &str = "CREATE TABLE IF NOT EXISTS \"django_migrations\" (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, \"app\" varchar(255) NOT NULL, \"name\" varchar(255) NOT NULL, \"applied\" datetime NOT NULL)";
 
 impl MigrationPlan {
@@ -166,6 +167,18 @@ pub async fn applied_migrations_async(t: &mut dyn AsyncTransport) -> Result<Vec<
 
 /// Applies the not-yet-applied `migrations` atomically through a blocking transport and
 /// returns what was applied. On failure nothing is applied and the error is returned.
+///
+/// ```
+/// use sqlport_schema::{migrate, Migration, ProjectState};
+/// let m = Migration::from_json_str(r#"{"app_label": "shop", "name": "0001_initial",
+///   "operations": [{"op": "CreateModel", "name": "Tag",
+///     "fields": [["label", {"class": "CharField", "max_length": 40}]]}]}"#).unwrap();
+/// let mut t = sqlport_local::LocalConnector::open_memory().unwrap().connect_local().unwrap();
+/// let applied = migrate(&mut t, &ProjectState::new(), &[m.clone()]).unwrap();
+/// assert_eq!(applied[0].name, "0001_initial");
+/// // Already recorded in django_migrations: nothing to do the second time.
+/// assert!(migrate(&mut t, &ProjectState::new(), &[m]).unwrap().is_empty());
+/// ```
 pub fn migrate(
     t: &mut dyn Transport,
     base: &ProjectState,

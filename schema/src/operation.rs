@@ -90,6 +90,27 @@ fn field_list(v: &Json) -> Result<Vec<(String, Field)>> {
 }
 
 impl Operation {
+    /// A `CreateModel` for a model built in Rust.
+    ///
+    /// ```
+    /// use sqlport_schema::{Field, FieldKind, Migration, Model, Operation, ProjectState};
+    /// let tag = Model::new("shop", "Tag")
+    ///     .field("id", Field::new(FieldKind::SmallAutoField).primary_key(true))
+    ///     .field("label", Field::new(FieldKind::CharField).max_length(40).unique(true));
+    /// let m = Migration::new("shop", "0001_initial", vec![Operation::create_model(&tag)]);
+    /// let sql = m.statements(&mut ProjectState::new()).unwrap();
+    /// assert_eq!(sql, vec![
+    ///     r#"CREATE TABLE "shop_tag" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "label" varchar(40) NOT NULL UNIQUE)"#,
+    /// ]);
+    /// ```
+    pub fn create_model(model: &Model) -> Self {
+        Operation::CreateModel {
+            name: model.name.clone(),
+            fields: model.fields.clone(),
+            options: model.options.clone(),
+        }
+    }
+
     /// Loads `{"op": "AddField", "model_name": ..., ...}`.
     pub fn from_json(v: &Json) -> Result<Self> {
         let o = obj(v, "operation")?;
