@@ -2,59 +2,353 @@
 //! thread (as sqlx's SQLite driver does), so async callers never block their
 //! executor. Used for the local transport's async flavour; third-party blocking
 //! transports get an async flavour the same way.
+//!
+//! Each connection owns one thread. Commands travel over a flume channel and
+//! every reply comes back through a `bounded(1)` channel awaited with
+//! `recv_async()`, so this works on any async runtime. Streamed rows come back
+//! in chunks of [`STREAM_CHUNK_ROWS`] through a small bounded channel: memory
+//! stays bounded, and a sink that stops early stops the worker too.
+
+use std::fmt;
+use std::future::Future;
+use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::Poll;
 
 use async_trait::async_trait;
 
 use crate::capability::Capabilities;
 use crate::error::{Error, Result};
-use crate::result::{ResultSet, RowSink, Summary};
+use crate::result::{Column, ResultSet, Row, RowSink, Summary};
 use crate::statement::{Batch, BatchResult, Statement};
 use crate::transport::{AsyncConnector, AsyncTransport, Connector, Transport};
 
-/// A blocking transport running on its own thread, driven through channels.
-#[derive(Debug)]
-pub struct WorkerTransport {
-    _private: (),
+/// Rows per chunk when streaming a query from the worker thread.
+pub const STREAM_CHUNK_ROWS: usize = 256;
+
+/// Chunks in flight between the worker and the async side.
+const STREAM_CHUNKS_IN_FLIGHT: usize = 2;
+
+type Reply<T> = flume::Sender<Result<T>>;
+
+enum Command {
+    Execute(Statement, Reply<ResultSet>),
+    Stream {
+        stmt: Statement,
+        rows: flume::Sender<StreamMsg>,
+        done: Reply<Summary>,
+    },
+    Batch(Batch, Reply<BatchResult>),
+    Enqueue(Statement),
+    Close(Reply<()>),
 }
+
+enum StreamMsg {
+    Columns(Arc<[Column]>),
+    Rows(Vec<Row>),
+}
+
+/// State the worker publishes after every command, read without I/O.
+struct Shared {
+    autocommit: AtomicBool,
+    capabilities: Mutex<Capabilities>,
+}
+
+impl Shared {
+    fn new(autocommit: bool, capabilities: Capabilities) -> Self {
+        Shared {
+            autocommit: AtomicBool::new(autocommit),
+            capabilities: Mutex::new(capabilities),
+        }
+    }
+
+    fn update(&self, transport: &dyn Transport) {
+        self.autocommit
+            .store(transport.is_autocommit(), Ordering::SeqCst);
+        let caps = transport.capabilities();
+        match self.capabilities.lock() {
+            Ok(mut guard) => *guard = caps,
+            Err(poisoned) => *poisoned.into_inner() = caps,
+        }
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        match self.capabilities.lock() {
+            Ok(guard) => *guard,
+            Err(poisoned) => *poisoned.into_inner(),
+        }
+    }
+}
+
+/// A blocking transport running on its own thread, driven through channels.
+///
+/// Dropping it ends the thread, which closes the transport (rolling back an
+/// open transaction). If the thread is gone, every call fails with
+/// [`Error::Closed`].
+pub struct WorkerTransport {
+    commands: flume::Sender<Command>,
+    /// Disconnects when the worker thread ends (normally or by a panic).
+    alive: flume::Receiver<()>,
+    shared: Arc<Shared>,
+    closed: bool,
+}
+
+impl fmt::Debug for WorkerTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorkerTransport")
+            .field("autocommit", &self.shared.autocommit.load(Ordering::SeqCst))
+            .field("capabilities", &self.shared.capabilities())
+            .field("closed", &self.closed)
+            .finish()
+    }
+}
+
+type Opener = Box<dyn FnOnce() -> Result<Box<dyn Transport>> + Send>;
 
 impl WorkerTransport {
     /// Move `transport` onto a new worker thread.
     pub fn spawn(transport: Box<dyn Transport>) -> Result<Self> {
-        let _ = transport;
-        Err(Error::Unsupported("worker not implemented yet".into()))
+        let shared = Shared::new(transport.is_autocommit(), transport.capabilities());
+        let (worker, _ready) = Self::start(Box::new(move || Ok(transport)), shared)?;
+        Ok(worker)
+    }
+
+    /// Start a worker thread that first runs `open` (on that thread), then
+    /// serves commands. The returned channel reports the outcome of `open`.
+    fn start(open: Opener, shared: Shared) -> Result<(Self, flume::Receiver<Result<()>>)> {
+        let (commands, inbox) = flume::unbounded();
+        let (ready_tx, ready_rx) = flume::bounded(1);
+        let (alive_tx, alive) = flume::bounded::<()>(1);
+        let shared = Arc::new(shared);
+        let worker_shared = shared.clone();
+        std::thread::Builder::new()
+            .name("sqlport-worker".into())
+            .spawn(move || {
+                let _alive = alive_tx;
+                match open() {
+                    Ok(transport) => {
+                        worker_shared.update(&*transport);
+                        let _ = ready_tx.send(Ok(()));
+                        serve(transport, &inbox, &worker_shared);
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                    }
+                }
+            })?;
+        Ok((
+            WorkerTransport {
+                commands,
+                alive,
+                shared,
+                closed: false,
+            },
+            ready_rx,
+        ))
+    }
+
+    /// Send a command and await its reply.
+    async fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T> {
+        if self.closed {
+            return Err(Error::Closed);
+        }
+        let (tx, rx) = flume::bounded(1);
+        self.commands.send(make(tx)).map_err(|_| Error::Closed)?;
+        self.recv(&rx).await.ok_or(Error::Closed)?
+    }
+
+    /// Await a message on `rx`; `None` once `rx` is disconnected or the worker
+    /// thread has ended (a command queued to a dead worker is never dropped,
+    /// so its reply channel alone would never disconnect).
+    async fn recv<T>(&self, rx: &flume::Receiver<T>) -> Option<T> {
+        let mut msg = std::pin::pin!(rx.recv_async());
+        let mut dead = std::pin::pin!(self.alive.recv_async());
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(r) = msg.as_mut().poll(cx) {
+                return Poll::Ready(r.ok());
+            }
+            if dead.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(rx.try_recv().ok());
+            }
+            Poll::Pending
+        })
+        .await
+    }
+}
+
+/// The worker thread's loop: run commands until the handle is dropped or closed.
+fn serve(mut transport: Box<dyn Transport>, inbox: &flume::Receiver<Command>, shared: &Shared) {
+    while let Ok(cmd) = inbox.recv() {
+        match cmd {
+            Command::Execute(stmt, reply) => {
+                let result = transport.execute(&stmt);
+                shared.update(&*transport);
+                let _ = reply.send(result);
+            }
+            Command::Stream { stmt, rows, done } => {
+                let mut sink = ChannelSink {
+                    tx: rows,
+                    buf: Vec::new(),
+                    open: true,
+                };
+                let result = transport.query_stream(&stmt, &mut sink);
+                if result.is_ok() {
+                    sink.flush();
+                }
+                drop(sink);
+                shared.update(&*transport);
+                let _ = done.send(result);
+            }
+            Command::Batch(batch, reply) => {
+                let result = transport.batch(&batch);
+                shared.update(&*transport);
+                let _ = reply.send(result);
+            }
+            Command::Enqueue(stmt) => {
+                tracing::debug!(sql = %stmt.sql, "sqlport worker: running enqueued statement");
+                if let Err(e) = transport.execute(&stmt) {
+                    tracing::warn!(error = %e, "sqlport worker: enqueued statement failed");
+                }
+                shared.update(&*transport);
+            }
+            Command::Close(reply) => {
+                let result = transport.close();
+                shared.update(&*transport);
+                let _ = reply.send(result);
+                return;
+            }
+        }
+    }
+    // The handle was dropped: close (rolls back an open transaction).
+    if let Err(e) = transport.close() {
+        tracing::warn!(error = %e, "sqlport worker: closing the transport failed");
+    }
+}
+
+/// Sends streamed rows back in chunks; stops when the receiver is gone.
+struct ChannelSink {
+    tx: flume::Sender<StreamMsg>,
+    buf: Vec<Row>,
+    open: bool,
+}
+
+impl ChannelSink {
+    fn flush(&mut self) {
+        if self.open && !self.buf.is_empty() {
+            let chunk = std::mem::take(&mut self.buf);
+            self.open = self.tx.send(StreamMsg::Rows(chunk)).is_ok();
+        }
+    }
+}
+
+impl RowSink for ChannelSink {
+    fn columns(&mut self, columns: &Arc<[Column]>) -> Result<()> {
+        self.open = self.tx.send(StreamMsg::Columns(columns.clone())).is_ok();
+        Ok(())
+    }
+
+    fn row(&mut self, row: Row) -> Result<ControlFlow<()>> {
+        if !self.open {
+            return Ok(ControlFlow::Break(()));
+        }
+        self.buf.push(row);
+        if self.buf.len() >= STREAM_CHUNK_ROWS {
+            self.flush();
+        }
+        Ok(if self.open {
+            ControlFlow::Continue(())
+        } else {
+            ControlFlow::Break(())
+        })
     }
 }
 
 #[async_trait]
 impl AsyncTransport for WorkerTransport {
-    async fn execute(&mut self, _stmt: &Statement) -> Result<ResultSet> {
-        Err(Error::Unsupported("worker not implemented yet".into()))
+    async fn execute(&mut self, stmt: &Statement) -> Result<ResultSet> {
+        let stmt = stmt.clone();
+        self.call(|reply| Command::Execute(stmt, reply)).await
     }
 
     async fn query_stream(
         &mut self,
-        _stmt: &Statement,
-        _sink: &mut (dyn RowSink + Send),
+        stmt: &Statement,
+        sink: &mut (dyn RowSink + Send),
     ) -> Result<Summary> {
-        Err(Error::Unsupported("worker not implemented yet".into()))
+        if self.closed {
+            return Err(Error::Closed);
+        }
+        let (rows_tx, rows_rx) = flume::bounded(STREAM_CHUNKS_IN_FLIGHT);
+        let (done_tx, done_rx) = flume::bounded(1);
+        self.commands
+            .send(Command::Stream {
+                stmt: stmt.clone(),
+                rows: rows_tx,
+                done: done_tx,
+            })
+            .map_err(|_| Error::Closed)?;
+        let mut sink_error = None;
+        'recv: while let Some(msg) = self.recv(&rows_rx).await {
+            match msg {
+                StreamMsg::Columns(cols) => {
+                    if let Err(e) = sink.columns(&cols) {
+                        sink_error = Some(e);
+                        break 'recv;
+                    }
+                }
+                StreamMsg::Rows(chunk) => {
+                    for row in chunk {
+                        match sink.row(row) {
+                            Ok(ControlFlow::Continue(())) => {}
+                            Ok(ControlFlow::Break(())) => break 'recv,
+                            Err(e) => {
+                                sink_error = Some(e);
+                                break 'recv;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Tell the worker to stop (its next send fails), then wait for it.
+        drop(rows_rx);
+        let summary = self.recv(&done_rx).await.ok_or(Error::Closed)?;
+        match sink_error {
+            Some(e) => Err(e),
+            None => summary,
+        }
     }
 
-    async fn batch(&mut self, _batch: &Batch) -> Result<BatchResult> {
-        Err(Error::Unsupported("worker not implemented yet".into()))
+    async fn batch(&mut self, batch: &Batch) -> Result<BatchResult> {
+        let batch = batch.clone();
+        self.call(|reply| Command::Batch(batch, reply)).await
     }
 
     fn is_autocommit(&self) -> bool {
-        true
+        self.closed || self.shared.autocommit.load(Ordering::SeqCst)
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::none()
+        self.shared.capabilities()
     }
 
-    fn enqueue(&mut self, _stmt: Statement) {}
+    fn enqueue(&mut self, stmt: Statement) {
+        if self.closed || self.commands.send(Command::Enqueue(stmt)).is_err() {
+            tracing::warn!("sqlport worker: statement enqueued on a closed connection");
+        }
+    }
 
     async fn close(&mut self) -> Result<()> {
-        Ok(())
+        if self.closed {
+            return Ok(());
+        }
+        let result = self.call(Command::Close).await;
+        self.closed = true;
+        match result {
+            Err(Error::Closed) => Ok(()),
+            other => other,
+        }
     }
 }
 
@@ -64,6 +358,20 @@ pub struct WorkerConnector<C> {
     inner: std::sync::Arc<C>,
 }
 
+impl<C> Clone for WorkerConnector<C> {
+    fn clone(&self) -> Self {
+        WorkerConnector {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<C: fmt::Debug> fmt::Debug for WorkerConnector<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("WorkerConnector").field(&self.inner).finish()
+    }
+}
+
 impl<C: Connector + 'static> WorkerConnector<C> {
     /// Wrap a blocking connector.
     pub fn new(inner: C) -> Self {
@@ -71,12 +379,24 @@ impl<C: Connector + 'static> WorkerConnector<C> {
             inner: std::sync::Arc::new(inner),
         }
     }
+
+    /// The wrapped blocking connector.
+    pub fn inner(&self) -> &C {
+        &self.inner
+    }
 }
 
 #[async_trait]
 impl<C: Connector + 'static> AsyncConnector for WorkerConnector<C> {
     async fn connect(&self) -> Result<Box<dyn AsyncTransport>> {
-        let _ = &self.inner;
-        Err(Error::Unsupported("worker not implemented yet".into()))
+        let inner = self.inner.clone();
+        let shared = Shared::new(true, Capabilities::none());
+        let (worker, ready) = WorkerTransport::start(Box::new(move || inner.connect()), shared)?;
+        ready.recv_async().await.map_err(|_| Error::Closed)??;
+        Ok(Box::new(worker))
     }
 }
+
+#[cfg(test)]
+#[path = "worker_tests.rs"]
+mod tests;
