@@ -107,11 +107,14 @@ impl std::fmt::Display for Fatal {
 impl std::error::Error for Fatal {}
 
 /// `true` for a SQLite error that is really a parse error (sqld parses SQL
-/// itself and reports these as `SQL_PARSE_ERROR`).
+/// itself and reports these as `SQL_PARSE_ERROR`): SQLite's tokenizer and
+/// parser messages, not run-time errors that merely mention a syntax error
+/// (such as an FTS5 query's).
 fn is_parse_error(message: &str) -> bool {
-    message.contains("syntax error")
-        || message.contains("incomplete input")
-        || message.contains("unrecognized token")
+    let m = message.trim();
+    (m.starts_with("near ") && m.ends_with("syntax error"))
+        || m == "incomplete input"
+        || m.starts_with("unrecognized token")
 }
 
 /// Map an executor error to a Hrana error object, as sqld would send it:
@@ -205,6 +208,10 @@ mod tests {
             code(&Error::sqlite(18, None, "string or blob too big")),
             "SQLITE_TOOBIG"
         );
+        let token = Error::sqlite(1, None, "unrecognized token: \"'abc\"");
+        assert_eq!(code(&token), "SQL_PARSE_ERROR");
+        let fts = Error::sqlite(1, None, "fts5: syntax error near \"x\"");
+        assert_eq!(code(&fts), "SQLITE_UNKNOWN");
     }
 
     #[test]
