@@ -192,8 +192,9 @@ impl FieldKind {
     }
 }
 
-/// Keyword arguments Django accepts that never change the SQLite schema; they are accepted
-/// (so a migration can be transcribed as is) and ignored.
+/// Keyword arguments that never reach the SQL. The ones in [`NON_DB_ATTRS`] are dropped;
+/// the others are kept in [`Field::extra`] because Django still remakes the table when they
+/// change (`_field_should_be_altered` compares every keyword argument but those).
 const IGNORED_KWARGS: &[&str] = &[
     "verbose_name",
     "related_name",
@@ -228,6 +229,20 @@ const IGNORED_KWARGS: &[&str] = &[
     "unique_for_year",
     "through_fields",
     "swappable",
+];
+
+/// Django's `Field.non_db_attrs` (5.1): changing only these is a no-op `AlterField`.
+const NON_DB_ATTRS: &[&str] = &[
+    "choices",
+    "editable",
+    "error_messages",
+    "help_text",
+    "limit_choices_to",
+    "on_delete",
+    "related_name",
+    "related_query_name",
+    "validators",
+    "verbose_name",
 ];
 
 /// One Django model field with the options that reach the database.
@@ -293,6 +308,9 @@ pub struct Field {
     /// `db_tablespace=`: ignored by SQLite, except that an index on this field ends with
     /// `") ;"` (a space before the `;`), as Django writes it.
     pub db_tablespace: Option<String>,
+    /// Other keyword arguments that do not reach the SQL but make Django remake the table
+    /// when they change (`upload_to`, `db_comment`, `serialize`, ...), as given.
+    pub extra: std::collections::BTreeMap<String, Json>,
 }
 
 impl Field {
@@ -324,6 +342,7 @@ impl Field {
             db_persist: false,
             auto_created: false,
             db_tablespace: None,
+            extra: Default::default(),
         }
     }
 
@@ -521,7 +540,10 @@ impl Field {
                 "db_tablespace" => {
                     f.db_tablespace = v.as_str().filter(|t| !t.is_empty()).map(str::to_string)
                 }
-                k if IGNORED_KWARGS.contains(&k) => {}
+                k if NON_DB_ATTRS.contains(&k) => {}
+                k if IGNORED_KWARGS.contains(&k) => {
+                    f.extra.insert(key.clone(), v.clone());
+                }
                 _ => {
                     return Err(SchemaError::UnknownKeyword {
                         context: ctx(),

@@ -122,3 +122,19 @@ CREATE UNIQUE INDEX \"t_item_labels_item_id_sup_id_";
     assert!(out.starts_with(expected), "{out}");
     assert_eq!(out.matches("CREATE INDEX").count(), 2, "{out}");
 }
+
+#[test]
+fn only_non_db_attrs_are_no_ops() {
+    let base = r#"{"op": "CreateModel", "name": "F", "fields": [["f", {"class": "FileField", "upload_to": "a/", "choices": [["x", "X"]]}]]}"#;
+    let choices = run(
+        base,
+        r#"{"op": "AlterField", "model_name": "f", "name": "f", "field": {"class": "FileField", "upload_to": "a/", "choices": [["y", "Y"]]}}"#,
+    );
+    assert!(choices.contains("-- (no-op)"), "{choices}");
+    // Django compares every other keyword argument, so this remakes the table on SQLite.
+    let upload = run(
+        base,
+        r#"{"op": "AlterField", "model_name": "f", "name": "f", "field": {"class": "FileField", "upload_to": "b/"}}"#,
+    );
+    assert!(upload.contains("CREATE TABLE \"new__t_f\""), "{upload}");
+}
