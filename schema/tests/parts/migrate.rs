@@ -190,3 +190,68 @@ fn async_driver_applies_and_rolls_back_like_the_blocking_one() {
         assert!(t.is_autocommit());
     });
 }
+
+#[test]
+fn continues_the_history_of_a_django_migrated_database() {
+    let db = TempDb::copy_of("db.sqlite3");
+    let mut t = db.connect();
+    let before = applied_migrations(&mut t).unwrap();
+    assert!(
+        before
+            .iter()
+            .any(|r| r.app == "shop" && r.name == "0003_more_alter")
+    );
+    let mut base = ProjectState::new();
+    for f in [
+        "contrib_contenttypes",
+        "contrib_auth",
+        "contrib_admin",
+        "contrib_sessions",
+    ] {
+        migration(f).apply_state(&mut base).unwrap();
+    }
+    let mut migrations: Vec<Migration> = ["0001_initial", "0002_alter", "0003_more_alter"]
+        .into_iter()
+        .map(migration)
+        .collect();
+    // Django applied these already: nothing to do.
+    assert!(migrate(&mut t, &base, &migrations).unwrap().is_empty());
+    // A new migration written on the Rust side runs on top of Django's history, and the
+    // database then matches the models exactly.
+    t.execute(&Statement::new(
+        "INSERT INTO \"shop_label\" (\"label\", \"priority\") VALUES ('x', 1)",
+    ))
+    .unwrap();
+    migrations.push(
+        Migration::from_json_str(
+            r#"{"app_label": "shop", "name": "0004_rust", "operations": [
+                {"op": "AddField", "model_name": "label", "name": "rank", "field": {"class": "IntegerField", "default": 7}},
+                {"op": "AddField", "model_name": "label", "name": "owner", "field": {"class": "ForeignKey", "null": true, "to": "auth.user", "on_delete": "SET_NULL"}},
+                {"op": "CreateModel", "name": "Note", "fields": [
+                    ["id", {"class": "BigAutoField", "primary_key": true}],
+                    ["label", {"class": "ForeignKey", "to": "shop.label", "on_delete": "CASCADE"}],
+                    ["text", {"class": "TextField"}]]}]}"#,
+        )
+        .unwrap(),
+    );
+    let applied = migrate(&mut t, &base, &migrations).unwrap();
+    assert_eq!(applied.len(), 1);
+    assert_eq!(applied_migrations(&mut t).unwrap().len(), before.len() + 1);
+    assert_eq!(
+        scalar(
+            &mut t,
+            "SELECT \"rank\" FROM \"shop_label\" WHERE \"label\" = 'x'"
+        ),
+        Value::Integer(7)
+    );
+    let mut state = base.clone();
+    for m in &migrations {
+        m.apply_state(&mut state).unwrap();
+    }
+    let d = diff(
+        &state.expected_schema().unwrap(),
+        &introspect(&mut t).unwrap(),
+        false,
+    );
+    assert_eq!(d, vec![], "{d:#?}");
+}
