@@ -232,6 +232,7 @@ both!(
     request_timeout_fires,
     unreachable_server_is_an_error,
     probe_failures_are_not_cached,
+    batches_with_an_unparsable_step,
 );
 
 // ---- the round-trip budget -------------------------------------------------
@@ -1089,4 +1090,56 @@ fn probe_failures_are_not_cached(b: Backend) {
     let c = db.connect().unwrap();
     assert_eq!(c.version(), Version::V2);
     assert_eq!(db.connect().unwrap().version(), Version::V2);
+}
+
+fn batches_with_an_unparsable_step(b: Backend) {
+    let (_s, db) = setup(b);
+    let mut c = db.connect().unwrap();
+    c.exec("CREATE TABLE t (x INTEGER)").unwrap();
+    let steps = |a: i64, z: i64| {
+        vec![
+            Statement::with_params("INSERT INTO t VALUES (?)", [a]).unwrap(),
+            Statement::new("SELEC 2"),
+            Statement::with_params("INSERT INTO t VALUES (?)", [z]).unwrap(),
+        ]
+    };
+    let e = c.batch(&Batch::atomic(steps(1, 3))).unwrap_err();
+    assert_eq!(e.failed_step(), Some(1));
+    assert_eq!(e.sqlite_code(), Some(codes::SQLITE_ERROR));
+    assert_eq!(c.int("SELECT count(*) FROM t"), 0);
+
+    let r = c
+        .batch(&Batch::new(steps(1, 3), BatchMode::StopOnError))
+        .unwrap();
+    assert!(r.steps[0].ok().is_some());
+    assert_eq!(
+        r.steps[1].err().unwrap().sqlite_code(),
+        Some(codes::SQLITE_ERROR)
+    );
+    assert!(matches!(r.steps[2], StepResult::Skipped));
+    assert_eq!(c.int("SELECT sum(x) FROM t"), 1);
+
+    let r = c
+        .batch(&Batch::new(steps(10, 20), BatchMode::ContinueOnError))
+        .unwrap();
+    assert!(r.steps[1].err().is_some());
+    assert!(r.steps[2].ok().is_some());
+    assert_eq!(c.int("SELECT sum(x) FROM t"), 31);
+
+    // Inside a transaction the outer transaction survives.
+    c.exec("BEGIN").unwrap();
+    c.exec("INSERT INTO t VALUES (100)").unwrap();
+    let e = c.batch(&Batch::atomic(steps(5, 6))).unwrap_err();
+    assert_eq!(e.failed_step(), Some(1));
+    assert!(!c.autocommit());
+    c.exec("COMMIT").unwrap();
+    assert_eq!(c.int("SELECT sum(x) FROM t"), 131);
+    // Right after a held BEGIN: the BEGIN is still held afterwards.
+    c.exec("BEGIN").unwrap();
+    let e = c.batch(&Batch::atomic(steps(7, 8))).unwrap_err();
+    assert_eq!(e.failed_step(), Some(1));
+    assert!(!c.autocommit());
+    c.exec("INSERT INTO t VALUES (1000)").unwrap();
+    c.exec("ROLLBACK").unwrap();
+    assert_eq!(c.int("SELECT sum(x) FROM t"), 131);
 }

@@ -77,6 +77,25 @@ struct InFlight {
     sent_baton: bool,
     layout: Option<Layout>,
     cursor: Option<CursorLayout>,
+    phase: Phase,
+}
+
+/// Where a batch operation stands. sqld refuses a whole `batch` (nothing
+/// runs) when any step fails to parse; the session then finds the failing
+/// step with `describe` and, for `StopOnError`, runs the steps before it.
+#[derive(Debug)]
+enum Phase {
+    /// The operation's own request.
+    Main,
+    /// Describing each step; `error` is the batch's error.
+    Locate { error: Error },
+    /// Running the steps before `failed` (which fails with `error`); the
+    /// rest of `total` are skipped.
+    Prefix {
+        failed: usize,
+        error: Error,
+        total: usize,
+    },
 }
 
 /// One connection's view of its Hrana stream.
@@ -282,6 +301,7 @@ impl Session {
             sent_baton: false,
             layout: None,
             cursor: None,
+            phase: Phase::Main,
         };
         self.send(flight)
     }
@@ -290,6 +310,7 @@ impl Session {
     /// error the held `BEGIN` and queued statements go back.
     fn send(&mut self, mut flight: InFlight) -> Result<Next> {
         let built = match &flight.op {
+            _ if matches!(flight.phase, Phase::Locate { .. }) => self.build_locate(&mut flight),
             Op::Cursor(stmt) => {
                 let stmt = stmt.clone();
                 self.build_cursor(&mut flight, &stmt)
@@ -583,5 +604,7 @@ mod tests;
 
 #[path = "session_cursor.rs"]
 mod cursor_half;
+#[path = "session_locate.rs"]
+mod locate_half;
 #[path = "session_reply.rs"]
 mod reply_half;

@@ -10,8 +10,20 @@ use super::super::batch;
 use super::super::codec;
 use super::super::errors::{hrana_error, http_error, is_lost_stream, parse_error_body};
 use super::super::request::{HttpResponse, Version};
-use super::{InFlight, Layout, Next, Op, Output, Session, decode_body, pragma_name, response_kind};
+use super::locate_half::is_parse_time;
+use super::{
+    InFlight, Layout, Next, Op, Output, Phase, Session, decode_body, pragma_name, response_kind,
+};
 use crate::proto::wire::{self, StreamResponse, StreamResult};
+use sqlport_core::BatchMode;
+
+/// What a pipeline reply led to.
+pub(super) enum Step {
+    /// A finished operation.
+    Out(Output),
+    /// The whole batch was refused for a parse error: find the step.
+    Locate(Error),
+}
 
 impl Session {
     /// The request in flight could not be completed. `reached_server` is
@@ -50,8 +62,11 @@ impl Session {
                 "a cursor body must be read with cursor_reader".into(),
             ));
         }
+        if matches!(flight.phase, Phase::Locate { .. }) {
+            return self.on_locate(flight, &resp.body);
+        }
         let out = match self.version {
-            Version::V1 => self.on_v1(&flight, &resp.body),
+            Version::V1 => self.on_v1(&flight, &resp.body).map(Step::Out),
             Version::V2 | Version::V3 => self.on_pipeline(&flight, &resp.body),
         };
         if let Err(e) = &out {
@@ -63,7 +78,29 @@ impl Session {
         if matches!(flight.op, Op::Close) {
             self.finish_close();
         }
-        out.map(Next::Done)
+        match out? {
+            Step::Locate(error) => self.start_locate(flight, error),
+            Step::Out(Output::Batch(mut r)) => {
+                if let Phase::Prefix {
+                    failed,
+                    error,
+                    total,
+                } = flight.phase
+                {
+                    let prefix_ok = r.steps.iter().all(|s| s.ok().is_some());
+                    r.steps.push(if prefix_ok && r.steps.len() == failed {
+                        StepResult::Err(error)
+                    } else {
+                        StepResult::Skipped
+                    });
+                    while r.steps.len() < total {
+                        r.steps.push(StepResult::Skipped);
+                    }
+                }
+                Ok(Next::Done(Output::Batch(r)))
+            }
+            Step::Out(o) => Ok(Next::Done(o)),
+        }
     }
 
     fn on_http_error(&mut self, mut flight: InFlight, resp: HttpResponse) -> Result<Next> {
@@ -125,11 +162,13 @@ impl Session {
         }
     }
 
-    fn on_pipeline(&mut self, flight: &InFlight, body: &[u8]) -> Result<Output> {
-        let layout = flight
-            .layout
-            .as_ref()
-            .ok_or_else(|| Error::Protocol("pipeline reply without a layout".into()))?;
+    /// Decode a pipeline reply for `layout`: counts and response types
+    /// checked, baton and `base_url` taken.
+    pub(super) fn decode_pipeline(
+        &mut self,
+        layout: &Layout,
+        body: &[u8],
+    ) -> Result<Vec<Option<StreamResult>>> {
         let resp: wire::PipelineResponse = decode_body(body)?;
         if resp.results.len() != layout.kinds.len() {
             return Err(Error::Protocol(format!(
@@ -160,7 +199,23 @@ impl Session {
                 _ => tracing::warn!("ignoring a base_url that is not an http(s) URL"),
             }
         }
-        let mut results = resp.results.into_iter().map(Some).collect::<Vec<_>>();
+        Ok(resp.results.into_iter().map(Some).collect())
+    }
+
+    fn on_pipeline(&mut self, flight: &InFlight, body: &[u8]) -> Result<Step> {
+        let layout = flight
+            .layout
+            .as_ref()
+            .ok_or_else(|| Error::Protocol("pipeline reply without a layout".into()))?;
+        let mut results = self.decode_pipeline(layout, body)?;
+        let refused = match (&flight.op, &flight.phase, results.get(layout.main)) {
+            (Op::Batch(b), Phase::Main, Some(Some(StreamResult::Error { error })))
+                if b.mode != BatchMode::ContinueOnError && is_parse_time(error) =>
+            {
+                Some(hrana_error(error))
+            }
+            _ => None,
+        };
         let mut take = |i: usize| results.get_mut(i).and_then(Option::take);
 
         // Queued statements and replayed PRAGMAs: logged, not reported.
@@ -180,14 +235,16 @@ impl Session {
             }
         }
 
-        let out = if layout.main_count == 1 {
+        let out = if let Some(error) = refused {
+            Ok(Step::Locate(error))
+        } else if layout.main_count == 1 {
             let main = take(layout.main);
-            self.main_result(flight, layout, main)
+            self.main_result(flight, layout, main).map(Step::Out)
         } else {
             let results = (layout.main..layout.main + layout.main_count)
                 .map(&mut take)
                 .collect::<Vec<_>>();
-            self.pipelined_batch(flight, results)
+            self.pipelined_batch(flight, results).map(Step::Out)
         };
 
         if let Some(i) = layout.get_autocommit {

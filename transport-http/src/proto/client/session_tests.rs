@@ -665,3 +665,77 @@ fn continue_on_error_steps_are_independent_requests() {
     assert_eq!(r.steps[1].err().unwrap().sqlite_code(), Some(1));
     assert!(r.steps[2].ok().is_some());
 }
+
+fn refused_batch() -> HttpResponse {
+    ok_body(json!({"baton":null,"base_url":null,"results":[
+        {"type":"error","error":{"message":"could not parse","code":"SQL_PARSE_ERROR"}},
+        {"type":"ok","response":{"type":"get_autocommit","is_autocommit":true}},
+        {"type":"ok","response":{"type":"close"}}]}))
+}
+
+fn described(bad: usize, n: usize) -> HttpResponse {
+    let ok = json!({"type":"ok","response":{"type":"describe","result":{
+        "params":[],"cols":[],"is_explain":false,"is_readonly":false}}});
+    let mut results: Vec<J> = (0..n)
+        .map(|i| {
+            if i == bad {
+                json!({"type":"error","error":{"message":"p","code":"SQL_PARSE_ERROR"}})
+            } else {
+                ok.clone()
+            }
+        })
+        .collect();
+    results.push(json!({"type":"ok","response":{"type":"close"}}));
+    ok_body(json!({"baton":null,"base_url":null,"results":results}))
+}
+
+#[test]
+fn a_refused_atomic_batch_reports_the_unparsable_step() {
+    let mut s = session(Version::V3);
+    let b = Batch::atomic([st("INSERT INTO t VALUES (1)"), st("SELEC"), st("SELECT 3")]);
+    let _ = sent(s.batch(&b).unwrap());
+    let (_, body) = sent(s.on_response(refused_batch()).unwrap());
+    assert_eq!(types(&body), ["describe", "describe", "describe", "close"]);
+    let err = s.on_response(described(1, 3)).unwrap_err();
+    assert_eq!(err.failed_step(), Some(1));
+    assert_eq!(err.remote_code(), Some("SQL_PARSE_ERROR"));
+    assert!(s.is_autocommit());
+}
+
+#[test]
+fn a_refused_stop_on_error_batch_runs_the_steps_before_the_bad_one() {
+    let mut s = session(Version::V3);
+    let steps = [st("INSERT INTO t VALUES (1)"), st("SELEC"), st("SELECT 3")];
+    let b = Batch::new(steps.clone(), BatchMode::StopOnError);
+    let _ = sent(s.batch(&b).unwrap());
+    let _ = sent(s.on_response(refused_batch()).unwrap());
+    let (_, body) = sent(s.on_response(described(1, 3)).unwrap());
+    assert_eq!(types(&body), ["batch", "get_autocommit", "close"]);
+    assert_eq!(
+        body["requests"][0]["batch"]["steps"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let Output::Batch(r) = done(s.on_response(reply(&body, true, "x")).unwrap()) else {
+        panic!()
+    };
+    assert!(r.steps[0].ok().is_some());
+    assert_eq!(r.steps[1].err().unwrap().sqlite_code(), Some(1));
+    assert!(matches!(r.steps[2], StepResult::Skipped));
+    // The first step unparsable: no third request.
+    let _ = sent(s.batch(&Batch::new(steps, BatchMode::StopOnError)).unwrap());
+    let _ = sent(s.on_response(refused_batch()).unwrap());
+    let Output::Batch(r) = done(s.on_response(described(0, 3)).unwrap()) else {
+        panic!()
+    };
+    assert!(r.steps[0].err().is_some());
+    assert!(matches!(r.steps[1], StepResult::Skipped));
+    // No step fails to describe: the batch's own error.
+    let _ = sent(s.batch(&Batch::atomic([st("SELECT 1")])).unwrap());
+    let _ = sent(s.on_response(refused_batch()).unwrap());
+    let err = s.on_response(described(9, 1)).unwrap_err();
+    assert_eq!(err.remote_code(), Some("SQL_PARSE_ERROR"));
+    assert_eq!(err.failed_step(), None);
+}
