@@ -7,40 +7,72 @@ use crate::expr::{DbDefault, Expr};
 
 /// Every built-in Django field class, named as in `django.db.models`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[allow(missing_docs)]
 pub enum FieldKind {
+    /// `models.AutoField`.
     AutoField,
+    /// `models.BigAutoField`.
     BigAutoField,
+    /// `models.SmallAutoField`.
     SmallAutoField,
+    /// `models.BooleanField`.
     BooleanField,
+    /// `models.CharField`.
     CharField,
+    /// `models.SlugField`.
     SlugField,
+    /// `models.EmailField`.
     EmailField,
+    /// `models.URLField`.
     URLField,
+    /// `models.FileField`.
     FileField,
+    /// `models.ImageField`.
     ImageField,
+    /// `models.FilePathField`.
     FilePathField,
+    /// `models.TextField`.
     TextField,
+    /// `models.IntegerField`.
     IntegerField,
+    /// `models.BigIntegerField`.
     BigIntegerField,
+    /// `models.SmallIntegerField`.
     SmallIntegerField,
+    /// `models.PositiveIntegerField`.
     PositiveIntegerField,
+    /// `models.PositiveBigIntegerField`.
     PositiveBigIntegerField,
+    /// `models.PositiveSmallIntegerField`.
     PositiveSmallIntegerField,
+    /// `models.FloatField`.
     FloatField,
+    /// `models.DecimalField`.
     DecimalField,
+    /// `models.DateField`.
     DateField,
+    /// `models.DateTimeField`.
     DateTimeField,
+    /// `models.TimeField`.
     TimeField,
+    /// `models.DurationField`.
     DurationField,
+    /// `models.BinaryField`.
     BinaryField,
+    /// `models.JSONField`.
     JSONField,
+    /// `models.UUIDField`.
     UUIDField,
+    /// `models.GenericIPAddressField`.
     GenericIPAddressField,
+    /// `models.IPAddressField`.
     IPAddressField,
+    /// `models.ForeignKey`.
     ForeignKey,
+    /// `models.OneToOneField`.
     OneToOneField,
+    /// `models.ManyToManyField`.
     ManyToManyField,
+    /// `models.GeneratedField`.
     GeneratedField,
 }
 

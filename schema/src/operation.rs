@@ -12,65 +12,120 @@ use crate::state::{ProjectState, refers_to};
 
 /// One migration operation, with Django's names and arguments.
 #[derive(Debug, Clone, PartialEq)]
-#[allow(missing_docs)]
 pub enum Operation {
     /// `CreateModel(name, fields, options)`.
     CreateModel {
+        /// The model (class) name, or the field name for field operations.
         name: String,
+        /// `[name, field]` pairs, in order.
         fields: Vec<(String, Field)>,
+        /// The model options.
         options: ModelOptions,
     },
     /// `DeleteModel(name)`.
-    DeleteModel { name: String },
+    DeleteModel {
+        /// The model (class) name, or the field name for field operations.
+        name: String,
+    },
     /// `RenameModel(old_name, new_name)`.
-    RenameModel { old_name: String, new_name: String },
+    RenameModel {
+        /// The old name.
+        old_name: String,
+        /// The new name.
+        new_name: String,
+    },
     /// `AlterModelTable(name, table)`.
-    AlterModelTable { name: String, table: Option<String> },
+    AlterModelTable {
+        /// The model (class) name, or the field name for field operations.
+        name: String,
+        /// The new `db_table` (`None`: the default name).
+        table: Option<String>,
+    },
     /// `AddField(model_name, name, field, preserve_default)`.
     AddField {
+        /// The model name (lower case, as Django writes it).
         model_name: String,
+        /// The model (class) name, or the field name for field operations.
         name: String,
+        /// The field.
         field: Field,
+        /// `false`: the default is only used to fill existing rows.
         preserve_default: bool,
     },
     /// `RemoveField(model_name, name)`.
-    RemoveField { model_name: String, name: String },
+    RemoveField {
+        /// The model name (lower case, as Django writes it).
+        model_name: String,
+        /// The model (class) name, or the field name for field operations.
+        name: String,
+    },
     /// `AlterField(model_name, name, field)`.
     AlterField {
+        /// The model name (lower case, as Django writes it).
         model_name: String,
+        /// The model (class) name, or the field name for field operations.
         name: String,
+        /// The field.
         field: Field,
     },
     /// `RenameField(model_name, old_name, new_name)`.
     RenameField {
+        /// The model name (lower case, as Django writes it).
         model_name: String,
+        /// The old name.
         old_name: String,
+        /// The new name.
         new_name: String,
     },
     /// `AddIndex(model_name, index)`.
-    AddIndex { model_name: String, index: Index },
+    AddIndex {
+        /// The model name (lower case, as Django writes it).
+        model_name: String,
+        /// The index.
+        index: Index,
+    },
     /// `RemoveIndex(model_name, name)`.
-    RemoveIndex { model_name: String, name: String },
+    RemoveIndex {
+        /// The model name (lower case, as Django writes it).
+        model_name: String,
+        /// The model (class) name, or the field name for field operations.
+        name: String,
+    },
     /// `RenameIndex(model_name, new_name, old_name)`.
     RenameIndex {
+        /// The model name (lower case, as Django writes it).
         model_name: String,
+        /// The new name.
         new_name: String,
+        /// The old name.
         old_name: String,
     },
     /// `AddConstraint(model_name, constraint)`.
     AddConstraint {
+        /// The model name (lower case, as Django writes it).
         model_name: String,
+        /// The constraint.
         constraint: Constraint,
     },
     /// `RemoveConstraint(model_name, name)`.
-    RemoveConstraint { model_name: String, name: String },
+    RemoveConstraint {
+        /// The model name (lower case, as Django writes it).
+        model_name: String,
+        /// The model (class) name, or the field name for field operations.
+        name: String,
+    },
     /// `AlterUniqueTogether(name, unique_together)`.
     AlterUniqueTogether {
+        /// The model (class) name, or the field name for field operations.
         name: String,
+        /// The new `unique_together` (field names).
         unique_together: Vec<Vec<String>>,
     },
     /// Options with no schema effect (`AlterModelOptions`, `AlterModelManagers`, ...): no-op.
-    NoOp { describe: String },
+    NoOp {
+        /// The description printed by `sqlmigrate`.
+        describe: String,
+    },
 }
 
 fn field_list(v: &Json) -> Result<Vec<(String, Field)>> {
