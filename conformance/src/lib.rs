@@ -26,14 +26,22 @@
 //! // tests/conformance.rs, with `[[test]] name = "conformance" harness = false`
 //! use sqlport::Transport;
 //! # struct Toy;
-//! # impl Toy { fn new() -> Box<dyn Transport> { unimplemented!() } }
+//! # impl Toy { fn new() -> Toy { Toy } }
+//! # impl Transport for Toy {
+//! #     fn execute(&mut self, _: &sqlport::Statement) -> sqlport::Result<sqlport::ResultSet> { unimplemented!() }
+//! #     fn batch(&mut self, _: &sqlport::Batch) -> sqlport::Result<sqlport::BatchResult> { unimplemented!() }
+//! #     fn is_autocommit(&self) -> bool { true }
+//! #     fn capabilities(&self) -> sqlport::Capabilities { sqlport::Capabilities::none() }
+//! #     fn close(&mut self) -> sqlport::Result<()> { Ok(()) }
+//! # }
 //! fn main() {
-//!     sqlport_conformance::harness::run_blocking("toy", || Ok(Toy::new()))
+//!     sqlport_conformance::harness::run_blocking("toy", || Ok(Box::new(Toy::new()) as Box<dyn Transport>))
 //! }
 //! ```
 //!
-//! The closure is a [`Connector`](sqlport::Connector): every call opens a
-//! connection to the same database. For an async transport use
+//! Every call of the closure opens a connection to the same database (a
+//! [`Connector`](sqlport::Connector) works too: [`harness::run_connector`]).
+//! For an async transport use
 //! [`harness::run_async`] with an [`AsyncConnector`](sqlport::AsyncConnector);
 //! to give each case a fresh database, build a [`suite::Subject`] with
 //! [`Subject::isolated`](suite::Subject::isolated) and call

@@ -16,7 +16,7 @@
 //! too (as `slt::FILE`).
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
-use sqlport::{AsyncConnector, Connector};
+use sqlport::{AsyncConnector, Connector, Transport};
 
 use super::cases::cases;
 use super::runner::{Outcome, run_case};
@@ -76,9 +76,33 @@ pub fn run_subjects(subjects: Vec<Subject>) -> ! {
     libtest_mimic::run(&args, all).exit()
 }
 
-/// Run the suite on a blocking transport. `connector` opens connections to one
-/// database (any `Fn() -> sqlport::Result<Box<dyn Transport>>` will do).
-pub fn run_blocking(name: &str, connector: impl Connector + 'static) -> ! {
+/// Run the suite on a blocking transport: `connect` opens a connection to one
+/// database (the same database on every call).
+///
+/// ```no_run
+/// use sqlport::Transport;
+/// # struct Toy;
+/// # impl Toy { fn new() -> Toy { Toy } }
+/// # impl Transport for Toy {
+/// #     fn execute(&mut self, _: &sqlport::Statement) -> sqlport::Result<sqlport::ResultSet> { unimplemented!() }
+/// #     fn batch(&mut self, _: &sqlport::Batch) -> sqlport::Result<sqlport::BatchResult> { unimplemented!() }
+/// #     fn is_autocommit(&self) -> bool { true }
+/// #     fn capabilities(&self) -> sqlport::Capabilities { sqlport::Capabilities::none() }
+/// #     fn close(&mut self) -> sqlport::Result<()> { Ok(()) }
+/// # }
+/// fn main() {
+///     sqlport_conformance::harness::run_blocking("toy", || Ok(Box::new(Toy::new()) as Box<dyn Transport>))
+/// }
+/// ```
+pub fn run_blocking<F>(name: &str, connect: F) -> !
+where
+    F: Fn() -> sqlport::Result<Box<dyn Transport>> + Send + Sync + 'static,
+{
+    run_subjects(vec![Subject::blocking(name, connect)])
+}
+
+/// Run the suite on a blocking transport given as a [`Connector`].
+pub fn run_connector(name: &str, connector: impl Connector + 'static) -> ! {
     run_subjects(vec![Subject::blocking(name, connector)])
 }
 
