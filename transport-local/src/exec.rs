@@ -7,7 +7,7 @@ use rusqlite::types::ValueRef as SqlValueRef;
 use rusqlite::{CachedStatement, Connection};
 use sqlport_core::error::ConversionError;
 use sqlport_core::sql;
-use sqlport_core::{Column, Error, Result, Row, RowSink, Statement, Summary, Value};
+use sqlport_core::{Column, Error, Result, Row, RowSink, Statement, Summary, Value, codes};
 
 use crate::bind::bind;
 use crate::error::map_error;
@@ -16,10 +16,18 @@ use crate::error::map_error;
 ///
 /// Blank SQL is [`Error::NoStatement`]; anything but whitespace, comments and
 /// `;` after the first statement is [`Error::MultipleStatements`], even when
-/// that rest would not compile.
+/// that rest would not compile. SQL containing a NUL character is refused as a
+/// SQLite `SQLITE_ERROR` (SQLite would silently ignore everything after it).
 pub(crate) fn prepare<'c>(conn: &'c Connection, sql: &str) -> Result<CachedStatement<'c>> {
     if sql::is_blank(sql) {
         return Err(Error::NoStatement(truncate(sql)));
+    }
+    if sql.contains('\0') {
+        return Err(Error::sqlite(
+            codes::SQLITE_ERROR,
+            Some(codes::SQLITE_ERROR),
+            "the SQL text contains a NUL character (bind text with NUL as a parameter)",
+        ));
     }
     match conn.prepare_cached(sql) {
         Ok(stmt) => Ok(stmt),

@@ -879,3 +879,37 @@ async fn async_connector_runs_the_contract() {
         ErrorKind::Closed
     );
 }
+
+#[test]
+fn odd_sql_never_panics() {
+    let (_db, mut c) = mem();
+    let cases = [
+        "SELECT 1\0 garbage",
+        "\0",
+        "SELECT '\0'",
+        "SELECT 'unterminated",
+        "SELECT 1 /* unterminated",
+        "\u{feff}SELECT 1",
+        "SELECT \"",
+        "SELECT [x",
+        "SELECT ?99999999999",
+        "SELECT ?0",
+        "SELECT :",
+        "EXPLAIN",
+        "WITH",
+        "PRAGMA",
+        "😀",
+    ];
+    for sql in cases {
+        let _ = c.execute(&Statement::new(sql));
+        let _ = c.describe(sql);
+        let _ = c.batch(&Batch::atomic([Statement::new(sql)]));
+        // The connection stays usable and outside any transaction.
+        assert!(c.is_autocommit(), "{sql:?}");
+        assert_eq!(one(&mut c, "SELECT 1"), Value::Integer(1), "{sql:?}");
+    }
+    for sql in ["SELECT 1\0 garbage", "SELECT 'a\0b'", "SELECT 1;\0"] {
+        let err = c.execute(&Statement::new(sql)).unwrap_err();
+        assert_eq!(err.sqlite_code(), Some(codes::SQLITE_ERROR), "{sql:?}");
+    }
+}
