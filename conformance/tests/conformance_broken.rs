@@ -197,3 +197,65 @@ fn missing_capabilities_are_skipped_never_passed() {
         other => panic!("expected a skip, got {other:?}"),
     }
 }
+
+#[test]
+fn reports_carry_failures_and_skips_in_every_format() {
+    let mut report = run_flaw(Flaw::IntegersThroughF64, Some("values::integer"));
+    report
+        .cases
+        .extend(run_flaw(Flaw::NoCapabilities, Some("transactions::commit")).cases);
+    assert_eq!(
+        (report.passed(), report.failed(), report.skipped()),
+        (0, 2, 1)
+    );
+
+    // JUnit: one <failure> per failed case, one <skipped> per skip.
+    let xml = sqlport_conformance::suite::report::junit::render(&report);
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let (mut failures, mut skips, mut testcases) = (0, 0, 0);
+    for _ in 0..10_000 {
+        match reader.read_event().expect("well-formed XML") {
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                match e.name().as_ref() {
+                    b"failure" => failures += 1,
+                    b"skipped" => skips += 1,
+                    b"testcase" => testcases += 1,
+                    _ => {}
+                }
+            }
+            quick_xml::events::Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!((testcases, failures, skips), (3, 2, 1));
+
+    // JSON: the documented fields.
+    let doc: serde_json::Value =
+        serde_json::from_str(&sqlport_conformance::suite::report::json::render(&report))
+            .expect("JSON");
+    let failed = doc["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["outcome"] == "failed")
+        .unwrap();
+    assert!(failed["failure"]["sql"].is_string());
+    assert!(failed["failure"]["expected"].is_string() && failed["failure"]["got"].is_string());
+    let skipped = doc["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["outcome"] == "skipped")
+        .unwrap();
+    assert_eq!(
+        skipped["missing_capabilities"],
+        serde_json::json!(["interactive_transactions"])
+    );
+    assert_eq!(doc["summary"]["failed"], 2);
+
+    // Human: the failure details, then the summary as the last line.
+    let text = sqlport_conformance::suite::report::human::render(&report);
+    assert!(text.contains("[broken] values::integer_extremes"), "{text}");
+    assert!(text.contains("needs interactive_transactions"), "{text}");
+    assert_eq!(text.lines().last(), Some("0 passed, 2 failed, 1 skipped"));
+}
