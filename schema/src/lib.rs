@@ -1,26 +1,6 @@
-//! # sqlport-schema
+#![doc = include_str!("../README.md")]
 //!
-//! Django's model vocabulary for Rust, and the exact SQL Django 5.1's SQLite backend emits
-//! for it: column definitions, `CREATE TABLE`, index and constraint names, M2M through
-//! tables, and the table-remake procedure for alterations SQLite cannot do in place.
-//! Introspection and migrations are plans of statements plus pure parsing functions, run by
-//! thin blocking and async drivers over any `sqlport_core` transport.
-//!
-//! The JSON migration format is described in [`format`](mod@format) (`FORMAT.md` beside this crate).
-//!
-//! ```
-//! use sqlport_schema::{Migration, ProjectState};
-//! let m = Migration::from_json_str(r#"{
-//!   "app_label": "shop", "name": "0001_initial",
-//!   "operations": [
-//!     {"op": "CreateModel", "name": "Tag", "fields": [
-//!       ["id", {"class": "SmallAutoField", "primary_key": true}],
-//!       ["label", {"class": "CharField", "max_length": 40}]
-//!     ]}
-//!   ]}"#).unwrap();
-//! let sql = m.sqlmigrate(&mut ProjectState::new()).unwrap();
-//! assert!(sql.contains(r#"CREATE TABLE "shop_tag" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "label" varchar(40) NOT NULL);"#));
-//! ```
+//! The JSON migration format is described in [`format`](mod@format) (`FORMAT.md`).
 #![forbid(unsafe_code)]
 
 mod ddl;
