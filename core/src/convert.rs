@@ -408,4 +408,82 @@ mod tests {
         assert!(bool::from_sql(ValueRef::Integer(2)).unwrap());
         assert!(i64::from_sql(ValueRef::Real(1.0)).is_err());
     }
+
+    #[test]
+    fn wide_and_unsigned_edges() {
+        assert_eq!(
+            i128::from_sql(ValueRef::Integer(i64::MIN)).unwrap(),
+            i128::from(i64::MIN)
+        );
+        assert!(matches!(
+            (i128::from(i64::MAX) + 1).to_sql(),
+            Err(ConversionError::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            (i128::from(i64::MIN) - 1).to_sql(),
+            Err(ConversionError::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            u128::MAX.to_sql(),
+            Err(ConversionError::OutOfRange { .. })
+        ));
+        assert!(matches!(
+            u128::from_sql(ValueRef::Integer(-1)),
+            Err(ConversionError::OutOfRange { .. })
+        ));
+        assert_eq!(usize::from_sql(ValueRef::Integer(0)).unwrap(), 0);
+        assert!(Value::try_from(u64::MAX).is_err());
+        assert_eq!(Value::try_from(7u64).unwrap(), Value::Integer(7));
+        assert_eq!(
+            i32::from_sql(ValueRef::Integer(i64::from(i32::MIN))).unwrap(),
+            i32::MIN
+        );
+        assert!(i32::from_sql(ValueRef::Integer(i64::from(i32::MAX) + 1)).is_err());
+    }
+
+    #[test]
+    fn non_finite_reads_follow_the_value() {
+        // Reading is not refused: a transport hands back what SQLite stored.
+        assert_eq!(
+            f64::from_sql(ValueRef::Real(f64::INFINITY)).unwrap(),
+            f64::INFINITY
+        );
+        assert!(f64::from_sql(ValueRef::Real(f64::NAN)).unwrap().is_nan());
+        assert_eq!(
+            f32::from_sql(ValueRef::Real(f64::NEG_INFINITY)).unwrap(),
+            f32::NEG_INFINITY
+        );
+        assert!(Value::try_from(f64::NAN).is_err());
+        assert!(f32::INFINITY.to_sql().is_err());
+        assert_eq!(
+            f64::from_sql(ValueRef::Integer(i64::MAX)).unwrap(),
+            i64::MAX as f64
+        );
+    }
+
+    #[test]
+    fn owned_and_borrowed_values_agree() {
+        let values = [
+            Value::Null,
+            Value::Integer(i64::MIN),
+            Value::Real(-0.5),
+            Value::Text("x\0y".into()),
+            Value::Blob(vec![]),
+        ];
+        for v in values {
+            assert_eq!(Value::from(v.as_ref()), v);
+            assert_eq!(v.as_ref().value_type(), v.value_type());
+            assert_eq!(Value::from_sql(v.as_ref()).unwrap(), v);
+        }
+        assert_eq!(Value::from(Some("a")), Value::Text("a".into()));
+        assert_eq!(Value::from(None::<i64>), Value::Null);
+        assert_eq!(
+            Vec::<u8>::from_sql(ValueRef::Text("ab")).unwrap(),
+            b"ab".to_vec()
+        );
+        assert_eq!(<[u8; 2]>::from_sql(ValueRef::Blob(b"ab")).unwrap(), *b"ab");
+        assert!(bool::from_sql(ValueRef::Text("true")).is_err());
+        assert!(!bool::from_sql(ValueRef::Integer(0)).unwrap());
+        assert_eq!(true.to_sql().unwrap(), Value::Integer(1));
+    }
 }
