@@ -184,3 +184,50 @@ fn list_and_bad_arguments() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_server_url_with_a_token_from_the_environment() {
+    use sqlport_conformance::server::{ServerAuth, ServerConfig, TestServer};
+    let server = TestServer::start(ServerConfig {
+        auth: Some(ServerAuth::Token(sqlport::AuthToken::new(
+            "s3cret-conformance",
+        ))),
+        ..ServerConfig::default()
+    })
+    .expect("server starts");
+    let url = server.url().to_string();
+    let run = |token: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sqlport-conformance"));
+        cmd.args([
+            url.as_str(),
+            "--auth-token-env",
+            "SQLPORT_CONFORMANCE_TEST_TOKEN",
+            "--filter",
+            "values::storage",
+        ]);
+        match token {
+            Some(t) => cmd.env("SQLPORT_CONFORMANCE_TEST_TOKEN", t),
+            None => cmd.env_remove("SQLPORT_CONFORMANCE_TEST_TOKEN"),
+        };
+        cmd.output().expect("the binary runs")
+    };
+    let ok = run(Some("s3cret-conformance"));
+    assert!(ok.status.success(), "{}", stdout(&ok));
+    assert_eq!(summary(&ok), (2, 0, 0));
+    let header = stdout(&ok).lines().next().unwrap_or_default().to_owned();
+    assert!(
+        header.contains("http") && header.contains("http-async") && !header.contains("local"),
+        "{header}"
+    );
+    // A wrong token fails every case, and the token is never printed.
+    let bad = run(Some("wrong-token-value"));
+    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(summary(&bad), (0, 2, 0));
+    let all = format!("{}{}", stdout(&bad), String::from_utf8_lossy(&bad.stderr));
+    assert!(
+        !all.contains("wrong-token-value") && !all.contains("s3cret"),
+        "{all}"
+    );
+    // An unset variable: the run cannot start.
+    assert_eq!(run(None).status.code(), Some(2));
+}
