@@ -18,14 +18,18 @@ pub struct MigrationRecord {
 
 /// The statements that apply a list of migrations atomically.
 ///
-/// Run order: `setup` (foreign keys off, then `BEGIN`), `body` (the DDL and the
-/// `django_migrations` rows), `check` (`PRAGMA foreign_key_check`, which must return no
-/// rows), then `commit`; on any failure after `BEGIN`, `rollback` instead. All statements
+/// Run order: `setup` (foreign keys off, `BEGIN IMMEDIATE`, the history table), `guard`
+/// (must count 0: nobody recorded these migrations since the plan was made), `body` (the
+/// DDL and the `django_migrations` rows), `check` (`PRAGMA foreign_key_check`, which must
+/// return no rows), then `commit`; on any failure after `BEGIN`, `rollback` instead. All statements
 /// must run on one connection: `PRAGMA foreign_keys` cannot change inside a transaction.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MigrationPlan {
-    /// `PRAGMA foreign_keys = OFF`, `BEGIN IMMEDIATE`.
+    /// `PRAGMA foreign_keys = OFF`, `BEGIN IMMEDIATE`, `CREATE TABLE IF NOT EXISTS
+    /// "django_migrations" ...`.
     pub setup: Vec<Statement>,
+    /// Counts the planned migrations already recorded (must be 0).
+    pub guard: Statement,
     /// The migration statements and the history rows.
     pub body: Vec<Statement>,
     /// `PRAGMA foreign_key_check`.
@@ -52,7 +56,7 @@ impl MigrationPlan {
         applied: &[MigrationRecord],
     ) -> Result<Self> {
         let mut state = base.clone();
-        let mut body = vec![Statement::new(DJANGO_MIGRATIONS_DDL)];
+        let mut body = Vec::new();
         let mut applies = Vec::new();
         for m in migrations {
             let rec = MigrationRecord {
@@ -72,11 +76,23 @@ impl MigrationPlan {
             });
             applies.push(rec);
         }
+        let mut guard_sql = String::from("SELECT COUNT(*) FROM \"django_migrations\" WHERE 0");
+        let mut guard_params = Vec::new();
+        for r in &applies {
+            guard_sql.push_str(" OR (\"app\" = ? AND \"name\" = ?)");
+            guard_params.push(Value::Text(r.app.clone()));
+            guard_params.push(Value::Text(r.name.clone()));
+        }
         Ok(MigrationPlan {
             setup: vec![
                 Statement::new("PRAGMA foreign_keys = OFF"),
                 Statement::new("BEGIN IMMEDIATE"),
+                Statement::new(DJANGO_MIGRATIONS_DDL),
             ],
+            guard: Statement {
+                sql: guard_sql.into(),
+                params: Params::Positional(guard_params),
+            },
             body,
             check: Statement::new("PRAGMA foreign_key_check"),
             commit: vec![
@@ -190,32 +206,8 @@ pub fn migrate(
     if plan.applies.is_empty() {
         return Ok(Vec::new());
     }
-    t.execute(&plan.setup[0])?;
-    if let Err(e) = t.execute(&plan.setup[1]) {
-        let _ = t.execute(&plan.commit[1]);
-        return Err(e.into());
-    }
-    let mut run = || -> Result<()> {
-        for s in &plan.body {
-            t.execute(s)?;
-        }
-        check_fk(&t.execute(&plan.check)?)?;
-        t.execute(&plan.commit[0])?;
-        Ok(())
-    };
-    match run() {
-        Ok(()) => {
-            t.execute(&plan.commit[1])?;
-            Ok(plan.applies)
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "migration failed; rolling back");
-            for s in &plan.rollback {
-                let _ = t.execute(s);
-            }
-            Err(e)
-        }
-    }
+    execute_plan(t, &plan)?;
+    Ok(plan.applies)
 }
 
 /// Async [`migrate`].
@@ -230,35 +222,90 @@ pub async fn migrate_async(
     if plan.applies.is_empty() {
         return Ok(Vec::new());
     }
+    execute_plan_async(t, &plan).await?;
+    Ok(plan.applies)
+}
+
+/// The statements inside the transaction, in order, and how each result is judged.
+fn steps(plan: &MigrationPlan) -> impl Iterator<Item = (&Statement, Step)> {
+    std::iter::once((&plan.setup[2], Step::Plain))
+        .chain(std::iter::once((&plan.guard, Step::Guard)))
+        .chain(plan.body.iter().map(|s| (s, Step::Plain)))
+        .chain(std::iter::once((&plan.check, Step::ForeignKeyCheck)))
+        .chain(std::iter::once((&plan.commit[0], Step::Plain)))
+}
+
+#[derive(Clone, Copy)]
+enum Step {
+    Plain,
+    Guard,
+    ForeignKeyCheck,
+}
+
+fn judge(step: Step, rs: &ResultSet) -> Result<()> {
+    match step {
+        Step::Plain => Ok(()),
+        Step::ForeignKeyCheck => check_fk(rs),
+        Step::Guard => match rs.rows.first().map(|r| r.values()) {
+            Some([Value::Integer(0)]) => Ok(()),
+            _ => Err(SchemaError::Migration(
+                "some planned migrations were recorded by someone else meanwhile".into(),
+            )),
+        },
+    }
+}
+
+/// Runs a prebuilt plan through a blocking transport (all on this one connection).
+pub fn execute_plan(t: &mut dyn Transport, plan: &MigrationPlan) -> Result<()> {
+    not_in_transaction(t.is_autocommit())?;
+    t.execute(&plan.setup[0])?;
+    if let Err(e) = t.execute(&plan.setup[1]) {
+        let _ = t.execute(&plan.commit[1]);
+        return Err(e.into());
+    }
+    let mut run = || -> Result<()> {
+        for (st, step) in steps(plan) {
+            judge(step, &t.execute(st)?)?;
+        }
+        Ok(())
+    };
+    match run() {
+        Ok(()) => {
+            t.execute(&plan.commit[1])?;
+            Ok(())
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "migration failed; rolling back");
+            for s in &plan.rollback {
+                let _ = t.execute(s);
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Async [`execute_plan`].
+pub async fn execute_plan_async(t: &mut dyn AsyncTransport, plan: &MigrationPlan) -> Result<()> {
+    not_in_transaction(t.is_autocommit())?;
     t.execute(&plan.setup[0]).await?;
     if let Err(e) = t.execute(&plan.setup[1]).await {
         let _ = t.execute(&plan.commit[1]).await;
         return Err(e.into());
     }
     let mut result: Result<()> = Ok(());
-    for s in &plan.body {
-        if let Err(e) = t.execute(s).await {
-            result = Err(e.into());
-            break;
-        }
-    }
-    if result.is_ok() {
-        result = match t.execute(&plan.check).await {
-            Ok(rs) => check_fk(&rs),
+    for (st, step) in steps(plan) {
+        result = match t.execute(st).await {
+            Ok(rs) => judge(step, &rs),
             Err(e) => Err(e.into()),
         };
-    }
-    if result.is_ok() {
-        result = t
-            .execute(&plan.commit[0])
-            .await
-            .map(|_| ())
-            .map_err(Into::into);
+        if result.is_err() {
+            break;
+        }
     }
     match result {
         Ok(()) => {
             t.execute(&plan.commit[1]).await?;
-            Ok(plan.applies)
+            Ok(())
         }
         Err(e) => {
             tracing::warn!(error = %e, "migration failed; rolling back");

@@ -31,7 +31,7 @@ pub use diff::{Difference, diff};
 pub use error::{Result, SchemaError};
 pub use executor::{
     DJANGO_MIGRATIONS_DDL, MigrationPlan, MigrationRecord, applied_migrations,
-    applied_migrations_async, migrate, migrate_async,
+    applied_migrations_async, execute_plan, execute_plan_async, migrate, migrate_async,
 };
 pub use expr::{Condition, DbDefault, Expr};
 pub use field::{Field, FieldKind};

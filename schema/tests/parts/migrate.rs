@@ -255,3 +255,28 @@ fn continues_the_history_of_a_django_migrated_database() {
     );
     assert_eq!(d, vec![], "{d:#?}");
 }
+
+#[test]
+fn a_plan_made_stale_by_someone_else_is_refused() {
+    use sqlport_schema::{MigrationPlan, execute_plan};
+    let db = TempDb::new("stale");
+    let mut t = db.connect();
+    let m = Migration::from_json_str(
+        r#"{"app_label": "shop", "name": "0001_initial", "operations": [
+            {"op": "CreateModel", "name": "Tag", "fields": [["label", {"class": "CharField", "max_length": 40}]]}]}"#,
+    )
+    .unwrap();
+    // Planned while nothing was applied...
+    let plan = MigrationPlan::build(&ProjectState::new(), std::slice::from_ref(&m), &[]).unwrap();
+    // ...but another process applies it first.
+    migrate(&mut t, &ProjectState::new(), std::slice::from_ref(&m)).unwrap();
+    let before = schema_sql(&mut t);
+    let err = execute_plan(&mut t, &plan).unwrap_err();
+    assert!(
+        matches!(err, sqlport_schema::SchemaError::Migration(_)),
+        "{err}"
+    );
+    assert_eq!(schema_sql(&mut t), before);
+    assert_eq!(applied_migrations(&mut t).unwrap().len(), 1);
+    assert!(t.is_autocommit());
+}
