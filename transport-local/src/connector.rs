@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OpenFlags};
-use sqlport_core::{Connector, LocalTarget, Result, Transport, WorkerConnector};
+use sqlport_core::{
+    Capabilities, Capability, Connector, LocalTarget, Result, Transport, WorkerConnector,
+};
 
 use crate::config::LocalConfig;
 use crate::error::map_error;
@@ -108,7 +110,23 @@ impl LocalConnector {
 
     /// Open a new connection.
     pub fn connect_local(&self) -> Result<LocalTransport> {
-        Ok(LocalTransport::new(self.open_connection()?))
+        Ok(LocalTransport::new(
+            self.open_connection()?,
+            self.capabilities(),
+        ))
+    }
+
+    /// What connections of this connector can do: everything, except that a
+    /// private in-memory URI (`file::memory:` without `cache=shared`) gives
+    /// each connection its own database, so
+    /// [`Capability::SharedDatabase`] is missing there.
+    pub fn capabilities(&self) -> Capabilities {
+        match &self.inner.source {
+            Source::Uri(uri) if uri_is_private_memory(uri) => {
+                Capabilities::all().without(Capability::SharedDatabase)
+            }
+            _ => Capabilities::all(),
+        }
     }
 
     fn open_connection(&self) -> Result<Connection> {
@@ -136,6 +154,14 @@ impl LocalConnector {
             .map_err(map_error)?;
         Ok(conn)
     }
+}
+
+/// A `file:` URI naming a per-connection in-memory database.
+fn uri_is_private_memory(uri: &str) -> bool {
+    let (path, query) = uri.split_once('?').unwrap_or((uri, ""));
+    let memory =
+        path == "file::memory:" || path == "file:" || query.split('&').any(|p| p == "mode=memory");
+    memory && !query.split('&').any(|p| p == "cache=shared")
 }
 
 impl Connector for LocalConnector {

@@ -16,20 +16,32 @@ use crate::exec::{columns, prepare, run, run_simple};
 /// [`LocalConnector::connect_local`](crate::LocalConnector::connect_local).
 ///
 /// Closing or dropping it rolls back an open transaction.
+///
+/// Batches follow [`BatchMode`](sqlport_core::BatchMode): an atomic batch
+/// runs in `BEGIN <behaviour>` ... `COMMIT`, or, inside an open transaction,
+/// in a uniquely named savepoint, so the outer transaction survives a failed
+/// batch. A failing step is rolled back and reported as
+/// [`Error::Batch`](sqlport_core::Error::Batch) with its index; a step that
+/// ends the batch's transaction (e.g. `COMMIT`) counts as failed
+/// ([`Error::Unsupported`](sqlport_core::Error::Unsupported)). If the opening
+/// `BEGIN`/`SAVEPOINT` or the final `COMMIT`/`RELEASE` itself fails (e.g.
+/// `SQLITE_BUSY`), that error is returned as is, and nothing was committed.
 #[derive(Debug)]
 pub struct LocalTransport {
     /// The connection; after `close`, a private in-memory placeholder.
     conn: Connection,
     closed: bool,
     next_savepoint: u64,
+    capabilities: Capabilities,
 }
 
 impl LocalTransport {
-    pub(crate) fn new(conn: Connection) -> Self {
+    pub(crate) fn new(conn: Connection, capabilities: Capabilities) -> Self {
         LocalTransport {
             conn,
             closed: false,
             next_savepoint: 0,
+            capabilities,
         }
     }
 
@@ -94,7 +106,7 @@ impl Transport for LocalTransport {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities::all()
+        self.capabilities
     }
 
     fn close(&mut self) -> Result<()> {

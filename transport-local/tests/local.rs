@@ -772,6 +772,40 @@ fn open_modes() {
         .unwrap_err();
     assert_eq!(err.sqlite_code(), Some(codes::SQLITE_READONLY));
     assert!(format!("{db:?}").contains("missing.db"));
+    // No statement cache at all still works.
+    let uncached = LocalConnector::open_path(
+        &path,
+        LocalConfig {
+            statement_cache_capacity: 0,
+            ..LocalConfig::default()
+        },
+    )
+    .unwrap();
+    let mut c = uncached.connect_local().unwrap();
+    for _ in 0..3 {
+        assert_eq!(one(&mut c, "SELECT count(*) FROM t"), Value::Integer(0));
+    }
+}
+
+#[test]
+fn capabilities_follow_the_target() {
+    use sqlport_core::{Capabilities, Capability};
+    let cfg = LocalConfig::default;
+    for (uri, shared) in [
+        ("file::memory:", false),
+        ("file::memory:?cache=shared", true),
+        ("file:x?mode=memory", false),
+        ("file:sqlport-caps-test?mode=memory&cache=shared", true),
+    ] {
+        let db = LocalConnector::open(&LocalTarget::Uri(uri.into()), cfg()).unwrap();
+        let caps = db.connect_local().unwrap().capabilities();
+        assert_eq!(caps.has(Capability::SharedDatabase), shared, "{uri}");
+        assert_eq!(caps, db.capabilities());
+    }
+    assert_eq!(
+        LocalConnector::open_memory().unwrap().capabilities(),
+        Capabilities::all()
+    );
 }
 
 #[test]
