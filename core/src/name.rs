@@ -54,6 +54,20 @@ pub struct RemoteTarget {
 impl Target {
     /// Parse a NAME. Malformed or ambiguous input is [`Error::InvalidName`] with a
     /// reason; any auth token in the input is redacted in the error.
+    ///
+    /// ```
+    /// use sqlport_core::{ErrorKind, LocalTarget, Target};
+    ///
+    /// assert_eq!(Target::parse(":memory:")?, Target::Local(LocalTarget::Memory));
+    /// assert!(matches!(Target::parse("app.db")?, Target::Local(LocalTarget::Path(_))));
+    /// let Target::Remote(r) = Target::parse("libsql://db-org.turso.io?authToken=t0k")? else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(r.url.as_str(), "https://db-org.turso.io/");
+    /// assert_eq!(r.auth_token.unwrap().expose(), "t0k");
+    /// assert_eq!(Target::parse("localhost:8080").unwrap_err().kind(), ErrorKind::InvalidName);
+    /// # Ok::<(), sqlport_core::Error>(())
+    /// ```
     pub fn parse(name: &str) -> Result<Target> {
         crate::name_parse::parse(name)
     }

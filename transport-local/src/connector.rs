@@ -61,6 +61,22 @@ impl fmt::Debug for LocalConnector {
 impl LocalConnector {
     /// Open (and check) a local database. A file is created unless
     /// `config.create` is `false`, and put in WAL mode when `config.wal`.
+    ///
+    /// ```
+    /// use sqlport_core::{LocalTarget, Statement, Transport};
+    /// use sqlport_local::{LocalConfig, LocalConnector};
+    ///
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let target = LocalTarget::Path(dir.path().join("app.db"));
+    /// let db = LocalConnector::open(&target, LocalConfig::default())?;
+    /// let mut a = db.connect_local()?;
+    /// let mut b = db.connect_local()?;
+    /// a.execute(&Statement::new("CREATE TABLE t (x)"))?;
+    /// a.execute(&Statement::new("INSERT INTO t VALUES (1)"))?;
+    /// let rs = b.execute(&Statement::new("SELECT count(*) FROM t"))?;
+    /// assert_eq!(rs.rows[0].get::<i64>(0)?, 1);
+    /// # Ok::<(), sqlport_core::Error>(())
+    /// ```
     pub fn open(target: &LocalTarget, config: LocalConfig) -> Result<LocalConnector> {
         let source = match target {
             LocalTarget::Memory => {
@@ -175,6 +191,19 @@ impl Connector for LocalConnector {
 pub type AsyncLocalConnector = WorkerConnector<LocalConnector>;
 
 /// Wrap a [`LocalConnector`] for async use (see [`AsyncLocalConnector`]).
+///
+/// ```
+/// use sqlport_core::{AsyncConnector, Statement};
+/// use sqlport_local::{LocalConnector, async_connector};
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let db = async_connector(LocalConnector::open_memory()?);
+/// let mut conn = db.connect().await?;
+/// let rs = conn.execute(&Statement::new("SELECT 40 + 2")).await?;
+/// assert_eq!(rs.rows[0].get::<i64>(0)?, 42);
+/// # Ok::<(), sqlport_core::Error>(())
+/// # }).unwrap();
+/// ```
 pub fn async_connector(c: LocalConnector) -> AsyncLocalConnector {
     WorkerConnector::new(c)
 }
