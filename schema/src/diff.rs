@@ -72,6 +72,32 @@ pub enum Difference {
         /// Columns.
         columns: Vec<String>,
     },
+    /// A column's full definition in `sqlite_master.sql` differs (CHECK, COLLATE, DEFAULT
+    /// expression, GENERATED expression, REFERENCES ...), though PRAGMA shows no difference.
+    ColumnDefinitionMismatch {
+        /// Table.
+        table: String,
+        /// Column.
+        column: String,
+        /// The definition the models imply.
+        expected: String,
+        /// The definition stored in the database.
+        actual: String,
+    },
+    /// A table-level constraint (`CONSTRAINT "name" CHECK (...)` / `UNIQUE (...)`) is missing.
+    MissingConstraint {
+        /// Table.
+        table: String,
+        /// The constraint as the models write it.
+        sql: String,
+    },
+    /// A table-level constraint exists that the models do not describe.
+    ExtraConstraint {
+        /// Table.
+        table: String,
+        /// The constraint as stored.
+        sql: String,
+    },
     /// A foreign key is missing.
     MissingForeignKey {
         /// Table.
@@ -143,6 +169,110 @@ pub fn diff(expected: &DbSchema, actual: &DbSchema, report_extra_tables: bool) -
         }
     }
     out
+}
+
+/// Splits the body of a stored `CREATE TABLE "t" (...)` into its top-level items.
+pub(crate) fn split_create_table(sql: &str) -> Option<Vec<String>> {
+    let open = sql.find('(')?;
+    let close = sql.rfind(')')?;
+    if close <= open {
+        return None;
+    }
+    let body = &sql[open + 1..close];
+    let (mut items, mut cur, mut depth, mut quote) =
+        (Vec::new(), String::new(), 0i32, None::<char>);
+    for c in body.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (None, '[') => quote = Some(']'),
+            (None, '(') => depth += 1,
+            (None, ')') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                items.push(cur.trim().to_string());
+                cur.clear();
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    if !cur.trim().is_empty() {
+        items.push(cur.trim().to_string());
+    }
+    Some(items)
+}
+
+/// Column definitions by column name, and the table constraints, of a CREATE TABLE.
+fn definitions(sql: &str) -> Option<(Vec<(String, String)>, Vec<String>)> {
+    let (mut cols, mut cons) = (Vec::new(), Vec::new());
+    for item in split_create_table(sql)? {
+        match item.strip_prefix('"').and_then(|r| r.split_once('"')) {
+            Some((name, _)) => cols.push((name.to_string(), item.clone())),
+            None => cons.push(item),
+        }
+    }
+    Some((cols, cons))
+}
+
+/// The definition without `"name" <type>` (the type is compared separately).
+fn after_type<'a>(def: &'a str, column: &str, decl_type: &str) -> &'a str {
+    let prefix = format!("\"{column}\" ");
+    let rest = def.strip_prefix(&prefix).unwrap_or(def);
+    match rest.get(..decl_type.len()) {
+        Some(t) if t.eq_ignore_ascii_case(decl_type) => &rest[decl_type.len()..],
+        _ => rest,
+    }
+}
+
+fn diff_definitions(name: &str, e: &DbTable, a: &DbTable, out: &mut Vec<Difference>) {
+    let (Some(es), Some(as_)) = (&e.sql, &a.sql) else {
+        return;
+    };
+    let (Some((ecols, econs)), Some((acols, acons))) = (definitions(es), definitions(as_)) else {
+        return;
+    };
+    for (col, edef) in &ecols {
+        let already = out.iter().any(|d| matches!(d,
+            Difference::ColumnMismatch { table, column, .. } | Difference::MissingColumn { table, column }
+                if table == name && column == col));
+        let (Some((_, adef)), Some(ec), Some(ac)) = (
+            acols.iter().find(|(c, _)| c == col),
+            e.columns.iter().find(|c| &c.name == col),
+            a.columns.iter().find(|c| &c.name == col),
+        ) else {
+            continue;
+        };
+        if already {
+            continue;
+        }
+        let same = after_type(edef, col, &ec.decl_type) == after_type(adef, col, &ac.decl_type);
+        if !same {
+            out.push(Difference::ColumnDefinitionMismatch {
+                table: name.to_string(),
+                column: col.clone(),
+                expected: edef.clone(),
+                actual: adef.clone(),
+            });
+        }
+    }
+    for c in &econs {
+        if !acons.contains(c) {
+            out.push(Difference::MissingConstraint {
+                table: name.to_string(),
+                sql: c.clone(),
+            });
+        }
+    }
+    for c in &acons {
+        if !econs.contains(c) {
+            out.push(Difference::ExtraConstraint {
+                table: name.to_string(),
+                sql: c.clone(),
+            });
+        }
+    }
 }
 
 fn diff_table(name: &str, e: &DbTable, a: &DbTable, out: &mut Vec<Difference>) {
@@ -258,5 +388,28 @@ fn diff_table(name: &str, e: &DbTable, a: &DbTable, out: &mut Vec<Difference>) {
                 fk: f.clone(),
             });
         }
+    }
+    diff_definitions(name, e, a, out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn create_table_splitting_respects_quotes_and_parentheses() {
+        let sql = r#"CREATE TABLE "t" ("a,b" integer DEFAULT 'x, y)' NOT NULL, "c" text CHECK ((JSON_VALID("c") OR "c" IS NULL)), CONSTRAINT "k" UNIQUE ("a,b", "c"))"#;
+        let items = split_create_table(sql).unwrap();
+        assert_eq!(items.len(), 3, "{items:?}");
+        assert_eq!(items[0], r#""a,b" integer DEFAULT 'x, y)' NOT NULL"#);
+        let (cols, cons) = definitions(sql).unwrap();
+        assert_eq!(cols[1].0, "c");
+        assert_eq!(
+            cons,
+            vec![r#"CONSTRAINT "k" UNIQUE ("a,b", "c")"#.to_string()]
+        );
+        assert!(split_create_table("garbage").is_none());
+        assert!(split_create_table(") (").is_none());
+        assert_eq!(after_type(r#""x" bigint NULL"#, "x", "BIGINT"), " NULL");
     }
 }

@@ -114,6 +114,7 @@ impl ProjectState {
             let mut plain = td.clone();
             plain.handle_m2m = false;
             ed.create_model(lk, &plain)?;
+            t.sql = ed.out.first().cloned();
             for d in &ed.deferred {
                 t.indexes.push(match d {
                     Deferred::FieldIndex {

@@ -64,3 +64,49 @@ fn async_introspection_matches_blocking() {
     });
     assert_eq!(blocking, from_async);
 }
+
+#[test]
+fn stored_sql_differences_pragma_cannot_see_are_reported() {
+    use sqlport_schema::{Condition, Constraint};
+    let db = TempDb::copy_of("db.sqlite3");
+    let mut t = db.connect();
+    let actual = introspect(&mut t).unwrap();
+    let mut state = final_state();
+    // A collation: PRAGMA table_info does not show it, the stored definition does.
+    let all = state.get_mut("shop", "AllFields").unwrap();
+    let i = all
+        .fields
+        .iter()
+        .position(|(n, _)| n == "char_collate")
+        .unwrap();
+    all.fields[i].1 = Field::new(FieldKind::CharField)
+        .max_length(60)
+        .db_collation("RTRIM");
+    // A check constraint's condition.
+    let product = state.get_mut("shop", "Product").unwrap();
+    for c in &mut product.options.constraints {
+        if c.name() == "product_price_gte_0" {
+            *c = Constraint::check("product_price_gte_0", Condition::lookup("price__gte", 1));
+        }
+    }
+    let d = diff(&state.expected_schema().unwrap(), &actual, false);
+    assert_eq!(
+        d,
+        vec![
+            Difference::ColumnDefinitionMismatch {
+                table: "shop_all_fields".into(),
+                column: "char_collate".into(),
+                expected: "\"char_collate\" varchar(60) COLLATE RTRIM NOT NULL".into(),
+                actual: "\"char_collate\" varchar(60) COLLATE NOCASE NOT NULL".into(),
+            },
+            Difference::MissingConstraint {
+                table: "shop_catalog_product".into(),
+                sql: "CONSTRAINT \"product_price_gte_0\" CHECK (\"price\" >= '1')".into(),
+            },
+            Difference::ExtraConstraint {
+                table: "shop_catalog_product".into(),
+                sql: "CONSTRAINT \"product_price_gte_0\" CHECK (\"price\" >= '0')".into(),
+            },
+        ]
+    );
+}
