@@ -93,3 +93,33 @@ async fn async_connector_runs_the_contract() {
         ErrorKind::Closed
     );
 }
+
+/// Dropping an async connection ends its worker, which rolls back and
+/// releases the write lock; a waiting writer then gets through.
+#[tokio::test]
+async fn dropping_an_async_connection_rolls_back() {
+    use sqlport_core::AsyncConnector;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("drop.db");
+    let cfg = LocalConfig {
+        busy_timeout: Duration::from_secs(10),
+        ..LocalConfig::default()
+    };
+    let db = LocalConnector::open_path(&path, cfg).unwrap();
+    let mut a = db.connect_local().unwrap();
+    exec(&mut a, "CREATE TABLE t (x)");
+    let adb = sqlport_local::async_connector(db.clone());
+    let mut b = adb.connect().await.unwrap();
+    b.execute(&Statement::new("BEGIN IMMEDIATE")).await.unwrap();
+    b.execute(&Statement::new("INSERT INTO t VALUES ('b')"))
+        .await
+        .unwrap();
+    assert!(!b.is_autocommit());
+    drop(b);
+    // Waits (busy timeout) until B's worker has rolled back and closed.
+    exec(&mut a, "INSERT INTO t VALUES ('a')");
+    assert_eq!(
+        one(&mut a, "SELECT group_concat(x) FROM t"),
+        Value::Text("a".into())
+    );
+}
