@@ -132,17 +132,40 @@ fn json_output_is_documented_shape() {
 
 #[test]
 fn slt_files_pass_identically_on_every_transport() {
-    let out = cli(&[
-        "--slt",
-        &slt("in1.test"),
-        "--slt",
-        &slt("slt_lang_replace.test"),
-        "--slt",
-        &slt("sqlport_basics.slt"),
-    ]);
+    let files = [
+        "select1.test",
+        "in1.test",
+        "slt_lang_replace.test",
+        "sqlport_values.test",
+        "sqlport_basics.slt",
+    ];
+    let mut args = Vec::new();
+    for f in files {
+        args.push("--slt".to_owned());
+        args.push(slt(f));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = cli(&args);
     let text = stdout(&out);
     assert!(out.status.success(), "{text}");
-    assert_eq!(summary(&out), (4 * 3, 0, 0), "{text}");
+    assert_eq!(summary(&out), (4 * files.len(), 0, 0), "{text}");
+}
+
+#[test]
+fn a_wrong_hash_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("select1_wrong.test");
+    let text = std::fs::read_to_string(slt("select1.test")).unwrap();
+    let wrong = text.replacen(
+        "3c13dee48d9356ae19af2515e05e6b54",
+        "3c13dee48d9356ae19af2515e05e6b55",
+        1,
+    );
+    assert_ne!(text, wrong);
+    std::fs::write(&path, wrong).unwrap();
+    let out = cli(&[":memory:", "--slt", &path.display().to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(summary(&out), (0, 2, 0));
 }
 
 #[test]
