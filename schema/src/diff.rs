@@ -204,8 +204,11 @@ pub(crate) fn split_create_table(sql: &str) -> Option<Vec<String>> {
     Some(items)
 }
 
+/// `(column name, definition)` pairs and table constraints.
+type Definitions = (Vec<(String, String)>, Vec<String>);
+
 /// Column definitions by column name, and the table constraints, of a CREATE TABLE.
-fn definitions(sql: &str) -> Option<(Vec<(String, String)>, Vec<String>)> {
+fn definitions(sql: &str) -> Option<Definitions> {
     let (mut cols, mut cons) = (Vec::new(), Vec::new());
     for item in split_create_table(sql)? {
         match item.strip_prefix('"').and_then(|r| r.split_once('"')) {
