@@ -150,8 +150,11 @@ fn unique_sets(t: &DbTable) -> Vec<Vec<String>> {
 /// name, not position: remakes reorder columns), index by index and FK by FK.
 ///
 /// Types compare case-insensitively; the type of an FK column compares by affinity only,
-/// because an FK keeps the type its target had when it was created. Tables the models do
-/// not describe are reported only with `report_extra_tables`.
+/// because an FK keeps the type its target had when it was created. When both sides carry
+/// the `CREATE TABLE` text, each column's full definition (CHECK, COLLATE, DEFAULT,
+/// GENERATED, REFERENCES) and the table-level constraints are compared too, again by
+/// name; a column already reported from PRAGMA data is not reported twice. Tables the
+/// models do not describe are reported only with `report_extra_tables`.
 pub fn diff(expected: &DbSchema, actual: &DbSchema, report_extra_tables: bool) -> Vec<Difference> {
     let mut out = Vec::new();
     for (name, e) in &expected.tables {
