@@ -1,7 +1,7 @@
 //! Statement parameters: positional (`?`, `?NNN`) or named (`:name`, `@name`,
 //! `$name`), built from tuples, arrays, slices, vectors, iterators and
-//! name/value pairs, or with the [`params!`](crate::params) and
-//! [`named_params!`](crate::named_params) macros.
+//! name/value pairs, or with the [`params!`](macro@crate::params) and
+//! [`named_params!`](macro@crate::named_params) macros.
 //!
 //! Names are passed to the transport exactly as written. Every transport looks a
 //! SQL parameter `:a` up first by its exact name (`":a"`), then by the name

@@ -2,7 +2,7 @@
 //! a struct or map by column name, a tuple or sequence by position, and a
 //! single-column row into a plain value.
 //!
-//! Values convert as [`FromSql`](crate::FromSql) does: integers of every width
+//! Values convert as [`FromSql`] does: integers of every width
 //! are range-checked, `f32`/`f64` read REAL or INTEGER, `bool` reads an
 //! INTEGER, strings read TEXT, bytes read BLOB (or the bytes of TEXT), a
 //! `Vec<u8>` read as a sequence reads a BLOB, `Option` reads NULL as `None`,
