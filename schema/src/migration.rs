@@ -173,6 +173,16 @@ mod tests {
         assert!(sql.ends_with("COMMIT;\n"));
     }
 
+    /// The largest char boundary at or below `i` (`str::floor_char_boundary` is newer than
+    /// our MSRV).
+    fn floor(s: &str, mut i: usize) -> usize {
+        i = i.min(s.len());
+        while !s.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    }
+
     #[test]
     fn malformed_input_is_an_error_not_a_panic() {
         let doc = include_str!("../tests/fixtures/migrations/0001_initial.json");
@@ -180,16 +190,16 @@ mod tests {
         let bytes = doc.as_bytes();
         let mut errors = 0;
         for cut in (0..bytes.len()).step_by(97) {
-            if Migration::from_json_str(&doc[..doc.floor_char_boundary(cut)]).is_err() {
+            if Migration::from_json_str(&doc[..floor(doc, cut)]).is_err() {
                 errors += 1;
             }
         }
         assert!(errors > 10);
         for pos in (0..bytes.len()).step_by(53) {
             for repl in ["1", "\"", "{", "]", "null", "-5", "\"x\""] {
-                let mut s = String::from(&doc[..doc.floor_char_boundary(pos)]);
+                let mut s = String::from(&doc[..floor(doc, pos)]);
                 s.push_str(repl);
-                s.push_str(&doc[doc.ceil_char_boundary(pos + 1).min(doc.len())..]);
+                s.push_str(&doc[floor(doc, pos + 1)..]);
                 if let Ok(m) = Migration::from_json_str(&s) {
                     let _ = m.sqlmigrate(&mut ProjectState::new());
                 }
