@@ -594,6 +594,14 @@ fn cursor_streams_many_rows(b: Backend) {
     assert_eq!(sink.columns, 2);
     assert_eq!(sink.rows, 100_000);
     assert_eq!(sink.sum, 100_000 * 100_001 / 2);
+    // Back-to-back cursors share one server stream.
+    for i in 0..5 {
+        let mut sink = Counter::default();
+        c.stream(&Statement::with_params("SELECT ?", [i]).unwrap(), &mut sink)
+            .unwrap();
+        assert_eq!((sink.rows, sink.sum), (1, i));
+    }
+    assert!(s.open_streams() <= 1, "{} streams", s.open_streams());
     // Inside a transaction the cursor shares the stream.
     c.exec("CREATE TABLE t (x INTEGER)").unwrap();
     c.exec("BEGIN").unwrap();

@@ -105,6 +105,10 @@ pub struct Session {
     base: Url,
     stream_base: Option<Url>,
     baton: Option<String>,
+    /// The stateless stream a finished cursor left open (a cursor cannot
+    /// close its stream): reused by the next cursor so back-to-back cursors
+    /// share one server stream, dropped by anything else.
+    spare: Option<(String, Option<Url>)>,
     tx: TxState,
     held_begin: Option<Statement>,
     pragmas: Vec<Statement>,
@@ -121,6 +125,7 @@ impl Session {
             base,
             stream_base: None,
             baton: None,
+            spare: None,
             tx: TxState::default(),
             held_begin: None,
             pragmas: Vec::new(),
@@ -272,6 +277,7 @@ impl Session {
     fn drop_stream(&mut self) {
         self.baton = None;
         self.stream_base = None;
+        self.spare = None;
         self.tx.reset();
     }
 
@@ -286,6 +292,14 @@ impl Session {
                     in_transaction: true,
                 });
             }
+        }
+        match self.spare.take() {
+            Some((baton, base)) if self.baton.is_none() && matches!(op, Op::Cursor(_)) => {
+                self.baton = Some(baton);
+                self.stream_base = base;
+            }
+            // Anything else starts clean; the spare stream expires on its own.
+            _ => {}
         }
         let prelude = if matches!(op, Op::Close) {
             None

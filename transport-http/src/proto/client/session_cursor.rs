@@ -190,10 +190,11 @@ impl Session {
         if self.baton.is_none() {
             self.drop_stream();
         } else if !self.holds_state() {
-            // Nothing to keep: let the server expire the stream rather than
-            // spend a round trip on `close`.
-            self.baton = None;
-            self.stream_base = None;
+            // Nothing to keep: no round trip is spent on `close`. The next
+            // cursor reuses the stream; anything else leaves it to expire.
+            if let Some(baton) = self.baton.take() {
+                self.spare = Some((baton, self.stream_base.take()));
+            }
         }
         result
     }

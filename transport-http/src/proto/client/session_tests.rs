@@ -739,3 +739,38 @@ fn a_refused_stop_on_error_batch_runs_the_steps_before_the_bad_one() {
     assert_eq!(err.remote_code(), Some("SQL_PARSE_ERROR"));
     assert_eq!(err.failed_step(), None);
 }
+
+fn cursor_body(baton: &str) -> String {
+    format!(
+        "{{\"baton\":\"{baton}\",\"base_url\":null}}\n\
+         {{\"type\":\"step_begin\",\"step\":0,\"cols\":[{{\"name\":\"x\"}}]}}\n\
+         {{\"type\":\"step_end\",\"affected_row_count\":0,\"last_insert_rowid\":null}}\n"
+    )
+}
+
+fn run_cursor(s: &mut Session, baton: &str) -> J {
+    let (_, body) = sent(s.cursor(&st("SELECT x FROM t")).unwrap());
+    let mut reader = s.cursor_reader().unwrap();
+    let mut sink = sqlport_core::CollectRows::default();
+    reader
+        .feed(cursor_body(baton).as_bytes(), &mut sink)
+        .unwrap();
+    s.cursor_end(reader.finish(&mut sink)).unwrap();
+    body
+}
+
+#[test]
+fn back_to_back_cursors_share_one_stream() {
+    let mut s = session(Version::V3);
+    let body = run_cursor(&mut s, "c1");
+    assert_eq!(body["baton"], J::Null);
+    assert!(!s.holds_baton());
+    let body = run_cursor(&mut s, "c2");
+    assert_eq!(body["baton"], "c1");
+    // A pipeline does not carry the spare stream (and drops it).
+    let (_, body) = sent(s.execute(&st("SELECT 1")).unwrap());
+    assert_eq!(body["baton"], J::Null);
+    done(s.on_response(reply(&body, true, "x")).unwrap());
+    let body = run_cursor(&mut s, "c3");
+    assert_eq!(body["baton"], J::Null);
+}
