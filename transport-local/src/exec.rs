@@ -125,3 +125,17 @@ fn to_value(v: SqlValueRef<'_>, col: usize, cols: &[Column]) -> Result<Value> {
         SqlValueRef::Blob(b) => Value::Blob(b.to_vec()),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncate_respects_char_boundaries() {
+        assert_eq!(truncate("SELECT 1"), "SELECT 1");
+        let long = "é".repeat(150);
+        let t = truncate(&long);
+        assert!(t.ends_with("..."));
+        assert!(t.len() <= 203);
+    }
+}

@@ -138,3 +138,29 @@ fn connector_trait_gives_boxed_transport() {
     assert_eq!(rs.rows[0].values()[0], Value::Integer(1));
     let _: Option<Error> = None;
 }
+
+#[test]
+fn memory_ignores_file_options() {
+    let cfg = LocalConfig {
+        create: false,
+        wal: true,
+        ..LocalConfig::default()
+    };
+    let db = LocalConnector::open(&LocalTarget::Memory, cfg).unwrap();
+    let mut c = db.connect_local().unwrap();
+    exec(&mut c, "CREATE TABLE t (x)");
+    assert_ne!(
+        one(&mut c, "PRAGMA journal_mode"),
+        Value::Text("wal".into())
+    );
+    let ro = LocalConfig {
+        read_only: true,
+        ..LocalConfig::default()
+    };
+    let db = LocalConnector::open(&LocalTarget::Memory, ro).unwrap();
+    let mut c = db.connect_local().unwrap();
+    let err = c
+        .execute(&Statement::new("CREATE TABLE t (x)"))
+        .unwrap_err();
+    assert_eq!(err.sqlite_code(), Some(codes::SQLITE_READONLY));
+}
