@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use sqlport_core::{ResultSet, Statement, Transport};
+use sqlport_core::{ResultSet, RowSink, Statement, Summary, Transport};
 use sqlport_http::proto::server::{Description, StreamExecutor};
 use sqlport_local::LocalTransport;
 
@@ -23,6 +23,17 @@ impl StreamExecutor for LocalExecutor {
     fn execute(&mut self, stmt: &Statement) -> sqlport_core::Result<ResultSet> {
         let start = Instant::now();
         let result = self.conn.execute(stmt);
+        self.last_ms = (start.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
+        result
+    }
+
+    fn query_stream(
+        &mut self,
+        stmt: &Statement,
+        sink: &mut dyn RowSink,
+    ) -> sqlport_core::Result<Summary> {
+        let start = Instant::now();
+        let result = self.conn.query_stream(stmt, sink);
         self.last_ms = (start.elapsed().as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
         result
     }

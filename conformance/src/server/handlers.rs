@@ -9,8 +9,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sqlport_http::proto::server::{
-    Fatal, ServerStream, StreamExecutor, V1Outcome, Version, decode_cursor, decode_pipeline,
-    run_cursor, run_v1_batch, run_v1_execute, split_statements,
+    Fatal, ServerStream, StreamExecutor, V1Outcome, Version, cursor_head, cursor_trailer,
+    decode_cursor, decode_pipeline, prepare_cursor, run_v1_batch, run_v1_execute, split_statements,
 };
 use sqlport_http::proto::wire;
 
@@ -18,6 +18,9 @@ use super::app::Shared;
 use super::auth::Access;
 use super::executor::LocalExecutor;
 use super::registry::{Lease, Refusal, StreamData};
+
+/// Cursor lines buffered between the batch and the socket.
+const CURSOR_BUFFER: usize = 64;
 
 const HELLO: &str = "Hello, this is HTTP API v2 (Hrana over HTTP)";
 
@@ -260,7 +263,11 @@ pub(crate) async fn pipeline(
     }
 }
 
-/// `POST /v3/cursor`.
+/// `POST /v3/cursor`. Checks run first (a parse error is a 500 before any
+/// body); then line 1 goes out with the next baton and entries follow as the
+/// batch produces them, through a bounded channel, so memory stays bounded
+/// however large the result. If the client goes away mid-body, the batch stops
+/// and the stream is destroyed (rolled back), as in sqld.
 pub(crate) async fn cursor(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
@@ -278,29 +285,77 @@ pub(crate) async fn cursor(
         Ok(x) => x,
         Err(r) => return r,
     };
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel::<Result<(), Failure>>();
+    let (lines_tx, lines_rx) = tokio::sync::mpsc::channel::<Bytes>(CURSOR_BUFFER);
     let task = tokio::task::spawn_blocking(move || {
-        let mut data = data;
-        if access == Access::ReadOnly {
-            let sqls = batch_sqls(&req.batch, &data.proto);
-            if writes(&mut data.exec, sqls.iter().map(|s| &**s)) {
-                return (None, Err(Failure::Forbidden));
+        let (mut lease, mut data) = (lease, data);
+        let StreamData { exec, proto } = &mut *data;
+        let checked = if access == Access::ReadOnly
+            && writes(exec, batch_sqls(&req.batch, proto).iter().map(|s| &**s))
+        {
+            Err(Failure::Forbidden)
+        } else {
+            prepare_cursor(proto, &req.batch, exec).map_err(Failure::Fatal)
+        };
+        let prepared = match checked {
+            Ok(p) => p,
+            Err(failure) => {
+                lease.finish(None);
+                let _ = started_tx.send(Err(failure));
+                return;
+            }
+        };
+        let baton = lease.rotate();
+        if started_tx.send(Ok(())).is_err() {
+            lease.finish(None);
+            return;
+        }
+        let send = |line: String| {
+            let mut bytes = line.into_bytes();
+            bytes.push(b'\n');
+            lines_tx.blocking_send(Bytes::from(bytes)).is_ok()
+        };
+        if !send(cursor_head(baton.as_deref(), None)) {
+            lease.finish(None);
+            return;
+        }
+        match prepared.run(exec, &mut |line| send(line)) {
+            Ok(true) => {
+                // Free the stream before the last line, so a client that read
+                // to the end can use the baton at once.
+                lease.release(data);
+                let _ = send(cursor_trailer());
+            }
+            Ok(false) => {
+                tracing::debug!("cursor reader went away; stream destroyed");
+                lease.finish(None);
+            }
+            Err(f) => {
+                // Too late for a status: end the body early (the client sees a
+                // truncated cursor) and destroy the stream.
+                tracing::debug!(error = %f, "cursor failed mid-body; stream destroyed");
+                lease.finish(None);
             }
         }
-        let StreamData { exec, proto } = &mut *data;
-        match run_cursor(proto, &req.batch, exec) {
-            Ok(out) => (Some(data), Ok(out)),
-            Err(f) => (None, Err(Failure::Fatal(f))),
-        }
     });
-    let (data, outcome) = match task.await {
-        Ok(x) => x,
-        Err(e) => return internal(e),
-    };
-    let baton = lease.finish(data);
-    match outcome {
-        Ok(out) => text(StatusCode::OK, out.encode(baton.as_deref(), None)),
-        Err(Failure::Fatal(f)) => fatal(&f),
-        Err(Failure::Forbidden) => forbidden(),
+    match started_rx.await {
+        Ok(Ok(())) => {
+            let stream = futures_util::stream::unfold(lines_rx, |mut rx| async move {
+                rx.recv()
+                    .await
+                    .map(|line| (Ok::<_, std::convert::Infallible>(line), rx))
+            });
+            let mut r = Response::new(axum::body::Body::from_stream(stream));
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+            r
+        }
+        Ok(Err(Failure::Fatal(f))) => fatal(&f),
+        Ok(Err(Failure::Forbidden)) => forbidden(),
+        Err(_) => match task.await {
+            Err(e) => internal(e),
+            Ok(()) => internal("the cursor ended before it started"),
+        },
     }
 }
 

@@ -236,6 +236,33 @@ fn tombstone(inner: &mut Inner, id: u64, now: Instant) {
 }
 
 impl Lease {
+    /// Issue the stream's next baton now, while this request still holds the
+    /// stream (the cursor sends it before its batch runs).
+    pub(crate) fn rotate(&mut self) -> Option<String> {
+        let mut inner = self.registry.lock();
+        let slot = inner.streams.get_mut(&self.id)?;
+        slot.seq = slot.seq.wrapping_add(1);
+        slot.baton = baton::issue(self.id, slot.seq);
+        Some(slot.baton.clone())
+    }
+
+    /// Give the stream back under the baton [`Lease::rotate`] issued.
+    pub(crate) fn release(mut self, data: Box<StreamData>) {
+        self.armed = false;
+        let mut inner = self.registry.lock();
+        let leftover = match inner.streams.get_mut(&self.id) {
+            Some(slot) => {
+                slot.state = SlotState::Idle(data);
+                slot.last_used = Instant::now();
+                None
+            }
+            // Removed meanwhile (server shutdown): drop it outside the lock.
+            None => Some(data),
+        };
+        drop(inner);
+        drop(leftover);
+    }
+
     /// Give the stream back with its state and get the next baton; with
     /// `None` (closed, or destroyed by an error) the stream is removed.
     pub(crate) fn finish(mut self, data: Option<Box<StreamData>>) -> Option<String> {

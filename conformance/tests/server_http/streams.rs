@@ -265,3 +265,30 @@ fn a_writer_does_not_block_readers() {
     );
     assert_eq!(scalar(&after.result(0)), "1");
 }
+
+#[test]
+fn large_cursor_results_stream_completely() {
+    // Far more lines than the server buffers: the body is produced as it is read.
+    let s = server();
+    let c = Client::new(&s);
+    let body = json!({"baton": null, "batch": {"steps": [
+        {"stmt": {"sql": "with recursive n(i) as (select 1 union all select i + 1 from n where i < 50000) select i, 'row ' || i from n"}},
+        {"stmt": {"sql": "select 'after'"}}
+    ]}});
+    let r = c.post("/v3/cursor", &body.to_string());
+    assert_eq!(r.status, 200);
+    let lines: Vec<serde_json::Value> = r
+        .body
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1 + 1 + 50_000 + 1 + 3 + 1);
+    assert_eq!(lines[2]["row"][0]["value"], "1");
+    assert_eq!(lines[50_001]["row"][0]["value"], "50000");
+    assert_eq!(lines[50_002]["type"], "step_end");
+    assert_eq!(lines.last().unwrap()["type"], "replication_index");
+    // Read to the end: the stream is free for the next request at once.
+    let baton = lines[0]["baton"].as_str().unwrap().to_owned();
+    let next = c.pipeline(3, Some(&baton), json!([{"type": "close"}]));
+    assert_eq!(next.status, 200, "{}", next.body);
+}

@@ -3,7 +3,7 @@
 
 use std::ops::ControlFlow;
 
-use sqlport_core::{Column, ResultSet, Statement};
+use sqlport_core::{ResultSet, Statement};
 
 use super::Version;
 use super::errors::{Fatal, is_parse_time, map_error};
@@ -16,10 +16,8 @@ use crate::proto::wire;
 pub(crate) enum StepOutcome {
     /// It ran; with its duration in ms.
     Ok(ResultSet, f64),
-    /// It ran and failed; with the statement's columns when it failed while
-    /// running rather than while preparing or binding (only computed when
-    /// asked for, for the cursor's `step_begin`).
-    Err(wire::Error, Option<Vec<Column>>),
+    /// It ran and failed.
+    Err(wire::Error),
     /// Its condition was false.
     Skipped,
 }
@@ -54,7 +52,7 @@ fn validate_cond(cond: &wire::BatchCond, step: usize, version: Version) -> Resul
     Ok(())
 }
 
-fn eval_cond(cond: &wire::BatchCond, ok: &[bool], exec: &dyn StreamExecutor) -> bool {
+pub(crate) fn eval_cond(cond: &wire::BatchCond, ok: &[bool], exec: &dyn StreamExecutor) -> bool {
     match cond {
         wire::BatchCond::Ok { step } => ok.get(*step as usize).copied().unwrap_or(false),
         wire::BatchCond::Error { step } => !ok.get(*step as usize).copied().unwrap_or(false),
@@ -114,13 +112,11 @@ pub(crate) fn parse_check(
 }
 
 /// Run prepared steps in order, evaluating conditions, and hand each outcome to
-/// `on_step`, which may stop the batch. With `describe_failures`, a step that
-/// failed at run time carries its columns.
+/// `on_step`, which may stop the batch.
 pub(crate) fn run(
     batch: &wire::Batch,
     stmts: &[Statement],
     exec: &mut dyn StreamExecutor,
-    describe_failures: bool,
     mut on_step: impl FnMut(usize, StepOutcome) -> Result<ControlFlow<()>, Fatal>,
 ) -> Result<(), Fatal> {
     let mut ok = Vec::with_capacity(stmts.len());
@@ -132,19 +128,7 @@ pub(crate) fn run(
         let outcome = if run {
             match exec.execute(stmt) {
                 Ok(rs) => StepOutcome::Ok(rs, exec.last_duration_ms()),
-                Err(e) => {
-                    let err = map_error(&e)?;
-                    let runtime = err
-                        .code
-                        .as_deref()
-                        .is_some_and(|c| c.starts_with("SQLITE_"));
-                    let cols = if describe_failures && runtime {
-                        exec.describe(&stmt.sql).ok().map(|d| d.columns)
-                    } else {
-                        None
-                    };
-                    StepOutcome::Err(err, cols)
-                }
+                Err(e) => StepOutcome::Err(map_error(&e)?),
             }
         } else {
             StepOutcome::Skipped

@@ -1,17 +1,21 @@
 //! The cursor endpoint (`/v3/cursor`): a batch whose results are written as
-//! newline-delimited entries.
+//! newline-delimited entries, row by row, so a large result never has to be
+//! held in memory.
 
 use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use sqlport_core::{Column, Row, RowSink, Statement};
 
 use super::Version;
-use super::batch::{self, StepOutcome};
+use super::batch;
 use super::encode;
-use super::errors::Fatal;
+use super::errors::{Fatal, map_error};
 use super::executor::StreamExecutor;
 use super::pipeline::ServerStream;
 use crate::proto::wire;
 
-/// The entries of a cursor response, after its first line.
+/// The entries of a buffered cursor response, after its first line.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CursorOutput {
     /// Encoded entries, one JSON object each, without newlines.
@@ -22,10 +26,7 @@ impl CursorOutput {
     /// The whole NDJSON body: line 1 `{"baton","base_url"}`, then the entries,
     /// each line ending in `\n`.
     pub fn encode(&self, baton: Option<&str>, base_url: Option<&str>) -> String {
-        let head = encode::encode(&wire::CursorResponse {
-            baton: baton.map(str::to_owned),
-            base_url: base_url.map(str::to_owned),
-        });
+        let head = cursor_head(baton, base_url);
         let len: usize = self.entries.iter().map(|e| e.len() + 1).sum();
         let mut out = String::with_capacity(head.len() + 1 + len);
         out.push_str(&head);
@@ -38,42 +39,143 @@ impl CursorOutput {
     }
 }
 
-/// Run a cursor batch on `stream`. Protocol errors are [`Fatal::Protocol`];
+/// Line 1 of a cursor response (without its newline).
+pub fn cursor_head(baton: Option<&str>, base_url: Option<&str>) -> String {
+    encode::encode(&wire::CursorResponse {
+        baton: baton.map(str::to_owned),
+        base_url: base_url.map(str::to_owned),
+    })
+}
+
+/// The last entry of a cursor response: sqld's `replication_index` (a number).
+pub fn cursor_trailer() -> String {
+    "{\"type\":\"replication_index\",\"replication_index\":0}".to_owned()
+}
+
+/// A cursor batch that passed the checks sqld makes before answering (protocol
+/// errors, parse errors), ready to run.
+#[derive(Debug)]
+pub struct PreparedCursor<'a> {
+    batch: &'a wire::Batch,
+    stmts: Vec<Statement>,
+}
+
+/// Check a cursor batch on `stream`. Protocol errors are [`Fatal::Protocol`];
 /// an error that fails the whole batch before it runs (e.g. a parse error) is
-/// [`Fatal::Internal`] (HTTP 500), as sqld answers. Executed steps give
-/// `step_begin row* step_end`, a lone `step_error` when the statement did
-/// not prepare or bind, or `step_begin step_error` when it failed running; skipped steps give nothing; a
-/// final `replication_index` entry (a number) follows.
+/// [`Fatal::Internal`] (HTTP 500), as sqld answers.
+pub fn prepare_cursor<'a>(
+    stream: &ServerStream,
+    batch: &'a wire::Batch,
+    exec: &mut dyn StreamExecutor,
+) -> Result<PreparedCursor<'a>, Fatal> {
+    match batch::prepare(batch, Version::V3, stream.store(), exec)? {
+        Ok(stmts) => Ok(PreparedCursor { batch, stmts }),
+        Err(e) => Err(Fatal::Internal(e.message)),
+    }
+}
+
+/// Writes a step's entries as rows arrive.
+struct EntrySink<'e> {
+    step: usize,
+    emit: &'e mut (dyn FnMut(String) -> bool + Send),
+    began: bool,
+    stopped: bool,
+}
+
+impl EntrySink<'_> {
+    fn send(&mut self, entry: String) -> bool {
+        if !self.stopped && !(self.emit)(entry) {
+            self.stopped = true;
+        }
+        !self.stopped
+    }
+}
+
+impl RowSink for EntrySink<'_> {
+    fn columns(&mut self, columns: &Arc<[Column]>) -> sqlport_core::Result<()> {
+        self.began = true;
+        self.send(encode::cursor_step_begin(self.step, columns));
+        Ok(())
+    }
+
+    fn row(&mut self, row: Row) -> sqlport_core::Result<ControlFlow<()>> {
+        Ok(if self.send(encode::cursor_row(row.values())) {
+            ControlFlow::Continue(())
+        } else {
+            ControlFlow::Break(())
+        })
+    }
+}
+
+impl PreparedCursor<'_> {
+    /// Run the batch, handing each entry (encoded, without newline) to `emit`
+    /// as it is produced; `emit` returns `false` when nobody reads any more,
+    /// which stops the batch (`Ok(false)`). Executed steps give `step_begin
+    /// row* step_end`, a lone `step_error` when the statement did not prepare
+    /// or bind, or `step_begin row* step_error` when it failed running;
+    /// skipped steps give nothing. The [`cursor_trailer`] is not emitted: the
+    /// caller writes it once it has released the stream, so a client that read
+    /// to the end always finds the stream free.
+    pub fn run(
+        self,
+        exec: &mut dyn StreamExecutor,
+        emit: &mut (dyn FnMut(String) -> bool + Send),
+    ) -> Result<bool, Fatal> {
+        let mut ok = Vec::with_capacity(self.stmts.len());
+        for (i, (step, stmt)) in self.batch.steps.iter().zip(&self.stmts).enumerate() {
+            let run = step
+                .condition
+                .as_ref()
+                .is_none_or(|c| batch::eval_cond(c, &ok, exec));
+            if !run {
+                ok.push(false);
+                continue;
+            }
+            let mut sink = EntrySink {
+                step: i,
+                emit: &mut *emit,
+                began: false,
+                stopped: false,
+            };
+            let result = exec.query_stream(stmt, &mut sink);
+            if sink.stopped {
+                return Ok(false);
+            }
+            let entry = match result {
+                Ok(summary) => {
+                    if !sink.began && !sink.send(encode::cursor_step_begin(i, &summary.columns)) {
+                        return Ok(false);
+                    }
+                    ok.push(true);
+                    encode::cursor_step_end(summary.rows_affected, summary.last_insert_rowid)
+                }
+                Err(e) => {
+                    ok.push(false);
+                    encode::cursor_step_error(i, &map_error(&e)?)
+                }
+            };
+            if !emit(entry) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// Run a cursor batch on `stream` and buffer its entries (trailer included).
+/// See [`prepare_cursor`] and [`PreparedCursor::run`].
 pub fn run_cursor(
     stream: &mut ServerStream,
     batch: &wire::Batch,
     exec: &mut dyn StreamExecutor,
 ) -> Result<CursorOutput, Fatal> {
-    let stmts = match batch::prepare(batch, Version::V3, stream.store(), exec)? {
-        Ok(s) => s,
-        Err(e) => return Err(Fatal::Internal(e.message)),
-    };
+    let prepared = prepare_cursor(stream, batch, exec)?;
     let mut entries = Vec::new();
-    batch::run(batch, &stmts, exec, true, |i, outcome| {
-        match outcome {
-            StepOutcome::Ok(rs, _) => {
-                entries.push(encode::cursor_step_begin(i, &rs.columns));
-                for row in &rs.rows {
-                    entries.push(encode::cursor_row(row.values()));
-                }
-                entries.push(encode::cursor_step_end(&rs));
-            }
-            StepOutcome::Err(e, cols) => {
-                if let Some(cols) = cols {
-                    entries.push(encode::cursor_step_begin(i, &cols));
-                }
-                entries.push(encode::cursor_step_error(i, &e));
-            }
-            StepOutcome::Skipped => {}
-        }
-        Ok(ControlFlow::Continue(()))
+    prepared.run(exec, &mut |e| {
+        entries.push(e);
+        true
     })?;
-    entries.push("{\"type\":\"replication_index\",\"replication_index\":0}".to_owned());
+    entries.push(cursor_trailer());
     Ok(CursorOutput { entries })
 }
 
@@ -92,5 +194,10 @@ mod tests {
         let head: wire::CursorResponse = serde_json::from_str(lines[0]).unwrap();
         assert_eq!(head.baton.as_deref(), Some("b"));
         assert!(body.ends_with('\n'));
+        let trailer: wire::CursorEntry = serde_json::from_str(&cursor_trailer()).unwrap();
+        assert!(matches!(
+            trailer,
+            wire::CursorEntry::ReplicationIndex { .. }
+        ));
     }
 }

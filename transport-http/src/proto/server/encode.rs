@@ -230,11 +230,10 @@ pub(crate) fn cursor_row(values: &[Value]) -> String {
 }
 
 /// A cursor `step_end` entry; the rowid is a JSON number, as sqld writes it.
-pub(crate) fn cursor_step_end(rs: &ResultSet) -> String {
+pub(crate) fn cursor_step_end(rows_affected: u64, last_insert_rowid: Option<i64>) -> String {
     format!(
-        "{{\"type\":\"step_end\",\"affected_row_count\":{},\"last_insert_rowid\":{}}}",
-        rs.rows_affected,
-        to_string(&rs.last_insert_rowid)
+        "{{\"type\":\"step_end\",\"affected_row_count\":{rows_affected},\"last_insert_rowid\":{}}}",
+        to_string(&last_insert_rowid)
     )
 }
 
@@ -342,12 +341,13 @@ mod tests {
         assert_eq!(back.results.len(), 1);
         let mut r = rs();
         r.last_insert_rowid = Some(3);
-        let end: serde_json::Value = serde_json::from_str(&cursor_step_end(&r)).unwrap();
+        let end: serde_json::Value =
+            serde_json::from_str(&cursor_step_end(r.rows_affected, r.last_insert_rowid)).unwrap();
         assert_eq!(end["last_insert_rowid"], 3);
         for line in [
             cursor_step_begin(0, &r.columns),
             cursor_row(r.rows[0].values()),
-            cursor_step_end(&r),
+            cursor_step_end(0, None),
         ] {
             let _: wire::CursorEntry = serde_json::from_str(&line).unwrap();
         }

@@ -1,6 +1,6 @@
 //! [`StreamExecutor`]: what the server half needs from one stream's connection.
 
-use sqlport_core::{Column, Result, ResultSet, Statement};
+use sqlport_core::{Column, Result, ResultSet, RowSink, Statement, Summary};
 
 /// The description of a statement (`describe` request), as the executor's
 /// database reports it.
@@ -24,6 +24,16 @@ pub trait StreamExecutor {
     /// Run one statement (exactly one: more is `Error::MultipleStatements`, none
     /// `Error::NoStatement`) with sqld's result semantics.
     fn execute(&mut self, stmt: &Statement) -> Result<ResultSet>;
+
+    /// Run one statement, handing its columns and then each row to `sink` as
+    /// they are produced (used by the cursor, so large results stream). The
+    /// columns are handed over once the statement has prepared and bound, so a
+    /// statement that fails after that has "begun". Defaults to
+    /// [`StreamExecutor::execute`] and feeding the buffered rows.
+    fn query_stream(&mut self, stmt: &Statement, sink: &mut dyn RowSink) -> Result<Summary> {
+        let rs = self.execute(stmt)?;
+        sqlport_core::transport::feed(rs, sink)
+    }
 
     /// Prepare a statement without running it and describe it. Used for
     /// `describe` and to find parse errors before a batch or sequence runs.

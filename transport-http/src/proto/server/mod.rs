@@ -25,7 +25,9 @@ mod stmt;
 mod store;
 mod v1;
 
-pub use cursor::{CursorOutput, run_cursor};
+pub use cursor::{
+    CursorOutput, PreparedCursor, cursor_head, cursor_trailer, prepare_cursor, run_cursor,
+};
 pub use encode::{encode_error, encode_pipeline_response, encode_stmt_result, encode_value};
 pub use errors::{ErrorCode, Fatal, map_error};
 pub use executor::{Description, StreamExecutor};

@@ -226,7 +226,7 @@ impl ServerStream {
         let mut errors = Vec::with_capacity(stmts.len());
         let mut overflow = false;
         let mut size = 0usize;
-        batch::run(batch, &stmts, exec, false, |_, outcome| {
+        batch::run(batch, &stmts, exec, |_, outcome| {
             match outcome {
                 StepOutcome::Ok(rs, ms) => {
                     let text = encode::encode_stmt_result(&rs, ms);
@@ -238,7 +238,7 @@ impl ServerStream {
                     results.push(Some(text));
                     errors.push(None);
                 }
-                StepOutcome::Err(e, _) => {
+                StepOutcome::Err(e) => {
                     results.push(None);
                     errors.push(Some(e));
                 }

@@ -91,6 +91,19 @@ impl StreamExecutor for Fake {
         })
     }
 
+    fn query_stream(
+        &mut self,
+        stmt: &Statement,
+        sink: &mut dyn sqlport_core::RowSink,
+    ) -> sqlport_core::Result<sqlport_core::Summary> {
+        // Like SQLite: a run-time failure comes after the columns are known.
+        if stmt.sql.trim() == "fail" {
+            sink.columns(&Arc::from(Vec::new()))?;
+        }
+        let rs = self.execute(stmt)?;
+        sqlport_core::transport::feed(rs, sink)
+    }
+
     fn is_autocommit(&self) -> bool {
         self.autocommit
     }
@@ -488,4 +501,28 @@ fn many_small_results_count_towards_the_limit() {
     let r = pipeline_limited(Version::V3, &mut s, &mut e, Json::Array(reqs), limits).unwrap();
     assert_eq!(r[0]["type"], "ok");
     assert_eq!(code(&r[99]), "RESPONSE_TOO_LARGE");
+}
+
+#[test]
+fn cursor_stops_when_nobody_reads() {
+    let (s, mut e) = (ServerStream::new(), Fake::new());
+    let batch: wire::Batch = serde_json::from_value(json!({"steps":[
+        {"stmt":{"sql":"select 1"}},
+        {"stmt":{"sql":"select 2"}},
+        {"stmt":{"sql":"select 3"}}
+    ]}))
+    .unwrap();
+    let prepared = prepare_cursor(&s, &batch, &mut e).unwrap();
+    let mut seen = 0;
+    let done = prepared
+        .run(&mut e, &mut |_| {
+            seen += 1;
+            seen < 4
+        })
+        .unwrap();
+    assert!(!done);
+    assert_eq!(seen, 4);
+    assert_eq!(e.ran, ["select 1", "select 2"], "the batch stopped");
+    let head: wire::CursorResponse = serde_json::from_str(&cursor_head(None, None)).unwrap();
+    assert_eq!(head.baton, None);
 }

@@ -107,7 +107,7 @@ pub fn run_v1_batch(body: &[u8], exec: &mut dyn StreamExecutor, limits: &Limits)
         let mut results = Vec::new();
         let mut errors = Vec::new();
         let mut overflow = false;
-        batch::run(&req.batch, &stmts, exec, false, |_, outcome| {
+        batch::run(&req.batch, &stmts, exec, |_, outcome| {
             match outcome {
                 StepOutcome::Ok(rs, ms) => {
                     let text = encode::encode_stmt_result(&rs, ms);
@@ -119,7 +119,7 @@ pub fn run_v1_batch(body: &[u8], exec: &mut dyn StreamExecutor, limits: &Limits)
                     results.push(Some(text));
                     errors.push(None);
                 }
-                StepOutcome::Err(e, _) => {
+                StepOutcome::Err(e) => {
                     results.push(None);
                     errors.push(Some(e));
                 }
