@@ -167,13 +167,27 @@ impl Session {
     }
 
     /// Queue `stmt` to run first in the next request (its outcome is logged).
-    /// A queued `ROLLBACK` while a `BEGIN` is held just drops the `BEGIN`.
+    /// A queued `ROLLBACK` while a `BEGIN` is held just drops the `BEGIN`; a
+    /// queued `ROLLBACK`, `ROLLBACK TO` or `RELEASE` with no transaction open
+    /// is dropped.
     pub fn enqueue(&mut self, stmt: Statement) {
         if self.closed {
             return;
         }
-        if self.held_begin.is_some() && classify(&stmt.sql) == StatementKind::Rollback {
+        let kind = classify(&stmt.sql);
+        if self.held_begin.is_some() && kind == StatementKind::Rollback {
             self.held_begin = None;
+            return;
+        }
+        if self.is_autocommit()
+            && matches!(
+                kind,
+                StatementKind::Rollback | StatementKind::RollbackTo | StatementKind::Release
+            )
+        {
+            // Nothing is open (e.g. the transaction was lost with its
+            // stream): there is nothing to roll back.
+            tracing::debug!("dropping a queued rollback: no transaction is open");
             return;
         }
         if self.version == Version::V1 {

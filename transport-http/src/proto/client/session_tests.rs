@@ -774,3 +774,21 @@ fn back_to_back_cursors_share_one_stream() {
     let body = run_cursor(&mut s, "c3");
     assert_eq!(body["baton"], J::Null);
 }
+
+#[test]
+fn queued_rollbacks_without_a_transaction_are_dropped() {
+    let mut s = session(Version::V3);
+    s.enqueue(st("ROLLBACK"));
+    s.enqueue(st("ROLLBACK TO sp"));
+    // BEGIN is still held: nothing was queued.
+    assert!(matches!(
+        done(s.execute(&st("BEGIN")).unwrap()),
+        Output::Rows(_)
+    ));
+    // Inside a transaction a queued statement is kept.
+    let (_, body) = sent(s.execute(&st("INSERT INTO t VALUES (1)")).unwrap());
+    done(s.on_response(reply(&body, false, "b1")).unwrap());
+    s.enqueue(st("RELEASE sp"));
+    let (_, body) = sent(s.execute(&st("SELECT 1")).unwrap());
+    assert_eq!(body["requests"][0]["stmt"]["sql"], "RELEASE sp");
+}
