@@ -12,6 +12,9 @@
 //!    or any `/` or `\`), or a bare file name with a SQLite extension or no dot
 //!    at all, is a local file; a DNS host name (`my-db.turso.io`) is remote
 //!    over HTTPS; `host:port` is refused with a hint to write the scheme.
+//!
+//! Paths are kept as written: `~` is not expanded, and a bare file name may
+//! not carry `?parameters` (use a `file:` URI for those).
 
 use std::path::PathBuf;
 
