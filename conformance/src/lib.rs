@@ -6,7 +6,7 @@
 //!
 //! ## The suite
 //!
-//! One list of cases ([`suite::cases`]), written once and grouped by concern:
+//! One list of cases ([`suite::cases()`]), written once and grouped by concern:
 //! `values::`, `results::`, `parameters::`, `errors::`, `transactions::`,
 //! `savepoints::`, `batches::`, `pragmas::`, `schema::`, `concurrency::`,
 //! `limits::`. Each case declares the [`Capability`](sqlport::Capability)s it

@@ -1,4 +1,4 @@
-//! Printing a [`Report`](super::Report): [`human`] (a transports × cases
+//! Printing a [`Report`]: [`human`] (a transports × cases
 //! table), [`json`] and [`junit`] (JUnit XML). The formats are described in
 //! the crate documentation.
 
