@@ -35,7 +35,11 @@ fn round_trip(ctx: &mut Ctx, table: &str, v: Value) -> CaseResult {
     conn.ok_execute(&insert, [v.clone()])?;
     let select = format!("SELECT v, typeof(v) FROM {table}");
     let row = conn.ok_row(&select, ())?;
-    ensure_values(Some(&select), std::slice::from_ref(&v), &row[..1.min(row.len())])?;
+    ensure_values(
+        Some(&select),
+        std::slice::from_ref(&v),
+        &row[..1.min(row.len())],
+    )?;
     let expected_type = match v.value_type() {
         Type::Null => "null",
         Type::Integer => "integer",
