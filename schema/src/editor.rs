@@ -110,6 +110,58 @@ pub(crate) struct Remake {
 pub(crate) struct Editor {
     pub out: Vec<String>,
     pub deferred: Vec<Deferred>,
+    pub ctx: PlanContext,
+}
+
+/// What a plan spanning several migrations knows about the database: an introspected
+/// snapshot taken before it runs, and the tables renamed or rebuilt since.
+#[derive(Debug, Default)]
+pub(crate) struct PlanContext {
+    pub snapshot: Option<crate::introspect::DbSchema>,
+    /// (new name, old name) for every `ALTER TABLE ... RENAME TO`.
+    pub renamed_from: Vec<(String, String)>,
+    /// Tables created or rebuilt by the plan: their index names are Django's computed ones.
+    pub rebuilt: std::collections::HashSet<String>,
+}
+
+impl PlanContext {
+    /// The name of the existing unique_together index on `columns` of `table`, as Django
+    /// finds it by introspection: follow the table back through renames to where its
+    /// indexes were made, either by this plan (then the name was computed from the table
+    /// name of that time) or before it (then the snapshot has it). `None`: use the name
+    /// computed from the current table name.
+    pub fn existing_unique_index(&self, table: &str, columns: &[String]) -> Option<String> {
+        let mut name = table.to_string();
+        for _ in 0..64 {
+            if self.rebuilt.contains(&name) {
+                return Some(crate::quote::create_index_name(&name, columns, "_uniq"));
+            }
+            if let Some(t) = self.snapshot.as_ref().and_then(|s| s.tables.get(&name)) {
+                return t
+                    .indexes
+                    .iter()
+                    .find(|i| {
+                        i.unique
+                            && i.origin == "c"
+                            && !i.partial
+                            && i.columns.len() == columns.len()
+                            && i.columns
+                                .iter()
+                                .zip(columns)
+                                .all(|(a, b)| a.as_deref() == Some(b))
+                    })
+                    .map(|i| i.name.clone());
+            }
+            name = self
+                .renamed_from
+                .iter()
+                .rev()
+                .find(|(new, old)| *new == name && !old.starts_with("new__"))?
+                .1
+                .clone();
+        }
+        None
+    }
 }
 
 /// Django's `effective_default` for a field (a JSON value; `None` for no default).
@@ -231,6 +283,7 @@ impl Editor {
     }
 
     pub fn create_model(&mut self, lk: Lookup<'_>, td: &TableDef) -> Result<()> {
+        self.ctx.rebuilt.insert(td.table.clone());
         let sql = self.table_sql(lk, td)?;
         self.execute(sql);
         let ix = Self::model_indexes(td)?;
@@ -275,6 +328,13 @@ impl Editor {
             quote_name(old),
             quote_name(new)
         ));
+        if old.starts_with("new__") {
+            self.ctx.rebuilt.insert(new.to_string());
+        } else {
+            self.ctx
+                .renamed_from
+                .push((new.to_string(), old.to_string()));
+        }
         for d in &mut self.deferred {
             d.rename_table(old, new);
         }

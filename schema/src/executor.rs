@@ -3,7 +3,9 @@
 
 use sqlport_core::{AsyncTransport, Params, ResultSet, Statement, Transport, Value};
 
+use crate::editor::PlanContext;
 use crate::error::{Result, SchemaError};
+use crate::introspect::DbSchema;
 use crate::migration::Migration;
 use crate::state::ProjectState;
 
@@ -49,12 +51,29 @@ pub const DJANGO_MIGRATIONS_DDL: &str = "CREATE TABLE IF NOT EXISTS \"django_mig
 impl MigrationPlan {
     /// Plans the migrations of `migrations` not in `applied`, starting from `base` (the state
     /// of apps the migrations depend on but that are not migrated here, e.g. `auth`).
-    /// Already applied migrations only advance the state.
+    /// Already applied migrations only advance the state. Without a snapshot of the
+    /// database, `AlterUniqueTogether` drops indexes by the name Django computes.
     pub fn build(
         base: &ProjectState,
         migrations: &[Migration],
         applied: &[MigrationRecord],
     ) -> Result<Self> {
+        Self::build_with_schema(base, migrations, applied, None)
+    }
+
+    /// [`MigrationPlan::build`] with an introspected snapshot of the database, used (as
+    /// Django introspects) to find the real names of the unique_together indexes that
+    /// `AlterUniqueTogether` drops.
+    pub fn build_with_schema(
+        base: &ProjectState,
+        migrations: &[Migration],
+        applied: &[MigrationRecord],
+        schema: Option<&DbSchema>,
+    ) -> Result<Self> {
+        let mut ctx = PlanContext {
+            snapshot: schema.cloned(),
+            ..Default::default()
+        };
         let mut state = base.clone();
         let mut body = Vec::new();
         let mut applies = Vec::new();
@@ -67,8 +86,8 @@ impl MigrationPlan {
                 m.apply_state(&mut state)?;
                 continue;
             }
-            for sql in m.statements(&mut state)? {
-                body.push(Statement::new(sql));
+            for op in m.render_with(&mut state, &mut ctx)? {
+                body.extend(op.statements.into_iter().map(Statement::new));
             }
             body.push(Statement {
                 sql: "INSERT INTO \"django_migrations\" (\"app\", \"name\", \"applied\") VALUES (?, ?, STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW'))".into(),
@@ -202,7 +221,16 @@ pub fn migrate(
 ) -> Result<Vec<MigrationRecord>> {
     not_in_transaction(t.is_autocommit())?;
     let applied = applied_migrations(t)?;
-    let plan = MigrationPlan::build(base, migrations, &applied)?;
+    let pending = migrations.iter().any(|m| {
+        !applied
+            .iter()
+            .any(|r| r.app == m.app_label && r.name == m.name)
+    });
+    if !pending {
+        return Ok(Vec::new());
+    }
+    let schema = crate::introspect::introspect(t)?;
+    let plan = MigrationPlan::build_with_schema(base, migrations, &applied, Some(&schema))?;
     if plan.applies.is_empty() {
         return Ok(Vec::new());
     }
@@ -218,7 +246,16 @@ pub async fn migrate_async(
 ) -> Result<Vec<MigrationRecord>> {
     not_in_transaction(t.is_autocommit())?;
     let applied = applied_migrations_async(t).await?;
-    let plan = MigrationPlan::build(base, migrations, &applied)?;
+    let pending = migrations.iter().any(|m| {
+        !applied
+            .iter()
+            .any(|r| r.app == m.app_label && r.name == m.name)
+    });
+    if !pending {
+        return Ok(Vec::new());
+    }
+    let schema = crate::introspect::introspect_async(t).await?;
+    let plan = MigrationPlan::build_with_schema(base, migrations, &applied, Some(&schema))?;
     if plan.applies.is_empty() {
         return Ok(Vec::new());
     }

@@ -148,10 +148,11 @@ impl Operation {
                             .iter()
                             .map(|f| fm.column(f))
                             .collect::<Result<Vec<_>>>()?;
-                        ed.execute(format!(
-                            "DROP INDEX {}",
-                            quote_name(&create_index_name(&fm.table, &cols, "_uniq"))
-                        ));
+                        let name = ed
+                            .ctx
+                            .existing_unique_index(&fm.table, &cols)
+                            .unwrap_or_else(|| create_index_name(&fm.table, &cols, "_uniq"));
+                        ed.execute(format!("DROP INDEX {}", quote_name(&name)));
                     }
                 }
                 for new in unique_together {

@@ -3,7 +3,7 @@
 
 use serde_json::Value as Json;
 
-use crate::editor::Editor;
+use crate::editor::{Editor, PlanContext};
 use crate::error::{Result, SchemaError};
 use crate::model::obj;
 use crate::operation::{Operation, operations};
@@ -97,7 +97,19 @@ impl Migration {
     /// Applies the migration to `state` and returns each operation's SQL, with the deferred
     /// statements that run at the end attached to the last operation.
     pub fn render(&self, state: &mut ProjectState) -> Result<Vec<OperationSql>> {
-        let mut ed = Editor::default();
+        self.render_with(state, &mut PlanContext::default())
+    }
+
+    /// [`Migration::render`] within a plan that knows the database (a `PlanContext`).
+    pub(crate) fn render_with(
+        &self,
+        state: &mut ProjectState,
+        ctx: &mut PlanContext,
+    ) -> Result<Vec<OperationSql>> {
+        let mut ed = Editor {
+            ctx: std::mem::take(ctx),
+            ..Default::default()
+        };
         let mut out = Vec::new();
         for op in &self.operations {
             let from = state.clone();
@@ -110,6 +122,7 @@ impl Migration {
             });
         }
         ed.flush();
+        *ctx = std::mem::take(&mut ed.ctx);
         let total: usize = out.iter().map(|o| o.statements.len()).sum();
         if let Some(last) = out.last_mut() {
             last.statements.extend(ed.out[total..].iter().cloned());

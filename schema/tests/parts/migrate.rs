@@ -280,3 +280,63 @@ fn a_plan_made_stale_by_someone_else_is_refused() {
     assert_eq!(applied_migrations(&mut t).unwrap().len(), 1);
     assert!(t.is_autocommit());
 }
+
+#[test]
+fn alter_unique_together_drops_the_index_by_its_real_name() {
+    use sqlport_schema::{MigrationPlan, execute_plan};
+    let m = |name: &str, ops: &str| {
+        Migration::from_json_str(&format!(
+            r#"{{"app_label": "shop", "name": "{name}", "operations": [{ops}]}}"#
+        ))
+        .unwrap()
+    };
+    let all = vec![
+        m(
+            "0001",
+            r#"{"op": "CreateModel", "name": "Supplier", "fields": [
+                ["code", {"class": "CharField", "max_length": 12, "primary_key": true}],
+                ["name", {"class": "CharField", "max_length": 20}],
+                ["country", {"class": "CharField", "max_length": 2}]],
+               "options": {"unique_together": [["name", "country"]]}}"#,
+        ),
+        m(
+            "0002",
+            r#"{"op": "AlterModelTable", "name": "supplier", "table": "shop_vendor"}"#,
+        ),
+        m(
+            "0003",
+            r#"{"op": "AlterUniqueTogether", "name": "supplier", "unique_together": []}"#,
+        ),
+    ];
+    let index_count = |t: &mut dyn Transport| {
+        scalar(
+            t,
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name LIKE '%_uniq'",
+        )
+    };
+
+    // In one plan: the index was made by the plan itself under the old table name.
+    let db = TempDb::new("ut1");
+    let mut t = db.connect();
+    migrate(&mut t, &ProjectState::new(), &all).unwrap();
+    assert_eq!(index_count(&mut t), Value::Integer(0));
+
+    // In two runs: the second finds the name in the database, as Django does.
+    let db = TempDb::new("ut2");
+    let mut t = db.connect();
+    migrate(&mut t, &ProjectState::new(), &all[..2]).unwrap();
+    assert_eq!(index_count(&mut t), Value::Integer(1));
+    // Without looking at the database, the computed name is wrong (the table was renamed).
+    let blind = MigrationPlan::build(
+        &ProjectState::new(),
+        &all,
+        &applied_migrations(&mut t).unwrap(),
+    )
+    .unwrap();
+    assert!(execute_plan(&mut t, &blind).is_err());
+    assert_eq!(
+        migrate(&mut t, &ProjectState::new(), &all).unwrap().len(),
+        1
+    );
+    assert_eq!(index_count(&mut t), Value::Integer(0));
+}
