@@ -45,7 +45,12 @@
 //! The version is negotiated once per connector (`GET /v3`, else `GET /v2`,
 //! else the stateless v1 endpoints with reduced capabilities) unless
 //! [`HttpConfig::version`] forces one. `query_stream` uses `/v3/cursor` and
-//! hands rows to the sink as they arrive. TLS is rustls with certificate
+//! hands rows to the sink as they arrive (a cursor cannot close its stream:
+//! back-to-back cursors reuse one, anything else leaves it to expire).
+//! Batches with `ContinueOnError` are sent as independent requests of one
+//! pipeline; when sqld refuses a whole batch because a step does not parse,
+//! the failing step is found with `describe` (extra round trips on that error
+//! path only). TLS is rustls with certificate
 //! verification; proxies come from the environment (`HTTPS_PROXY`, ...).
 //! The auth token is sent as `Authorization: Bearer` and never appears in
 //! `Debug` output, errors or logs. Each HTTP request gets a `tracing` span
