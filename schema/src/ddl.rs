@@ -187,23 +187,21 @@ pub(crate) struct FkTarget {
     pub collation: Option<String>,
 }
 
+/// The field an FK points at: `to_field`, or the target's primary key.
+fn target_field<'a>(model: &'a Model, to_field: Option<&'a str>) -> Result<(&'a str, &'a Field)> {
+    let found = match to_field {
+        Some(n) => model.get_field(n).map(|f| (n, f)),
+        None => model.pk(),
+    };
+    found.ok_or_else(|| SchemaError::UnknownField {
+        model: model.name.clone(),
+        field: to_field.unwrap_or("pk").to_string(),
+    })
+}
+
 pub(crate) fn fk_target(lk: Lookup<'_>, app: &str, field: &Field) -> Result<FkTarget> {
     let mut target = lk.model(app, field.to.as_deref().unwrap_or_default())?;
-    let (mut tname, mut tfield) = match &field.to_field {
-        Some(n) => (
-            n.as_str(),
-            target
-                .get_field(n)
-                .ok_or_else(|| SchemaError::UnknownField {
-                    model: target.name.clone(),
-                    field: n.clone(),
-                })?,
-        ),
-        None => target.pk().ok_or_else(|| SchemaError::UnknownField {
-            model: target.name.clone(),
-            field: "pk".into(),
-        })?,
-    };
+    let (tname, mut tfield) = target_field(target, field.to_field.as_deref())?;
     let table = target.db_table();
     let column = tfield.column_name(tname);
     // An FK to an FK (multi-table inheritance) takes the type of the final target.
@@ -211,25 +209,9 @@ pub(crate) fn fk_target(lk: Lookup<'_>, app: &str, field: &Field) -> Result<FkTa
         if !tfield.kind.is_fk() {
             break;
         }
-        let next = lk.model(&target.app_label, tfield.to.as_deref().unwrap_or_default())?;
-        let (n, f) = match &tfield.to_field {
-            Some(n) => (
-                n.as_str(),
-                next.get_field(n).ok_or_else(|| SchemaError::UnknownField {
-                    model: next.name.clone(),
-                    field: n.clone(),
-                })?,
-            ),
-            None => next.pk().ok_or_else(|| SchemaError::UnknownField {
-                model: next.name.clone(),
-                field: "pk".into(),
-            })?,
-        };
-        target = next;
-        tname = n;
-        tfield = f;
+        target = lk.model(&target.app_label, tfield.to.as_deref().unwrap_or_default())?;
+        tfield = target_field(target, tfield.to_field.as_deref())?.1;
     }
-    let _ = tname;
     let db_type = tfield.kind.rel_db_type(tfield.max_length).ok_or_else(|| {
         SchemaError::Unsupported(format!("FK to a {} field", tfield.kind.class_name()))
     })?;
