@@ -8,6 +8,10 @@
 //! - One SQLite connection per stream; random single-use batons; idle expiry
 //!   with `STREAM_EXPIRED` tombstones; limits on body size (413), open streams
 //!   (429) and response size (`RESPONSE_TOO_LARGE`).
+//! - `/v3/cursor` streams its entries as the batch produces them (bounded
+//!   memory), with sqld's entry grammar.
+//! - `:memory:` is one fresh database shared by all streams (a temporary WAL
+//!   file, so a writer does not block readers, as on sqld).
 //! - Optional auth: a fixed bearer token or Ed25519 JWTs ([`ServerAuth`]).
 //!
 //! Use [`TestServer`] in tests (own runtime thread) and [`serve`] /

@@ -253,6 +253,17 @@ fn minted_tokens_exp_nbf_alg_and_read_only() {
     let ro = mint(&key, &eddsa, &json!({"a": "ro"}));
     assert_eq!(status(&ro, &body), 200);
     assert_eq!(status(&ro, &write), 403);
+    let cursor = |token: &str, sql: &str| {
+        let body = json!({"baton": null, "batch": {"steps": [{"stmt": {"sql": sql}}]}}).to_string();
+        c.post_with(
+            "/v3/cursor",
+            &body,
+            &[("authorization", &format!("Bearer {token}"))],
+        )
+        .status
+    };
+    assert_eq!(cursor(&ro, "select 1"), 200);
+    assert_eq!(cursor(&ro, "create table w2(x)"), 403);
     let rw = mint(&key, &eddsa, &json!({"a": "rw"}));
     assert_eq!(status(&rw, &write), 200);
     let valid = mint(&key, &eddsa, &json!({}));
@@ -262,5 +273,9 @@ fn minted_tokens_exp_nbf_alg_and_read_only() {
     for junk in ["", "a.b", "a.b.c.d", "....", "eyJ.eyJ.AAAA"] {
         assert_eq!(status(junk, &body), 401, "{junk:?}");
     }
-    assert_eq!(s.open_streams(), 0);
+    assert_eq!(
+        s.open_streams(),
+        1,
+        "only the read-only cursor's stream stays open"
+    );
 }

@@ -9,9 +9,18 @@ pub struct Reply {
     pub status: u16,
     pub content_type: String,
     pub body: String,
+    pub headers: Vec<(String, String)>,
 }
 
 impl Reply {
+    /// A response header (name in lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The body as JSON (panics with the body if it is not).
     pub fn json(&self) -> Json {
         serde_json::from_str(&self.body)
@@ -61,6 +70,11 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_owned();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+            .collect();
         let body = resp
             .body_mut()
             .with_config()
@@ -71,6 +85,7 @@ impl Client {
             status,
             content_type,
             body,
+            headers,
         }
     }
 
