@@ -67,25 +67,17 @@ impl Operation {
                 new_name,
             } => alter_field_op(app, ed, from, to, model_name, old_name, new_name)?,
             Operation::AddIndex { model_name, index } => {
+                // state_forwards appended the index (named, if it had no name).
                 let td = TableDef::from_model(to.model(app, model_name)?);
-                let name = td
-                    .indexes
-                    .iter()
-                    .rev()
-                    .find(|i| i.fields == index.fields && i.expressions == index.expressions)
-                    .and_then(|i| i.name.clone())
-                    .unwrap_or_default();
-                let ix = td
-                    .indexes
-                    .iter()
-                    .find(|i| i.name.as_deref() == Some(&name))
-                    .cloned()
-                    .unwrap_or_else(|| index.clone());
+                let ix = td.indexes.last().ok_or_else(|| SchemaError::UnknownIndex {
+                    model: model_name.clone(),
+                    name: index.name.clone().unwrap_or_default(),
+                })?;
                 ed.execute(format!(
                     "CREATE INDEX {} ON {} {}",
-                    quote_name(&name),
+                    quote_name(ix.name.as_deref().unwrap_or_default()),
                     quote_name(&td.table),
-                    crate::ddl::index_body(&td, &ix)?
+                    crate::ddl::index_body(&td, ix)?
                 ));
             }
             Operation::RemoveIndex { name, .. } => {
