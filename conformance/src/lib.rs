@@ -46,7 +46,8 @@
 //! to give each case a fresh database, build a [`suite::Subject`] with
 //! [`Subject::isolated`](suite::Subject::isolated) and call
 //! [`harness::run_subjects`]. The bundled sqllogictest files run too.
-//! `conformance/examples/toy_transport.rs` is a complete example.
+//! `conformance/examples/toy_transport.rs` and `toy_async_transport.rs` are
+//! complete examples.
 //!
 //! ## The command line
 //!
