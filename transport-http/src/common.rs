@@ -100,6 +100,7 @@ pub(crate) fn record_done(
 }
 
 /// What a version probe's reply means.
+#[derive(Debug)]
 pub(crate) enum Probe {
     /// 2xx: the version is served.
     Supported,
@@ -115,5 +116,56 @@ pub(crate) fn probe_outcome(status: u16, body: &[u8]) -> Result<Probe> {
         200..=299 => Ok(Probe::Supported),
         401 | 403 | 429 | 500..=599 => Err(http_error(status, parse_error_body(body))),
         _ => Ok(Probe::Unsupported),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(url: &str, token: Option<&str>) -> RemoteTarget {
+        RemoteTarget {
+            url: url.parse().unwrap(),
+            auth_token: token.map(AuthToken::new),
+        }
+    }
+
+    #[test]
+    fn the_config_token_wins_and_empty_tokens_are_none() {
+        let config = |t: Option<&str>| HttpConfig {
+            auth_token: t.map(AuthToken::new),
+            ..HttpConfig::default()
+        };
+        let (_, t) =
+            base_and_token(&target("http://h", Some("url")), &config(Some("cfg"))).unwrap();
+        assert_eq!(t.unwrap().expose(), "cfg");
+        let (_, t) = base_and_token(&target("http://h", Some("url")), &config(None)).unwrap();
+        assert_eq!(t.unwrap().expose(), "url");
+        let (_, t) = base_and_token(&target("http://h", Some("")), &config(None)).unwrap();
+        assert!(t.is_none());
+        assert_eq!(authorization(None), None);
+        let e = base_and_token(&target("ftp://h", None), &config(None)).unwrap_err();
+        assert_eq!(e.kind(), sqlport_core::ErrorKind::InvalidName);
+    }
+
+    #[test]
+    fn capabilities_shrink_with_the_version() {
+        assert!(capabilities(Version::V3).has(Capability::Streaming));
+        assert!(!capabilities(Version::V2).has(Capability::Streaming));
+        assert!(capabilities(Version::V2).has(Capability::InteractiveTransactions));
+        assert!(!capabilities(Version::V1).has(Capability::ConnectionState));
+        assert!(!capabilities(Version::V3).has(Capability::ExtendedErrorCodes));
+    }
+
+    #[test]
+    fn probes_fail_on_auth_and_server_errors() {
+        assert!(matches!(probe_outcome(200, b""), Ok(Probe::Supported)));
+        assert!(matches!(probe_outcome(404, b""), Ok(Probe::Unsupported)));
+        assert!(probe_outcome(401, b"").unwrap_err().is_auth());
+        assert!(probe_outcome(503, b"").is_err());
+        assert_eq!(
+            redacted_url(&"https://u:p@h/db?x=1".parse().unwrap()),
+            "https://h/db"
+        );
     }
 }
