@@ -197,6 +197,15 @@ fn base64url_keys_work_too() {
         &body,
         &[("authorization", &format!("Bearer {}", valid.trim()))],
     );
+    let expired = jwt_exp(&format!("Bearer {}", valid.trim())).is_some_and(|exp| exp + 60 < now());
+    assert_eq!(r.status, if expired { 401 } else { 200 });
+    // The noexp token never expires: it must pass with this key form.
+    let noexp = read(&fixtures().join("auth/noexp.jwt"));
+    let r = c.post_with(
+        "/v3/pipeline",
+        &body,
+        &[("authorization", &format!("Bearer {}", noexp.trim()))],
+    );
     assert_eq!(r.status, 200);
 }
 
