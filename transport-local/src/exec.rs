@@ -34,11 +34,18 @@ pub(crate) fn prepare<'c>(conn: &'c Connection, sql: &str) -> Result<CachedState
         Err(rusqlite::Error::MultipleStatement) => Err(multiple(sql)),
         Err(err) => {
             // rusqlite also compiles the tail; find out whether the failure
-            // came from the first statement or from what follows it.
+            // came from the first statement or from a second one. Only a
+            // second statement that exists (compiling or not) makes this
+            // "multiple statements": a transient failure of the first one
+            // (SQLITE_BUSY while reading the schema, say) that has gone by now
+            // must still be reported as itself.
             use rusqlite::fallible_iterator::FallibleIterator;
             let mut statements = rusqlite::Batch::new(conn, sql);
             match statements.next() {
-                Ok(Some(_)) => Err(multiple(sql)),
+                Ok(Some(_)) => match statements.next() {
+                    Ok(None) => Err(map_error(err)),
+                    Ok(Some(_)) | Err(_) => Err(multiple(sql)),
+                },
                 Ok(None) => Err(Error::NoStatement(truncate(sql))),
                 Err(_) => Err(map_error(err)),
             }

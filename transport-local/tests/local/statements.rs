@@ -33,6 +33,15 @@ fn one_statement_per_call() {
         .execute(&Statement::new("SELECT * FROM nosuch; SELECT 1"))
         .unwrap_err();
     assert_eq!(err.sqlite_code(), Some(codes::SQLITE_ERROR));
+    // A failing single statement is its own error, never "multiple statements".
+    for sql in [
+        "SELECT * FROM nosuch",
+        "SELECT * FROM nosuch;",
+        "SELECT nope FROM (SELECT 1)",
+    ] {
+        let err = c.execute(&Statement::new(sql)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Sqlite, "{sql}");
+    }
 }
 
 #[test]
