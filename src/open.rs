@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use sqlport_core::{AsyncConnector, Connector, Error, LocalTarget, RemoteTarget, Result, Target};
+use sqlport_core::{AsyncConnector, Connector, LocalTarget, RemoteTarget, Result, Target};
 
 use crate::options::OpenOptions;
 
@@ -26,8 +26,8 @@ pub(crate) fn async_connector(
 }
 
 #[cfg(not(all(feature = "local", feature = "http-blocking")))]
-fn missing_feature(what: &str, feature: &str) -> Error {
-    Error::Unsupported(format!(
+fn missing_feature(what: &str, feature: &str) -> sqlport_core::Error {
+    sqlport_core::Error::Unsupported(format!(
         "{what}, but sqlport was built without the `{feature}` feature: enable it in Cargo.toml \
          (sqlport = {{ features = [\"{feature}\"] }})"
     ))
