@@ -55,7 +55,14 @@ fn run(args: Vec<String>) -> sqlport::Result<()> {
         Some("remove") => {
             let id = parse_id(args.get(1))?;
             let changed = conn.execute("DELETE FROM todo WHERE id = ?", [id])?;
-            println!("{}", if changed == 1 { "removed" } else { "no such item" });
+            println!(
+                "{}",
+                if changed == 1 {
+                    "removed"
+                } else {
+                    "no such item"
+                }
+            );
         }
         Some("clear-done") => {
             // A transaction: count and delete see the same rows.
