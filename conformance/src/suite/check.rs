@@ -175,6 +175,11 @@ pub trait Checked {
     /// Drop the tables if they exist (cases start from a clean slate even on a
     /// shared database).
     fn drop_tables(&mut self, tables: &[&str]) -> Result<(), Failure>;
+    /// Drop `table` if it exists and create it afresh with `columns` (the text
+    /// between the parentheses of `CREATE TABLE`).
+    fn fresh_table(&mut self, table: &str, columns: &str) -> CaseResult;
+    /// The first column of every row of a query, in order.
+    fn ok_column<T: FromSql>(&mut self, sql: &str) -> Result<Vec<T>, Failure>;
 }
 
 impl Checked for Connection {
@@ -237,6 +242,42 @@ impl Checked for Connection {
         }
         Ok(())
     }
+
+    fn fresh_table(&mut self, table: &str, columns: &str) -> CaseResult {
+        self.drop_tables(&[table])?;
+        self.ok_execute(&format!("CREATE TABLE {table} ({columns})"), ())?;
+        Ok(())
+    }
+
+    fn ok_column<T: FromSql>(&mut self, sql: &str) -> Result<Vec<T>, Failure> {
+        let rs = self.ok_query(sql, ())?;
+        rs.rows
+            .iter()
+            .map(|r| r.get::<T>(0).map_err(|e| Failure::error(Some(sql), &e)))
+            .collect()
+    }
+}
+
+/// The outcome of an API call that runs SQL of its own (`transaction()`,
+/// `savepoint()`, `commit()`, `release()`, ...): an error fails the case,
+/// naming `sql`.
+pub fn ok<T>(sql: &str, result: sqlport::Result<T>) -> Result<T, Failure> {
+    result.map_err(|e| Failure::error(Some(sql), &e))
+}
+
+/// Check `conn.is_autocommit()`; `when` says at which point of the case.
+pub fn ensure_autocommit(conn: &Connection, expected: bool, when: &str) -> CaseResult {
+    ensure_eq(
+        None,
+        &format!("is_autocommit() {when}"),
+        expected,
+        conn.is_autocommit(),
+    )
+}
+
+/// Owned strings, to compare with the text a query returned.
+pub(crate) fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| (*s).to_owned()).collect()
 }
 
 /// Check a SQLite error's codes: the primary code always; the extended code

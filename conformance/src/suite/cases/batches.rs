@@ -6,7 +6,8 @@ use sqlport::{Batch, BatchMode, Capability, Statement, StepResult, TransactionBe
 
 use crate::suite::case::Case;
 use crate::suite::check::{
-    CaseResult, Checked, Failure, describe_error, ensure, ensure_eq, ensure_step, show_values,
+    CaseResult, Checked, Failure, describe_error, ensure, ensure_autocommit, ensure_eq,
+    ensure_step, ok, show_values,
 };
 use crate::suite::context::Ctx;
 
@@ -31,20 +32,11 @@ fn stmt(sql: &str, params: impl sqlport::IntoParams) -> Result<Statement, Failur
 }
 
 fn setup(conn: &mut Connection, table: &str) -> CaseResult {
-    conn.drop_tables(&[table])?;
-    conn.ok_execute(
-        &format!("CREATE TABLE {table} (id INTEGER PRIMARY KEY, v TEXT UNIQUE)"),
-        (),
-    )?;
-    Ok(())
+    conn.fresh_table(table, "id INTEGER PRIMARY KEY, v TEXT UNIQUE")
 }
 
 fn ids(conn: &mut Connection, table: &str) -> Result<Vec<i64>, Failure> {
-    let rs = conn.ok_query(&format!("SELECT id FROM {table} ORDER BY id"), ())?;
-    rs.rows
-        .iter()
-        .map(|r| r.get::<i64>(0).map_err(Failure::from))
-        .collect()
+    conn.ok_column(&format!("SELECT id FROM {table} ORDER BY id"))
 }
 
 fn shape(steps: &[StepResult]) -> Vec<&'static str> {
@@ -119,12 +111,7 @@ fn atomic_commits_all(ctx: &mut Ctx) -> CaseResult {
         vec![1, 2, 3],
         ids(&mut conn, "b_all")?,
     )?;
-    ensure_eq(
-        None,
-        "is_autocommit() after an atomic batch",
-        true,
-        conn.is_autocommit(),
-    )?;
+    ensure_autocommit(&conn, true, "after an atomic batch")?;
     conn.drop_tables(&["b_all"])
 }
 
@@ -174,12 +161,7 @@ fn atomic_failure_rolls_back(ctx: &mut Ctx) -> CaseResult {
             "existing".to_owned(),
             v,
         )?;
-        ensure_eq(
-            Some(&what),
-            "is_autocommit() after the failed batch",
-            true,
-            conn.is_autocommit(),
-        )?;
+        ensure_autocommit(&conn, true, &format!("after the failed {what}"))?;
     }
     conn.drop_tables(&["b_fail"])
 }
@@ -267,9 +249,7 @@ fn continue_on_error(ctx: &mut Ctx) -> CaseResult {
 fn atomic_inside_transaction(ctx: &mut Ctx) -> CaseResult {
     let mut conn = ctx.connect()?;
     setup(&mut conn, "b_in_tx")?;
-    let mut tx = conn
-        .transaction()
-        .map_err(|e| Failure::error(Some("BEGIN"), &e))?;
+    let mut tx = ok("BEGIN", conn.transaction())?;
     tx.ok_execute("INSERT INTO b_in_tx (id, v) VALUES (1, 'outer')", ())?;
     let failing = Batch::atomic([
         stmt("INSERT INTO b_in_tx (id, v) VALUES (2, 'batch')", ())?,
@@ -280,29 +260,21 @@ fn atomic_inside_transaction(ctx: &mut Ctx) -> CaseResult {
         Ok(_) => return Err(Failure::new(Some(what), "error at step 1", "success")),
         Err(e) => ensure_step(Some(what), &e, 1)?,
     }
-    ensure_eq(
-        Some(what),
-        "transaction still open",
-        false,
-        tx.is_autocommit(),
-    )?;
+    ensure_autocommit(&tx, false, &format!("after the failed {what}"))?;
     ensure_eq(
         Some(what),
         "ids inside the transaction",
         vec![1],
         ids(&mut tx, "b_in_tx")?,
     )?;
-    let ok = Batch::atomic([stmt("INSERT INTO b_in_tx (id, v) VALUES (4, 'ok')", ())?]);
-    tx.batch(&ok)
-        .map_err(|e| Failure::error(Some("atomic batch inside a transaction"), &e))?;
-    ensure_eq(
-        None,
-        "transaction still open after a successful batch",
+    let ok_batch = Batch::atomic([stmt("INSERT INTO b_in_tx (id, v) VALUES (4, 'ok')", ())?]);
+    ok("atomic batch inside a transaction", tx.batch(&ok_batch))?;
+    ensure_autocommit(
+        &tx,
         false,
-        tx.is_autocommit(),
+        "after a successful batch (transaction still open)",
     )?;
-    tx.commit()
-        .map_err(|e| Failure::error(Some("COMMIT"), &e))?;
+    ok("COMMIT", tx.commit())?;
     ensure_eq(
         None,
         "ids after commit",

@@ -8,7 +8,7 @@ use sqlport::blocking::{Connection, Database};
 use sqlport::{Capability, Error, TransactionBehavior};
 
 use crate::suite::case::Case;
-use crate::suite::check::{CaseResult, Checked, Failure, describe_error, ensure_eq};
+use crate::suite::check::{CaseResult, Checked, Failure, describe_error, ensure_eq, ok};
 use crate::suite::context::Ctx;
 
 const SHARED: &[Capability] = &[Capability::SharedDatabase];
@@ -92,9 +92,10 @@ fn busy_writer(ctx: &mut Ctx) -> CaseResult {
     a.ok_execute("CREATE TABLE c_busy (id INTEGER PRIMARY KEY, who TEXT)", ())?;
     let db = ctx.database().clone();
     let mut b = ctx.connect()?;
-    let mut tx = a
-        .transaction_with(TransactionBehavior::Immediate)
-        .map_err(|e| Failure::error(Some("BEGIN IMMEDIATE"), &e))?;
+    let mut tx = ok(
+        "BEGIN IMMEDIATE",
+        a.transaction_with(TransactionBehavior::Immediate),
+    )?;
     tx.ok_execute("INSERT INTO c_busy (who) VALUES ('a')", ())?;
     let outcome = thread::scope(|s| {
         // b writes while a holds the write lock: it waits for the lock or

@@ -4,7 +4,9 @@ use sqlport::Capability;
 use sqlport::blocking::Connection;
 
 use crate::suite::case::Case;
-use crate::suite::check::{CaseResult, Checked, Failure, ensure_eq};
+use crate::suite::check::{
+    CaseResult, Checked, Failure, ensure_autocommit, ensure_eq, ok, strings,
+};
 use crate::suite::context::Ctx;
 
 const SP: &[Capability] = &[Capability::InteractiveTransactions, Capability::Savepoints];
@@ -26,43 +28,23 @@ pub(super) const CASES: &[Case] = &[
 ];
 
 fn values(conn: &mut Connection, table: &str) -> Result<Vec<String>, Failure> {
-    let sql = format!("SELECT v FROM {table} ORDER BY id");
-    let rs = conn.ok_query(&sql, ())?;
-    rs.rows
-        .iter()
-        .map(|r| r.get::<String>(0).map_err(Failure::from))
-        .collect()
+    conn.ok_column(&format!("SELECT v FROM {table} ORDER BY id"))
 }
 
 fn setup(conn: &mut Connection, table: &str) -> CaseResult {
-    conn.drop_tables(&[table])?;
-    conn.ok_execute(
-        &format!("CREATE TABLE {table} (id INTEGER PRIMARY KEY, v TEXT)"),
-        (),
-    )?;
-    Ok(())
-}
-
-fn strings(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| (*s).to_owned()).collect()
+    conn.fresh_table(table, "id INTEGER PRIMARY KEY, v TEXT")
 }
 
 fn nested_release(ctx: &mut Ctx) -> CaseResult {
     let mut conn = ctx.connect()?;
     setup(&mut conn, "s_nested")?;
-    let mut tx = conn
-        .transaction()
-        .map_err(|e| Failure::error(Some("BEGIN"), &e))?;
+    let mut tx = ok("BEGIN", conn.transaction())?;
     tx.ok_execute("INSERT INTO s_nested (v) VALUES ('tx')", ())?;
     {
-        let mut sp1 = tx
-            .savepoint()
-            .map_err(|e| Failure::error(Some("SAVEPOINT"), &e))?;
+        let mut sp1 = ok("SAVEPOINT", tx.savepoint())?;
         sp1.ok_execute("INSERT INTO s_nested (v) VALUES ('sp1')", ())?;
         {
-            let mut sp2 = sp1
-                .savepoint()
-                .map_err(|e| Failure::error(Some("SAVEPOINT"), &e))?;
+            let mut sp2 = ok("SAVEPOINT", sp1.savepoint())?;
             sp2.ok_execute("INSERT INTO s_nested (v) VALUES ('sp2')", ())?;
             let seen = values(&mut sp2, "s_nested")?;
             ensure_eq(
@@ -71,20 +53,12 @@ fn nested_release(ctx: &mut Ctx) -> CaseResult {
                 strings(&["tx", "sp1", "sp2"]),
                 seen,
             )?;
-            sp2.release()
-                .map_err(|e| Failure::error(Some("RELEASE"), &e))?;
+            ok("RELEASE", sp2.release())?;
         }
-        sp1.release()
-            .map_err(|e| Failure::error(Some("RELEASE"), &e))?;
+        ok("RELEASE", sp1.release())?;
     }
-    ensure_eq(
-        None,
-        "is_autocommit() after releasing savepoints",
-        false,
-        tx.is_autocommit(),
-    )?;
-    tx.commit()
-        .map_err(|e| Failure::error(Some("COMMIT"), &e))?;
+    ensure_autocommit(&tx, false, "after releasing savepoints")?;
+    ok("COMMIT", tx.commit())?;
     ensure_eq(
         None,
         "rows after commit",
@@ -97,22 +71,15 @@ fn nested_release(ctx: &mut Ctx) -> CaseResult {
 fn rollback_to(ctx: &mut Ctx) -> CaseResult {
     let mut conn = ctx.connect()?;
     setup(&mut conn, "s_rollback")?;
-    let mut tx = conn
-        .transaction()
-        .map_err(|e| Failure::error(Some("BEGIN"), &e))?;
+    let mut tx = ok("BEGIN", conn.transaction())?;
     tx.ok_execute("INSERT INTO s_rollback (v) VALUES ('outer')", ())?;
     {
-        let mut sp1 = tx
-            .savepoint()
-            .map_err(|e| Failure::error(Some("SAVEPOINT"), &e))?;
+        let mut sp1 = ok("SAVEPOINT", tx.savepoint())?;
         sp1.ok_execute("INSERT INTO s_rollback (v) VALUES ('kept')", ())?;
         {
-            let mut sp2 = sp1
-                .savepoint()
-                .map_err(|e| Failure::error(Some("SAVEPOINT"), &e))?;
+            let mut sp2 = ok("SAVEPOINT", sp1.savepoint())?;
             sp2.ok_execute("INSERT INTO s_rollback (v) VALUES ('undone')", ())?;
-            sp2.rollback()
-                .map_err(|e| Failure::error(Some("ROLLBACK TO"), &e))?;
+            ok("ROLLBACK TO", sp2.rollback())?;
         }
         let seen = values(&mut sp1, "s_rollback")?;
         ensure_eq(
@@ -121,25 +88,15 @@ fn rollback_to(ctx: &mut Ctx) -> CaseResult {
             strings(&["outer", "kept"]),
             seen,
         )?;
-        sp1.release()
-            .map_err(|e| Failure::error(Some("RELEASE"), &e))?;
+        ok("RELEASE", sp1.release())?;
     }
     {
-        let mut sp = tx
-            .savepoint()
-            .map_err(|e| Failure::error(Some("SAVEPOINT"), &e))?;
+        let mut sp = ok("SAVEPOINT", tx.savepoint())?;
         sp.ok_execute("UPDATE s_rollback SET v = 'changed'", ())?;
-        sp.rollback()
-            .map_err(|e| Failure::error(Some("ROLLBACK TO"), &e))?;
+        ok("ROLLBACK TO", sp.rollback())?;
     }
-    ensure_eq(
-        None,
-        "transaction still open after ROLLBACK TO",
-        false,
-        tx.is_autocommit(),
-    )?;
-    tx.commit()
-        .map_err(|e| Failure::error(Some("COMMIT"), &e))?;
+    ensure_autocommit(&tx, false, "after ROLLBACK TO (transaction still open)")?;
+    ok("COMMIT", tx.commit())?;
     ensure_eq(
         None,
         "rows after commit",
@@ -153,20 +110,14 @@ fn release_then_outer_rollback(ctx: &mut Ctx) -> CaseResult {
     let mut conn = ctx.connect()?;
     setup(&mut conn, "s_release")?;
     conn.ok_execute("INSERT INTO s_release (v) VALUES ('before')", ())?;
-    let mut tx = conn
-        .transaction()
-        .map_err(|e| Failure::error(Some("BEGIN"), &e))?;
+    let mut tx = ok("BEGIN", conn.transaction())?;
     {
-        let mut sp = tx
-            .savepoint()
-            .map_err(|e| Failure::error(Some("SAVEPOINT"), &e))?;
+        let mut sp = ok("SAVEPOINT", tx.savepoint())?;
         sp.ok_execute("INSERT INTO s_release (v) VALUES ('released')", ())?;
-        sp.release()
-            .map_err(|e| Failure::error(Some("RELEASE"), &e))?;
+        ok("RELEASE", sp.release())?;
     }
     // Released work belongs to the outer transaction and goes with it.
-    tx.rollback()
-        .map_err(|e| Failure::error(Some("ROLLBACK"), &e))?;
+    ok("ROLLBACK", tx.rollback())?;
     ensure_eq(
         None,
         "rows after rolling back the outer transaction",
@@ -179,14 +130,10 @@ fn release_then_outer_rollback(ctx: &mut Ctx) -> CaseResult {
 fn dropped_guard_rolls_back(ctx: &mut Ctx) -> CaseResult {
     let mut conn = ctx.connect()?;
     setup(&mut conn, "s_dropped")?;
-    let mut tx = conn
-        .transaction()
-        .map_err(|e| Failure::error(Some("BEGIN"), &e))?;
+    let mut tx = ok("BEGIN", conn.transaction())?;
     tx.ok_execute("INSERT INTO s_dropped (v) VALUES ('outer')", ())?;
     {
-        let mut sp = tx
-            .savepoint()
-            .map_err(|e| Failure::error(Some("SAVEPOINT"), &e))?;
+        let mut sp = ok("SAVEPOINT", tx.savepoint())?;
         sp.ok_execute("INSERT INTO s_dropped (v) VALUES ('dropped')", ())?;
         // Dropped without release or rollback.
     }
@@ -196,14 +143,12 @@ fn dropped_guard_rolls_back(ctx: &mut Ctx) -> CaseResult {
         strings(&["outer"]),
         values(&mut tx, "s_dropped")?,
     )?;
-    ensure_eq(
-        None,
-        "transaction still open after a dropped savepoint",
+    ensure_autocommit(
+        &tx,
         false,
-        tx.is_autocommit(),
+        "after a dropped savepoint (transaction still open)",
     )?;
-    tx.commit()
-        .map_err(|e| Failure::error(Some("COMMIT"), &e))?;
+    ok("COMMIT", tx.commit())?;
     ensure_eq(
         None,
         "rows after commit",
@@ -212,23 +157,11 @@ fn dropped_guard_rolls_back(ctx: &mut Ctx) -> CaseResult {
     )?;
     // A savepoint outside a transaction is a transaction of its own.
     {
-        let mut sp = conn
-            .savepoint()
-            .map_err(|e| Failure::error(Some("SAVEPOINT"), &e))?;
-        ensure_eq(
-            None,
-            "is_autocommit() inside a top-level savepoint",
-            false,
-            sp.is_autocommit(),
-        )?;
+        let mut sp = ok("SAVEPOINT", conn.savepoint())?;
+        ensure_autocommit(&sp, false, "inside a top-level savepoint")?;
         sp.ok_execute("INSERT INTO s_dropped (v) VALUES ('top-level')", ())?;
     }
-    ensure_eq(
-        None,
-        "is_autocommit() after a dropped top-level savepoint",
-        true,
-        conn.is_autocommit(),
-    )?;
+    ensure_autocommit(&conn, true, "after a dropped top-level savepoint")?;
     ensure_eq(
         None,
         "rows after a dropped top-level savepoint",
@@ -242,31 +175,16 @@ fn sql_forms(ctx: &mut Ctx) -> CaseResult {
     let mut conn = ctx.connect()?;
     setup(&mut conn, "s_sql")?;
     conn.ok_execute("SAVEPOINT a", ())?;
-    ensure_eq(
-        None,
-        "is_autocommit() after SAVEPOINT outside a transaction",
-        false,
-        conn.is_autocommit(),
-    )?;
+    ensure_autocommit(&conn, false, "after SAVEPOINT outside a transaction")?;
     conn.ok_execute("INSERT INTO s_sql (v) VALUES ('a')", ())?;
     conn.ok_execute("SAVEPOINT b", ())?;
     conn.ok_execute("INSERT INTO s_sql (v) VALUES ('b')", ())?;
     conn.ok_execute("ROLLBACK TO b", ())?;
     conn.ok_execute("INSERT INTO s_sql (v) VALUES ('b2')", ())?;
     conn.ok_execute("RELEASE SAVEPOINT b", ())?;
-    ensure_eq(
-        None,
-        "is_autocommit() after releasing an inner savepoint",
-        false,
-        conn.is_autocommit(),
-    )?;
+    ensure_autocommit(&conn, false, "after releasing an inner savepoint")?;
     conn.ok_execute("RELEASE a", ())?;
-    ensure_eq(
-        None,
-        "is_autocommit() after releasing the outermost savepoint",
-        true,
-        conn.is_autocommit(),
-    )?;
+    ensure_autocommit(&conn, true, "after releasing the outermost savepoint")?;
     ensure_eq(
         None,
         "rows",

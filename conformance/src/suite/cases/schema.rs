@@ -5,7 +5,7 @@ use sqlport::blocking::Connection;
 use sqlport::{Capability, Value};
 
 use crate::suite::case::Case;
-use crate::suite::check::{CaseResult, Checked, Failure, ensure_eq, ensure_values};
+use crate::suite::check::{CaseResult, Checked, Failure, ensure_eq, ensure_values, strings};
 use crate::suite::context::Ctx;
 
 pub(super) const CASES: &[Case] = &[
@@ -26,10 +26,6 @@ fn column_names(conn: &mut Connection, table: &str) -> Result<Vec<String>, Failu
         .iter()
         .map(|r| r.get::<String>("name").map_err(Failure::from))
         .collect()
-}
-
-fn strings(v: &[&str]) -> Vec<String> {
-    v.iter().map(|s| (*s).to_owned()).collect()
 }
 
 fn table_exists(conn: &mut Connection, name: &str) -> Result<bool, Failure> {

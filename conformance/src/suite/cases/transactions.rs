@@ -5,7 +5,9 @@ use sqlport::blocking::Connection;
 use sqlport::{Capability, TransactionBehavior};
 
 use crate::suite::case::Case;
-use crate::suite::check::{CaseResult, Checked, Failure, describe_error, ensure, ensure_eq};
+use crate::suite::check::{
+    CaseResult, Checked, Failure, describe_error, ensure, ensure_autocommit, ensure_eq, ok,
+};
 use crate::suite::context::Ctx;
 
 const TX: &[Capability] = &[Capability::InteractiveTransactions];
@@ -46,21 +48,7 @@ fn count(conn: &mut Connection, table: &str) -> Result<i64, Failure> {
 }
 
 fn setup(conn: &mut Connection, table: &str) -> CaseResult {
-    conn.drop_tables(&[table])?;
-    conn.ok_execute(
-        &format!("CREATE TABLE {table} (id INTEGER PRIMARY KEY, v TEXT)"),
-        (),
-    )?;
-    Ok(())
-}
-
-fn autocommit(conn: &Connection, expected: bool, when: &str) -> CaseResult {
-    ensure_eq(
-        None,
-        &format!("is_autocommit() {when}"),
-        expected,
-        conn.is_autocommit(),
-    )
+    conn.fresh_table(table, "id INTEGER PRIMARY KEY, v TEXT")
 }
 
 fn behaviors(ctx: &mut Ctx) -> CaseResult {
@@ -74,14 +62,11 @@ fn behaviors(ctx: &mut Ctx) -> CaseResult {
     .into_iter()
     .enumerate()
     {
-        let mut tx = conn
-            .transaction_with(b)
-            .map_err(|e| Failure::error(Some(b.begin_sql()), &e))?;
-        autocommit(&tx, false, &format!("inside {}", b.begin_sql()))?;
+        let mut tx = ok(b.begin_sql(), conn.transaction_with(b))?;
+        ensure_autocommit(&tx, false, &format!("inside {}", b.begin_sql()))?;
         tx.ok_execute("INSERT INTO t_behaviors (v) VALUES (?)", [format!("{b:?}")])?;
-        tx.commit()
-            .map_err(|e| Failure::error(Some("COMMIT"), &e))?;
-        autocommit(&conn, true, "after COMMIT")?;
+        ok("COMMIT", tx.commit())?;
+        ensure_autocommit(&conn, true, "after COMMIT")?;
         let n = count(&mut conn, "t_behaviors")?;
         ensure_eq(
             None,
@@ -96,18 +81,15 @@ fn behaviors(ctx: &mut Ctx) -> CaseResult {
 fn commit(ctx: &mut Ctx) -> CaseResult {
     let mut conn = ctx.connect()?;
     setup(&mut conn, "t_commit")?;
-    let mut tx = conn
-        .transaction()
-        .map_err(|e| Failure::error(Some("BEGIN"), &e))?;
+    let mut tx = ok("BEGIN", conn.transaction())?;
     for i in 0..3 {
         tx.ok_execute("INSERT INTO t_commit (v) VALUES (?)", [i])?;
     }
     // Reads inside the transaction see its own writes.
     let inside = count(&mut tx, "t_commit")?;
     ensure_eq(None, "rows inside the transaction", 3, inside)?;
-    tx.commit()
-        .map_err(|e| Failure::error(Some("COMMIT"), &e))?;
-    autocommit(&conn, true, "after commit")?;
+    ok("COMMIT", tx.commit())?;
+    ensure_autocommit(&conn, true, "after commit")?;
     ensure_eq(None, "rows after commit", 3, count(&mut conn, "t_commit")?)?;
     conn.drop_tables(&["t_commit"])
 }
@@ -116,14 +98,11 @@ fn rollback(ctx: &mut Ctx) -> CaseResult {
     let mut conn = ctx.connect()?;
     setup(&mut conn, "t_rollback")?;
     conn.ok_execute("INSERT INTO t_rollback (v) VALUES ('kept')", ())?;
-    let mut tx = conn
-        .transaction()
-        .map_err(|e| Failure::error(Some("BEGIN"), &e))?;
+    let mut tx = ok("BEGIN", conn.transaction())?;
     tx.ok_execute("INSERT INTO t_rollback (v) VALUES ('gone')", ())?;
     tx.ok_execute("UPDATE t_rollback SET v = 'changed' WHERE v = 'kept'", ())?;
-    tx.rollback()
-        .map_err(|e| Failure::error(Some("ROLLBACK"), &e))?;
-    autocommit(&conn, true, "after rollback")?;
+    ok("ROLLBACK", tx.rollback())?;
+    ensure_autocommit(&conn, true, "after rollback")?;
     ensure_eq(
         None,
         "rows after rollback",
@@ -144,9 +123,7 @@ fn dropped_guard_rolls_back(ctx: &mut Ctx) -> CaseResult {
     let mut conn = ctx.connect()?;
     setup(&mut conn, "t_dropped")?;
     {
-        let mut tx = conn
-            .transaction()
-            .map_err(|e| Failure::error(Some("BEGIN"), &e))?;
+        let mut tx = ok("BEGIN", conn.transaction())?;
         tx.ok_execute("INSERT INTO t_dropped (v) VALUES ('never committed')", ())?;
         // Dropped here without commit or rollback.
     }
@@ -156,14 +133,11 @@ fn dropped_guard_rolls_back(ctx: &mut Ctx) -> CaseResult {
         0,
         count(&mut conn, "t_dropped")?,
     )?;
-    autocommit(&conn, true, "after a dropped transaction")?;
+    ensure_autocommit(&conn, true, "after a dropped transaction")?;
     // A new transaction starts cleanly.
-    let mut tx = conn
-        .transaction()
-        .map_err(|e| Failure::error(Some("BEGIN"), &e))?;
+    let mut tx = ok("BEGIN", conn.transaction())?;
     tx.ok_execute("INSERT INTO t_dropped (v) VALUES ('committed')", ())?;
-    tx.commit()
-        .map_err(|e| Failure::error(Some("COMMIT"), &e))?;
+    ok("COMMIT", tx.commit())?;
     ensure_eq(None, "rows after commit", 1, count(&mut conn, "t_dropped")?)?;
     conn.drop_tables(&["t_dropped"])
 }
@@ -178,10 +152,10 @@ fn sql_begin_commit(ctx: &mut Ctx) -> CaseResult {
         "BEGIN EXCLUSIVE",
     ] {
         conn.ok_execute(begin, ())?;
-        autocommit(&conn, false, &format!("after {begin}"))?;
+        ensure_autocommit(&conn, false, &format!("after {begin}"))?;
         conn.ok_execute("INSERT INTO t_sql (v) VALUES (?)", [begin])?;
         conn.ok_execute("ROLLBACK", ())?;
-        autocommit(&conn, true, "after ROLLBACK")?;
+        ensure_autocommit(&conn, true, "after ROLLBACK")?;
     }
     ensure_eq(
         None,
@@ -192,11 +166,11 @@ fn sql_begin_commit(ctx: &mut Ctx) -> CaseResult {
     conn.ok_execute("BEGIN", ())?;
     conn.ok_execute("INSERT INTO t_sql (v) VALUES ('x')", ())?;
     conn.ok_execute("COMMIT", ())?;
-    autocommit(&conn, true, "after COMMIT")?;
+    ensure_autocommit(&conn, true, "after COMMIT")?;
     ensure_eq(None, "rows after COMMIT", 1, count(&mut conn, "t_sql")?)?;
     conn.ok_execute("BEGIN", ())?;
     conn.ok_execute("END", ())?;
-    autocommit(&conn, true, "after END")?;
+    ensure_autocommit(&conn, true, "after END")?;
     conn.drop_tables(&["t_sql"])
 }
 
@@ -216,7 +190,7 @@ fn error_inside_keeps_transaction(ctx: &mut Ctx) -> CaseResult {
         },
     )?;
     // A statement error does not end the transaction.
-    autocommit(
+    ensure_autocommit(
         &conn,
         false,
         "after a failed statement inside a transaction",
@@ -231,9 +205,7 @@ fn isolation_between_connections(ctx: &mut Ctx) -> CaseResult {
     let mut a = ctx.connect()?;
     let mut b = ctx.connect()?;
     setup(&mut a, "t_iso")?;
-    let mut tx = a
-        .transaction()
-        .map_err(|e| Failure::error(Some("BEGIN"), &e))?;
+    let mut tx = ok("BEGIN", a.transaction())?;
     tx.ok_execute("INSERT INTO t_iso (v) VALUES ('uncommitted')", ())?;
     // The other connection must not see the uncommitted row: it sees the old
     // state, or (depending on the journal mode) is told the database is busy.
@@ -248,8 +220,7 @@ fn isolation_between_connections(ctx: &mut Ctx) -> CaseResult {
         Err(e) if e.is_busy() => {}
         Err(e) => return Err(Failure::error(Some(sql), &e)),
     }
-    tx.commit()
-        .map_err(|e| Failure::error(Some("COMMIT"), &e))?;
+    ok("COMMIT", tx.commit())?;
     let n: i64 = b.ok_one(sql, ())?;
     ensure_eq(
         Some(sql),
@@ -265,7 +236,7 @@ fn close_rolls_back(ctx: &mut Ctx) -> CaseResult {
     setup(&mut a, "t_close")?;
     a.ok_execute("BEGIN", ())?;
     a.ok_execute("INSERT INTO t_close (v) VALUES ('left open')", ())?;
-    a.close().map_err(|e| Failure::error(None, &e))?;
+    ok("close()", a.close())?;
     let mut b = ctx.connect()?;
     ensure_eq(
         None,
