@@ -110,33 +110,3 @@ cfg_if::cfg_if! {
         }
     }
 }
-
-/// A name safe to print: any `authToken` query value is replaced.
-pub(crate) fn redacted(name: &str) -> String {
-    match name.find("authToken=") {
-        Some(i) => {
-            let start = i + "authToken=".len();
-            let end = name[start..].find('&').map_or(name.len(), |e| start + e);
-            format!("{}<redacted>{}", &name[..start], &name[end..])
-        }
-        None => name.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redacted;
-
-    #[test]
-    fn redaction() {
-        assert_eq!(
-            redacted("https://h?authToken=abc&x=1"),
-            "https://h?authToken=<redacted>&x=1"
-        );
-        assert_eq!(
-            redacted("h.turso.io?authToken=abc"),
-            "h.turso.io?authToken=<redacted>"
-        );
-        assert_eq!(redacted("app.db"), "app.db");
-    }
-}

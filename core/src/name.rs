@@ -78,6 +78,22 @@ impl Target {
     }
 }
 
+/// A NAME made safe to print: the value of any `authToken` query parameter
+/// (however its key is percent-encoded or cased) and any URL user info are
+/// replaced by `<redacted>`. [`Error::InvalidName`] holds names redacted this way.
+///
+/// ```
+/// use sqlport_core::name::redact_name;
+/// assert_eq!(
+///     redact_name("libsql://h.turso.io?authToken=s3cr3t&x=1"),
+///     "libsql://h.turso.io?authToken=<redacted>&x=1"
+/// );
+/// assert_eq!(redact_name("https://u:pw@h.io"), "https://<redacted>@h.io");
+/// ```
+pub fn redact_name(name: &str) -> String {
+    crate::name_parse::redact(name)
+}
+
 impl std::str::FromStr for Target {
     type Err = Error;
     fn from_str(s: &str) -> Result<Target> {

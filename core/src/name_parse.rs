@@ -144,10 +144,12 @@ fn parse_schemeless(name: &str) -> Result<Target, String> {
     if looks_like_path {
         return Ok(Target::Local(LocalTarget::Path(PathBuf::from(name))));
     }
+    // Reasons may quote the name: never its user info.
+    let shown = redact(before_query);
     if let Some((host, port)) = before_query.rsplit_once(':') {
         if !host.is_empty() && !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) {
             return Err(format!(
-                "a host and port need a scheme: write http://{before_query} or https://{before_query}"
+                "a host and port need a scheme: write http://{shown} or https://{shown}"
             ));
         }
         return Err(
@@ -173,7 +175,7 @@ fn parse_schemeless(name: &str) -> Result<Target, String> {
         return parse_remote("https", &rest);
     }
     Err(format!(
-        "not a file name with a SQLite extension ({}) nor a host name; write ./{before_query} for a file or https://... for a server",
+        "not a file name with a SQLite extension ({}) nor a host name; write ./{shown} for a file or https://... for a server",
         SQLITE_EXTENSIONS.join(", ")
     ))
 }
@@ -198,38 +200,61 @@ fn is_dns_host(host: &str) -> bool {
             .is_some_and(|l| l.bytes().all(|b| b.is_ascii_alphabetic()))
 }
 
-/// The name with the value of every `authToken=` and any URL password replaced
-/// by `<redacted>`.
+/// The name with the value of every `authToken` query parameter and all URL
+/// user info replaced by `<redacted>`.
+///
+/// A query key counts as `authToken` after percent-decoding and ignoring ASCII
+/// case (`authTok%65n=` is the same key to the URL parser, and a misspelt
+/// `authtoken=` is still a secret). Everything after the first `?` or `#` is
+/// read as `&`/`#`-separated `key=value` pairs.
 pub(crate) fn redact(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut rest = name;
-    const KEY: &str = "authToken=";
-    while let Some(i) = rest.find(KEY) {
-        let (head, tail) = rest.split_at(i + KEY.len());
-        out.push_str(head);
-        let end = tail.find(['&', '#']).unwrap_or(tail.len());
-        out.push_str("<redacted>");
-        rest = tail.get(end..).unwrap_or("");
-    }
-    out.push_str(rest);
-    // user:password@host: hide the password.
-    if let Some(scheme_end) = out.find("://") {
-        let auth_start = scheme_end + 3;
-        let authority_end = out
-            .get(auth_start..)
-            .and_then(|a| a.find(['/', '?', '#']))
-            .map_or(out.len(), |e| auth_start + e);
-        if let Some(at) = out
-            .get(auth_start..authority_end)
-            .and_then(|a| a.rfind('@'))
-        {
-            let userinfo_end = auth_start + at;
-            if let Some(colon) = out.get(auth_start..userinfo_end).and_then(|u| u.find(':')) {
-                out.replace_range(auth_start + colon + 1..userinfo_end, "<redacted>");
+    let name = redact_userinfo(name);
+    let Some(query_start) = name.find(['?', '#']) else {
+        return name;
+    };
+    let mut redacted = String::with_capacity(name.len());
+    let (head, query) = name.split_at(query_start);
+    redacted.push_str(head);
+    let mut rest = query;
+    while let Some(sep) = rest.chars().next() {
+        // `sep` is one of '?', '&', '#' (all one byte).
+        redacted.push(sep);
+        let body = rest.get(1..).unwrap_or("");
+        let end = body.find(['&', '#']).unwrap_or(body.len());
+        let pair = body.get(..end).unwrap_or("");
+        match pair.split_once('=') {
+            Some((key, _)) if is_token_key(key) => {
+                redacted.push_str(key);
+                redacted.push_str("=<redacted>");
             }
+            _ => redacted.push_str(pair),
         }
+        rest = body.get(end..).unwrap_or("");
     }
-    out
+    redacted
+}
+
+/// `true` for a query key that names the auth token, once decoded.
+fn is_token_key(raw_key: &str) -> bool {
+    url::form_urlencoded::parse(raw_key.as_bytes())
+        .next()
+        .is_some_and(|(key, _)| key.eq_ignore_ascii_case("authToken"))
+}
+
+/// `user:password@host` (with or without a scheme): the whole user info is
+/// replaced, since a token may be put in either part.
+fn redact_userinfo(name: &str) -> String {
+    let auth_start = name.find("://").map_or(0, |i| i + 3);
+    let authority = name.get(auth_start..).unwrap_or("");
+    let authority_end = authority.find(['/', '?', '#']).unwrap_or(authority.len());
+    match authority.get(..authority_end).and_then(|a| a.rfind('@')) {
+        Some(at) => format!(
+            "{}<redacted>{}",
+            name.get(..auth_start).unwrap_or(""),
+            authority.get(at..).unwrap_or("")
+        ),
+        None => name.to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -375,6 +400,14 @@ mod tests {
             "https://h.io?x=1&authToken=s3cr3t#frag",
             "https://user:s3cr3t@h.io",
             "https://h.io?authToken=s3cr3t&authToken=s3cr3t",
+            // The URL parser decodes keys: this is the authToken key too.
+            "https://h.io?authTok%65n=s3cr3t#frag",
+            "ftp://h.io?authtoken=s3cr3t",
+            "https://h.io?x=1#authToken=s3cr3t",
+            "https://s3cr3t@h.io",
+            "https://s3cr3t:@h.io",
+            "u:s3cr3t@h.io:443",
+            "s3cr3t@h.io",
         ] {
             let err = Target::parse(name).unwrap_err();
             let Error::InvalidName {
@@ -389,7 +422,14 @@ mod tests {
             assert!(!format!("{err} {err:?}").contains("s3cr3t"));
         }
         assert_eq!(redact("h?authToken=abc&x=1"), "h?authToken=<redacted>&x=1");
-        assert_eq!(redact("https://u:pw@h/x"), "https://u:<redacted>@h/x");
+        assert_eq!(redact("https://u:pw@h/x"), "https://<redacted>@h/x");
+        assert_eq!(
+            redact("https://h.io?a=1&auth%54oken=t&b=2#authToken=u"),
+            "https://h.io?a=1&auth%54oken=<redacted>&b=2#authToken=<redacted>"
+        );
+        assert_eq!(redact("app.db"), "app.db");
+        assert_eq!(redact("u:p@h.io:80"), "<redacted>@h.io:80");
+        assert_eq!(redact("é?authToken=ü&x"), "é?authToken=<redacted>&x");
     }
 
     #[test]

@@ -36,7 +36,7 @@ impl Database {
         let connector = crate::open::blocking_connector(name, &options)?;
         Ok(Database {
             connector,
-            name: crate::open::redacted(name),
+            name: sqlport_core::name::redact_name(name),
         })
     }
 
