@@ -69,12 +69,16 @@ fn subjects(args: &RunArgs) -> Result<(Vec<Subject>, Option<builtin::ServerGuard
 /// non-zero when a case failed (1) or the run could not start (2).
 pub fn run_cli(args: RunArgs) -> ExitCode {
     let all = cases();
+    let options = RunOptions {
+        filter: args.filter.clone(),
+        no_cases: !args.slt.is_empty(),
+        bundled_slt: true,
+        slt: args.slt.clone(),
+        progress: true,
+    };
     if args.list {
         let mut out = std::io::stdout().lock();
-        for case in all
-            .iter()
-            .filter(|c| args.filter.as_deref().is_none_or(|f| c.name.contains(f)))
-        {
+        for case in all.iter().filter(|c| options.selects(c.name)) {
             let needs: Vec<&str> = case.needs.iter().map(|c| c.name()).collect();
             let _ = writeln!(
                 out,
@@ -89,7 +93,7 @@ pub fn run_cli(args: RunArgs) -> ExitCode {
         }
         for file in super::slt::BUNDLED {
             let name = format!("slt::{}", file.name);
-            if args.filter.as_deref().is_none_or(|f| name.contains(f)) {
+            if options.selects(&name) {
                 let _ = writeln!(out, "{name}");
             }
         }
@@ -101,13 +105,6 @@ pub fn run_cli(args: RunArgs) -> ExitCode {
             eprintln!("sqlport-conformance: {e}");
             return ExitCode::from(2);
         }
-    };
-    let options = RunOptions {
-        filter: args.filter.clone(),
-        no_cases: !args.slt.is_empty(),
-        bundled_slt: true,
-        slt: args.slt.clone(),
-        progress: true,
     };
     let report = run(&subjects, &all, &options);
     let text = render(&report, args.format);

@@ -123,6 +123,13 @@ pub struct RunOptions {
     pub progress: bool,
 }
 
+impl RunOptions {
+    /// Whether `filter` lets the case (or `slt::FILE`) named `name` run.
+    pub fn selects(&self, name: &str) -> bool {
+        self.filter.as_deref().is_none_or(|f| name.contains(f))
+    }
+}
+
 /// Run one case on one subject: open a database, skip the case if the
 /// transport lacks what it needs, run it (a panic is a failure).
 pub fn run_case(subject: &Subject, case: &Case) -> Outcome {
@@ -173,81 +180,49 @@ pub fn run(subjects: &[Subject], cases: &[Case], options: &RunOptions) -> Report
     };
     let selected: Vec<&Case> = cases
         .iter()
-        .filter(|c| {
-            !options.no_cases && options.filter.as_deref().is_none_or(|f| c.name.contains(f))
-        })
+        .filter(|c| !options.no_cases && options.selects(c.name))
         .collect();
-    let mut stderr = std::io::stderr();
     for subject in subjects {
-        for case in &selected {
+        let mut record = |case: String, run: &dyn Fn() -> Outcome| {
             let t = Instant::now();
-            let outcome = run_case(subject, case);
+            let outcome = run();
             if options.progress {
                 let _ = writeln!(
-                    stderr,
-                    "[{}] {} ... {}",
+                    std::io::stderr(),
+                    "[{}] {case} ... {}",
                     subject.name(),
-                    case.name,
                     progress_label(&outcome)
                 );
             }
             report.cases.push(CaseReport {
                 transport: subject.name().to_owned(),
-                case: case.name.to_owned(),
+                case,
                 outcome,
                 duration: t.elapsed(),
             });
+        };
+        for case in &selected {
+            record(case.name.to_owned(), &|| run_case(subject, case));
         }
         if options.bundled_slt && !options.no_cases {
             for file in slt::BUNDLED {
                 let name = format!("slt::{}", file.name);
-                if !options.filter.as_deref().is_none_or(|f| name.contains(f)) {
-                    continue;
+                if options.selects(&name) {
+                    record(name, &|| slt::run_on_subject(subject, file.name, file.text));
                 }
-                let t = Instant::now();
-                let outcome = slt::run_on_subject(subject, file.name, file.text);
-                if options.progress {
-                    let _ = writeln!(
-                        stderr,
-                        "[{}] {} ... {}",
-                        subject.name(),
-                        name,
-                        progress_label(&outcome)
-                    );
-                }
-                report.cases.push(CaseReport {
-                    transport: subject.name().to_owned(),
-                    case: name,
-                    outcome,
-                    duration: t.elapsed(),
-                });
             }
         }
         for path in &options.slt {
-            let t = Instant::now();
-            let name = format!("slt::{}", path.display());
-            let outcome = match std::fs::read_to_string(path) {
-                Ok(text) => slt::run_on_subject(subject, &path.display().to_string(), &text),
-                Err(e) => Outcome::Failed(Failure::msg(
-                    format!("{} is readable", path.display()),
-                    e.to_string(),
-                )),
-            };
-            if options.progress {
-                let _ = writeln!(
-                    stderr,
-                    "[{}] {} ... {}",
-                    subject.name(),
-                    name,
-                    progress_label(&outcome)
-                );
-            }
-            report.cases.push(CaseReport {
-                transport: subject.name().to_owned(),
-                case: name,
-                outcome,
-                duration: t.elapsed(),
-            });
+            record(
+                format!("slt::{}", path.display()),
+                &|| match std::fs::read_to_string(path) {
+                    Ok(text) => slt::run_on_subject(subject, &path.display().to_string(), &text),
+                    Err(e) => Outcome::Failed(Failure::msg(
+                        format!("{} is readable", path.display()),
+                        e.to_string(),
+                    )),
+                },
+            );
         }
     }
     report.elapsed = start.elapsed();
