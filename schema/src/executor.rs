@@ -172,6 +172,15 @@ fn check_fk(rs: &ResultSet) -> Result<()> {
     )))
 }
 
+/// Whether some of `migrations` is not recorded in `applied`.
+fn any_pending(migrations: &[Migration], applied: &[MigrationRecord]) -> bool {
+    migrations.iter().any(|m| {
+        !applied
+            .iter()
+            .any(|r| r.app == m.app_label && r.name == m.name)
+    })
+}
+
 fn not_in_transaction(autocommit: bool) -> Result<()> {
     if autocommit {
         Ok(())
@@ -221,12 +230,7 @@ pub fn migrate(
 ) -> Result<Vec<MigrationRecord>> {
     not_in_transaction(t.is_autocommit())?;
     let applied = applied_migrations(t)?;
-    let pending = migrations.iter().any(|m| {
-        !applied
-            .iter()
-            .any(|r| r.app == m.app_label && r.name == m.name)
-    });
-    if !pending {
+    if !any_pending(migrations, &applied) {
         return Ok(Vec::new());
     }
     let schema = crate::introspect::introspect(t)?;
@@ -246,12 +250,7 @@ pub async fn migrate_async(
 ) -> Result<Vec<MigrationRecord>> {
     not_in_transaction(t.is_autocommit())?;
     let applied = applied_migrations_async(t).await?;
-    let pending = migrations.iter().any(|m| {
-        !applied
-            .iter()
-            .any(|r| r.app == m.app_label && r.name == m.name)
-    });
-    if !pending {
+    if !any_pending(migrations, &applied) {
         return Ok(Vec::new());
     }
     let schema = crate::introspect::introspect_async(t).await?;
