@@ -349,24 +349,18 @@ impl Editor {
         name: &str,
         f: &Field,
     ) -> Result<()> {
-        if f.kind == FieldKind::ManyToManyField {
-            if f.through.is_none() {
-                let owner = lk.model(&owner_lookup.app_label, &owner_lookup.model_lower)?;
-                let through = TableDef::through(lk, owner, name, f)?;
-                return self.create_model(lk, &through);
-            }
-            return self.remake(
-                lk,
-                td,
-                Remake {
-                    create: Some((name.into(), f.clone())),
-                    ..Default::default()
-                },
-            );
+        let m2m = f.kind == FieldKind::ManyToManyField;
+        if m2m && f.through.is_none() {
+            let owner = lk.model(&owner_lookup.app_label, &owner_lookup.model_lower)?;
+            let through = TableDef::through(lk, owner, name, f)?;
+            return self.create_model(lk, &through);
         }
         let literal_db_default =
             matches!(&f.db_default, Some(d) if !matches!(d, crate::expr::DbDefault::Value(_)));
-        if f.primary_key
+        // A M2M with its own through model, like any column SQLite cannot add
+        // in place, goes through the table remake.
+        if m2m
+            || f.primary_key
             || f.effective_unique()
             || !f.null
             || effective_default(f)?.is_some()
