@@ -60,6 +60,7 @@ pub mod blocking;
 mod nonblocking;
 mod open;
 mod options;
+mod shared;
 mod trace;
 
 pub use nonblocking::{Connection, Database, Savepoint, Transaction};
@@ -88,27 +89,3 @@ pub use sqlport_schema as schema;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
-
-/// `ROLLBACK TO sp; RELEASE sp` as one batch (one round trip remotely).
-pub(crate) fn savepoint_rollback_batch(name: &str) -> Batch {
-    Batch::new(
-        [
-            Statement::new(format!("ROLLBACK TO {name}")),
-            Statement::new(format!("RELEASE {name}")),
-        ],
-        BatchMode::StopOnError,
-    )
-}
-
-/// The first failed step of a batch, as an error.
-pub(crate) fn first_step_error(result: BatchResult) -> Result<()> {
-    for (step, outcome) in result.steps.into_iter().enumerate() {
-        if let StepResult::Err(source) = outcome {
-            return Err(Error::Batch {
-                step,
-                source: Box::new(source),
-            });
-        }
-    }
-    Ok(())
-}

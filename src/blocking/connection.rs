@@ -1,19 +1,17 @@
 //! [`Connection`]: statements, queries, batches and transactions on one connection.
 
-use std::ops::ControlFlow;
-use std::sync::Arc;
-
 use sqlport_core::{
-    Batch, BatchResult, Capabilities, Column, Error, FromSql, IntoParams, Result, ResultSet, Row,
-    RowSink, Statement, Summary, TransactionBehavior, Transport,
+    Batch, BatchResult, Capabilities, FromSql, IntoParams, Result, ResultSet, Row, Statement,
+    Summary, TransactionBehavior, Transport,
 };
 
 use super::{PreparedStatement, Savepoint, Transaction};
+use crate::shared::{FnSink, SavepointNames};
 
 /// One connection to a database (a SQLite connection, or a Hrana stream).
 pub struct Connection {
     transport: Box<dyn Transport>,
-    savepoints: u64,
+    savepoints: SavepointNames,
 }
 
 impl std::fmt::Debug for Connection {
@@ -29,7 +27,7 @@ impl Connection {
     pub fn from_transport(transport: Box<dyn Transport>) -> Connection {
         Connection {
             transport,
-            savepoints: 0,
+            savepoints: SavepointNames::default(),
         }
     }
 
@@ -51,15 +49,14 @@ impl Connection {
         self.run(&Statement::with_params(sql, params)?)
     }
 
-    /// Run a query and map its first row; [`Error::NoRows`] if it returns none.
+    /// Run a query and map its first row; [`Error::NoRows`](sqlport_core::Error::NoRows) if it returns none.
     pub fn query_row<T>(
         &mut self,
         sql: &str,
         params: impl IntoParams,
         f: impl FnOnce(&Row) -> Result<T>,
     ) -> Result<T> {
-        let rs = self.query(sql, params)?;
-        rs.rows.first().ok_or(Error::NoRows).and_then(f)
+        crate::shared::first_row(&self.query(sql, params)?, f)
     }
 
     /// The first column of the first row.
@@ -109,8 +106,7 @@ impl Connection {
     }
 
     pub(crate) fn next_savepoint_name(&mut self) -> String {
-        self.savepoints += 1;
-        format!("sqlport_sp_{}", self.savepoints)
+        self.savepoints.next()
     }
 
     /// `true` when no transaction is open.
@@ -131,17 +127,5 @@ impl Connection {
     /// Close the connection (an open transaction rolls back).
     pub fn close(mut self) -> Result<()> {
         self.transport.close()
-    }
-}
-
-struct FnSink<F>(F);
-
-impl<F: FnMut(Row) -> Result<()>> RowSink for FnSink<F> {
-    fn columns(&mut self, _columns: &Arc<[Column]>) -> Result<()> {
-        Ok(())
-    }
-
-    fn row(&mut self, row: Row) -> Result<ControlFlow<()>> {
-        (self.0)(row).map(ControlFlow::Continue)
     }
 }

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use sqlport_core::{Error, IntoParams, Result, ResultSet, Row, Statement};
+use sqlport_core::{IntoParams, Result, ResultSet, Row, Statement};
 
 use super::Connection;
 
@@ -47,13 +47,12 @@ impl<'c> PreparedStatement<'c> {
         self.conn.run(&stmt)
     }
 
-    /// Run it and map the first row ([`Error::NoRows`] if none).
+    /// Run it and map the first row ([`Error::NoRows`](sqlport_core::Error::NoRows) if none).
     pub fn query_row<T>(
         &mut self,
         params: impl IntoParams,
         f: impl FnOnce(&Row) -> Result<T>,
     ) -> Result<T> {
-        let rs = self.query(params)?;
-        rs.rows.first().ok_or(Error::NoRows).and_then(f)
+        crate::shared::first_row(&self.query(params)?, f)
     }
 }

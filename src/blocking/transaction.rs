@@ -2,9 +2,10 @@
 
 use std::ops::{Deref, DerefMut};
 
-use sqlport_core::{Result, Statement, TransactionBehavior};
+use sqlport_core::{Result, TransactionBehavior};
 
 use super::Connection;
+use crate::shared;
 
 /// An open transaction. Statements run through it (it dereferences to the
 /// [`Connection`]); [`commit`](Transaction::commit) or
@@ -18,14 +19,14 @@ pub struct Transaction<'c> {
 
 impl<'c> Transaction<'c> {
     pub(crate) fn begin(conn: &'c mut Connection, behavior: TransactionBehavior) -> Result<Self> {
-        conn.run(&Statement::new(behavior.begin_sql()))?;
+        conn.run(&shared::begin(behavior))?;
         Ok(Transaction { conn, done: false })
     }
 
     /// Commit. If `COMMIT` fails (e.g. `SQLITE_BUSY`), the guard is dropped and
     /// the transaction rolled back.
     pub fn commit(mut self) -> Result<()> {
-        self.conn.run(&Statement::new("COMMIT"))?;
+        self.conn.run(&shared::commit())?;
         self.done = true;
         Ok(())
     }
@@ -33,7 +34,7 @@ impl<'c> Transaction<'c> {
     /// Roll back.
     pub fn rollback(mut self) -> Result<()> {
         self.done = true;
-        self.conn.run(&Statement::new("ROLLBACK")).map(drop)
+        self.conn.run(&shared::rollback()).map(drop)
     }
 }
 
@@ -53,7 +54,7 @@ impl DerefMut for Transaction<'_> {
 impl Drop for Transaction<'_> {
     fn drop(&mut self) {
         if !self.done && !self.conn.is_autocommit() {
-            if let Err(e) = self.conn.run(&Statement::new("ROLLBACK")) {
+            if let Err(e) = self.conn.run(&shared::rollback()) {
                 tracing::warn!(error = %e, "rolling back a dropped transaction failed");
             }
         }
@@ -73,7 +74,7 @@ pub struct Savepoint<'c> {
 impl<'c> Savepoint<'c> {
     pub(crate) fn begin(conn: &'c mut Connection) -> Result<Self> {
         let name = conn.next_savepoint_name();
-        conn.run(&Statement::new(format!("SAVEPOINT {name}")))?;
+        conn.run(&shared::savepoint(&name))?;
         Ok(Savepoint {
             conn,
             name,
@@ -88,8 +89,7 @@ impl<'c> Savepoint<'c> {
 
     /// Release (keep) the savepoint's work.
     pub fn release(mut self) -> Result<()> {
-        self.conn
-            .run(&Statement::new(format!("RELEASE {}", self.name)))?;
+        self.conn.run(&shared::release(&self.name))?;
         self.done = true;
         Ok(())
     }
@@ -101,8 +101,8 @@ impl<'c> Savepoint<'c> {
     }
 
     fn rollback_in_place(&mut self) -> Result<()> {
-        let batch = crate::savepoint_rollback_batch(&self.name);
-        crate::first_step_error(self.conn.batch(&batch)?)
+        let batch = shared::savepoint_rollback(&self.name);
+        shared::first_step_error(self.conn.batch(&batch)?)
     }
 }
 

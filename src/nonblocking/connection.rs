@@ -1,20 +1,18 @@
 //! [`Connection`] (async).
 
-use std::ops::ControlFlow;
-use std::sync::Arc;
-
 use sqlport_core::{
-    AsyncTransport, Batch, BatchResult, Capabilities, Column, Error, FromSql, IntoParams, Result,
-    ResultSet, Row, RowSink, Statement, Summary, TransactionBehavior,
+    AsyncTransport, Batch, BatchResult, Capabilities, FromSql, IntoParams, Result, ResultSet, Row,
+    Statement, Summary, TransactionBehavior,
 };
 use tracing::Instrument;
 
 use super::{Savepoint, Transaction};
+use crate::shared::{FnSink, SavepointNames};
 
 /// One connection (async); see [`blocking::Connection`](crate::blocking::Connection).
 pub struct Connection {
     transport: Box<dyn AsyncTransport>,
-    savepoints: u64,
+    savepoints: SavepointNames,
 }
 
 impl std::fmt::Debug for Connection {
@@ -30,7 +28,7 @@ impl Connection {
     pub fn from_transport(transport: Box<dyn AsyncTransport>) -> Connection {
         Connection {
             transport,
-            savepoints: 0,
+            savepoints: SavepointNames::default(),
         }
     }
 
@@ -52,15 +50,14 @@ impl Connection {
         self.run(&stmt).await
     }
 
-    /// Run a query and map its first row; [`Error::NoRows`] if it returns none.
+    /// Run a query and map its first row; [`Error::NoRows`](sqlport_core::Error::NoRows) if it returns none.
     pub async fn query_row<T>(
         &mut self,
         sql: &str,
         params: impl IntoParams,
         f: impl FnOnce(&Row) -> Result<T>,
     ) -> Result<T> {
-        let rs = self.query(sql, params).await?;
-        rs.rows.first().ok_or(Error::NoRows).and_then(f)
+        crate::shared::first_row(&self.query(sql, params).await?, f)
     }
 
     /// The first column of the first row.
@@ -109,8 +106,7 @@ impl Connection {
     }
 
     pub(crate) fn next_savepoint_name(&mut self) -> String {
-        self.savepoints += 1;
-        format!("sqlport_sp_{}", self.savepoints)
+        self.savepoints.next()
     }
 
     pub(crate) fn enqueue(&mut self, stmt: Statement) {
@@ -135,17 +131,5 @@ impl Connection {
     /// Close the connection (an open transaction rolls back).
     pub async fn close(mut self) -> Result<()> {
         self.transport.close().await
-    }
-}
-
-struct FnSink<F>(F);
-
-impl<F: FnMut(Row) -> Result<()> + Send> RowSink for FnSink<F> {
-    fn columns(&mut self, _columns: &Arc<[Column]>) -> Result<()> {
-        Ok(())
-    }
-
-    fn row(&mut self, row: Row) -> Result<ControlFlow<()>> {
-        (self.0)(row).map(ControlFlow::Continue)
     }
 }

@@ -2,9 +2,10 @@
 
 use std::ops::{Deref, DerefMut};
 
-use sqlport_core::{Result, Statement, TransactionBehavior};
+use sqlport_core::{Result, TransactionBehavior};
 
 use super::Connection;
+use crate::shared;
 
 /// An open transaction (async); dropping it unfinished queues a `ROLLBACK`.
 #[derive(Debug)]
@@ -18,13 +19,13 @@ impl<'c> Transaction<'c> {
         conn: &'c mut Connection,
         behavior: TransactionBehavior,
     ) -> Result<Self> {
-        conn.run(&Statement::new(behavior.begin_sql())).await?;
+        conn.run(&shared::begin(behavior)).await?;
         Ok(Transaction { conn, done: false })
     }
 
     /// Commit. If `COMMIT` fails the guard is dropped and rolls back.
     pub async fn commit(mut self) -> Result<()> {
-        self.conn.run(&Statement::new("COMMIT")).await?;
+        self.conn.run(&shared::commit()).await?;
         self.done = true;
         Ok(())
     }
@@ -32,7 +33,7 @@ impl<'c> Transaction<'c> {
     /// Roll back.
     pub async fn rollback(mut self) -> Result<()> {
         self.done = true;
-        self.conn.run(&Statement::new("ROLLBACK")).await.map(drop)
+        self.conn.run(&shared::rollback()).await.map(drop)
     }
 }
 
@@ -52,7 +53,7 @@ impl DerefMut for Transaction<'_> {
 impl Drop for Transaction<'_> {
     fn drop(&mut self) {
         if !self.done && !self.conn.is_autocommit() {
-            self.conn.enqueue(Statement::new("ROLLBACK"));
+            self.conn.enqueue(shared::rollback());
         }
     }
 }
@@ -68,8 +69,7 @@ pub struct Savepoint<'c> {
 impl<'c> Savepoint<'c> {
     pub(crate) async fn begin(conn: &'c mut Connection) -> Result<Self> {
         let name = conn.next_savepoint_name();
-        conn.run(&Statement::new(format!("SAVEPOINT {name}")))
-            .await?;
+        conn.run(&shared::savepoint(&name)).await?;
         Ok(Savepoint {
             conn,
             name,
@@ -84,9 +84,7 @@ impl<'c> Savepoint<'c> {
 
     /// Release (keep) the savepoint's work.
     pub async fn release(mut self) -> Result<()> {
-        self.conn
-            .run(&Statement::new(format!("RELEASE {}", self.name)))
-            .await?;
+        self.conn.run(&shared::release(&self.name)).await?;
         self.done = true;
         Ok(())
     }
@@ -94,8 +92,8 @@ impl<'c> Savepoint<'c> {
     /// Undo the savepoint's work and release it.
     pub async fn rollback(mut self) -> Result<()> {
         self.done = true;
-        let batch = crate::savepoint_rollback_batch(&self.name);
-        crate::first_step_error(self.conn.batch(&batch).await?)
+        let batch = shared::savepoint_rollback(&self.name);
+        shared::first_step_error(self.conn.batch(&batch).await?)
     }
 }
 
@@ -115,10 +113,9 @@ impl DerefMut for Savepoint<'_> {
 impl Drop for Savepoint<'_> {
     fn drop(&mut self) {
         if !self.done && !self.conn.is_autocommit() {
-            self.conn
-                .enqueue(Statement::new(format!("ROLLBACK TO {}", self.name)));
-            self.conn
-                .enqueue(Statement::new(format!("RELEASE {}", self.name)));
+            for stmt in shared::savepoint_rollback(&self.name).steps {
+                self.conn.enqueue(stmt);
+            }
         }
     }
 }

@@ -1,0 +1,87 @@
+//! What the blocking and async flavours share: the transaction-control
+//! statements their guards send, savepoint naming, the row sink behind
+//! `query_each`, and the first-row helper behind `query_row`.
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use sqlport_core::{
+    Batch, BatchMode, BatchResult, Column, Error, Result, ResultSet, Row, RowSink, Statement,
+    StepResult, TransactionBehavior,
+};
+
+/// `BEGIN <behaviour>`.
+pub(crate) fn begin(behavior: TransactionBehavior) -> Statement {
+    Statement::new(behavior.begin_sql())
+}
+
+/// `COMMIT`.
+pub(crate) fn commit() -> Statement {
+    Statement::new("COMMIT")
+}
+
+/// `ROLLBACK`.
+pub(crate) fn rollback() -> Statement {
+    Statement::new("ROLLBACK")
+}
+
+/// `SAVEPOINT name`.
+pub(crate) fn savepoint(name: &str) -> Statement {
+    Statement::new(format!("SAVEPOINT {name}"))
+}
+
+/// `RELEASE name`.
+pub(crate) fn release(name: &str) -> Statement {
+    Statement::new(format!("RELEASE {name}"))
+}
+
+/// `ROLLBACK TO name; RELEASE name` as one batch (one round trip remotely).
+pub(crate) fn savepoint_rollback(name: &str) -> Batch {
+    Batch::new(
+        [Statement::new(format!("ROLLBACK TO {name}")), release(name)],
+        BatchMode::StopOnError,
+    )
+}
+
+/// The first failed step of a batch, as an error.
+pub(crate) fn first_step_error(result: BatchResult) -> Result<()> {
+    for (step, outcome) in result.steps.into_iter().enumerate() {
+        if let StepResult::Err(source) = outcome {
+            return Err(Error::Batch {
+                step,
+                source: Box::new(source),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Fresh savepoint names for one connection (`sqlport_sp_1`, `sqlport_sp_2`, ...).
+#[derive(Debug, Default)]
+pub(crate) struct SavepointNames(u64);
+
+impl SavepointNames {
+    /// The next unused name.
+    pub(crate) fn next(&mut self) -> String {
+        self.0 += 1;
+        format!("sqlport_sp_{}", self.0)
+    }
+}
+
+/// Map the first row of a result; [`Error::NoRows`] if there is none.
+pub(crate) fn first_row<T>(rs: &ResultSet, f: impl FnOnce(&Row) -> Result<T>) -> Result<T> {
+    rs.rows.first().ok_or(Error::NoRows).and_then(f)
+}
+
+/// A [`RowSink`] that hands each row to a closure; an error stops the query.
+pub(crate) struct FnSink<F>(pub(crate) F);
+
+impl<F: FnMut(Row) -> Result<()>> RowSink for FnSink<F> {
+    fn columns(&mut self, _columns: &Arc<[Column]>) -> Result<()> {
+        Ok(())
+    }
+
+    fn row(&mut self, row: Row) -> Result<ControlFlow<()>> {
+        (self.0)(row).map(ControlFlow::Continue)
+    }
+}
