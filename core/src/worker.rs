@@ -148,13 +148,19 @@ impl WorkerTransport {
         ))
     }
 
-    /// Send a command and await its reply.
-    async fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T> {
+    /// Hand a command to the worker ([`Error::Closed`] after `close` or once
+    /// the worker is gone).
+    fn send(&self, cmd: Command) -> Result<()> {
         if self.closed {
             return Err(Error::Closed);
         }
+        self.commands.send(cmd).map_err(|_| Error::Closed)
+    }
+
+    /// Send a command and await its reply.
+    async fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T> {
         let (tx, rx) = flume::bounded(1);
-        self.commands.send(make(tx)).map_err(|_| Error::Closed)?;
+        self.send(make(tx))?;
         self.recv(&rx).await.ok_or(Error::Closed)?
     }
 
@@ -276,18 +282,13 @@ impl AsyncTransport for WorkerTransport {
         stmt: &Statement,
         sink: &mut (dyn RowSink + Send),
     ) -> Result<Summary> {
-        if self.closed {
-            return Err(Error::Closed);
-        }
         let (rows_tx, rows_rx) = flume::bounded(STREAM_CHUNKS_IN_FLIGHT);
         let (done_tx, done_rx) = flume::bounded(1);
-        self.commands
-            .send(Command::Stream {
-                stmt: stmt.clone(),
-                rows: rows_tx,
-                done: done_tx,
-            })
-            .map_err(|_| Error::Closed)?;
+        self.send(Command::Stream {
+            stmt: stmt.clone(),
+            rows: rows_tx,
+            done: done_tx,
+        })?;
         let mut sink_error = None;
         'recv: while let Some(msg) = self.recv(&rows_rx).await {
             match msg {
@@ -334,7 +335,7 @@ impl AsyncTransport for WorkerTransport {
     }
 
     fn enqueue(&mut self, stmt: Statement) {
-        if self.closed || self.commands.send(Command::Enqueue(stmt)).is_err() {
+        if self.send(Command::Enqueue(stmt)).is_err() {
             tracing::warn!("sqlport worker: statement enqueued on a closed connection");
         }
     }
