@@ -233,6 +233,7 @@ both!(
     unreachable_server_is_an_error,
     probe_failures_are_not_cached,
     batches_with_an_unparsable_step,
+    a_refused_batch_on_an_expired_stream_reports_every_step,
 );
 
 // ---- the round-trip budget -------------------------------------------------
@@ -1150,4 +1151,34 @@ fn batches_with_an_unparsable_step(b: Backend) {
     c.exec("INSERT INTO t VALUES (1000)").unwrap();
     c.exec("ROLLBACK").unwrap();
     assert_eq!(c.int("SELECT sum(x) FROM t"), 131);
+}
+
+fn a_refused_batch_on_an_expired_stream_reports_every_step(b: Backend) {
+    let (s, db) = setup(b);
+    let mut c = db.connect().unwrap();
+    c.exec("CREATE TABLE t (x INTEGER)").unwrap();
+    // A PRAGMA keeps the stream, so the batch carries a baton that expires.
+    let default = c.int("PRAGMA foreign_keys");
+    c.exec(&format!("PRAGMA foreign_keys = {}", 1 - default))
+        .unwrap();
+    s.expire_idle_streams();
+    let steps = vec![
+        Statement::new("INSERT INTO t VALUES (1)"),
+        Statement::new("SELEC 2"),
+        Statement::new("INSERT INTO t VALUES (3)"),
+    ];
+    let (r, n) = count(&s, || c.batch(&Batch::new(steps, BatchMode::StopOnError)));
+    // Expired, retried on a new stream (refused: a step does not parse),
+    // the steps described, the step before the bad one run: the reply to
+    // the last request is the batch's result, never dropped.
+    let r = r.unwrap();
+    assert_eq!(n, 4);
+    assert!(r.steps[0].ok().is_some());
+    assert_eq!(
+        r.steps[1].err().unwrap().sqlite_code(),
+        Some(codes::SQLITE_ERROR)
+    );
+    assert!(matches!(r.steps[2], StepResult::Skipped));
+    assert_eq!(c.int("SELECT sum(x) FROM t"), 1);
+    assert_eq!(c.int("PRAGMA foreign_keys"), 1 - default);
 }

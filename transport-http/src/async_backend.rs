@@ -16,7 +16,10 @@ use url::Url;
 use crate::common::{self, CLIENT_VERSION, MAX_BODY_BYTES};
 use crate::config::{HttpConfig, ProtocolVersion};
 use crate::proto::client::request::probe;
-use crate::proto::client::{HttpRequest, HttpResponse, Method, Next, Output, Session, Version};
+use crate::proto::client::{
+    HttpRequest, HttpResponse, MAX_REQUESTS_PER_OPERATION, Method, Next, Output, Session, Version,
+    too_many_requests,
+};
 
 /// Opens async HTTP connections to one remote database. One reqwest client
 /// (connection pool) per connector, shared by its connections; the protocol
@@ -220,30 +223,26 @@ impl std::fmt::Debug for AsyncHttpTransport {
     }
 }
 
-/// Upper bound on requests per operation (one retry plus slack).
-const MAX_ROUNDS: usize = 4;
-
 impl AsyncHttpTransport {
     /// The negotiated protocol version.
     pub fn version(&self) -> Version {
         self.session.version()
     }
 
+    /// Send what the session asks for and feed every reply back; the
+    /// session bounds the requests ([`MAX_REQUESTS_PER_OPERATION`]).
     async fn drive(&mut self, mut next: Next) -> Result<Output> {
-        for _ in 0..MAX_ROUNDS {
-            match next {
+        for _ in 0..=MAX_REQUESTS_PER_OPERATION {
+            let req = match next {
                 Next::Done(out) => return Ok(out),
-                Next::Send(req) => {
-                    next = match self.inner.exchange(&req).await {
-                        Ok(resp) => self.session.on_response(resp)?,
-                        Err((e, reached)) => self.session.on_transport_error(e, reached)?,
-                    };
-                }
-            }
+                Next::Send(req) => req,
+            };
+            next = match self.inner.exchange(&req).await {
+                Ok(resp) => self.session.on_response(resp)?,
+                Err((e, reached)) => self.session.on_transport_error(e, reached)?,
+            };
         }
-        Err(Error::Protocol(
-            "too many HTTP round trips for one operation".into(),
-        ))
+        Err(too_many_requests())
     }
 
     async fn cursor(
@@ -252,7 +251,7 @@ impl AsyncHttpTransport {
         sink: &mut (dyn RowSink + Send),
     ) -> Result<Summary> {
         let mut next = self.session.cursor(stmt)?;
-        for _ in 0..MAX_ROUNDS {
+        for _ in 0..=MAX_REQUESTS_PER_OPERATION {
             let req = match next {
                 Next::Send(req) => req,
                 Next::Done(_) => {
@@ -277,32 +276,23 @@ impl AsyncHttpTransport {
             let mut reader = self.session.cursor_reader()?;
             let mut body = resp.bytes_stream();
             let mut received = 0usize;
-            let read: Result<()> = loop {
+            let read_error = loop {
                 match body.next().await {
-                    None => break Ok(()),
+                    None => break None,
                     Some(Ok(chunk)) => {
                         received += chunk.len();
-                        if let Err(e) = reader.feed(&chunk, sink) {
-                            break Err(e);
-                        }
-                        if reader.is_discarding() && !self.session.cursor_must_drain() {
-                            return self.session.cursor_abandon(reader);
+                        if let Some(done) = self.session.cursor_chunk(&mut reader, &chunk, sink) {
+                            common::record_done(&span, received, started);
+                            return done;
                         }
                     }
-                    Some(Err(e)) => {
-                        break Err(Error::Protocol(format!(
-                            "cursor body could not be read: {e}"
-                        )));
-                    }
+                    Some(Err(e)) => break Some(e.to_string()),
                 }
             };
             common::record_done(&span, received, started);
-            let outcome = read.and_then(|()| reader.finish(sink));
-            return self.session.cursor_end(outcome);
+            return self.session.cursor_finish(reader, read_error, sink);
         }
-        Err(Error::Protocol(
-            "too many HTTP round trips for one operation".into(),
-        ))
+        Err(too_many_requests())
     }
 }
 
@@ -310,10 +300,7 @@ impl AsyncHttpTransport {
 impl AsyncTransport for AsyncHttpTransport {
     async fn execute(&mut self, stmt: &Statement) -> Result<ResultSet> {
         let next = self.session.execute(stmt)?;
-        match self.drive(next).await? {
-            Output::Rows(rs) => Ok(rs),
-            _ => Err(Error::Protocol("unexpected output for execute".into())),
-        }
+        self.drive(next).await?.into_rows()
     }
 
     async fn query_stream(
@@ -331,10 +318,7 @@ impl AsyncTransport for AsyncHttpTransport {
 
     async fn batch(&mut self, batch: &Batch) -> Result<BatchResult> {
         let next = self.session.batch(batch)?;
-        match self.drive(next).await? {
-            Output::Batch(r) => Ok(r),
-            _ => Err(Error::Protocol("unexpected output for batch".into())),
-        }
+        self.drive(next).await?.into_batch()
     }
 
     fn is_autocommit(&self) -> bool {

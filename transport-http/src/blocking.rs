@@ -14,7 +14,10 @@ use url::Url;
 use crate::common::{self, CLIENT_VERSION, MAX_BODY_BYTES};
 use crate::config::{HttpConfig, ProtocolVersion};
 use crate::proto::client::request::probe;
-use crate::proto::client::{HttpRequest, HttpResponse, Method, Next, Output, Session, Version};
+use crate::proto::client::{
+    HttpRequest, HttpResponse, MAX_REQUESTS_PER_OPERATION, Method, Next, Output, Session, Version,
+    too_many_requests,
+};
 
 /// Opens blocking HTTP connections to one remote database. One ureq agent
 /// (connection pool) per connector, shared by its connections; the protocol
@@ -216,35 +219,31 @@ impl std::fmt::Debug for HttpTransport {
     }
 }
 
-/// Upper bound on requests per operation (one retry plus slack).
-const MAX_ROUNDS: usize = 4;
-
 impl HttpTransport {
     /// The negotiated protocol version.
     pub fn version(&self) -> Version {
         self.session.version()
     }
 
+    /// Send what the session asks for and feed every reply back; the
+    /// session bounds the requests ([`MAX_REQUESTS_PER_OPERATION`]).
     fn drive(&mut self, mut next: Next) -> Result<Output> {
-        for _ in 0..MAX_ROUNDS {
-            match next {
+        for _ in 0..=MAX_REQUESTS_PER_OPERATION {
+            let req = match next {
                 Next::Done(out) => return Ok(out),
-                Next::Send(req) => {
-                    next = match self.inner.exchange(&req) {
-                        Ok(resp) => self.session.on_response(resp)?,
-                        Err((e, reached)) => self.session.on_transport_error(e, reached)?,
-                    };
-                }
-            }
+                Next::Send(req) => req,
+            };
+            next = match self.inner.exchange(&req) {
+                Ok(resp) => self.session.on_response(resp)?,
+                Err((e, reached)) => self.session.on_transport_error(e, reached)?,
+            };
         }
-        Err(Error::Protocol(
-            "too many HTTP round trips for one operation".into(),
-        ))
+        Err(too_many_requests())
     }
 
     fn cursor(&mut self, stmt: &Statement, sink: &mut dyn RowSink) -> Result<Summary> {
         let mut next = self.session.cursor(stmt)?;
-        for _ in 0..MAX_ROUNDS {
+        for _ in 0..=MAX_REQUESTS_PER_OPERATION {
             let req = match next {
                 Next::Send(req) => req,
                 Next::Done(_) => {
@@ -275,43 +274,31 @@ impl HttpTransport {
             let mut body = resp.into_body().into_with_config().limit(u64::MAX).reader();
             let mut buf = vec![0u8; 64 * 1024];
             let mut received = 0usize;
-            let read: Result<()> = loop {
+            let read_error = loop {
                 match body.read(&mut buf) {
-                    Ok(0) => break Ok(()),
+                    Ok(0) => break None,
                     Ok(n) => {
                         received += n;
-                        if let Err(e) = reader.feed(buf.get(..n).unwrap_or_default(), sink) {
-                            break Err(e);
-                        }
-                        if reader.is_discarding() && !self.session.cursor_must_drain() {
-                            let summary = self.session.cursor_abandon(reader);
-                            return summary;
+                        let chunk = buf.get(..n).unwrap_or_default();
+                        if let Some(done) = self.session.cursor_chunk(&mut reader, chunk, sink) {
+                            common::record_done(&span, received, started);
+                            return done;
                         }
                     }
-                    Err(e) => {
-                        break Err(Error::Protocol(format!(
-                            "cursor body could not be read: {e}"
-                        )));
-                    }
+                    Err(e) => break Some(e.to_string()),
                 }
             };
             common::record_done(&span, received, started);
-            let outcome = read.and_then(|()| reader.finish(sink));
-            return self.session.cursor_end(outcome);
+            return self.session.cursor_finish(reader, read_error, sink);
         }
-        Err(Error::Protocol(
-            "too many HTTP round trips for one operation".into(),
-        ))
+        Err(too_many_requests())
     }
 }
 
 impl Transport for HttpTransport {
     fn execute(&mut self, stmt: &Statement) -> Result<ResultSet> {
         let next = self.session.execute(stmt)?;
-        match self.drive(next)? {
-            Output::Rows(rs) => Ok(rs),
-            _ => Err(Error::Protocol("unexpected output for execute".into())),
-        }
+        self.drive(next)?.into_rows()
     }
 
     fn query_stream(&mut self, stmt: &Statement, sink: &mut dyn RowSink) -> Result<Summary> {
@@ -325,10 +312,7 @@ impl Transport for HttpTransport {
 
     fn batch(&mut self, batch: &Batch) -> Result<BatchResult> {
         let next = self.session.batch(batch)?;
-        match self.drive(next)? {
-            Output::Batch(r) => Ok(r),
-            _ => Err(Error::Protocol("unexpected output for batch".into())),
-        }
+        self.drive(next)?.into_batch()
     }
 
     fn is_autocommit(&self) -> bool {

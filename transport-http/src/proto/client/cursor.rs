@@ -134,9 +134,9 @@ impl CursorReader {
     }
 
     /// Stop reading early: the target step's columns (if seen) and the sink's
-    /// error (if it failed).
-    pub fn into_abandoned(self) -> (Option<Arc<[Column]>>, Option<Error>) {
-        (self.target_columns, self.sink_error)
+    /// error (if it failed). The reader is spent afterwards.
+    pub fn take_abandoned(&mut self) -> (Option<Arc<[Column]>>, Option<Error>) {
+        (self.target_columns.take(), self.sink_error.take())
     }
 
     /// The target step's columns, once its `step_begin` arrived.

@@ -12,4 +12,4 @@ pub mod tx;
 
 pub use cursor::{CursorOutcome, CursorReader, LineDecoder};
 pub use request::{HttpRequest, HttpResponse, Method, Version};
-pub use session::{Next, Output, Session};
+pub use session::{MAX_REQUESTS_PER_OPERATION, Next, Output, Session, too_many_requests};

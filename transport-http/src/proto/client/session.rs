@@ -15,6 +15,22 @@ use super::request::{HttpRequest, Method, Version, endpoint};
 use super::tx::TxState;
 use crate::proto::wire::{self, StreamRequest, StreamResponse};
 
+/// The most HTTP requests one operation sends: its own request, the
+/// description of a refused batch and the run of the steps before the bad
+/// one, each possibly sent once more on a new stream. The session builds no
+/// request past it, so a backend that sends every request it is given and
+/// feeds every reply back always ends with [`Next::Done`] or an error, and
+/// the reply to a request that ran is never dropped.
+pub const MAX_REQUESTS_PER_OPERATION: usize = 6;
+
+/// The error for an operation that would need more than
+/// [`MAX_REQUESTS_PER_OPERATION`] requests.
+pub fn too_many_requests() -> Error {
+    Error::Protocol(format!(
+        "more than {MAX_REQUESTS_PER_OPERATION} HTTP requests for one operation"
+    ))
+}
+
 /// A finished operation.
 #[derive(Debug)]
 pub enum Output {
@@ -24,6 +40,24 @@ pub enum Output {
     Batch(BatchResult),
     /// The connection is closed.
     Closed,
+}
+
+impl Output {
+    /// The rows of a finished `execute`.
+    pub fn into_rows(self) -> Result<ResultSet> {
+        match self {
+            Output::Rows(rs) => Ok(rs),
+            _ => Err(Error::Protocol("unexpected output for execute".into())),
+        }
+    }
+
+    /// The result of a finished `batch`.
+    pub fn into_batch(self) -> Result<BatchResult> {
+        match self {
+            Output::Batch(r) => Ok(r),
+            _ => Err(Error::Protocol("unexpected output for batch".into())),
+        }
+    }
 }
 
 /// What a backend does next.
@@ -115,6 +149,8 @@ pub struct Session {
     pending: Vec<Statement>,
     closed: bool,
     inflight: Option<InFlight>,
+    /// Requests built for the current operation.
+    requests: usize,
 }
 
 impl Session {
@@ -132,6 +168,7 @@ impl Session {
             pending: Vec::new(),
             closed: false,
             inflight: None,
+            requests: 0,
         }
     }
 
@@ -321,6 +358,7 @@ impl Session {
             self.held_begin.take()
         };
         let pending = std::mem::take(&mut self.pending);
+        self.requests = 0;
         let flight = InFlight {
             op,
             prelude,
@@ -335,8 +373,13 @@ impl Session {
     }
 
     /// Build the request for `flight` and park it as in flight. On a build
-    /// error the held `BEGIN` and queued statements go back.
+    /// error, or past [`MAX_REQUESTS_PER_OPERATION`], the held `BEGIN` and
+    /// queued statements go back.
     fn send(&mut self, mut flight: InFlight) -> Result<Next> {
+        if self.requests >= MAX_REQUESTS_PER_OPERATION {
+            self.restore(flight);
+            return Err(too_many_requests());
+        }
         let built = match &flight.op {
             _ if matches!(flight.phase, Phase::Locate { .. }) => self.build_locate(&mut flight),
             Op::Cursor(stmt) => {
@@ -351,6 +394,7 @@ impl Session {
         match built {
             Ok(req) => {
                 flight.sent_baton = req.carries_baton;
+                self.requests += 1;
                 self.inflight = Some(flight);
                 Ok(Next::Send(req))
             }

@@ -2,7 +2,7 @@
 //! consuming its incrementally read body.
 
 use sqlport_core::sql::{StatementKind, classify};
-use sqlport_core::{Error, Result, Statement, Summary};
+use sqlport_core::{Error, Result, RowSink, Statement, Summary};
 use url::Url;
 
 use super::super::cursor::{CursorOutcome, CursorReader, CursorStep};
@@ -82,9 +82,47 @@ impl Session {
         Ok(CursorReader::new(layout.steps, layout.target))
     }
 
+    /// Feed one chunk of a 2xx cursor body to `reader` (from
+    /// [`Session::cursor_reader`]). `Some(result)` ends the operation before
+    /// the body ended: the body cannot be decoded, or the sink stopped and
+    /// nothing needs the rest (no state is held), so the backend drops the
+    /// body and the stream is forgotten. Otherwise keep reading; at the end
+    /// call [`Session::cursor_finish`].
+    pub fn cursor_chunk(
+        &mut self,
+        reader: &mut CursorReader,
+        chunk: &[u8],
+        sink: &mut dyn RowSink,
+    ) -> Option<Result<Summary>> {
+        if let Err(e) = reader.feed(chunk, sink) {
+            return Some(self.cursor_end(Err(e)));
+        }
+        if reader.is_discarding() && !self.cursor_must_drain() {
+            return Some(self.cursor_abandon(reader));
+        }
+        None
+    }
+
+    /// The cursor body ended (`read_error`: it could not be read to its end,
+    /// which is fatal to the stream). Returns the statement's summary.
+    pub fn cursor_finish(
+        &mut self,
+        reader: CursorReader,
+        read_error: Option<String>,
+        sink: &mut dyn RowSink,
+    ) -> Result<Summary> {
+        let outcome = match read_error {
+            Some(e) => Err(Error::Protocol(format!(
+                "cursor body could not be read: {e}"
+            ))),
+            None => reader.finish(sink),
+        };
+        self.cursor_end(outcome)
+    }
+
     /// Whether, after the sink stopped early, the rest of a cursor body must
     /// still be read (the stream holds state), rather than dropped.
-    pub fn cursor_must_drain(&self) -> bool {
+    fn cursor_must_drain(&self) -> bool {
         self.holds_state()
             || self.inflight.as_ref().is_some_and(|f| {
                 f.prelude.is_some()
@@ -97,10 +135,10 @@ impl Session {
     /// [`Session::cursor_must_drain`]): the backend drops the body, and the
     /// stream is forgotten (the server ends it). Returns the summary so far.
     /// A sink error is returned as is.
-    pub fn cursor_abandon(&mut self, reader: CursorReader) -> Result<Summary> {
+    fn cursor_abandon(&mut self, reader: &mut CursorReader) -> Result<Summary> {
         self.inflight = None;
         self.drop_stream();
-        let (columns, sink_error) = reader.into_abandoned();
+        let (columns, sink_error) = reader.take_abandoned();
         if let Some(e) = sink_error {
             return Err(e);
         }

@@ -792,3 +792,36 @@ fn queued_rollbacks_without_a_transaction_are_dropped() {
     let (_, body) = sent(s.execute(&st("SELECT 1")).unwrap());
     assert_eq!(body["requests"][0]["stmt"]["sql"], "RELEASE sp");
 }
+
+#[test]
+fn the_longest_operation_fits_the_request_bound() {
+    // Every phase of a refused StopOnError batch (its own request, the
+    // description, the run of the steps before the bad one) sent twice
+    // because the first attempt never reached the server.
+    let refused = || Error::Io(std::io::ErrorKind::ConnectionRefused.into());
+    let mut s = session(Version::V3);
+    let steps = [st("INSERT INTO t VALUES (1)"), st("SELEC"), st("SELECT 3")];
+    let mut requests = 1;
+    let _ = sent(s.batch(&Batch::new(steps, BatchMode::StopOnError)).unwrap());
+    let mut replies = [refused_batch(), described(1, 3)].into_iter();
+    let out = loop {
+        let _ = sent(s.on_transport_error(refused(), false).unwrap());
+        requests += 1;
+        match replies.next() {
+            Some(resp) => {
+                let _ = sent(s.on_response(resp).unwrap());
+                requests += 1;
+            }
+            None => {
+                let body = json!({"requests":[{"type":"batch","batch":{"steps":[{}]}},
+                    {"type":"get_autocommit"},{"type":"close"}]});
+                break done(s.on_response(reply(&body, true, "x")).unwrap());
+            }
+        }
+    };
+    assert_eq!(requests, MAX_REQUESTS_PER_OPERATION);
+    let Output::Batch(r) = out else { panic!() };
+    assert!(r.steps[0].ok().is_some());
+    assert!(r.steps[1].err().is_some());
+    assert!(matches!(r.steps[2], StepResult::Skipped));
+}
