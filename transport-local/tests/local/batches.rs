@@ -34,11 +34,20 @@ fn atomic_batch_all_or_nothing() {
         TransactionBehavior::Immediate,
         TransactionBehavior::Exclusive,
     ] {
-        let r = c.batch(&Batch::new(
-            stmts(&["INSERT INTO t VALUES (10)", "DELETE FROM t WHERE x = 10"]),
-            BatchMode::Atomic(behavior),
-        ));
-        assert!(r.is_ok());
+        let r = c
+            .batch(&Batch::new(
+                stmts(&["INSERT INTO t VALUES (10)", "DELETE FROM t WHERE x = 10"]),
+                BatchMode::Atomic(behavior),
+            ))
+            .unwrap();
+        let affected: Vec<u64> = r
+            .steps
+            .iter()
+            .map(|s| s.ok().unwrap().rows_affected)
+            .collect();
+        assert_eq!(affected, [1, 1], "{behavior:?}");
+        assert!(c.is_autocommit(), "{behavior:?}");
+        assert_eq!(one(&mut c, "SELECT count(*) FROM t"), Value::Integer(2));
     }
 }
 

@@ -136,7 +136,6 @@ fn connector_trait_gives_boxed_transport() {
         .execute(&Statement::with_params("SELECT ?", params![1]).unwrap())
         .unwrap();
     assert_eq!(rs.rows[0].values()[0], Value::Integer(1));
-    let _: Option<Error> = None;
 }
 
 #[test]

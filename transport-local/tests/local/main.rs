@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sqlport_core::{
-    Batch, BatchMode, Column, Error, ErrorKind, LocalTarget, Params, Result, Row, RowSink,
-    Statement, StepResult, TransactionBehavior, Transport, Value, codes, named_params, params,
+    Batch, BatchMode, Column, ErrorKind, LocalTarget, Params, Result, Row, RowSink, Statement,
+    StepResult, TransactionBehavior, Transport, Value, codes, named_params, params,
 };
 use sqlport_local::{LocalConfig, LocalConnector, LocalTransport};
 

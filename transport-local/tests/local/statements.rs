@@ -68,13 +68,7 @@ fn positional_parameters() {
             Params::Positional(vec![Value::Integer(1), Value::Integer(2)]),
         ),
     ] {
-        let err = c
-            .execute(&Statement {
-                sql: sql.into(),
-                params: p,
-            })
-            .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::InvalidArguments, "{sql}");
+        assert_invalid_arguments(&mut c, sql, p);
     }
 }
 
@@ -124,14 +118,19 @@ fn named_parameters() {
         ("SELECT :a", Params::None),
         ("SELECT 1", named_params! {"a": 1}.into_params_unwrap()),
     ] {
-        let err = c
-            .execute(&Statement {
-                sql: sql.into(),
-                params: p,
-            })
-            .unwrap_err();
-        assert_eq!(err.kind(), ErrorKind::InvalidArguments, "{sql}");
+        assert_invalid_arguments(&mut c, sql, p);
     }
+}
+
+/// Running `sql` with `params` fails with [`ErrorKind::InvalidArguments`].
+fn assert_invalid_arguments(c: &mut LocalTransport, sql: &str, params: Params) {
+    let err = c
+        .execute(&Statement {
+            sql: sql.into(),
+            params,
+        })
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidArguments, "{sql}");
 }
 
 trait IntoParamsUnwrap {
