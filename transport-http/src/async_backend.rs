@@ -192,6 +192,8 @@ async fn read_limited(resp: reqwest::Response) -> std::result::Result<Vec<u8>, S
 }
 
 fn map_error(e: reqwest::Error) -> SendError {
+    // The URL carries no token, but an error need not repeat it either.
+    let e = e.without_url();
     if e.is_connect() {
         let err = if e.is_timeout() {
             Error::Timeout(format!("connect timeout: {e}"))
@@ -286,7 +288,7 @@ impl AsyncHttpTransport {
                             return done;
                         }
                     }
-                    Some(Err(e)) => break Some(e.to_string()),
+                    Some(Err(e)) => break Some(e.without_url().to_string()),
                 }
             };
             common::record_done(&span, received, started);

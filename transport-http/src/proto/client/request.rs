@@ -76,7 +76,7 @@ pub fn check_base(url: &Url) -> Result<()> {
     match url.scheme() {
         "http" | "https" if url.has_host() => Ok(()),
         _ => Err(Error::InvalidName {
-            name: url.as_str().to_owned(),
+            name: sqlport_core::name::redact_name(url.as_str()),
             reason: "the HTTP transport needs an http:// or https:// URL with a host".into(),
         }),
     }
