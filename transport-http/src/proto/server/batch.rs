@@ -6,8 +6,10 @@ use std::ops::ControlFlow;
 use sqlport_core::{ResultSet, Statement};
 
 use super::Version;
+use super::encode;
 use super::errors::{Fatal, is_parse_time, map_error};
 use super::executor::StreamExecutor;
+use super::pipeline::Budget;
 use super::stmt::to_statement;
 use super::store::SqlStore;
 use crate::proto::wire;
@@ -139,6 +141,44 @@ pub(crate) fn run(
         }
     }
     Ok(())
+}
+
+/// Run prepared steps (see [`run`]) and encode their `BatchResult`, or `None`
+/// when the encoded step results would not fit in `budget`.
+pub(crate) fn run_encoded(
+    batch: &wire::Batch,
+    stmts: &[Statement],
+    exec: &mut dyn StreamExecutor,
+    budget: &Budget,
+) -> Result<Option<String>, Fatal> {
+    let mut results = Vec::with_capacity(stmts.len());
+    let mut errors = Vec::with_capacity(stmts.len());
+    let mut overflow = false;
+    let mut size = 0usize;
+    run(batch, stmts, exec, |_, outcome| {
+        match outcome {
+            StepOutcome::Ok(rs, ms) => {
+                let text = encode::encode_stmt_result(&rs, ms);
+                size = size.saturating_add(text.len());
+                if !budget.fits(size) {
+                    overflow = true;
+                    return Ok(ControlFlow::Break(()));
+                }
+                results.push(Some(text));
+                errors.push(None);
+            }
+            StepOutcome::Err(e) => {
+                results.push(None);
+                errors.push(Some(e));
+            }
+            StepOutcome::Skipped => {
+                results.push(None);
+                errors.push(None);
+            }
+        }
+        Ok(ControlFlow::Continue(()))
+    })?;
+    Ok((!overflow).then(|| encode::batch_result(&results, &errors)))
 }
 
 #[cfg(test)]

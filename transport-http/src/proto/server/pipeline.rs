@@ -1,9 +1,7 @@
 //! The pipeline endpoint (`/v2/pipeline`, `/v3/pipeline`): one stream's
 //! protocol state ([`ServerStream`]) and the request loop.
 
-use std::ops::ControlFlow;
-
-use super::batch::{self, StepOutcome};
+use super::batch;
 use super::encode::{self, bare_response, error_result, ok_result, result_response};
 use super::errors::{ErrorCode, Fatal, map_error};
 use super::executor::StreamExecutor;
@@ -222,40 +220,10 @@ impl ServerStream {
             Ok(s) => s,
             Err(e) => return Ok(Err(e)),
         };
-        let mut results = Vec::with_capacity(stmts.len());
-        let mut errors = Vec::with_capacity(stmts.len());
-        let mut overflow = false;
-        let mut size = 0usize;
-        batch::run(batch, &stmts, exec, |_, outcome| {
-            match outcome {
-                StepOutcome::Ok(rs, ms) => {
-                    let text = encode::encode_stmt_result(&rs, ms);
-                    size = size.saturating_add(text.len());
-                    if !budget.fits(size) {
-                        overflow = true;
-                        return Ok(ControlFlow::Break(()));
-                    }
-                    results.push(Some(text));
-                    errors.push(None);
-                }
-                StepOutcome::Err(e) => {
-                    results.push(None);
-                    errors.push(Some(e));
-                }
-                StepOutcome::Skipped => {
-                    results.push(None);
-                    errors.push(None);
-                }
-            }
-            Ok(ControlFlow::Continue(()))
-        })?;
-        if overflow {
-            return Ok(Err(too_large()));
-        }
-        Ok(Ok(result_response(
-            "batch",
-            &encode::batch_result(&results, &errors),
-        )))
+        Ok(match batch::run_encoded(batch, &stmts, exec, budget)? {
+            Some(result) => Ok(result_response("batch", &result)),
+            None => Err(too_large()),
+        })
     }
 }
 

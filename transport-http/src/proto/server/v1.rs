@@ -1,9 +1,7 @@
 //! The stateless v1 endpoints (`/v1/execute`, `/v1/batch`): every request runs
 //! on a fresh connection; statement errors become HTTP statuses (HRANA.md §1.4).
 
-use std::ops::ControlFlow;
-
-use super::batch::{self, StepOutcome};
+use super::batch;
 use super::encode;
 use super::errors::{Fatal, map_error};
 use super::executor::StreamExecutor;
@@ -102,41 +100,10 @@ pub fn run_v1_batch(body: &[u8], exec: &mut dyn StreamExecutor, limits: &Limits)
             Ok(s) => s,
             Err(e) => return Ok(V1Outcome::error(&e)),
         };
-        let budget = Budget::new(limits);
-        let mut size = 0usize;
-        let mut results = Vec::new();
-        let mut errors = Vec::new();
-        let mut overflow = false;
-        batch::run(&req.batch, &stmts, exec, |_, outcome| {
-            match outcome {
-                StepOutcome::Ok(rs, ms) => {
-                    let text = encode::encode_stmt_result(&rs, ms);
-                    size = size.saturating_add(text.len());
-                    if !budget.fits(size) {
-                        overflow = true;
-                        return Ok(ControlFlow::Break(()));
-                    }
-                    results.push(Some(text));
-                    errors.push(None);
-                }
-                StepOutcome::Err(e) => {
-                    results.push(None);
-                    errors.push(Some(e));
-                }
-                StepOutcome::Skipped => {
-                    results.push(None);
-                    errors.push(None);
-                }
-            }
-            Ok(ControlFlow::Continue(()))
-        })?;
-        if overflow {
-            return Err(Fatal::protocol(too_large().message));
+        match batch::run_encoded(&req.batch, &stmts, exec, &Budget::new(limits))? {
+            Some(result) => Ok(V1Outcome::json(200, format!("{{\"result\":{result}}}"))),
+            None => Err(Fatal::protocol(too_large().message)),
         }
-        Ok(V1Outcome::json(
-            200,
-            format!("{{\"result\":{}}}", encode::batch_result(&results, &errors)),
-        ))
     };
     run().unwrap_or_else(|f| V1Outcome::fatal(&f))
 }
