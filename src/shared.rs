@@ -1,7 +1,9 @@
-//! What the blocking and async flavours share: the transaction-control
-//! statements their guards send, savepoint naming, the row sink behind
-//! `query_each`, and the first-row helper behind `query_row`.
+//! What the blocking and async flavours share: the database handle's
+//! connector and printable name, the transaction-control statements their
+//! guards send, savepoint naming, the row sink behind `query_each`, and the
+//! first-row helper behind `query_row`.
 
+use std::fmt;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
@@ -9,6 +11,48 @@ use sqlport_core::{
     Batch, BatchMode, BatchResult, Column, Error, Result, ResultSet, Row, RowSink, Statement,
     StepResult, TransactionBehavior,
 };
+
+/// A database handle's connector (blocking or async) and the name it prints.
+pub(crate) struct Handle<C: ?Sized> {
+    pub(crate) connector: Arc<C>,
+    /// The NAME with any auth token redacted, or a placeholder for a custom connector.
+    name: String,
+}
+
+impl<C: ?Sized> Handle<C> {
+    /// A handle opened from a NAME.
+    pub(crate) fn named(name: &str, connector: Arc<C>) -> Self {
+        Handle {
+            connector,
+            name: sqlport_core::name::redact_name(name),
+        }
+    }
+
+    /// A handle over a connector the caller built.
+    pub(crate) fn custom(connector: Arc<C>) -> Self {
+        Handle {
+            connector,
+            name: "<custom connector>".into(),
+        }
+    }
+}
+
+impl<C: ?Sized> Clone for Handle<C> {
+    fn clone(&self) -> Self {
+        Handle {
+            connector: self.connector.clone(),
+            name: self.name.clone(),
+        }
+    }
+}
+
+impl<C: ?Sized> fmt::Debug for Handle<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Database")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
 
 /// `BEGIN <behaviour>`.
 pub(crate) fn begin(behavior: TransactionBehavior) -> Statement {

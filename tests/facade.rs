@@ -113,6 +113,7 @@ fn blocking_query_helpers() {
 #[test]
 fn memory_database_is_shared_by_its_connections() {
     let db = blocking_db();
+    assert!(format!("{db:?}").contains(":memory:"), "{db:?}");
     let mut a = db.connect().unwrap();
     let mut b = db.connect().unwrap();
     a.execute("CREATE TABLE t (x INTEGER)", ()).unwrap();

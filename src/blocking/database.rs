@@ -7,20 +7,17 @@ use sqlport_core::{Connector, Result};
 
 use super::Connection;
 use crate::OpenOptions;
+use crate::shared::Handle;
 
 /// A database handle (cheap to clone). It owns what connections share: the HTTP
-/// agent of a remote database, the path and settings of a local one.
+/// agent of a remote database, the path and settings of a local one. `Debug`
+/// shows the NAME with any auth token redacted.
 #[derive(Clone)]
-pub struct Database {
-    connector: Arc<dyn Connector>,
-    name: String,
-}
+pub struct Database(Handle<dyn Connector>);
 
 impl fmt::Debug for Database {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Database")
-            .field("name", &self.name)
-            .finish_non_exhaustive()
+        self.0.fmt(f)
     }
 }
 
@@ -34,10 +31,7 @@ impl Database {
     /// Open with options (auth token, timeouts, flags).
     pub fn open_with(name: &str, options: OpenOptions) -> Result<Database> {
         let connector = crate::open::blocking_connector(name, &options)?;
-        Ok(Database {
-            connector,
-            name: sqlport_core::name::redact_name(name),
-        })
+        Ok(Database(Handle::named(name, connector)))
     }
 
     /// A database over any [`Connector`], e.g. a third-party transport.
@@ -47,14 +41,11 @@ impl Database {
 
     /// A database over a shared [`Connector`].
     pub fn from_arc(connector: Arc<dyn Connector>) -> Database {
-        Database {
-            connector,
-            name: "<custom connector>".into(),
-        }
+        Database(Handle::custom(connector))
     }
 
     /// Open a new connection.
     pub fn connect(&self) -> Result<Connection> {
-        Ok(Connection::from_transport(self.connector.connect()?))
+        Ok(Connection::from_transport(self.0.connector.connect()?))
     }
 }

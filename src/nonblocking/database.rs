@@ -7,25 +7,22 @@ use sqlport_core::{AsyncConnector, Result};
 
 use super::Connection;
 use crate::OpenOptions;
+use crate::shared::Handle;
 
 /// A database handle (cheap to clone); see [`blocking::Database`](crate::blocking::Database).
 #[derive(Clone)]
-pub struct Database {
-    connector: Arc<dyn AsyncConnector>,
-    name: String,
-}
+pub struct Database(Handle<dyn AsyncConnector>);
 
 impl fmt::Debug for Database {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Database")
-            .field("name", &self.name)
-            .finish_non_exhaustive()
+        self.0.fmt(f)
     }
 }
 
 impl Database {
     /// Open the database `name` names (see the [NAME forms](crate#name-forms)).
-    /// Nothing is sent or opened until [`Database::connect`].
+    /// A local database is opened and checked at once; remote handles connect
+    /// lazily: nothing is sent until [`Database::connect`].
     pub fn open(name: &str) -> Result<Database> {
         Self::open_with(name, OpenOptions::default())
     }
@@ -33,10 +30,7 @@ impl Database {
     /// Open with options.
     pub fn open_with(name: &str, options: OpenOptions) -> Result<Database> {
         let connector = crate::open::async_connector(name, &options)?;
-        Ok(Database {
-            connector,
-            name: sqlport_core::name::redact_name(name),
-        })
+        Ok(Database(Handle::named(name, connector)))
     }
 
     /// A database over any [`AsyncConnector`].
@@ -46,14 +40,13 @@ impl Database {
 
     /// A database over a shared [`AsyncConnector`].
     pub fn from_arc(connector: Arc<dyn AsyncConnector>) -> Database {
-        Database {
-            connector,
-            name: "<custom connector>".into(),
-        }
+        Database(Handle::custom(connector))
     }
 
     /// Open a new connection.
     pub async fn connect(&self) -> Result<Connection> {
-        Ok(Connection::from_transport(self.connector.connect().await?))
+        Ok(Connection::from_transport(
+            self.0.connector.connect().await?,
+        ))
     }
 }
