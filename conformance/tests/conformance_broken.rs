@@ -19,6 +19,9 @@ enum Flaw {
     DropsSavepoints,
     /// Reports no capability at all (and is otherwise correct).
     NoCapabilities,
+    /// `PRAGMA name = value` is answered with success but never runs (the
+    /// stateless-remote bug: connection state does not persist).
+    ForgetsPragmaWrites,
 }
 
 struct Broken {
@@ -42,6 +45,11 @@ fn through_f64(rs: ResultSet) -> Result<ResultSet> {
     Ok(ResultSet { rows, ..rs })
 }
 
+fn is_pragma_write(sql: &str) -> bool {
+    let s = sql.trim_start().to_ascii_uppercase();
+    s.starts_with("PRAGMA") && s.contains('=')
+}
+
 fn is_savepoint_sql(sql: &str) -> bool {
     let s = sql.trim_start().to_ascii_uppercase();
     s.starts_with("SAVEPOINT") || s.starts_with("RELEASE") || s.starts_with("ROLLBACK TO")
@@ -52,6 +60,7 @@ impl Transport for Broken {
         match self.flaw {
             Flaw::IntegersThroughF64 => through_f64(self.inner.execute(stmt)?),
             Flaw::DropsSavepoints if is_savepoint_sql(&stmt.sql) => Ok(ResultSet::default()),
+            Flaw::ForgetsPragmaWrites if is_pragma_write(&stmt.sql) => Ok(ResultSet::default()),
             _ => self.inner.execute(stmt),
         }
     }
@@ -160,6 +169,23 @@ fn dropped_savepoints_fail_exactly_the_savepoint_cases() {
     assert!(
         text.contains("expected:") && text.contains("got:"),
         "{text}"
+    );
+}
+
+#[test]
+fn forgotten_pragma_writes_fail_exactly_the_pragma_persistence_cases() {
+    let report = run_flaw(Flaw::ForgetsPragmaWrites, None);
+    let expected: BTreeSet<&str> = [
+        "pragmas::foreign_keys_persist_per_connection",
+        "pragmas::busy_timeout_persists_per_connection",
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(
+        failed(&report),
+        expected,
+        "{}",
+        sqlport_conformance::suite::report::human::render(&report)
     );
 }
 

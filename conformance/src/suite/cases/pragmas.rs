@@ -1,5 +1,5 @@
-//! PRAGMAs are connection state: set on a connection, they persist for it; a
-//! new connection starts from the default.
+//! PRAGMAs are connection state (`foreign_keys`, `busy_timeout`): set on a
+//! connection, they persist for it; a new connection starts from the default.
 
 use sqlport::Capability;
 
@@ -12,6 +12,11 @@ pub(super) const CASES: &[Case] = &[
         "pragmas::foreign_keys_persist_per_connection",
         &[Capability::ConnectionState],
         foreign_keys_persist,
+    ),
+    Case::new(
+        "pragmas::busy_timeout_persists_per_connection",
+        &[Capability::ConnectionState],
+        busy_timeout_persists,
     ),
     Case::new("pragmas::read_pragmas", &[], read_pragmas),
 ];
@@ -86,6 +91,23 @@ fn foreign_keys_persist(ctx: &mut Ctx) -> CaseResult {
         still,
     )?;
     a.drop_tables(&["g_child", "g_parent"])
+}
+
+fn busy_timeout_persists(ctx: &mut Ctx) -> CaseResult {
+    const SQL: &str = "PRAGMA busy_timeout";
+    let mut a = ctx.connect()?;
+    let default: i64 = a.ok_one(SQL, ())?;
+    let set = if default == 1234 { 4321 } else { 1234 };
+    a.ok_query(&format!("PRAGMA busy_timeout = {set}"), ())?;
+    for _ in 0..3 {
+        let now: i64 = a.ok_one(SQL, ())?;
+        ensure_eq(Some(SQL), "value on the connection that set it", set, now)?;
+    }
+    let mut b = ctx.connect()?;
+    let fresh: i64 = b.ok_one(SQL, ())?;
+    ensure_eq(Some(SQL), "value on a new connection", default, fresh)?;
+    let still: i64 = a.ok_one(SQL, ())?;
+    ensure_eq(Some(SQL), "value on the first connection", set, still)
 }
 
 fn read_pragmas(ctx: &mut Ctx) -> CaseResult {
