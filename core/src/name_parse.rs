@@ -107,6 +107,12 @@ fn parse_remote(scheme: &str, rest: &str) -> Result<Target, String> {
                 }
                 token = Some(AuthToken::new(value.into_owned()));
             }
+            other if is_token_key(other) => {
+                // Kept, it would travel in every request URL and print with it.
+                return Err(format!(
+                    "the query parameter {other:?} looks like a misspelt authToken; write authToken=..."
+                ));
+            }
             "tls" if is_libsql => match value.as_ref() {
                 "0" => plain_http = true,
                 "1" => plain_http = false,
@@ -203,9 +209,9 @@ fn is_dns_host(host: &str) -> bool {
 /// The name with the value of every `authToken` query parameter and all URL
 /// user info replaced by `<redacted>`.
 ///
-/// A query key counts as `authToken` after percent-decoding and ignoring ASCII
-/// case (`authTok%65n=` is the same key to the URL parser, and a misspelt
-/// `authtoken=` is still a secret). Everything after the first `?` or `#` is
+/// A query key counts as `authToken` after percent-decoding, ignoring ASCII
+/// case, `_` and `-` (`authTok%65n=` is the same key to the URL parser, and a
+/// misspelt `auth_token=` is still a secret). Everything after the first `?` or `#` is
 /// read as `&`/`#`-separated `key=value` pairs.
 pub(crate) fn redact(name: &str) -> String {
     let name = redact_userinfo(name);
@@ -223,7 +229,7 @@ pub(crate) fn redact(name: &str) -> String {
         let end = body.find(['&', '#']).unwrap_or(body.len());
         let pair = body.get(..end).unwrap_or("");
         match pair.split_once('=') {
-            Some((key, _)) if is_token_key(key) => {
+            Some((key, _)) if is_raw_token_key(key) => {
                 redacted.push_str(key);
                 redacted.push_str("=<redacted>");
             }
@@ -234,11 +240,22 @@ pub(crate) fn redact(name: &str) -> String {
     redacted
 }
 
-/// `true` for a query key that names the auth token, once decoded.
-fn is_token_key(raw_key: &str) -> bool {
+/// `true` for a raw (still percent-encoded) query key that names the auth token.
+fn is_raw_token_key(raw_key: &str) -> bool {
     url::form_urlencoded::parse(raw_key.as_bytes())
         .next()
-        .is_some_and(|(key, _)| key.eq_ignore_ascii_case("authToken"))
+        .is_some_and(|(key, _)| is_token_key(&key))
+}
+
+/// `true` for a decoded query key that is `authToken` however it is cased or
+/// separated (`authtoken`, `auth_token`, `AUTH-TOKEN`).
+fn is_token_key(key: &str) -> bool {
+    let mut letters = key.chars().filter(|c| !matches!(c, '_' | '-'));
+    "authtoken".chars().all(|want| {
+        letters
+            .next()
+            .is_some_and(|c| c.eq_ignore_ascii_case(&want))
+    }) && letters.next().is_none()
 }
 
 /// `user:password@host` (with or without a scheme): the whole user info is
@@ -374,6 +391,9 @@ mod tests {
             "https://h.io?authToken=a&authToken=b",
             "libsql://h.io?tls=2",
             "https://h.io#frag",
+            "https://h.io?authtoken=t",
+            "libsql://h.io?auth_token=t",
+            "h.io?AUTH-TOKEN=t",
             "localhost:8080",
             "my.host.io:443",
             "a:b",
@@ -403,6 +423,7 @@ mod tests {
             // The URL parser decodes keys: this is the authToken key too.
             "https://h.io?authTok%65n=s3cr3t#frag",
             "ftp://h.io?authtoken=s3cr3t",
+            "https://h.io?auth_token=s3cr3t",
             "https://h.io?x=1#authToken=s3cr3t",
             "https://s3cr3t@h.io",
             "https://s3cr3t:@h.io",
