@@ -84,23 +84,19 @@ pub fn check_base(url: &Url) -> Result<()> {
 
 /// The version probe request for `version` (`GET {base}/v3` or `/v2`).
 pub fn probe(base: &Url, version: Version) -> HttpRequest {
-    let (path, endpoint) = match version {
-        Version::V3 => ("v3", "v3"),
-        Version::V2 => ("v2", "v2"),
-        Version::V1 => ("v1", "v1"),
+    let path = match version {
+        Version::V3 => "v3",
+        Version::V2 => "v2",
+        Version::V1 => "v1",
     };
     HttpRequest {
         method: Method::Get,
-        url: endpoint_url(base, path),
-        endpoint,
+        url: endpoint(base, path),
+        endpoint: path,
         body: Vec::new(),
         carries_baton: false,
         streaming: false,
     }
-}
-
-fn endpoint_url(base: &Url, path: &str) -> String {
-    endpoint(base, path)
 }
 
 #[cfg(test)]

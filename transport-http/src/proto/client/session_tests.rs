@@ -153,6 +153,7 @@ fn failing_held_begin_reports_begins_error() {
     let mut s = session(Version::V3);
     done(s.execute(&st("BEGIN")).unwrap());
     let (_, body) = sent(s.execute(&st("SELECT 1")).unwrap());
+    assert_eq!(types(&body), ["batch", "get_autocommit"]);
     let resp = ok_body(json!({"baton":"b","base_url":null,"results":[
         {"type":"ok","response":{"type":"batch","result":{
             "step_results":[null,null],
@@ -161,7 +162,6 @@ fn failing_held_begin_reports_begins_error() {
     let err = s.on_response(resp).unwrap_err();
     assert_eq!(err.remote_code(), Some("SQLITE_ERROR"));
     assert!(s.is_autocommit());
-    let _ = body;
 }
 
 #[test]
