@@ -129,3 +129,23 @@ impl<F: FnMut(Row) -> Result<()>> RowSink for FnSink<F> {
         (self.0)(row).map(ControlFlow::Continue)
     }
 }
+
+/// `Deref`/`DerefMut` to `Connection` for guard types (`Transaction`,
+/// `Savepoint`) that hold `conn: &mut Connection`, in either flavour.
+macro_rules! deref_to_connection {
+    ($($guard:ident),+) => {$(
+        impl std::ops::Deref for $guard<'_> {
+            type Target = Connection;
+            fn deref(&self) -> &Connection {
+                self.conn
+            }
+        }
+
+        impl std::ops::DerefMut for $guard<'_> {
+            fn deref_mut(&mut self) -> &mut Connection {
+                self.conn
+            }
+        }
+    )+};
+}
+pub(crate) use deref_to_connection;

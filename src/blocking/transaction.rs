@@ -1,11 +1,11 @@
 //! [`Transaction`] and [`Savepoint`] guards: they roll back unless finished.
 
-use std::ops::{Deref, DerefMut};
-
 use sqlport_core::{Result, TransactionBehavior};
 
 use super::Connection;
 use crate::shared;
+
+shared::deref_to_connection!(Transaction, Savepoint);
 
 /// An open transaction. Statements run through it (it dereferences to the
 /// [`Connection`]); [`commit`](Transaction::commit) or
@@ -35,19 +35,6 @@ impl<'c> Transaction<'c> {
     pub fn rollback(mut self) -> Result<()> {
         self.done = true;
         self.conn.run(&shared::rollback()).map(drop)
-    }
-}
-
-impl Deref for Transaction<'_> {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
-        self.conn
-    }
-}
-
-impl DerefMut for Transaction<'_> {
-    fn deref_mut(&mut self) -> &mut Connection {
-        self.conn
     }
 }
 
@@ -103,19 +90,6 @@ impl<'c> Savepoint<'c> {
     fn rollback_in_place(&mut self) -> Result<()> {
         let batch = shared::savepoint_rollback(&self.name);
         shared::first_step_error(self.conn.batch(&batch)?)
-    }
-}
-
-impl Deref for Savepoint<'_> {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
-        self.conn
-    }
-}
-
-impl DerefMut for Savepoint<'_> {
-    fn deref_mut(&mut self) -> &mut Connection {
-        self.conn
     }
 }
 

@@ -1,11 +1,11 @@
 //! [`Transaction`] and [`Savepoint`] guards (async).
 
-use std::ops::{Deref, DerefMut};
-
 use sqlport_core::{Result, TransactionBehavior};
 
 use super::Connection;
 use crate::shared;
+
+shared::deref_to_connection!(Transaction, Savepoint);
 
 /// An open transaction (async); dropping it unfinished queues a `ROLLBACK`.
 #[derive(Debug)]
@@ -34,19 +34,6 @@ impl<'c> Transaction<'c> {
     pub async fn rollback(mut self) -> Result<()> {
         self.done = true;
         self.conn.run(&shared::rollback()).await.map(drop)
-    }
-}
-
-impl Deref for Transaction<'_> {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
-        self.conn
-    }
-}
-
-impl DerefMut for Transaction<'_> {
-    fn deref_mut(&mut self) -> &mut Connection {
-        self.conn
     }
 }
 
@@ -94,19 +81,6 @@ impl<'c> Savepoint<'c> {
         self.done = true;
         let batch = shared::savepoint_rollback(&self.name);
         shared::first_step_error(self.conn.batch(&batch).await?)
-    }
-}
-
-impl Deref for Savepoint<'_> {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
-        self.conn
-    }
-}
-
-impl DerefMut for Savepoint<'_> {
-    fn deref_mut(&mut self) -> &mut Connection {
-        self.conn
     }
 }
 
