@@ -280,16 +280,7 @@ impl Session {
                 Ok(Output::Rows(rs))
             }
             (Op::Execute(stmt), StreamResponse::Batch { result }) => {
-                let built = layout
-                    .built
-                    .as_ref()
-                    .ok_or_else(|| Error::Protocol("batch reply without a batch".into()))?;
-                if let Some(p) = &flight.prelude {
-                    if batch::prelude_error(built, &result).is_none() {
-                        self.tx.apply(&p.sql);
-                    }
-                }
-                let mut r = batch::interpret(built, result)?;
+                let mut r = self.batch_reply(flight, layout, result)?;
                 match r.steps.pop() {
                     Some(StepResult::Ok(rs)) => {
                         self.ran(stmt);
@@ -300,16 +291,7 @@ impl Session {
                 }
             }
             (Op::Batch(b), StreamResponse::Batch { result }) => {
-                let built = layout
-                    .built
-                    .as_ref()
-                    .ok_or_else(|| Error::Protocol("batch reply without a batch".into()))?;
-                if let Some(p) = &flight.prelude {
-                    if batch::prelude_error(built, &result).is_none() {
-                        self.tx.apply(&p.sql);
-                    }
-                }
-                let r = batch::interpret(built, result)?;
+                let r = self.batch_reply(flight, layout, result)?;
                 for (s, o) in b.steps.iter().zip(&r.steps) {
                     if o.ok().is_some() {
                         self.ran(s);
@@ -321,7 +303,26 @@ impl Session {
         }
     }
 
-    /// Account for a statement that ran successfully.
+    /// Read the reply to the batch built for `flight` (a held `BEGIN` that
+    /// ran now counts as open).
+    fn batch_reply(
+        &mut self,
+        flight: &InFlight,
+        layout: &Layout,
+        result: wire::BatchResult,
+    ) -> Result<sqlport_core::BatchResult> {
+        let built = layout
+            .built
+            .as_ref()
+            .ok_or_else(|| Error::Protocol("batch reply without a batch".into()))?;
+        if let Some(p) = &flight.prelude {
+            if batch::prelude_error(built, &result).is_none() {
+                self.tx.apply(&p.sql);
+            }
+        }
+        batch::interpret(built, result)
+    }
+
     /// A `ContinueOnError` batch sent as one `execute` request per step.
     fn pipelined_batch(
         &mut self,
@@ -348,6 +349,7 @@ impl Session {
         Ok(Output::Batch(sqlport_core::BatchResult { steps }))
     }
 
+    /// Account for a statement that ran successfully.
     pub(super) fn ran(&mut self, stmt: &Statement) {
         self.tx.apply(&stmt.sql);
         if classify(&stmt.sql) == StatementKind::PragmaWrite {
