@@ -162,7 +162,7 @@ fn writes<'a>(exec: &mut LocalExecutor, sqls: impl IntoIterator<Item = &'a str>)
         .any(|sql| matches!(exec.describe(sql), Ok(d) if !d.is_readonly))
 }
 
-fn batch_sqls(batch: &wire::Batch, proto: &ServerStream) -> Vec<std::sync::Arc<str>> {
+fn batch_sqls(batch: &wire::Batch, proto: &ServerStream) -> Vec<Arc<str>> {
     batch
         .steps
         .iter()
@@ -175,10 +175,7 @@ fn batch_sqls(batch: &wire::Batch, proto: &ServerStream) -> Vec<std::sync::Arc<s
         .collect()
 }
 
-fn pipeline_sqls(
-    requests: &[wire::StreamRequest],
-    proto: &ServerStream,
-) -> Vec<std::sync::Arc<str>> {
+fn pipeline_sqls(requests: &[wire::StreamRequest], proto: &ServerStream) -> Vec<Arc<str>> {
     let mut out = Vec::new();
     for r in requests {
         match r {
@@ -189,9 +186,7 @@ fn pipeline_sqls(
             wire::StreamRequest::Sequence { sql, sql_id } => {
                 out.extend(proto.store().resolve(sql.as_deref(), *sql_id).ok());
             }
-            wire::StreamRequest::StoreSql { sql, .. } => {
-                out.push(std::sync::Arc::from(sql.as_str()))
-            }
+            wire::StreamRequest::StoreSql { sql, .. } => out.push(Arc::from(sql.as_str())),
             _ => {}
         }
     }
@@ -359,25 +354,47 @@ pub(crate) async fn cursor(
     }
 }
 
+/// The SQL a `/v1/execute` body would run (none if it does not decode: then
+/// it is refused before anything runs).
+fn v1_execute_sqls(body: &[u8]) -> Vec<Arc<str>> {
+    serde_json::from_slice::<wire::V1ExecuteRequest>(body)
+        .map(|r| r.stmt.sql.as_deref().map(Arc::from).into_iter().collect())
+        .unwrap_or_default()
+}
+
+/// The SQL a `/v1/batch` body would run.
+fn v1_batch_sqls(body: &[u8]) -> Vec<Arc<str>> {
+    serde_json::from_slice::<wire::V1BatchRequest>(body)
+        .map(|r| batch_sqls(&r.batch, &ServerStream::new()))
+        .unwrap_or_default()
+}
+
+/// A v1 request on a fresh connection. `sqls` reads the body's SQL for the
+/// read-only check, with the same decoding `run` uses.
 async fn v1(
     shared: Arc<Shared>,
     headers: HeaderMap,
     body: Bytes,
+    sqls: fn(&[u8]) -> Vec<Arc<str>>,
     run: fn(&[u8], &mut dyn StreamExecutor, &sqlport_http::proto::server::Limits) -> V1Outcome,
 ) -> Response {
-    if let Err(r) = authorize(&shared, &headers) {
-        return *r;
-    }
+    let access = match authorize(&shared, &headers) {
+        Ok(a) => a,
+        Err(r) => return *r,
+    };
     let limits = shared.limits;
     let connector = shared.connector.clone();
     let task = tokio::task::spawn_blocking(move || {
         // A fresh connection per request; dropping it rolls back what it left open.
         let conn = connector.connect_local()?;
         let mut exec = LocalExecutor::new(conn);
-        Ok::<_, sqlport_core::Error>(run(&body, &mut exec, &limits))
+        if access == Access::ReadOnly && writes(&mut exec, sqls(&body).iter().map(|s| &**s)) {
+            return Ok(None);
+        }
+        Ok::<_, sqlport_core::Error>(Some(run(&body, &mut exec, &limits)))
     });
     match task.await {
-        Ok(Ok(out)) => {
+        Ok(Ok(Some(out))) => {
             let status =
                 StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let mut r = (status, out.body).into_response();
@@ -387,6 +404,7 @@ async fn v1(
             );
             r
         }
+        Ok(Ok(None)) => forbidden(),
         Ok(Err(e)) => internal(e),
         Err(e) => internal(e),
     }
@@ -398,7 +416,7 @@ pub(crate) async fn v1_execute(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    v1(shared, headers, body, run_v1_execute).await
+    v1(shared, headers, body, v1_execute_sqls, run_v1_execute).await
 }
 
 /// `POST /v1/batch`.
@@ -407,5 +425,5 @@ pub(crate) async fn v1_batch(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    v1(shared, headers, body, run_v1_batch).await
+    v1(shared, headers, body, v1_batch_sqls, run_v1_batch).await
 }

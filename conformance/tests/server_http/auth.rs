@@ -296,6 +296,35 @@ fn minted_tokens_exp_nbf_alg_and_read_only() {
     };
     assert_eq!(cursor(&ro, "select 1"), 200);
     assert_eq!(cursor(&ro, "create table w2(x)"), 403);
+    // The stateless v1 endpoints hold read-only tokens to reads too.
+    let v1 = |path: &str, token: &str, body: Json| {
+        c.post_with(
+            path,
+            &body.to_string(),
+            &[("authorization", &format!("Bearer {token}"))],
+        )
+        .status
+    };
+    let v1_execute = |sql: &str| json!({"stmt": {"sql": sql}});
+    let v1_batch = |sql: &str| json!({"batch": {"steps": [{"stmt": {"sql": "select 1"}}, {"stmt": {"sql": sql}}]}});
+    assert_eq!(v1("/v1/execute", &ro, v1_execute("select 1")), 200);
+    assert_eq!(
+        v1("/v1/execute", &ro, v1_execute("create table w3(x)")),
+        403
+    );
+    assert_eq!(v1("/v1/batch", &ro, v1_batch("select 2")), 200);
+    assert_eq!(v1("/v1/batch", &ro, v1_batch("create table w4(x)")), 403);
+    let check = c.post_with(
+        "/v1/execute",
+        &v1_execute("select count(*) from sqlite_master where name in ('w3', 'w4')").to_string(),
+        &[("authorization", &format!("Bearer {ro}"))],
+    );
+    assert_eq!(
+        check.json()["result"]["rows"][0][0],
+        json!({"type": "integer", "value": "0"}),
+        "{}",
+        check.body
+    );
     let rw = mint(&key, &eddsa, &json!({"a": "rw"}));
     assert_eq!(status(&rw, &write), 200);
     let valid = mint(&key, &eddsa, &json!({}));
