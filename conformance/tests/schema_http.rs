@@ -5,8 +5,8 @@ use sqlport_conformance::server::{ServerConfig, TestServer};
 use sqlport_core::{AsyncTransport, LocalTarget, RemoteTarget, Statement, Transport, Value};
 use sqlport_http::{AsyncHttpConnector, HttpConfig, HttpConnector};
 use sqlport_schema::{
-    Migration, ProjectState, SchemaError, applied_migrations, diff, introspect, introspect_async,
-    migrate, migrate_async,
+    Migration, ProjectState, SchemaError, applied_migrations, applied_migrations_async, diff,
+    introspect, introspect_async, migrate, migrate_async,
 };
 
 fn fixture(name: &str) -> String {
@@ -154,6 +154,12 @@ fn async_http_failed_migration_changes_nothing() {
         assert!(matches!(err, SchemaError::Database(_)), "{err}");
         assert!(t.is_autocommit());
         assert_eq!(introspect_async(&mut t).await.unwrap(), before);
+        let rows = t
+            .execute(&Statement::new("SELECT COUNT(*) FROM \"shop_tag\""))
+            .await
+            .unwrap();
+        assert_eq!(column(&rows), vec![Value::Integer(1)]);
+        assert_eq!(applied_migrations_async(&mut t).await.unwrap().len(), 1);
         let fk = t
             .execute(&Statement::new("PRAGMA foreign_keys"))
             .await
