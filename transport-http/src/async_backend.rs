@@ -51,11 +51,14 @@ struct Inner {
 
 impl std::fmt::Debug for AsyncHttpConnector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AsyncHttpConnector")
-            .field("url", &common::redacted_url(&self.inner.base))
-            .field("auth_token", &self.inner.token)
-            .field("version", &self.inner.setting)
-            .finish_non_exhaustive()
+        let i = &self.inner;
+        common::fmt_connector(
+            f,
+            "AsyncHttpConnector",
+            &i.base,
+            i.token.as_ref(),
+            i.setting,
+        )
     }
 }
 
@@ -217,11 +220,7 @@ pub struct AsyncHttpTransport {
 
 impl std::fmt::Debug for AsyncHttpTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AsyncHttpTransport")
-            .field("url", &common::redacted_url(&self.inner.base))
-            .field("version", &self.session.version())
-            .field("autocommit", &self.session.is_autocommit())
-            .finish_non_exhaustive()
+        common::fmt_transport(f, "AsyncHttpTransport", &self.inner.base, &self.session)
     }
 }
 

@@ -48,11 +48,8 @@ struct Inner {
 
 impl std::fmt::Debug for HttpConnector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpConnector")
-            .field("url", &common::redacted_url(&self.inner.base))
-            .field("auth_token", &self.inner.token)
-            .field("version", &self.inner.setting)
-            .finish_non_exhaustive()
+        let i = &self.inner;
+        common::fmt_connector(f, "HttpConnector", &i.base, i.token.as_ref(), i.setting)
     }
 }
 
@@ -211,11 +208,7 @@ pub struct HttpTransport {
 
 impl std::fmt::Debug for HttpTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpTransport")
-            .field("url", &common::redacted_url(&self.inner.base))
-            .field("version", &self.session.version())
-            .field("autocommit", &self.session.is_autocommit())
-            .finish_non_exhaustive()
+        common::fmt_transport(f, "HttpTransport", &self.inner.base, &self.session)
     }
 }
 

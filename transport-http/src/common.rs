@@ -6,7 +6,7 @@ use url::Url;
 
 use crate::config::{HttpConfig, ProtocolVersion};
 use crate::proto::client::request::check_base;
-use crate::proto::client::{HttpRequest, Version};
+use crate::proto::client::{HttpRequest, Session, Version};
 
 /// `x-libsql-client-version` value.
 pub(crate) const CLIENT_VERSION: &str =
@@ -90,6 +90,37 @@ pub(crate) fn capabilities(version: Version) -> Capabilities {
             .with(Capability::ConnectionState)
             .with(Capability::Streaming),
     }
+}
+
+/// The `Debug` of a connector: the redacted URL, the token (redacted by
+/// [`AuthToken`]'s own `Debug`) and the version setting.
+pub(crate) fn fmt_connector(
+    f: &mut std::fmt::Formatter<'_>,
+    name: &str,
+    base: &Url,
+    token: Option<&AuthToken>,
+    setting: ProtocolVersion,
+) -> std::fmt::Result {
+    f.debug_struct(name)
+        .field("url", &redacted_url(base))
+        .field("auth_token", &token)
+        .field("version", &setting)
+        .finish_non_exhaustive()
+}
+
+/// The `Debug` of a connection: the redacted URL, the version and whether a
+/// transaction is open. Never the baton.
+pub(crate) fn fmt_transport(
+    f: &mut std::fmt::Formatter<'_>,
+    name: &str,
+    base: &Url,
+    session: &Session,
+) -> std::fmt::Result {
+    f.debug_struct(name)
+        .field("url", &redacted_url(base))
+        .field("version", &session.version())
+        .field("autocommit", &session.is_autocommit())
+        .finish_non_exhaustive()
 }
 
 /// A redacted `Debug` for connectors: the URL (the token was taken out of it
