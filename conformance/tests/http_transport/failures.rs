@@ -1,0 +1,123 @@
+//! Garbage replies, timeouts and unreachable servers.
+
+use super::*;
+
+pub(crate) fn garbage_replies_never_panic(b: Backend) {
+    let cursor_cut = b"{\"baton\":null,\"base_url\":null}\n{\"type\":\"step_begin\",\"step\":0,\"cols\":[{\"name\":\"x\"}]}\n{\"type\":\"row\",\"row\":[{\"type\":\"integer\",\"value\":\"1\"}]}\n";
+    let replies = vec![
+        http("500 Internal Server Error", "text/html", b"<html><body><h1>500</h1></body></html>"),
+        http("200 OK", "application/json", b"<html>this is not json</html>"),
+        http("200 OK", "application/json", br#"{"baton":null,"base_url":null,"results":[]}"#),
+        http(
+            "200 OK",
+            "application/json",
+            br#"{"baton":null,"base_url":null,"results":[{"type":"ok","response":{"type":"execute","result":{"cols":[],"rows":[],"affected_row_count":0,"last_insert_rowid":"not a number"}}},{"type":"ok","response":{"type":"get_autocommit","is_autocommit":true}},{"type":"ok","response":{"type":"close"}}]}"#,
+        ),
+        http("200 OK", "text/plain", cursor_cut),
+        b"HTTP/1.1 200 OK\r\ncontent-length: 500\r\nconnection: close\r\n\r\n{\"baton\":null,".to_vec(),
+        http("401 Unauthorized", "application/json", br#"{"error":"Unauthorized: nope"}"#),
+    ];
+    let url = canned(replies);
+    let db = Db::open(
+        b,
+        &url,
+        HttpConfig {
+            version: ProtocolVersion::V3,
+            ..HttpConfig::default()
+        },
+    )
+    .unwrap();
+    let mut c = db.connect().unwrap();
+    let e = c.exec("SELECT 1").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Http, "{e:?}");
+    assert!(matches!(e, Error::Http { status: 500, .. }));
+    for _ in 0..2 {
+        let e = c.exec("SELECT 1").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Protocol, "{e:?}");
+    }
+    let e = c.exec("SELECT 1").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Protocol, "{e:?}");
+    let mut sink = Counter::default();
+    let e = c
+        .stream(&Statement::new("SELECT 1"), &mut sink)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Protocol, "{e:?}");
+    let e = c.exec("SELECT 1").unwrap_err();
+    assert!(
+        matches!(
+            e.kind(),
+            ErrorKind::Protocol | ErrorKind::Transport | ErrorKind::Io
+        ),
+        "{e:?}"
+    );
+    let e = c.exec("SELECT 1").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Auth);
+}
+
+/// A server that accepts one connection, reads the request and never answers;
+/// it holds the socket until the client goes away.
+fn silent() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let Ok((mut sock, _)) = listener.accept() else {
+            return;
+        };
+        let mut chunk = [0u8; 4096];
+        for _ in 0..100_000 {
+            match sock.read(&mut chunk) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    });
+    format!("http://{addr}")
+}
+
+pub(crate) fn request_timeout_fires(b: Backend) {
+    let url = silent();
+    let db = Db::open(
+        b,
+        &url,
+        HttpConfig {
+            version: ProtocolVersion::V3,
+            request_timeout: std::time::Duration::from_millis(300),
+            ..HttpConfig::default()
+        },
+    )
+    .unwrap();
+    let mut c = db.connect().unwrap();
+    let e = c.exec("INSERT INTO t VALUES (1)").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
+    assert!(e.is_timeout());
+    assert!(c.autocommit());
+}
+
+pub(crate) fn unreachable_server_is_an_error(b: Backend) {
+    // A port that was just free: connecting is refused.
+    let addr = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let db = Db::open(b, &format!("http://{addr}"), HttpConfig::default()).unwrap();
+    let e = db.connect().err().expect("probe fails");
+    assert!(
+        matches!(e.kind(), ErrorKind::Io | ErrorKind::Transport),
+        "{e:?}"
+    );
+    let forced = Db::open(
+        b,
+        &format!("http://{addr}"),
+        HttpConfig {
+            version: ProtocolVersion::V3,
+            ..HttpConfig::default()
+        },
+    )
+    .unwrap();
+    let mut c = forced.connect().unwrap();
+    let e = c.exec("SELECT 1").unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::Io | ErrorKind::Transport),
+        "{e:?}"
+    );
+}

@@ -1,0 +1,326 @@
+//! The HTTP transport (sqlport-http) against the reference Hrana server, on
+//! both backends: the round-trip budget (counted by the server), stateful
+//! connections, expiry, batches, streaming, version fallback, auth and
+//! redaction, and garbage replies from a hand-rolled server.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::ops::ControlFlow;
+use std::sync::{Arc, Mutex};
+
+use sqlport_conformance::server::{ServerAuth, ServerConfig, TestServer};
+use sqlport_core::{
+    AsyncTransport, AuthToken, Batch, BatchMode, BatchResult, Capabilities, Capability, Column,
+    Error, ErrorKind, RemoteTarget, Result, ResultSet, Row, RowSink, Statement, StepResult,
+    Summary, Transport, Value, codes,
+};
+use sqlport_http::{
+    AsyncHttpConnector, AsyncHttpTransport, HttpConfig, HttpConnector, HttpTransport,
+    ProtocolVersion, Version,
+};
+
+mod auth;
+mod batches;
+mod cursor;
+mod failures;
+mod results;
+mod streams;
+mod versions;
+
+// ---- a blocking view over both backends ------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Blocking,
+    Async,
+}
+
+trait Conn {
+    fn exec_stmt(&mut self, stmt: &Statement) -> Result<ResultSet>;
+    fn batch(&mut self, b: &Batch) -> Result<BatchResult>;
+    fn stream(&mut self, stmt: &Statement, sink: &mut (dyn RowSink + Send)) -> Result<Summary>;
+    fn autocommit(&self) -> bool;
+    fn caps(&self) -> Capabilities;
+    fn version(&self) -> Version;
+    fn close(&mut self) -> Result<()>;
+    fn debug(&self) -> String;
+
+    fn exec(&mut self, sql: &str) -> Result<ResultSet> {
+        self.exec_stmt(&Statement::new(sql))
+    }
+
+    fn int(&mut self, sql: &str) -> i64 {
+        let rs = self.exec(sql).unwrap();
+        rs.rows[0].get::<i64>(0).unwrap()
+    }
+}
+
+impl Conn for HttpTransport {
+    fn exec_stmt(&mut self, stmt: &Statement) -> Result<ResultSet> {
+        Transport::execute(self, stmt)
+    }
+    fn batch(&mut self, b: &Batch) -> Result<BatchResult> {
+        Transport::batch(self, b)
+    }
+    fn stream(&mut self, stmt: &Statement, sink: &mut (dyn RowSink + Send)) -> Result<Summary> {
+        Transport::query_stream(self, stmt, sink)
+    }
+    fn autocommit(&self) -> bool {
+        Transport::is_autocommit(self)
+    }
+    fn caps(&self) -> Capabilities {
+        Transport::capabilities(self)
+    }
+    fn version(&self) -> Version {
+        HttpTransport::version(self)
+    }
+    fn close(&mut self) -> Result<()> {
+        Transport::close(self)
+    }
+    fn debug(&self) -> String {
+        format!("{self:?}")
+    }
+}
+
+struct AsyncConn {
+    rt: Arc<tokio::runtime::Runtime>,
+    inner: Option<AsyncHttpTransport>,
+}
+
+impl AsyncConn {
+    fn t(&mut self) -> &mut AsyncHttpTransport {
+        self.inner.as_mut().unwrap()
+    }
+    fn enqueue(&mut self, stmt: Statement) {
+        AsyncTransport::enqueue(self.t(), stmt);
+    }
+}
+
+impl Drop for AsyncConn {
+    fn drop(&mut self) {
+        // Inside the runtime, so the transport's drop can spawn its close.
+        let _g = self.rt.enter();
+        self.inner.take();
+    }
+}
+
+impl Conn for AsyncConn {
+    fn exec_stmt(&mut self, stmt: &Statement) -> Result<ResultSet> {
+        let rt = self.rt.clone();
+        rt.block_on(AsyncTransport::execute(self.t(), stmt))
+    }
+    fn batch(&mut self, b: &Batch) -> Result<BatchResult> {
+        let rt = self.rt.clone();
+        rt.block_on(AsyncTransport::batch(self.t(), b))
+    }
+    fn stream(&mut self, stmt: &Statement, sink: &mut (dyn RowSink + Send)) -> Result<Summary> {
+        let rt = self.rt.clone();
+        rt.block_on(AsyncTransport::query_stream(self.t(), stmt, sink))
+    }
+    fn autocommit(&self) -> bool {
+        AsyncTransport::is_autocommit(self.inner.as_ref().unwrap())
+    }
+    fn caps(&self) -> Capabilities {
+        AsyncTransport::capabilities(self.inner.as_ref().unwrap())
+    }
+    fn version(&self) -> Version {
+        self.inner.as_ref().unwrap().version()
+    }
+    fn close(&mut self) -> Result<()> {
+        let rt = self.rt.clone();
+        rt.block_on(AsyncTransport::close(self.t()))
+    }
+    fn debug(&self) -> String {
+        format!("{:?}", self.inner.as_ref().unwrap())
+    }
+}
+
+enum Db {
+    Blocking(HttpConnector),
+    Async(AsyncHttpConnector, Arc<tokio::runtime::Runtime>),
+}
+
+impl Db {
+    fn open(backend: Backend, url: &str, config: HttpConfig) -> Result<Db> {
+        let target = RemoteTarget {
+            url: url.parse().unwrap(),
+            auth_token: None,
+        };
+        Ok(match backend {
+            Backend::Blocking => Db::Blocking(HttpConnector::new(&target, config)?),
+            Backend::Async => {
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                Db::Async(AsyncHttpConnector::new(&target, config)?, Arc::new(rt))
+            }
+        })
+    }
+
+    fn connect(&self) -> Result<Box<dyn Conn>> {
+        Ok(match self {
+            Db::Blocking(c) => Box::new(c.connect_http()?),
+            Db::Async(c, rt) => Box::new(AsyncConn {
+                rt: rt.clone(),
+                inner: Some(rt.block_on(c.connect_http())?),
+            }),
+        })
+    }
+
+    fn connect_async(&self) -> AsyncConn {
+        match self {
+            Db::Async(c, rt) => AsyncConn {
+                rt: rt.clone(),
+                inner: Some(rt.block_on(c.connect_http()).unwrap()),
+            },
+            Db::Blocking(_) => panic!("not async"),
+        }
+    }
+
+    fn debug(&self) -> String {
+        match self {
+            Db::Blocking(c) => format!("{c:?}"),
+            Db::Async(c, _) => format!("{c:?}"),
+        }
+    }
+}
+
+fn server(config: ServerConfig) -> TestServer {
+    TestServer::start(config).unwrap()
+}
+
+fn setup(backend: Backend) -> (TestServer, Db) {
+    let s = server(ServerConfig::default());
+    let db = Db::open(backend, &s.url(), HttpConfig::default()).unwrap();
+    (s, db)
+}
+
+/// Requests the server received while `f` ran.
+fn count<T>(s: &TestServer, f: impl FnOnce() -> T) -> (T, u64) {
+    let before = s.request_count();
+    let out = f();
+    (out, s.request_count() - before)
+}
+
+macro_rules! both {
+    ($($module:ident::$name:ident),* $(,)?) => {
+        mod blocking {
+            $(#[test] fn $name() { super::$module::$name(super::Backend::Blocking) })*
+        }
+        mod asynchronous {
+            $(#[test] fn $name() { super::$module::$name(super::Backend::Async) })*
+        }
+    };
+}
+
+both!(
+    streams::round_trip_budget,
+    streams::transactions_across_requests,
+    streams::savepoints,
+    streams::pragma_persists_per_connection,
+    streams::expiry_outside_a_transaction_is_transparent,
+    streams::expiry_inside_a_transaction_is_reported,
+    streams::close_rolls_back,
+    batches::atomic_batch_failing_midway,
+    batches::atomic_batch_inside_a_transaction_keeps_it,
+    batches::stop_on_error_and_continue_on_error,
+    batches::duplicate_long_sql_in_batch,
+    batches::batches_with_an_unparsable_step,
+    batches::a_refused_batch_on_an_expired_stream_reports_every_step,
+    results::insert_returning_and_empty_select,
+    results::statement_count_errors,
+    results::values_round_trip,
+    cursor::cursor_streams_many_rows,
+    cursor::cursor_break_then_reuse,
+    versions::fallback_to_v2,
+    versions::fallback_to_v1,
+    versions::forced_version_does_not_probe,
+    versions::probe_failures_are_not_cached,
+    auth::auth_and_redaction,
+    auth::a_token_left_in_the_url_is_sent_as_a_header_only,
+    failures::garbage_replies_never_panic,
+    failures::request_timeout_fires,
+    failures::unreachable_server_is_an_error,
+);
+
+// ---- shared sinks and canned servers ---------------------------------------
+
+/// Counts rows and sums the first column, keeping nothing.
+#[derive(Default)]
+struct Counter {
+    columns: usize,
+    rows: u64,
+    sum: i64,
+    stop_after: Option<u64>,
+}
+
+impl RowSink for Counter {
+    fn columns(&mut self, columns: &Arc<[Column]>) -> Result<()> {
+        self.columns = columns.len();
+        Ok(())
+    }
+    fn row(&mut self, row: Row) -> Result<ControlFlow<()>> {
+        self.rows += 1;
+        self.sum += row.get::<i64>(0)?;
+        Ok(match self.stop_after {
+            Some(n) if self.rows >= n => ControlFlow::Break(()),
+            _ => ControlFlow::Continue(()),
+        })
+    }
+}
+
+/// Serves `replies` (raw HTTP responses) to the next connections, one per
+/// connection, reading each request first. Returns the base URL.
+fn canned(replies: Vec<Vec<u8>>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for reply in replies {
+            let Ok((mut sock, _)) = listener.accept() else {
+                return;
+            };
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 4096];
+            // Read headers, then the body by content-length (bounded).
+            let mut need: Option<usize> = None;
+            for _ in 0..10_000 {
+                if let Some(n) = need {
+                    if buf.len() >= n {
+                        break;
+                    }
+                }
+                let Ok(k) = sock.read(&mut chunk) else { break };
+                if k == 0 {
+                    break;
+                }
+                buf.extend_from_slice(&chunk[..k]);
+                if need.is_none() {
+                    if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                        let len = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        need = Some(end + 4 + len);
+                    }
+                }
+            }
+            let _ = sock.write_all(&reply);
+            let _ = sock.flush();
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn http(status: &str, content_type: &str, body: &[u8]) -> Vec<u8> {
+    let mut r = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(body);
+    r
+}

@@ -1,0 +1,202 @@
+//! Connection state over HTTP: the round-trip budget, transactions,
+//! savepoints, PRAGMAs, stream expiry and closing.
+
+use super::*;
+
+pub(crate) fn round_trip_budget(b: Backend) {
+    let (s, db) = setup(b);
+    let mut c = db.connect().unwrap();
+    let (r, n) = count(&s, || {
+        c.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, x TEXT)")
+    });
+    r.unwrap();
+    assert_eq!(n, 1, "autocommit execute");
+    let (r, n) = count(&s, || c.exec("INSERT INTO t (x) VALUES ('a')"));
+    assert_eq!(r.unwrap().rows_affected, 1);
+    assert_eq!(n, 1, "autocommit insert");
+    let (r, n) = count(&s, || c.exec("SELECT id, x FROM t"));
+    assert_eq!(r.unwrap().rows.len(), 1);
+    assert_eq!(n, 1, "query");
+    let steps = || {
+        vec![
+            Statement::new("INSERT INTO t (x) VALUES ('b')"),
+            Statement::new("SELECT count(*) FROM t"),
+        ]
+    };
+    let (r, n) = count(&s, || {
+        c.batch(&Batch::new(steps(), BatchMode::ContinueOnError))
+    });
+    assert_eq!(r.unwrap().steps.len(), 2);
+    assert_eq!(n, 1, "batch");
+    let (r, n) = count(&s, || c.batch(&Batch::atomic(steps())));
+    assert!(r.unwrap().steps.iter().all(|s| s.ok().is_some()));
+    assert_eq!(n, 1, "atomic batch");
+    for stmts in [1, 3] {
+        let (_, n) = count(&s, || {
+            c.exec("BEGIN").unwrap();
+            assert!(!c.autocommit());
+            for _ in 0..stmts {
+                c.exec("INSERT INTO t (x) VALUES ('tx')").unwrap();
+            }
+            c.exec("COMMIT").unwrap();
+        });
+        assert_eq!(n, stmts + 1, "transaction of {stmts} statements");
+        assert!(c.autocommit());
+    }
+    let (_, n) = count(&s, || {
+        c.exec("BEGIN").unwrap();
+        c.exec("ROLLBACK").unwrap();
+    });
+    assert_eq!(n, 0, "an empty transaction sends nothing");
+    assert_eq!(c.int("SELECT count(*) FROM t WHERE x = 'tx'"), 4);
+    assert_eq!(s.open_streams(), 0, "no stream kept without state");
+}
+
+pub(crate) fn transactions_across_requests(b: Backend) {
+    let (_s, db) = setup(b);
+    let mut c = db.connect().unwrap();
+    let mut other = db.connect().unwrap();
+    c.exec("CREATE TABLE t (x INTEGER)").unwrap();
+    c.exec("BEGIN IMMEDIATE").unwrap();
+    c.exec("INSERT INTO t VALUES (1)").unwrap();
+    assert_eq!(c.int("SELECT count(*) FROM t"), 1);
+    c.exec("COMMIT").unwrap();
+    assert!(c.autocommit());
+    assert_eq!(other.int("SELECT count(*) FROM t"), 1);
+    c.exec("BEGIN").unwrap();
+    c.exec("INSERT INTO t VALUES (2)").unwrap();
+    c.exec("ROLLBACK").unwrap();
+    assert!(c.autocommit());
+    assert_eq!(other.int("SELECT count(*) FROM t"), 1);
+    // A failing statement inside a transaction does not end it.
+    c.exec("BEGIN").unwrap();
+    c.exec("INSERT INTO t VALUES (3)").unwrap();
+    let e = c.exec("INSERT INTO nope VALUES (1)").unwrap_err();
+    assert_eq!(e.sqlite_code(), Some(codes::SQLITE_ERROR));
+    assert!(!c.autocommit());
+    c.exec("COMMIT").unwrap();
+    assert_eq!(other.int("SELECT count(*) FROM t"), 2);
+    // A held BEGIN that fails reports its error on the call that sends it.
+    c.exec("BEGIN NONSENSE").unwrap();
+    assert!(!c.autocommit());
+    let e = c.exec("SELECT 1").unwrap_err();
+    assert_eq!(e.sqlite_code(), Some(codes::SQLITE_ERROR));
+    assert!(c.autocommit());
+    assert_eq!(c.int("SELECT 2"), 2);
+}
+
+pub(crate) fn savepoints(b: Backend) {
+    let (_s, db) = setup(b);
+    let mut c = db.connect().unwrap();
+    assert!(c.caps().has(Capability::Savepoints));
+    c.exec("CREATE TABLE t (x INTEGER)").unwrap();
+    c.exec("BEGIN").unwrap();
+    c.exec("INSERT INTO t VALUES (1)").unwrap();
+    c.exec("SAVEPOINT a").unwrap();
+    c.exec("INSERT INTO t VALUES (2)").unwrap();
+    c.exec("SAVEPOINT b").unwrap();
+    c.exec("INSERT INTO t VALUES (3)").unwrap();
+    c.exec("ROLLBACK TO b").unwrap();
+    c.exec("RELEASE b").unwrap();
+    c.exec("ROLLBACK TO a").unwrap();
+    c.exec("RELEASE a").unwrap();
+    assert!(!c.autocommit());
+    c.exec("COMMIT").unwrap();
+    assert_eq!(c.int("SELECT sum(x) FROM t"), 1);
+    // A savepoint outside a transaction opens one; releasing it ends it.
+    c.exec("SAVEPOINT outer_sp").unwrap();
+    assert!(!c.autocommit());
+    c.exec("INSERT INTO t VALUES (4)").unwrap();
+    c.exec("RELEASE outer_sp").unwrap();
+    assert!(c.autocommit());
+    assert_eq!(c.int("SELECT count(*) FROM t"), 2);
+}
+
+pub(crate) fn pragma_persists_per_connection(b: Backend) {
+    let (_s, db) = setup(b);
+    let mut c = db.connect().unwrap();
+    let default = c.int("PRAGMA foreign_keys");
+    let flipped = 1 - default;
+    c.exec(&format!("PRAGMA foreign_keys = {flipped}")).unwrap();
+    assert_eq!(c.int("PRAGMA foreign_keys"), flipped);
+    assert_eq!(c.int("PRAGMA foreign_keys"), flipped);
+    let mut other = db.connect().unwrap();
+    assert_eq!(other.int("PRAGMA foreign_keys"), default);
+    assert_eq!(c.int("PRAGMA foreign_keys"), flipped);
+}
+
+pub(crate) fn expiry_outside_a_transaction_is_transparent(b: Backend) {
+    let (s, db) = setup(b);
+    let mut c = db.connect().unwrap();
+    let default = c.int("PRAGMA foreign_keys");
+    c.exec(&format!("PRAGMA foreign_keys = {}", 1 - default))
+        .unwrap();
+    s.expire_idle_streams();
+    let (v, n) = count(&s, || c.int("PRAGMA foreign_keys"));
+    assert_eq!(v, 1 - default, "state re-applied on the new stream");
+    assert_eq!(n, 2, "the expired request and its one retry");
+    assert_eq!(c.int("PRAGMA foreign_keys"), 1 - default);
+}
+
+pub(crate) fn expiry_inside_a_transaction_is_reported(b: Backend) {
+    let (s, db) = setup(b);
+    let mut c = db.connect().unwrap();
+    c.exec("CREATE TABLE t (x INTEGER)").unwrap();
+    c.exec("BEGIN").unwrap();
+    c.exec("INSERT INTO t VALUES (1)").unwrap();
+    s.expire_idle_streams();
+    let (r, n) = count(&s, || c.exec("INSERT INTO t VALUES (2)"));
+    let e = r.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::StreamExpired {
+                in_transaction: true
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(n, 1, "nothing replayed");
+    assert!(c.autocommit());
+    assert_eq!(c.int("SELECT count(*) FROM t"), 0);
+}
+
+pub(crate) fn close_rolls_back(b: Backend) {
+    let (s, db) = setup(b);
+    let mut c = db.connect().unwrap();
+    c.exec("CREATE TABLE t (x INTEGER)").unwrap();
+    c.exec("BEGIN").unwrap();
+    c.exec("INSERT INTO t VALUES (1)").unwrap();
+    assert_eq!(s.open_streams(), 1);
+    let (r, n) = count(&s, || c.close());
+    r.unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(s.open_streams(), 0);
+    assert_eq!(c.exec("SELECT 1").unwrap_err().kind(), ErrorKind::Closed);
+    c.close().unwrap();
+    let mut c = db.connect().unwrap();
+    assert_eq!(c.int("SELECT count(*) FROM t"), 0);
+    match b {
+        Backend::Blocking => {
+            // Dropping a connection that holds a stream closes it at once.
+            c.exec("BEGIN").unwrap();
+            c.exec("INSERT INTO t VALUES (2)").unwrap();
+            assert_eq!(s.open_streams(), 1);
+            drop(c);
+            assert_eq!(s.open_streams(), 0);
+        }
+        Backend::Async => {
+            // enqueue: a dropped guard's ROLLBACK rides with the next request.
+            drop(c);
+            let mut a = db.connect_async();
+            a.exec("BEGIN").unwrap();
+            a.exec("INSERT INTO t VALUES (2)").unwrap();
+            a.enqueue(Statement::new("ROLLBACK"));
+            let (v, n) = count(&s, || a.int("SELECT count(*) FROM t"));
+            assert_eq!((v, n), (0, 1));
+            assert!(a.autocommit());
+        }
+    }
+    let mut c = db.connect().unwrap();
+    assert_eq!(c.int("SELECT count(*) FROM t"), 0);
+}
