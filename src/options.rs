@@ -103,7 +103,9 @@ impl OpenOptions {
         self
     }
 
-    /// How long a local connection waits for a lock before `SQLITE_BUSY`.
+    /// How long a local connection waits for a lock before `SQLITE_BUSY`
+    /// (whole milliseconds, at most `i32::MAX` of them: opening a local
+    /// database with more is an [`Error::Conversion`](crate::Error::Conversion)).
     pub fn busy_timeout(mut self, timeout: Duration) -> Self {
         self.busy_timeout = timeout;
         self

@@ -221,3 +221,13 @@ async fn async_guards_and_rollback_on_drop() {
     .unwrap();
     assert_eq!(total, 4);
 }
+
+/// A busy timeout SQLite cannot take is an error at open, in both flavours.
+#[test]
+fn busy_timeout_out_of_range_is_an_error() {
+    let options = || OpenOptions::new().busy_timeout(std::time::Duration::MAX);
+    let err = sqlport::blocking::Database::open_with(":memory:", options()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conversion);
+    let err = sqlport::Database::open_with(":memory:", options()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conversion);
+}

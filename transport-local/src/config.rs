@@ -7,6 +7,8 @@ use std::time::Duration;
 pub struct LocalConfig {
     /// How long a connection waits for a lock held by another connection
     /// before failing with `SQLITE_BUSY` (default 5 s; zero fails at once).
+    /// SQLite counts whole milliseconds in an `i32`: more than `i32::MAX` ms
+    /// is refused at open with [`Error::Conversion`](sqlport_core::Error::Conversion).
     pub busy_timeout: Duration,
     /// Open read-only (default `false`).
     pub read_only: bool,

@@ -3,10 +3,12 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
+use sqlport_core::error::ConversionError;
 use sqlport_core::{
-    Capabilities, Capability, Connector, LocalTarget, Result, Transport, WorkerConnector,
+    Capabilities, Capability, Connector, Error, LocalTarget, Result, Transport, WorkerConnector,
 };
 
 use crate::config::LocalConfig;
@@ -164,12 +166,28 @@ impl LocalConnector {
             Source::Uri(u) => Connection::open_with_flags(u, flags | OpenFlags::SQLITE_OPEN_URI),
         }
         .map_err(map_error)?;
-        conn.busy_timeout(cfg.busy_timeout).map_err(map_error)?;
+        conn.busy_timeout(busy_timeout_ms(cfg.busy_timeout)?)
+            .map_err(map_error)?;
         conn.set_prepared_statement_cache_capacity(cfg.statement_cache_capacity);
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(map_error)?;
         Ok(conn)
     }
+}
+
+/// The busy timeout as SQLite takes it: whole milliseconds in an `i32`
+/// (rusqlite panics on more; we refuse it rather than shorten it).
+fn busy_timeout_ms(timeout: Duration) -> Result<Duration> {
+    if i32::try_from(timeout.as_millis()).is_err() {
+        return Err(Error::conversion(
+            Some("busy_timeout".into()),
+            ConversionError::OutOfRange {
+                value: format!("{timeout:?}"),
+                target: "SQLite busy timeout (at most i32::MAX milliseconds, about 24.8 days)",
+            },
+        ));
+    }
+    Ok(timeout)
 }
 
 /// A `file:` URI naming a per-connection in-memory database.

@@ -163,3 +163,35 @@ fn memory_ignores_file_options() {
         .unwrap_err();
     assert_eq!(err.sqlite_code(), Some(codes::SQLITE_READONLY));
 }
+
+/// SQLite takes the busy timeout as `i32` milliseconds: a longer one is a
+/// conversion error when the database is opened, never a panic nor a shorter wait.
+#[test]
+fn busy_timeout_beyond_sqlite_range_is_an_error() {
+    let max = Duration::from_millis(i32::MAX as u64);
+    for (timeout, ok) in [
+        (max, true),
+        (max + Duration::from_millis(1), false),
+        (Duration::MAX, false),
+    ] {
+        let cfg = LocalConfig {
+            busy_timeout: timeout,
+            ..LocalConfig::default()
+        };
+        for target in [
+            LocalTarget::Memory,
+            LocalTarget::Uri("file::memory:".into()),
+        ] {
+            match LocalConnector::open(&target, cfg.clone()) {
+                Ok(db) => {
+                    assert!(ok, "{timeout:?}");
+                    exec(&mut db.connect_local().unwrap(), "SELECT 1");
+                }
+                Err(e) => {
+                    assert!(!ok, "{timeout:?}: {e}");
+                    assert_eq!(e.kind(), ErrorKind::Conversion, "{timeout:?}");
+                }
+            }
+        }
+    }
+}
