@@ -8,10 +8,10 @@ use std::time::{Duration, Instant};
 use sqlport::Capability;
 
 use super::case::Case;
-use super::check::{Failure, describe_error};
+use super::check::{CaseResult, Failure, describe_error};
 use super::context::Ctx;
 use super::slt;
-use super::subject::Subject;
+use super::subject::{Fixture, Subject};
 
 /// The outcome of one case on one transport.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,9 +133,9 @@ impl RunOptions {
 /// Run one case on one subject: open a database, skip the case if the
 /// transport lacks what it needs, run it (a panic is a failure).
 pub fn run_case(subject: &Subject, case: &Case) -> Outcome {
-    let fixture = match subject.open() {
+    let fixture = match open(subject) {
         Ok(f) => f,
-        Err(e) => return Outcome::Failed(Failure::msg("the database opens", describe_error(&e))),
+        Err(failed) => return failed,
     };
     let caps = match fixture.database.connect() {
         Ok(conn) => {
@@ -150,10 +150,22 @@ pub fn run_case(subject: &Subject, case: &Case) -> Outcome {
         return Outcome::Skipped(missing);
     }
     let mut ctx = Ctx::new(fixture.database.clone(), caps);
-    let result = catch_unwind(AssertUnwindSafe(|| (case.run)(&mut ctx)));
+    let outcome = outcome_of(|| (case.run)(&mut ctx));
     drop(ctx);
     drop(fixture);
-    match result {
+    outcome
+}
+
+/// Open a database of `subject` for one case; failing to is the case's failure.
+pub(crate) fn open(subject: &Subject) -> Result<Fixture, Outcome> {
+    subject
+        .open()
+        .map_err(|e| Outcome::Failed(Failure::msg("the database opens", describe_error(&e))))
+}
+
+/// Run a case body: its result, or a failure if it panicked.
+pub(crate) fn outcome_of(body: impl FnOnce() -> CaseResult) -> Outcome {
+    match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => Outcome::Passed,
         Ok(Err(f)) => Outcome::Failed(f),
         Err(panic) => Outcome::Failed(Failure::msg("no panic", panic_message(&panic))),
@@ -161,7 +173,7 @@ pub fn run_case(subject: &Subject, case: &Case) -> Outcome {
 }
 
 /// Text of a panic payload.
-pub(crate) fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
     if let Some(s) = panic.downcast_ref::<&str>() {
         format!("panic: {s}")
     } else if let Some(s) = panic.downcast_ref::<String>() {

@@ -28,8 +28,8 @@ use sqlport::blocking::Database;
 pub use db::{SltDb, TypeHint};
 pub use preprocess::{ENGINE, preprocess};
 
-use super::check::{Failure, describe_error};
-use super::runner::{Outcome, panic_message};
+use super::check::Failure;
+use super::runner::{Outcome, open, outcome_of};
 use super::subject::Subject;
 
 /// A sqllogictest file bundled with the crate.
@@ -236,24 +236,18 @@ fn drop_new(db: &Database, before: &[(String, String)]) -> Result<(), Failure> {
 
 /// Run one script on a database of `subject` (cleaning up after it).
 pub fn run_on_subject(subject: &Subject, name: &str, text: &str) -> Outcome {
-    let fixture = match subject.open() {
+    let fixture = match open(subject) {
         Ok(f) => f,
-        Err(e) => return Outcome::Failed(Failure::msg("the database opens", describe_error(&e))),
+        Err(failed) => return failed,
     };
-    let db = fixture.database.clone();
-    let run = || -> Result<usize, Failure> {
-        let before = objects(&db)?;
-        let result = run_script(&db, name, text, Dialect::for_file(name));
-        let cleanup = drop_new(&db, &before);
-        let ran = result?;
-        cleanup?;
-        Ok(ran)
-    };
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
-        Ok(Ok(_)) => Outcome::Passed,
-        Ok(Err(f)) => Outcome::Failed(f),
-        Err(p) => Outcome::Failed(Failure::msg("no panic", panic_message(&p))),
-    }
+    let db = &fixture.database;
+    outcome_of(|| {
+        let before = objects(db)?;
+        let result = run_script(db, name, text, Dialect::for_file(name));
+        let cleanup = drop_new(db, &before);
+        result?;
+        cleanup
+    })
 }
 
 #[cfg(test)]
