@@ -43,8 +43,8 @@ fn run(args: Vec<String>) -> sqlport::Result<()> {
     match args.first().map(String::as_str) {
         Some("add") => {
             let title = args[1..].join(" ");
-            let rs = conn.query("INSERT INTO todo (title) VALUES (?) RETURNING id", [title])?;
-            let id: i64 = rs.rows.first().ok_or(sqlport::Error::NoRows)?.get(0)?;
+            let id: i64 =
+                conn.query_one("INSERT INTO todo (title) VALUES (?) RETURNING id", [title])?;
             println!("added #{id}");
         }
         Some("done") => {
