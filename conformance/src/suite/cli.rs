@@ -92,7 +92,7 @@ pub fn run_cli(args: RunArgs) -> ExitCode {
             );
         }
         for file in super::slt::BUNDLED {
-            let name = format!("slt::{}", file.name);
+            let name = file.case_name();
             if options.selects(&name) {
                 let _ = writeln!(out, "{name}");
             }

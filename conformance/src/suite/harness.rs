@@ -47,7 +47,7 @@ pub fn trials(subject: &Subject, prefix: &str) -> Vec<Trial> {
     for file in slt::BUNDLED {
         let subject = subject.clone();
         out.push(Trial::ignorable_test(
-            format!("{prefix}slt::{}", file.name),
+            format!("{prefix}{}", file.case_name()),
             move || to_trial_result(slt::run_on_subject(&subject, file.name, file.text)),
         ));
     }

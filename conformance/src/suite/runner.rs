@@ -218,7 +218,7 @@ pub fn run(subjects: &[Subject], cases: &[Case], options: &RunOptions) -> Report
         }
         if options.bundled_slt && !options.no_cases {
             for file in slt::BUNDLED {
-                let name = format!("slt::{}", file.name);
+                let name = file.case_name();
                 if options.selects(&name) {
                     record(name, &|| slt::run_on_subject(subject, file.name, file.text));
                 }

@@ -41,6 +41,13 @@ pub struct SltFile {
     pub text: &'static str,
 }
 
+impl SltFile {
+    /// The name it runs under, as a case: `slt::FILE`.
+    pub fn case_name(&self) -> String {
+        format!("slt::{}", self.name)
+    }
+}
+
 /// The files in `conformance/slt/`, run by the harness on every transport:
 /// three from SQLite's sqllogictest corpus (public domain; records are
 /// unchanged, the files are cut down, see `slt/README.md`) and our own in both
