@@ -206,6 +206,37 @@ async fn malformed(shared: &Shared, body: &[u8], f: &Fatal) -> Response {
     fatal(f)
 }
 
+/// A stream request let in: who asks, what it asks, and the stream it runs on.
+struct Admitted<R> {
+    access: Access,
+    req: R,
+    lease: Lease,
+    data: Box<StreamData>,
+}
+
+/// Authenticate, decode the body (a malformed one destroys the stream its
+/// baton names) and take the stream the baton names, or open one.
+async fn admit<R>(
+    shared: &Arc<Shared>,
+    headers: &HeaderMap,
+    body: &[u8],
+    decode: fn(&[u8]) -> Result<R, Fatal>,
+    baton: fn(&R) -> Option<&str>,
+) -> Result<Admitted<R>, Response> {
+    let access = authorize(shared, headers).map_err(|r| *r)?;
+    let req = match decode(body) {
+        Ok(r) => r,
+        Err(f) => return Err(malformed(shared, body, &f).await),
+    };
+    let (lease, data) = lease(shared, baton(&req)).await?;
+    Ok(Admitted {
+        access,
+        req,
+        lease,
+        data,
+    })
+}
+
 /// `POST /v2/pipeline`, `POST /v3/pipeline`.
 pub(crate) async fn pipeline(
     State(shared): State<Arc<Shared>>,
@@ -213,16 +244,17 @@ pub(crate) async fn pipeline(
     body: Bytes,
     version: Version,
 ) -> Response {
-    let access = match authorize(&shared, &headers) {
+    let Admitted {
+        access,
+        req,
+        lease,
+        data,
+    } = match admit(&shared, &headers, &body, decode_pipeline, |r| {
+        r.baton.as_deref()
+    })
+    .await
+    {
         Ok(a) => a,
-        Err(r) => return *r,
-    };
-    let req = match decode_pipeline(&body) {
-        Ok(r) => r,
-        Err(f) => return malformed(&shared, &body, &f).await,
-    };
-    let (lease, data) = match lease(&shared, req.baton.as_deref()).await {
-        Ok(x) => x,
         Err(r) => return r,
     };
     let limits = shared.limits;
@@ -268,16 +300,17 @@ pub(crate) async fn cursor(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let access = match authorize(&shared, &headers) {
+    let Admitted {
+        access,
+        req,
+        lease,
+        data,
+    } = match admit(&shared, &headers, &body, decode_cursor, |r| {
+        r.baton.as_deref()
+    })
+    .await
+    {
         Ok(a) => a,
-        Err(r) => return *r,
-    };
-    let req = match decode_cursor(&body) {
-        Ok(r) => r,
-        Err(f) => return malformed(&shared, &body, &f).await,
-    };
-    let (lease, data) = match lease(&shared, req.baton.as_deref()).await {
-        Ok(x) => x,
         Err(r) => return r,
     };
     let (started_tx, started_rx) = tokio::sync::oneshot::channel::<Result<(), Failure>>();
