@@ -82,69 +82,39 @@ pub(crate) fn auth_and_redaction(b: Backend) {
 
 pub(crate) fn a_token_left_in_the_url_is_sent_as_a_header_only(b: Backend) {
     const SECRET: &str = "s3cr3t-in-the-query";
-    // A target built by hand, not by NAME parsing: the token is still in
-    // the URL. It is used as the Bearer token and never sent in the URL, so
-    // it cannot reach an error message (reqwest's name the URL).
-    let with_token = |base: &str| RemoteTarget {
-        url: format!("{base}/?x=1&authToken={SECRET}").parse().unwrap(),
-        auth_token: None,
-    };
+    // Db::open builds the target by hand, not by NAME parsing: the token
+    // stays in the URL. It is used as the Bearer token and never sent in
+    // the URL, so it cannot reach an error message (reqwest's name the URL).
+    let with_token = |base: &str| format!("{base}/?x=1&authToken={SECRET}");
     let s = server(ServerConfig {
         auth: Some(ServerAuth::Token(AuthToken::new(SECRET))),
         ..ServerConfig::default()
     });
-    let mut texts = Vec::new();
-    let target = with_token(&s.url());
-    match b {
-        Backend::Blocking => {
-            let db = HttpConnector::new(&target, HttpConfig::default()).unwrap();
-            texts.push(format!("{db:?}"));
-            let mut c = db.connect_http().unwrap();
-            assert_eq!(c.int("SELECT 1"), 1);
-        }
-        Backend::Async => {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            let db = AsyncHttpConnector::new(&target, HttpConfig::default()).unwrap();
-            texts.push(format!("{db:?}"));
-            let rs = rt.block_on(async {
-                let mut c = db.connect_http().await?;
-                AsyncTransport::execute(&mut c, &Statement::new("SELECT 1")).await
-            });
-            assert_eq!(rs.unwrap().rows.len(), 1);
-        }
-    }
+    let db = Db::open(b, &with_token(&s.url()), HttpConfig::default()).unwrap();
+    let mut texts = vec![db.debug()];
+    let mut c = db.connect().unwrap();
+    assert_eq!(c.int("SELECT 1"), 1);
+    texts.push(c.debug());
     // An unreachable server: the error names the URL, without the token.
     let addr = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap();
-    let target = with_token(&format!("http://{addr}"));
-    let e = match b {
-        Backend::Blocking => HttpConnector::new(&target, HttpConfig::default())
-            .unwrap()
-            .connect_http()
-            .unwrap_err(),
-        Backend::Async => {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            let db = AsyncHttpConnector::new(&target, HttpConfig::default()).unwrap();
-            rt.block_on(db.connect_http()).unwrap_err()
-        }
-    };
-    texts.push(format!("{e:?} {e}"));
-    let e = HttpConnector::new(
-        &RemoteTarget {
-            url: format!("ftp://h/?authToken={SECRET}").parse().unwrap(),
-            auth_token: None,
-        },
+    let db = Db::open(
+        b,
+        &with_token(&format!("http://{addr}")),
         HttpConfig::default(),
     )
-    .unwrap_err();
+    .unwrap();
+    let e = db.connect().err().expect("nothing listens");
+    texts.push(format!("{e:?} {e}"));
+    let e = Db::open(
+        b,
+        &format!("ftp://h/?authToken={SECRET}"),
+        HttpConfig::default(),
+    )
+    .err()
+    .expect("not an http URL");
     texts.push(format!("{e:?} {e}"));
     for text in &texts {
         assert!(!text.contains(SECRET), "token leaked: {text}");
