@@ -189,8 +189,7 @@ fn serve(mut transport: Box<dyn Transport>, inbox: &flume::Receiver<Command>, sh
         match cmd {
             Command::Execute(stmt, reply) => {
                 let result = transport.execute(&stmt);
-                shared.update(&*transport);
-                let _ = reply.send(result);
+                answer(shared, &*transport, &reply, result);
             }
             Command::Stream { stmt, rows, done } => {
                 let mut sink = ChannelSink {
@@ -202,14 +201,13 @@ fn serve(mut transport: Box<dyn Transport>, inbox: &flume::Receiver<Command>, sh
                 if result.is_ok() {
                     sink.flush();
                 }
+                // The last rows are sent before the summary.
                 drop(sink);
-                shared.update(&*transport);
-                let _ = done.send(result);
+                answer(shared, &*transport, &done, result);
             }
             Command::Batch(batch, reply) => {
                 let result = transport.batch(&batch);
-                shared.update(&*transport);
-                let _ = reply.send(result);
+                answer(shared, &*transport, &reply, result);
             }
             Command::Enqueue(stmt) => {
                 tracing::debug!(sql = %stmt.sql, "sqlport worker: running enqueued statement");
@@ -220,8 +218,7 @@ fn serve(mut transport: Box<dyn Transport>, inbox: &flume::Receiver<Command>, sh
             }
             Command::Close(reply) => {
                 let result = transport.close();
-                shared.update(&*transport);
-                let _ = reply.send(result);
+                answer(shared, &*transport, &reply, result);
                 return;
             }
         }
@@ -230,6 +227,13 @@ fn serve(mut transport: Box<dyn Transport>, inbox: &flume::Receiver<Command>, sh
     if let Err(e) = transport.close() {
         tracing::warn!(error = %e, "sqlport worker: closing the transport failed");
     }
+}
+
+/// Publish the transport's state, then reply (so a caller that has the reply
+/// also sees the state it left). A caller that went away is not an error.
+fn answer<T>(shared: &Shared, transport: &dyn Transport, reply: &Reply<T>, result: Result<T>) {
+    shared.update(transport);
+    let _ = reply.send(result);
 }
 
 /// Sends streamed rows back in chunks; stops when the receiver is gone.
