@@ -174,6 +174,29 @@ pub fn diff(expected: &DbSchema, actual: &DbSchema, report_extra_tables: bool) -
     out
 }
 
+/// Each item of `expected` not in `actual` as `missing`, then each item of
+/// `actual` not in `expected` as `extra`.
+fn both_ways<T: PartialEq + Clone>(
+    expected: &[T],
+    actual: &[T],
+    missing: impl Fn(T) -> Difference,
+    extra: impl Fn(T) -> Difference,
+    out: &mut Vec<Difference>,
+) {
+    out.extend(
+        expected
+            .iter()
+            .filter(|x| !actual.contains(x))
+            .map(|x| missing(x.clone())),
+    );
+    out.extend(
+        actual
+            .iter()
+            .filter(|x| !expected.contains(x))
+            .map(|x| extra(x.clone())),
+    );
+}
+
 /// Splits the body of a stored `CREATE TABLE "t" (...)` into its top-level items.
 pub(crate) fn split_create_table(sql: &str) -> Option<Vec<String>> {
     let open = sql.find('(')?;
@@ -359,48 +382,85 @@ fn diff_table(name: &str, e: &DbTable, a: &DbTable, out: &mut Vec<Difference>) {
             });
         }
     }
-    let (eu, au) = (unique_sets(e), unique_sets(a));
-    for u in &eu {
-        if !au.contains(u) {
-            out.push(Difference::MissingUnique {
-                table: t(),
-                columns: u.clone(),
-            });
-        }
-    }
-    for u in &au {
-        if !eu.contains(u) {
-            out.push(Difference::ExtraUnique {
-                table: t(),
-                columns: u.clone(),
-            });
-        }
-    }
+    both_ways(
+        &unique_sets(e),
+        &unique_sets(a),
+        |columns| Difference::MissingUnique {
+            table: t(),
+            columns,
+        },
+        |columns| Difference::ExtraUnique {
+            table: t(),
+            columns,
+        },
+        out,
+    );
     let (mut ef, mut af) = (e.foreign_keys.clone(), a.foreign_keys.clone());
     ef.sort();
     af.sort();
-    for f in &ef {
-        if !af.contains(f) {
-            out.push(Difference::MissingForeignKey {
-                table: t(),
-                fk: f.clone(),
-            });
-        }
-    }
-    for f in &af {
-        if !ef.contains(f) {
-            out.push(Difference::ExtraForeignKey {
-                table: t(),
-                fk: f.clone(),
-            });
-        }
-    }
+    both_ways(
+        &ef,
+        &af,
+        |fk| Difference::MissingForeignKey { table: t(), fk },
+        |fk| Difference::ExtraForeignKey { table: t(), fk },
+        out,
+    );
     diff_definitions(name, e, a, out);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::introspect::DbIndex;
+
+    #[test]
+    fn unique_sets_and_foreign_keys_are_compared_both_ways() {
+        let fk = |to: &str| DbForeignKey {
+            table: to.into(),
+            from: "owner_id".into(),
+            to: "id".into(),
+        };
+        let unique = |col: &str| DbIndex {
+            name: format!("sqlite_autoindex_t_{col}"),
+            unique: true,
+            origin: "u".into(),
+            partial: false,
+            columns: vec![Some(col.into())],
+        };
+        let table = |fks: Vec<DbForeignKey>, indexes: Vec<DbIndex>| DbTable {
+            name: "t".into(),
+            foreign_keys: fks,
+            indexes,
+            ..Default::default()
+        };
+        let schema = |t: DbTable| DbSchema {
+            tables: [("t".to_string(), t)].into_iter().collect(),
+        };
+        let expected = schema(table(vec![fk("a"), fk("b")], vec![unique("x")]));
+        let actual = schema(table(vec![fk("b"), fk("c")], vec![unique("y")]));
+        assert_eq!(
+            diff(&expected, &actual, true),
+            vec![
+                Difference::MissingUnique {
+                    table: "t".into(),
+                    columns: vec!["x".into()],
+                },
+                Difference::ExtraUnique {
+                    table: "t".into(),
+                    columns: vec!["y".into()],
+                },
+                Difference::MissingForeignKey {
+                    table: "t".into(),
+                    fk: fk("a"),
+                },
+                Difference::ExtraForeignKey {
+                    table: "t".into(),
+                    fk: fk("c"),
+                },
+            ]
+        );
+        assert_eq!(diff(&expected, &expected, true), vec![]);
+    }
 
     #[test]
     fn create_table_splitting_respects_quotes_and_parentheses() {
