@@ -13,12 +13,11 @@ use crate::exec::{run, run_simple};
 pub(crate) fn execute(conn: &Connection, stmt: &Statement) -> Result<ResultSet> {
     let mut sink = CollectRows::default();
     let summary = run(conn, stmt, &mut sink)?;
-    Ok(ResultSet {
-        columns: summary.columns,
-        rows: sink.rows,
-        rows_affected: summary.rows_affected,
-        last_insert_rowid: summary.last_insert_rowid,
-    })
+    Ok(sqlport_core::transport::collect(
+        summary.columns.clone(),
+        sink.rows,
+        &summary,
+    ))
 }
 
 /// Run `batch`; `savepoint_name` is a fresh, unique name for a nested atomic batch.
