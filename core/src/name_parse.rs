@@ -13,8 +13,8 @@
 //!    at all, is a local file; a DNS host name (`my-db.turso.io`) is remote
 //!    over HTTPS; `host:port` is refused with a hint to write the scheme.
 //!
-//! Paths are kept as written: `~` is not expanded, and a bare file name may
-//! not carry `?parameters` (use a `file:` URI for those).
+//! Paths are kept as written: `~` is not expanded, and neither a path nor a
+//! bare file name may carry `?parameters` (use a `file:` URI for those).
 
 use std::path::PathBuf;
 
@@ -148,6 +148,13 @@ fn parse_schemeless(name: &str) -> Result<Target, String> {
         || before_query.contains('/')
         || before_query.contains('\\');
     if looks_like_path {
+        if name.contains('?') {
+            // SQLite would open (or create) a file whose name ends in
+            // "?mode=ro", silently ignoring what the caller asked for.
+            return Err(
+                "a path cannot carry ?parameters; use a file: URI (file:./app.db?mode=ro)".into(),
+            );
+        }
         return Ok(Target::Local(LocalTarget::Path(PathBuf::from(name))));
     }
     // Reasons may quote the name: never its user info.
@@ -403,6 +410,9 @@ mod tests {
             "a..b.io",
             "h.io-",
             "app.db?mode=ro",
+            "./app.db?mode=ro",
+            "/tmp/x.db?mode=ro",
+            "dir/x.db?",
             "under_score.example.com",
         ];
         for name in bad {
