@@ -199,20 +199,7 @@ impl Checked for Connection {
     }
 
     fn ok_row(&mut self, sql: &str, params: impl IntoParams) -> Result<Vec<Value>, Failure> {
-        let rs = self.ok_query(sql, params)?;
-        if rs.rows.len() != 1 {
-            return Err(Failure::new(
-                Some(sql),
-                "exactly 1 row",
-                format!("{} rows", rs.rows.len()),
-            ));
-        }
-        Ok(rs
-            .rows
-            .into_iter()
-            .next()
-            .map(|r| r.into_values())
-            .unwrap_or_default())
+        only_row(sql, &self.ok_query(sql, params)?)
     }
 
     fn err_execute(
@@ -273,6 +260,24 @@ pub fn ensure_autocommit(conn: &Connection, expected: bool, when: &str) -> CaseR
         expected,
         conn.is_autocommit(),
     )
+}
+
+/// The values of the only row of `rs` (the result of `sql`); any other number
+/// of rows fails the case.
+pub fn only_row(sql: &str, rs: &ResultSet) -> Result<Vec<Value>, Failure> {
+    match rs.rows.as_slice() {
+        [row] => Ok(row.values().to_vec()),
+        rows => Err(Failure::new(
+            Some(sql),
+            "exactly 1 row",
+            format!("{} rows", rows.len()),
+        )),
+    }
+}
+
+/// The values of every row of `rs`, in order.
+pub fn rows_of(rs: &ResultSet) -> Vec<Vec<Value>> {
+    rs.rows.iter().map(|r| r.values().to_vec()).collect()
 }
 
 /// Owned strings, to compare with the text a query returned.

@@ -3,7 +3,9 @@
 use sqlport::Value;
 
 use crate::suite::case::Case;
-use crate::suite::check::{CaseResult, Checked, ensure, ensure_eq, ensure_values};
+use crate::suite::check::{
+    CaseResult, Checked, ensure, ensure_eq, ensure_values, only_row, rows_of,
+};
 use crate::suite::context::Ctx;
 
 pub(super) const CASES: &[Case] = &[
@@ -85,11 +87,7 @@ fn duplicate_column_names(ctx: &mut Ctx) -> CaseResult {
     let rs = conn.ok_query(sql, ())?;
     let names: Vec<&str> = rs.columns.iter().map(|c| c.name.as_str()).collect();
     ensure_eq(Some(sql), "column names", vec!["x", "x", "x"], names)?;
-    let row = rs
-        .rows
-        .first()
-        .map(|r| r.values().to_vec())
-        .unwrap_or_default();
+    let row = only_row(sql, &rs)?;
     ensure_values(
         Some(sql),
         &[
@@ -114,11 +112,7 @@ fn duplicate_column_names(ctx: &mut Ctx) -> CaseResult {
         vec!["id", "v", "id", "v"],
         names,
     )?;
-    let row = rs
-        .rows
-        .first()
-        .map(|r| r.values().to_vec())
-        .unwrap_or_default();
+    let row = only_row(sql_all, &rs)?;
     ensure_values(
         Some(sql_all),
         &[
@@ -169,7 +163,7 @@ fn insert_returning(ctx: &mut Ctx) -> CaseResult {
     )?;
     let sql = "INSERT INTO r_ret (name) VALUES ('a'), ('b') RETURNING id, name, n";
     let rs = conn.ok_query(sql, ())?;
-    let rows: Vec<Vec<Value>> = rs.rows.iter().map(|r| r.values().to_vec()).collect();
+    let rows = rows_of(&rs);
     ensure_eq(
         Some(sql),
         "rows",
@@ -206,7 +200,7 @@ fn update_delete_returning(ctx: &mut Ctx) -> CaseResult {
     conn.ok_execute("INSERT INTO r_upd (n) VALUES (10), (20), (30)", ())?;
     let sql = "UPDATE r_upd SET n = n + 1 WHERE n >= 20 RETURNING id, n";
     let rs = conn.ok_query(sql, ())?;
-    let mut rows: Vec<Vec<Value>> = rs.rows.iter().map(|r| r.values().to_vec()).collect();
+    let mut rows = rows_of(&rs);
     rows.sort_by_key(|r| match r.first() {
         Some(Value::Integer(i)) => *i,
         _ => 0,
@@ -224,7 +218,7 @@ fn update_delete_returning(ctx: &mut Ctx) -> CaseResult {
     ensure_eq(Some(sql), "last_insert_rowid", None, rs.last_insert_rowid)?;
     let sql = "DELETE FROM r_upd WHERE id = 1 RETURNING n";
     let rs = conn.ok_query(sql, ())?;
-    let rows: Vec<Vec<Value>> = rs.rows.iter().map(|r| r.values().to_vec()).collect();
+    let rows = rows_of(&rs);
     ensure_eq(Some(sql), "rows", vec![vec![Value::Integer(10)]], rows)?;
     ensure_eq(Some(sql), "rows_affected", 1, rs.rows_affected)?;
     ensure_eq(Some(sql), "last_insert_rowid", None, rs.last_insert_rowid)?;

@@ -5,7 +5,9 @@ use sqlport::blocking::Connection;
 use sqlport::{Capability, Value};
 
 use crate::suite::case::Case;
-use crate::suite::check::{CaseResult, Checked, Failure, ensure_eq, ensure_values, strings};
+use crate::suite::check::{
+    CaseResult, Checked, Failure, ensure_eq, ensure_values, rows_of, strings,
+};
 use crate::suite::context::Ctx;
 
 pub(super) const CASES: &[Case] = &[
@@ -135,7 +137,7 @@ fn table_info(ctx: &mut Ctx) -> CaseResult {
         vec!["cid", "name", "type", "notnull", "dflt_value", "pk"],
         names,
     )?;
-    let rows: Vec<Vec<Value>> = rs.rows.iter().map(|r| r.values().to_vec()).collect();
+    let rows = rows_of(&rs);
     let t = |s: &str| Value::Text(s.into());
     let i = Value::Integer;
     let expected = vec![
@@ -160,7 +162,7 @@ fn sqlite_master(ctx: &mut Ctx) -> CaseResult {
     )?;
     let sql = "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE tbl_name = 'sc_master' ORDER BY type DESC";
     let rs = conn.ok_query(sql, ())?;
-    let rows: Vec<Vec<Value>> = rs.rows.iter().map(|r| r.values().to_vec()).collect();
+    let rows = rows_of(&rs);
     let t = |s: &str| Value::Text(s.into());
     let expected = vec![
         vec![t("table"), t("sc_master"), t("sc_master"), t(create)],
@@ -199,7 +201,7 @@ fn index_view_trigger(ctx: &mut Ctx) -> CaseResult {
     conn.ok_execute("INSERT INTO sc_items (n) VALUES (5), (50), (500)", ())?;
     let sql = "SELECT id FROM sc_big ORDER BY id";
     let rs = conn.ok_query(sql, ())?;
-    let got: Vec<Vec<Value>> = rs.rows.iter().map(|r| r.values().to_vec()).collect();
+    let got = rows_of(&rs);
     ensure_eq(
         Some(sql),
         "rows",
@@ -215,7 +217,7 @@ fn index_view_trigger(ctx: &mut Ctx) -> CaseResult {
     )?;
     let sql = "SELECT type, name FROM sqlite_master WHERE type <> 'table' AND tbl_name IN ('sc_items', 'sc_log', 'sc_big') ORDER BY name";
     let rs = conn.ok_query(sql, ())?;
-    let got: Vec<Vec<Value>> = rs.rows.iter().map(|r| r.values().to_vec()).collect();
+    let got = rows_of(&rs);
     let t = |s: &str| Value::Text(s.into());
     ensure_eq(
         Some(sql),

@@ -4,7 +4,7 @@ use sqlport::{ErrorKind, Type, Value, params};
 
 use crate::suite::case::Case;
 use crate::suite::check::{
-    CaseResult, Checked, Failure, ensure, ensure_eq, ensure_values, show_value,
+    CaseResult, Checked, Failure, ensure, ensure_eq, ensure_values, only_row, show_value,
 };
 use crate::suite::context::Ctx;
 
@@ -305,11 +305,7 @@ fn null_everywhere(ctx: &mut Ctx) -> CaseResult {
             Value::Null,
         ],
     )?;
-    let returned: Vec<Value> = rs
-        .rows
-        .first()
-        .map(|r| r.values().to_vec())
-        .unwrap_or_default();
+    let returned = only_row(insert, &rs)?;
     ensure_values(Some(insert), &vec![Value::Null; 7], &returned)?;
     conn.ok_execute("INSERT INTO v_nulls (i) VALUES (NULL)", ())?;
     let sql = "SELECT * FROM v_nulls";
