@@ -20,6 +20,9 @@ pub struct MigrationRecord {
 
 /// The statements that apply a list of migrations atomically.
 ///
+/// The fixed statements are arrays, so a plan edited by hand (say, with extra
+/// statements in `body`) always has every step the executor runs.
+///
 /// Run order: `setup` (foreign keys off, `BEGIN IMMEDIATE`, the history table), `guard`
 /// (must count 0: nobody recorded these migrations since the plan was made), `body` (the
 /// DDL and the `django_migrations` rows), `check` (`PRAGMA foreign_key_check`, which must
@@ -29,7 +32,7 @@ pub struct MigrationRecord {
 pub struct MigrationPlan {
     /// `PRAGMA foreign_keys = OFF`, `BEGIN IMMEDIATE`, `CREATE TABLE IF NOT EXISTS
     /// "django_migrations" ...`.
-    pub setup: Vec<Statement>,
+    pub setup: [Statement; 3],
     /// Counts the planned migrations already recorded (must be 0).
     pub guard: Statement,
     /// The migration statements and the history rows.
@@ -37,9 +40,9 @@ pub struct MigrationPlan {
     /// `PRAGMA foreign_key_check`.
     pub check: Statement,
     /// `COMMIT`, `PRAGMA foreign_keys = ON`.
-    pub commit: Vec<Statement>,
+    pub commit: [Statement; 2],
     /// `ROLLBACK`, `PRAGMA foreign_keys = ON`.
-    pub rollback: Vec<Statement>,
+    pub rollback: [Statement; 2],
     /// The migrations this plan applies.
     pub applies: Vec<MigrationRecord>,
 }
@@ -103,7 +106,7 @@ impl MigrationPlan {
             guard_params.push(Value::Text(r.name.clone()));
         }
         Ok(MigrationPlan {
-            setup: vec![
+            setup: [
                 Statement::new("PRAGMA foreign_keys = OFF"),
                 Statement::new("BEGIN IMMEDIATE"),
                 Statement::new(DJANGO_MIGRATIONS_DDL),
@@ -114,11 +117,11 @@ impl MigrationPlan {
             },
             body,
             check: Statement::new("PRAGMA foreign_key_check"),
-            commit: vec![
+            commit: [
                 Statement::new("COMMIT"),
                 Statement::new("PRAGMA foreign_keys = ON"),
             ],
-            rollback: vec![
+            rollback: [
                 Statement::new("ROLLBACK"),
                 Statement::new("PRAGMA foreign_keys = ON"),
             ],
