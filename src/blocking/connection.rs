@@ -49,7 +49,7 @@ impl Connection {
         self.run(&Statement::with_params(sql, params)?)
     }
 
-    /// Run a query and map its first row; [`Error::NoRows`](sqlport_core::Error::NoRows) if it returns none.
+    /// Run a query and map its first row; [`Error::NoRows`](crate::Error::NoRows) if it returns none.
     pub fn query_row<T>(
         &mut self,
         sql: &str,
@@ -79,7 +79,7 @@ impl Connection {
     }
 
     /// Run a [`Batch`] (one round trip remotely). An atomic batch that fails
-    /// returns [`Error::Batch`] with the failing step's index, and commits nothing.
+    /// returns [`Error::Batch`](crate::Error::Batch) with the failing step's index, and commits nothing.
     pub fn batch(&mut self, batch: &Batch) -> Result<BatchResult> {
         let _span = crate::trace::batch_span(batch).entered();
         self.transport.batch(batch)

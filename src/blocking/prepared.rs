@@ -47,7 +47,7 @@ impl<'c> PreparedStatement<'c> {
         self.conn.run(&stmt)
     }
 
-    /// Run it and map the first row ([`Error::NoRows`](sqlport_core::Error::NoRows) if none).
+    /// Run it and map the first row ([`Error::NoRows`](crate::Error::NoRows) if none).
     pub fn query_row<T>(
         &mut self,
         params: impl IntoParams,

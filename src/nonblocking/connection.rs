@@ -50,7 +50,7 @@ impl Connection {
         self.run(&stmt).await
     }
 
-    /// Run a query and map its first row; [`Error::NoRows`](sqlport_core::Error::NoRows) if it returns none.
+    /// Run a query and map its first row; [`Error::NoRows`](crate::Error::NoRows) if it returns none.
     pub async fn query_row<T>(
         &mut self,
         sql: &str,
