@@ -342,23 +342,20 @@ fn typed_reads_never_panic(ctx: &mut Ctx) -> CaseResult {
         .rows
         .first()
         .ok_or_else(|| Failure::new(Some(sql), "one row", "none"))?;
-    let checks: [(&str, Option<ErrorKind>); 5] = [
-        ("i64 from TEXT", row.get::<i64>(0).err().map(|e| e.kind())),
-        ("u8 from 300", row.get::<u8>(1).err().map(|e| e.kind())),
-        ("i64 from NULL", row.get::<i64>(2).err().map(|e| e.kind())),
+    let conversion = ErrorKind::Conversion;
+    let checks = [
+        ("i64 from TEXT", conversion, row.get::<i64>(0).err()),
+        ("u8 from 300", conversion, row.get::<u8>(1).err()),
+        ("i64 from NULL", conversion, row.get::<i64>(2).err()),
+        ("String from REAL", conversion, row.get::<String>(3).err()),
         (
-            "String from REAL",
-            row.get::<String>(3).err().map(|e| e.kind()),
+            "column 9",
+            ErrorKind::InvalidColumn,
+            row.get::<i64>(9).err(),
         ),
-        ("column 9", row.get::<i64>(9).err().map(|e| e.kind())),
     ];
-    for (what, kind) in checks {
-        let expected = if what == "column 9" {
-            ErrorKind::InvalidColumn
-        } else {
-            ErrorKind::Conversion
-        };
-        ensure_eq(Some(sql), what, Some(expected), kind)?;
+    for (what, expected, err) in checks {
+        ensure_eq(Some(sql), what, Some(expected), err.map(|e| e.kind()))?;
     }
     let n: i64 = row.get(1).map_err(Failure::from)?;
     ensure_eq(Some(sql), "i64 from 300", 300, n)
