@@ -66,3 +66,19 @@ impl Default for ServerConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_token() {
+        let config = ServerConfig {
+            auth: Some(ServerAuth::Token(AuthToken::new("s3cret-server-token"))),
+            ..ServerConfig::default()
+        };
+        let text = format!("{config:?} {config:#?}");
+        assert!(!text.contains("s3cret-server-token"), "{text}");
+        assert!(text.contains("Token"), "{text}");
+    }
+}
