@@ -1,7 +1,7 @@
 //! The async backend (reqwest): send the bytes the protocol core builds, feed
 //! status and body back. Natively async; never blocks the executor.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
@@ -13,9 +13,8 @@ use sqlport_core::{
 use tracing::Instrument as _;
 use url::Url;
 
-use crate::common::{self, CLIENT_VERSION, MAX_BODY_BYTES};
+use crate::common::{self, CLIENT_VERSION, MAX_BODY_BYTES, Negotiated};
 use crate::config::{HttpConfig, ProtocolVersion};
-use crate::proto::client::request::probe;
 use crate::proto::client::{
     HttpRequest, HttpResponse, MAX_REQUESTS_PER_OPERATION, Method, Next, Output, Session, Version,
     too_many_requests,
@@ -46,7 +45,7 @@ struct Inner {
     base: Url,
     token: Option<AuthToken>,
     setting: ProtocolVersion,
-    version: Mutex<Option<Version>>,
+    version: Negotiated,
 }
 
 impl std::fmt::Debug for AsyncHttpConnector {
@@ -82,7 +81,7 @@ impl AsyncHttpConnector {
                 base,
                 token,
                 setting: config.version,
-                version: Mutex::new(common::forced(config.version)),
+                version: Negotiated::new(config.version),
             }),
         })
     }
@@ -106,31 +105,22 @@ impl AsyncConnector for AsyncHttpConnector {
 }
 
 impl Inner {
-    fn cached_version(&self) -> Option<Version> {
-        *self.version.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
     async fn negotiate(&self) -> Result<Version> {
-        if let Some(v) = self.cached_version() {
+        if let Some(v) = self.version.get() {
             return Ok(v);
         }
-        let mut found = Version::V1;
-        for candidate in [Version::V3, Version::V2] {
-            let req = probe(&self.base, candidate);
+        for (candidate, req) in Negotiated::probes(&self.base) {
             let resp = self
                 .send(&req, &common::request_span(&req))
                 .await
                 .map_err(|(e, _)| e)?;
             let status = resp.status().as_u16();
             let body = read_limited(resp).await.unwrap_or_default();
-            if let common::Probe::Supported = common::probe_outcome(status, &body)? {
-                found = candidate;
-                break;
+            if let Some(v) = self.version.on_probe(candidate, status, &body)? {
+                return Ok(v);
             }
         }
-        *self.version.lock().unwrap_or_else(|p| p.into_inner()) = Some(found);
-        tracing::debug!(version = ?found, "negotiated Hrana version");
-        Ok(found)
+        Ok(self.version.fallback())
     }
 
     /// Send one request inside `span`; the reply's body is left unread.

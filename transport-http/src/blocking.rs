@@ -2,7 +2,7 @@
 //! status and body back.
 
 use std::io::Read;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Instant;
 
 use sqlport_core::{
@@ -11,9 +11,8 @@ use sqlport_core::{
 };
 use url::Url;
 
-use crate::common::{self, CLIENT_VERSION, MAX_BODY_BYTES};
+use crate::common::{self, CLIENT_VERSION, MAX_BODY_BYTES, Negotiated};
 use crate::config::{HttpConfig, ProtocolVersion};
-use crate::proto::client::request::probe;
 use crate::proto::client::{
     HttpRequest, HttpResponse, MAX_REQUESTS_PER_OPERATION, Method, Next, Output, Session, Version,
     too_many_requests,
@@ -43,7 +42,7 @@ struct Inner {
     base: Url,
     token: Option<AuthToken>,
     setting: ProtocolVersion,
-    version: Mutex<Option<Version>>,
+    version: Negotiated,
 }
 
 impl std::fmt::Debug for HttpConnector {
@@ -75,7 +74,7 @@ impl HttpConnector {
                 base,
                 token,
                 setting: config.version,
-                version: Mutex::new(common::forced(config.version)),
+                version: Negotiated::new(config.version),
             }),
         })
     }
@@ -102,12 +101,10 @@ type SendError = (Error, bool);
 
 impl Inner {
     fn negotiate(&self) -> Result<Version> {
-        if let Some(v) = *self.version.lock().unwrap_or_else(|p| p.into_inner()) {
+        if let Some(v) = self.version.get() {
             return Ok(v);
         }
-        let mut found = Version::V1;
-        for candidate in [Version::V3, Version::V2] {
-            let req = probe(&self.base, candidate);
+        for (candidate, req) in Negotiated::probes(&self.base) {
             let resp = self
                 .send(&req, &common::request_span(&req))
                 .map_err(|(e, _)| e)?;
@@ -118,14 +115,11 @@ impl Inner {
                 .limit(64 * 1024)
                 .read_to_vec()
                 .unwrap_or_default();
-            if let common::Probe::Supported = common::probe_outcome(status, &body)? {
-                found = candidate;
-                break;
+            if let Some(v) = self.version.on_probe(candidate, status, &body)? {
+                return Ok(v);
             }
         }
-        *self.version.lock().unwrap_or_else(|p| p.into_inner()) = Some(found);
-        tracing::debug!(version = ?found, "negotiated Hrana version");
-        Ok(found)
+        Ok(self.version.fallback())
     }
 
     /// Send one request inside `span`; the reply's body is left unread.

@@ -1,11 +1,13 @@
 //! What both backends share: headers, capabilities per version, the token
 //! choice, and the negotiation order.
 
+use std::sync::Mutex;
+
 use sqlport_core::{AuthToken, Capabilities, Capability, RemoteTarget, Result};
 use url::Url;
 
 use crate::config::{HttpConfig, ProtocolVersion};
-use crate::proto::client::request::check_base;
+use crate::proto::client::request::{check_base, probe};
 use crate::proto::client::{HttpRequest, Session, Version};
 
 /// `x-libsql-client-version` value.
@@ -66,7 +68,7 @@ pub(crate) fn authorization(token: Option<&AuthToken>) -> Option<String> {
 }
 
 /// The forced version, or `None` for a probe.
-pub(crate) fn forced(setting: ProtocolVersion) -> Option<Version> {
+fn forced(setting: ProtocolVersion) -> Option<Version> {
     match setting {
         ProtocolVersion::Auto => None,
         ProtocolVersion::V3 => Some(Version::V3),
@@ -161,9 +163,58 @@ pub(crate) fn record_done(
     tracing::debug!(response_bytes, duration_ms, "HTTP request done");
 }
 
+/// A connector's protocol version: forced by the config, or found by the
+/// first connect's probes (HRANA.md §1.2) and kept for every later connect.
+/// A probe that fails (auth, 5xx, 429, transport) decides nothing, so a
+/// transient failure never downgrades the connector.
+#[derive(Debug)]
+pub(crate) struct Negotiated(Mutex<Option<Version>>);
+
+impl Negotiated {
+    /// Known at once when `setting` forces a version.
+    pub(crate) fn new(setting: ProtocolVersion) -> Self {
+        Negotiated(Mutex::new(forced(setting)))
+    }
+
+    /// The version, once known.
+    pub(crate) fn get(&self) -> Option<Version> {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The probes to send, in order, while the version is unknown.
+    pub(crate) fn probes(base: &Url) -> [(Version, HttpRequest); 2] {
+        [Version::V3, Version::V2].map(|v| (v, probe(base, v)))
+    }
+
+    /// Feed the reply to the probe for `candidate`: `Some` once the version
+    /// is known (and kept), `None` to send the next probe.
+    pub(crate) fn on_probe(
+        &self,
+        candidate: Version,
+        status: u16,
+        body: &[u8],
+    ) -> Result<Option<Version>> {
+        Ok(match probe_outcome(status, body)? {
+            Probe::Supported => Some(self.settle(candidate)),
+            Probe::Unsupported => None,
+        })
+    }
+
+    /// No probe found a pipeline version: the stateless v1 endpoints.
+    pub(crate) fn fallback(&self) -> Version {
+        self.settle(Version::V1)
+    }
+
+    fn settle(&self, found: Version) -> Version {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(found);
+        tracing::debug!(version = ?found, "negotiated Hrana version");
+        found
+    }
+}
+
 /// What a version probe's reply means.
 #[derive(Debug)]
-pub(crate) enum Probe {
+enum Probe {
     /// 2xx: the version is served.
     Supported,
     /// Any other 4xx (404, 405, ...): it is not.
@@ -172,7 +223,7 @@ pub(crate) enum Probe {
 
 /// Read a probe reply: 401/403 and 5xx/429 are errors (not cached, so a
 /// transient failure never downgrades the connector), other statuses decide.
-pub(crate) fn probe_outcome(status: u16, body: &[u8]) -> Result<Probe> {
+fn probe_outcome(status: u16, body: &[u8]) -> Result<Probe> {
     use crate::proto::client::errors::{http_error, parse_error_body};
     match status {
         200..=299 => Ok(Probe::Supported),
