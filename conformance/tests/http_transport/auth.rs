@@ -22,6 +22,13 @@ pub(crate) fn auth_and_redaction(b: Backend) {
         auth: Some(ServerAuth::Token(AuthToken::new(SECRET))),
         ..ServerConfig::default()
     });
+    // tracing caches each callsite's interest for the whole process. While
+    // a single dispatcher is registered, the first thread to reach a
+    // callsite decides it from its own default, so a sibling test with no
+    // subscriber could cache `never` for the request span. A second, inert
+    // dispatcher held for the whole test makes every callsite consult all
+    // registered dispatchers, this test's capture among them.
+    let _anchor = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     let logs = Captured::default();
     let writer = logs.clone();
     let subscriber = tracing_subscriber::fmt()
