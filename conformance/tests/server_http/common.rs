@@ -113,6 +113,11 @@ impl Client {
         let body = json!({"baton": baton, "requests": requests}).to_string();
         self.post(&format!("/v{version}/pipeline"), &body)
     }
+
+    /// A one-statement pipeline on a new stream that closes it.
+    pub fn once(&self, version: u8, sql: &str) -> Reply {
+        self.pipeline(version, None, json!([exec(sql), {"type": "close"}]))
+    }
 }
 
 /// A server with the default configuration.

@@ -29,7 +29,7 @@ fn oversized_bodies_get_413() {
         assert_eq!(r.header("connection"), Some("close"), "{path}");
     }
     assert_eq!(s.open_streams(), 0);
-    let r = c.pipeline(3, None, json!([exec("select 1"), {"type": "close"}]));
+    let r = c.once(3, "select 1");
     assert_eq!(r.status, 200);
 }
 
@@ -48,11 +48,7 @@ fn too_many_streams_get_429_until_one_closes() {
     assert!(r.json()["error"].is_string());
     assert_eq!(s.open_streams(), 2);
     c.pipeline(3, Some(&b1), json!([{"type": "close"}]));
-    assert_eq!(
-        c.pipeline(3, None, json!([exec("select 1"), {"type": "close"}]))
-            .status,
-        200
-    );
+    assert_eq!(c.once(3, "select 1").status, 200);
 }
 
 #[test]

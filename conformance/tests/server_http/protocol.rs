@@ -44,7 +44,7 @@ fn versions_can_be_switched_off() {
     assert_eq!(c.post("/v3/cursor", "{}").status, 404);
     assert_eq!(c.post("/v1/execute", "{}").status, 404);
     assert_eq!(c.get("/v2").status, 200);
-    let r = c.pipeline(2, None, json!([exec("select 1"), {"type": "close"}]));
+    let r = c.once(2, "select 1");
     assert_eq!(scalar(&r.result(0)), "1");
 }
 
@@ -53,7 +53,7 @@ fn request_counter_counts_every_request() {
     let s = server();
     let c = Client::new(&s);
     let before = s.request_count();
-    c.pipeline(3, None, json!([exec("select 1"), {"type": "close"}]));
+    c.once(3, "select 1");
     c.get("/nope");
     c.post("/v3/pipeline", "garbage");
     assert_eq!(s.request_count() - before, 3);
@@ -118,22 +118,14 @@ fn protocol_errors_fail_the_request_and_destroy_the_stream() {
 fn a_protocol_error_mid_pipeline_keeps_earlier_effects() {
     let s = server();
     let c = Client::new(&s);
-    c.pipeline(
-        3,
-        None,
-        json!([exec("create table t(x)"), {"type": "close"}]),
-    );
+    c.once(3, "create table t(x)");
     let r = c.pipeline(
         3,
         None,
         json!([exec("insert into t values (1)"), {"type": "execute", "stmt": {"sql_id": 99}}]),
     );
     assert_eq!(r.status, 400);
-    let check = c.pipeline(
-        3,
-        None,
-        json!([exec("select count(*) from t"), {"type": "close"}]),
-    );
+    let check = c.once(3, "select count(*) from t");
     assert_eq!(scalar(&check.result(0)), "1");
 }
 

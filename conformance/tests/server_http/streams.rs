@@ -74,11 +74,7 @@ fn state_persists_within_a_stream_only() {
     );
     assert_eq!(r.result(5)["response"]["is_autocommit"], false);
     let b = r.baton().unwrap();
-    let fresh = c.pipeline(
-        3,
-        None,
-        json!([exec("pragma foreign_keys"), {"type": "close"}]),
-    );
+    let fresh = c.once(3, "pragma foreign_keys");
     assert_eq!(scalar(&fresh.result(0)), "1");
     let r = c.pipeline(
         3,
@@ -87,11 +83,7 @@ fn state_persists_within_a_stream_only() {
     );
     assert_eq!(scalar(&r.result(0)), "0");
     assert_eq!(r.result(2)["response"]["is_autocommit"], true);
-    let check = c.pipeline(
-        2,
-        None,
-        json!([exec("select count(*) from t"), {"type": "close"}]),
-    );
+    let check = c.once(2, "select count(*) from t");
     assert_eq!(scalar(&check.result(0)), "1");
 }
 
@@ -99,11 +91,7 @@ fn state_persists_within_a_stream_only() {
 fn expired_streams_answer_stream_expired_and_roll_back() {
     let s = server();
     let c = Client::new(&s);
-    c.pipeline(
-        3,
-        None,
-        json!([exec("create table t(x)"), {"type": "close"}]),
-    );
+    c.once(3, "create table t(x)");
     let r = c.pipeline(
         3,
         None,
@@ -123,11 +111,7 @@ fn expired_streams_answer_stream_expired_and_roll_back() {
         c.pipeline(3, Some(&b), json!([])).json()["code"],
         "STREAM_EXPIRED"
     );
-    let check = c.pipeline(
-        3,
-        None,
-        json!([exec("select count(*) from t"), {"type": "close"}]),
-    );
+    let check = c.once(3, "select count(*) from t");
     assert_eq!(scalar(&check.result(0)), "0");
 }
 
@@ -237,11 +221,7 @@ fn a_writer_does_not_block_readers() {
     // a write transaction is open, and sees the commit afterwards.
     let s = server();
     let c = Client::new(&s);
-    c.pipeline(
-        3,
-        None,
-        json!([exec("create table t(x)"), {"type": "close"}]),
-    );
+    c.once(3, "create table t(x)");
     let b = c
         .pipeline(
             3,
@@ -250,19 +230,11 @@ fn a_writer_does_not_block_readers() {
         )
         .baton()
         .unwrap();
-    let other = c.pipeline(
-        3,
-        None,
-        json!([exec("select count(*) from t"), {"type": "close"}]),
-    );
+    let other = c.once(3, "select count(*) from t");
     assert_eq!(scalar(&other.result(0)), "0");
     let r = c.pipeline(3, Some(&b), json!([exec("commit"), {"type": "close"}]));
     assert_eq!(r.result(0)["type"], "ok");
-    let after = c.pipeline(
-        3,
-        None,
-        json!([exec("select count(*) from t"), {"type": "close"}]),
-    );
+    let after = c.once(3, "select count(*) from t");
     assert_eq!(scalar(&after.result(0)), "1");
 }
 
