@@ -37,6 +37,14 @@ fn target(s: &TestServer) -> RemoteTarget {
     }
 }
 
+/// A blocking HTTP connection to `s`.
+fn blocking(s: &TestServer) -> sqlport_http::HttpTransport {
+    HttpConnector::new(&target(s), HttpConfig::default())
+        .unwrap()
+        .connect_http()
+        .unwrap()
+}
+
 fn tag_migrations() -> (Migration, Migration) {
     let first = Migration::from_json_str(
         r#"{"app_label": "shop", "name": "0001_initial", "operations": [
@@ -65,10 +73,7 @@ const SCHEMA_SQL: &str = "SELECT sql FROM sqlite_master ORDER BY name";
 #[test]
 fn blocking_http_failed_migration_changes_nothing() {
     let (_dir, s) = server();
-    let mut t = HttpConnector::new(&target(&s), HttpConfig::default())
-        .unwrap()
-        .connect_http()
-        .unwrap();
+    let mut t = blocking(&s);
     let (first, bad) = tag_migrations();
     migrate(&mut t, &ProjectState::new(), std::slice::from_ref(&first)).unwrap();
     t.execute(&Statement::new(
@@ -100,10 +105,7 @@ fn blocking_http_failed_migration_changes_nothing() {
 #[test]
 fn blocking_http_fixture_migrations_match_the_models() {
     let (_dir, s) = server();
-    let mut t = HttpConnector::new(&target(&s), HttpConfig::default())
-        .unwrap()
-        .connect_http()
-        .unwrap();
+    let mut t = blocking(&s);
     t.execute(&Statement::new(
         "CREATE TABLE \"auth_user\" (\"id\" integer NOT NULL PRIMARY KEY AUTOINCREMENT, \"username\" varchar(150) NOT NULL UNIQUE)",
     ))
