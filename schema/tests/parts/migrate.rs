@@ -150,7 +150,20 @@ fn migrating_inside_a_transaction_is_refused() {
     exec(&mut t, "BEGIN");
     let m = Migration::from_json_str(r#"{"app_label": "a", "name": "0001", "operations": []}"#)
         .unwrap();
-    assert!(migrate(&mut t, &ProjectState::new(), &[m]).is_err());
+    // Refused up front by the guard (not by SQLite failing the nested BEGIN),
+    // and the caller's transaction is left as it was.
+    let err = migrate(&mut t, &ProjectState::new(), std::slice::from_ref(&m)).unwrap_err();
+    assert!(
+        matches!(err, sqlport_schema::SchemaError::Migration(_)),
+        "{err}"
+    );
+    let plan = sqlport_schema::MigrationPlan::build(&ProjectState::new(), &[m], &[]).unwrap();
+    let err = sqlport_schema::execute_plan(&mut t, &plan).unwrap_err();
+    assert!(
+        matches!(err, sqlport_schema::SchemaError::Migration(_)),
+        "{err}"
+    );
+    assert!(!t.is_autocommit());
     exec(&mut t, "ROLLBACK");
 }
 
