@@ -35,6 +35,13 @@
 //!   nothing is replayed and the connection is back in autocommit mode.
 //! - A request is retried only when it provably never reached the server
 //!   (connection refused); never after a timeout, a 5xx or a reset mid-reply.
+//!   One operation sends at most
+//!   [`MAX_REQUESTS_PER_OPERATION`](proto::client::MAX_REQUESTS_PER_OPERATION)
+//!   requests, and the reply to every request sent is read: a request that
+//!   ran is never reported as failed for want of a round trip.
+//! - The auth token is taken from the config, the target, or an
+//!   `authToken` query parameter left in the URL; it is only ever sent in
+//!   the `Authorization` header.
 //! - 401/403 are [`Error::Auth`](sqlport_core::Error::Auth); other non-2xx
 //!   replies [`Error::Http`](sqlport_core::Error::Http); undecodable replies
 //!   [`Error::Protocol`](sqlport_core::Error::Protocol). Nothing panics on any
