@@ -2,7 +2,7 @@
 //! dropped guard, and isolation between two connections.
 
 use sqlport::blocking::Connection;
-use sqlport::{Capability, TransactionBehavior};
+use sqlport::{Capability, ErrorKind, TransactionBehavior};
 
 use crate::suite::case::Case;
 use crate::suite::check::{
@@ -179,16 +179,11 @@ fn error_inside_keeps_transaction(ctx: &mut Ctx) -> CaseResult {
     setup(&mut conn, "t_err_inside")?;
     conn.ok_execute("BEGIN", ())?;
     conn.ok_execute("INSERT INTO t_err_inside (id, v) VALUES (1, 'a')", ())?;
-    let err = conn.execute("INSERT INTO t_err_inside (id, v) VALUES (1, 'dup')", ());
-    ensure(
-        matches!(&err, Err(e) if e.is_constraint()),
-        Some("INSERT INTO t_err_inside (id, v) VALUES (1, 'dup')"),
-        "a constraint error",
-        || match &err {
-            Ok(n) => format!("success ({n})"),
-            Err(e) => describe_error(e),
-        },
-    )?;
+    let dup = "INSERT INTO t_err_inside (id, v) VALUES (1, 'dup')";
+    let err = conn.err_execute(dup, (), ErrorKind::Sqlite)?;
+    ensure(err.is_constraint(), Some(dup), "a constraint error", || {
+        describe_error(&err)
+    })?;
     // A statement error does not end the transaction.
     ensure_autocommit(
         &conn,
