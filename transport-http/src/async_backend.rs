@@ -17,7 +17,7 @@ use crate::common::{self, CLIENT_VERSION, MAX_BODY_BYTES, Negotiated};
 use crate::config::{HttpConfig, ProtocolVersion};
 use crate::proto::client::{
     HttpRequest, HttpResponse, MAX_REQUESTS_PER_OPERATION, Method, Next, Output, Session, Version,
-    too_many_requests,
+    cursor_read_error, too_many_requests,
 };
 
 /// Opens async HTTP connections to one remote database. One reqwest client
@@ -277,7 +277,10 @@ impl AsyncHttpTransport {
                             return done;
                         }
                     }
-                    Some(Err(e)) => break Some(e.without_url().to_string()),
+                    Some(Err(e)) => {
+                        let timed_out = e.is_timeout();
+                        break Some(cursor_read_error(timed_out, e.without_url()));
+                    }
                 }
             };
             common::record_done(&span, received, started);

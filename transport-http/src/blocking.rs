@@ -15,7 +15,7 @@ use crate::common::{self, CLIENT_VERSION, MAX_BODY_BYTES, Negotiated};
 use crate::config::{HttpConfig, ProtocolVersion};
 use crate::proto::client::{
     HttpRequest, HttpResponse, MAX_REQUESTS_PER_OPERATION, Method, Next, Output, Session, Version,
-    too_many_requests,
+    cursor_read_error, too_many_requests,
 };
 
 /// Opens blocking HTTP connections to one remote database. One ureq agent
@@ -193,6 +193,15 @@ fn map_error(e: ureq::Error) -> SendError {
     }
 }
 
+/// Whether reading a body failed because a timeout fired (ureq wraps its
+/// own error in the `io::Error` a body reader returns).
+fn is_timeout(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::TimedOut
+        || e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<ureq::Error>())
+            .is_some_and(|u| matches!(u, ureq::Error::Timeout(_)))
+}
+
 /// A blocking connection to a remote database: one Hrana stream, kept only
 /// while it holds state. See the crate docs for the round-trip budget.
 pub struct HttpTransport {
@@ -272,7 +281,9 @@ impl HttpTransport {
                             return done;
                         }
                     }
-                    Err(e) => break Some(e.to_string()),
+                    Err(e) => {
+                        break Some(cursor_read_error(is_timeout(&e), e));
+                    }
                 }
             };
             common::record_done(&span, received, started);

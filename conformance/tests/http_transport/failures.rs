@@ -54,9 +54,10 @@ pub(crate) fn garbage_replies_never_panic(b: Backend) {
     assert_eq!(e.kind(), ErrorKind::Auth);
 }
 
-/// A server that accepts one connection, reads the request and never answers;
-/// it holds the socket until the client goes away.
-fn silent() -> String {
+/// A server that accepts one connection, reads the request, writes `reply`
+/// (possibly nothing, possibly an unfinished body) and then sends nothing
+/// more; it holds the socket until the client goes away.
+fn stalling(reply: Vec<u8>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
@@ -64,10 +65,18 @@ fn silent() -> String {
             return;
         };
         let mut chunk = [0u8; 4096];
+        let mut seen = Vec::new();
+        let mut replied = false;
         for _ in 0..100_000 {
             match sock.read(&mut chunk) {
                 Ok(0) | Err(_) => return,
-                Ok(_) => {}
+                Ok(k) => seen.extend_from_slice(&chunk[..k]),
+            }
+            // The request's body is small and follows its headers at once.
+            if !replied && seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                replied = true;
+                let _ = sock.write_all(&reply);
+                let _ = sock.flush();
             }
         }
     });
@@ -75,7 +84,7 @@ fn silent() -> String {
 }
 
 pub(crate) fn request_timeout_fires(b: Backend) {
-    let url = silent();
+    let url = stalling(Vec::new());
     let db = Db::open(
         b,
         &url,
@@ -120,4 +129,32 @@ pub(crate) fn unreachable_server_is_an_error(b: Backend) {
         matches!(e.kind(), ErrorKind::Io | ErrorKind::Transport),
         "{e:?}"
     );
+}
+
+pub(crate) fn a_cursor_body_that_stalls_times_out(b: Backend) {
+    // Line 1 and a step_begin arrive, then nothing: the request timeout
+    // covers the body, and a timeout is reported as one.
+    let lines = "{\"baton\":null,\"base_url\":null}\n{\"type\":\"step_begin\",\"step\":0,\"cols\":[{\"name\":\"x\"}]}\n";
+    let reply = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n{:x}\r\n{lines}\r\n",
+        lines.len()
+    );
+    let db = Db::open(
+        b,
+        &stalling(reply.into_bytes()),
+        HttpConfig {
+            version: ProtocolVersion::V3,
+            request_timeout: std::time::Duration::from_millis(300),
+            ..HttpConfig::default()
+        },
+    )
+    .unwrap();
+    let mut c = db.connect().unwrap();
+    let mut sink = Counter::default();
+    let e = c
+        .stream(&Statement::new("SELECT 1"), &mut sink)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
+    assert_eq!(sink.columns, 1, "the rows' columns arrived first");
+    assert!(c.autocommit());
 }

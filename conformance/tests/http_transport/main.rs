@@ -243,6 +243,7 @@ both!(
     failures::garbage_replies_never_panic,
     failures::request_timeout_fires,
     failures::unreachable_server_is_an_error,
+    failures::a_cursor_body_that_stalls_times_out,
 );
 
 // ---- shared sinks and canned servers ---------------------------------------

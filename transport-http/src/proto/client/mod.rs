@@ -12,4 +12,6 @@ pub mod tx;
 
 pub use cursor::{CursorOutcome, CursorReader, LineDecoder};
 pub use request::{HttpRequest, HttpResponse, Method, Version};
-pub use session::{MAX_REQUESTS_PER_OPERATION, Next, Output, Session, too_many_requests};
+pub use session::{
+    MAX_REQUESTS_PER_OPERATION, Next, Output, Session, cursor_read_error, too_many_requests,
+};

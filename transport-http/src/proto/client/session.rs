@@ -676,6 +676,7 @@ mod tests;
 
 #[path = "session_cursor.rs"]
 mod cursor_half;
+pub use cursor_half::cursor_read_error;
 #[path = "session_locate.rs"]
 mod locate_half;
 #[path = "session_reply.rs"]

@@ -11,6 +11,17 @@ use super::{CursorLayout, InFlight, Op, Session, encode_body};
 use crate::proto::client::codec;
 use crate::proto::wire;
 
+/// The error for a cursor body that could not be read to its end: a
+/// [`Error::Timeout`] when the request timeout fired while reading it, else a
+/// protocol error (the body is cut short).
+pub fn cursor_read_error(timed_out: bool, detail: impl std::fmt::Display) -> Error {
+    if timed_out {
+        Error::Timeout(format!("reading the cursor body: {detail}"))
+    } else {
+        Error::Protocol(format!("cursor body could not be read: {detail}"))
+    }
+}
+
 impl Session {
     pub(super) fn build_cursor(
         &self,
@@ -104,17 +115,16 @@ impl Session {
     }
 
     /// The cursor body ended (`read_error`: it could not be read to its end,
-    /// which is fatal to the stream). Returns the statement's summary.
+    /// see [`cursor_read_error`]; fatal to the stream). Returns the
+    /// statement's summary.
     pub fn cursor_finish(
         &mut self,
         reader: CursorReader,
-        read_error: Option<String>,
+        read_error: Option<Error>,
         sink: &mut dyn RowSink,
     ) -> Result<Summary> {
         let outcome = match read_error {
-            Some(e) => Err(Error::Protocol(format!(
-                "cursor body could not be read: {e}"
-            ))),
+            Some(e) => Err(e),
             None => reader.finish(sink),
         };
         self.cursor_end(outcome)
