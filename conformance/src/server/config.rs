@@ -15,7 +15,8 @@ pub enum ServerAuth {
     /// EdDSA (Ed25519) JWTs verified with this public key, like sqld's
     /// `--auth-jwt-key-file`: PEM (`-----BEGIN PUBLIC KEY-----`) or the raw
     /// 32-byte key in URL-safe base64. `exp` is enforced when present (60 s
-    /// leeway); tokens with `"a":"ro"` may only read.
+    /// leeway); tokens with `"a":"ro"` may only read (a request with SQL that
+    /// does not prepare is refused for them too: 403 before anything runs).
     JwtEd25519 {
         /// The public key, PEM or base64url.
         public_key_pem: String,

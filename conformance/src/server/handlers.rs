@@ -154,12 +154,14 @@ enum Failure {
     Forbidden,
 }
 
-/// `true` when any of `sqls` would write (for read-only tokens). SQL that does
-/// not prepare is left to fail when it runs.
+/// `true` unless every one of `sqls` is known to only read (for read-only
+/// tokens). SQL that does not prepare now counts as a write: it may prepare
+/// once an earlier statement of the same request has run (`ATTACH`, which
+/// SQLite calls read-only, then a write to the attached database).
 fn writes<'a>(exec: &mut LocalExecutor, sqls: impl IntoIterator<Item = &'a str>) -> bool {
     sqls.into_iter()
         .flat_map(split_statements)
-        .any(|sql| matches!(exec.describe(sql), Ok(d) if !d.is_readonly))
+        .any(|sql| !matches!(exec.describe(sql), Ok(d) if d.is_readonly))
 }
 
 fn batch_sqls(batch: &wire::Batch, proto: &ServerStream) -> Vec<Arc<str>> {

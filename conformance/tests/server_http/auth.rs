@@ -296,6 +296,15 @@ fn minted_tokens_exp_nbf_alg_and_read_only() {
     };
     assert_eq!(cursor(&ro, "select 1"), 200);
     assert_eq!(cursor(&ro, "create table w2(x)"), 403);
+    // A write that only prepares once an earlier (read-only) statement of the
+    // same request has run is still a write.
+    let attach_then_write = json!({"baton": null, "requests": [
+        exec("attach ':memory:' as side"),
+        exec("create table side.w5(x)"),
+        {"type": "close"}
+    ]})
+    .to_string();
+    assert_eq!(status(&ro, &attach_then_write), 403);
     // The stateless v1 endpoints hold read-only tokens to reads too.
     let v1 = |path: &str, token: &str, body: Json| {
         c.post_with(
