@@ -23,6 +23,7 @@ mod auth;
 mod batches;
 mod cursor;
 mod failures;
+mod redirect;
 mod results;
 mod streams;
 mod versions;
@@ -232,6 +233,7 @@ both!(
     results::insert_returning_and_empty_select,
     results::statement_count_errors,
     results::values_round_trip,
+    results::five_megabyte_blob,
     cursor::cursor_streams_many_rows,
     cursor::cursor_break_then_reuse,
     versions::fallback_to_v2,
@@ -244,6 +246,7 @@ both!(
     failures::request_timeout_fires,
     failures::unreachable_server_is_an_error,
     failures::a_cursor_body_that_stalls_times_out,
+    redirect::base_url_is_followed_for_the_stream,
 );
 
 // ---- shared sinks and canned servers ---------------------------------------

@@ -89,3 +89,24 @@ pub(crate) fn values_round_trip(b: Backend) {
         &[Value::Integer(1), Value::Text("x".into())]
     );
 }
+
+/// A 5 MB blob goes up as a parameter and comes back byte for byte, through the
+/// pipeline (`execute`) and through the cursor (`query_stream`).
+pub(crate) fn five_megabyte_blob(b: Backend) {
+    let (_s, db) = setup(b);
+    let mut c = db.connect().unwrap();
+    let blob: Vec<u8> = (0..5 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    c.exec("CREATE TABLE big (b BLOB)").unwrap();
+    let insert = Statement::with_params("INSERT INTO big VALUES (?)", [blob.clone()]).unwrap();
+    assert_eq!(c.exec_stmt(&insert).unwrap().rows_affected, 1);
+    let rs = c.exec("SELECT b, length(b) FROM big").unwrap();
+    assert_eq!(
+        rs.rows[0].values(),
+        &[Value::Blob(blob.clone()), Value::Integer(5 * 1024 * 1024)]
+    );
+    let mut sink = sqlport_core::CollectRows::default();
+    c.stream(&Statement::new("SELECT b FROM big"), &mut sink)
+        .unwrap();
+    assert_eq!(sink.rows.len(), 1);
+    assert_eq!(sink.rows[0].values(), &[Value::Blob(blob)]);
+}
