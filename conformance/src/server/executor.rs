@@ -13,8 +13,14 @@ pub(crate) struct LocalExecutor {
 }
 
 impl LocalExecutor {
-    /// Wrap a connection.
-    pub(crate) fn new(conn: LocalTransport) -> Self {
+    /// Wrap a connection. `ATTACH` is turned off on it (as sqld does by
+    /// default): a client must not open or create files of its choosing on the
+    /// server's machine.
+    pub(crate) fn new(mut conn: LocalTransport) -> Self {
+        use rusqlite::limits::Limit;
+        if let Err(e) = conn.raw().set_limit(Limit::SQLITE_LIMIT_ATTACHED, 0) {
+            tracing::warn!(error = %e, "could not turn ATTACH off on a stream's connection");
+        }
         LocalExecutor { conn, last_ms: 0.0 }
     }
 }

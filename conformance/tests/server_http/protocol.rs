@@ -327,3 +327,34 @@ async fn usable_from_async_code() {
         .await
         .unwrap();
 }
+
+#[test]
+fn attach_is_refused_on_pipeline_and_v1() {
+    let s = server();
+    let c = Client::new(&s);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("side.db");
+    let sql = format!("ATTACH '{}' AS side", path.display());
+    let r = c.pipeline(
+        3,
+        None,
+        json!([exec(&sql), exec("select 1"), {"type": "close"}]),
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.result(0)["type"], "error");
+    assert_eq!(code(&r.result(0)), "SQLITE_UNKNOWN");
+    assert_eq!(
+        scalar(&r.result(1)),
+        "1",
+        "the stream goes on after the refusal"
+    );
+    let v1 = c.post("/v1/execute", &json!({"stmt": {"sql": sql}}).to_string());
+    assert_eq!(
+        v1.status, 500,
+        "v1 reports SQLite errors as 500, as sqld does"
+    );
+    assert!(
+        !path.exists(),
+        "no file was created on the server's machine"
+    );
+}
