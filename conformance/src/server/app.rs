@@ -182,6 +182,13 @@ pub(crate) async fn run_on(
         let _ = stop_tx.send(());
     };
     let app = router(Arc::clone(&shared));
+    // Cursor lines are small writes: without TCP_NODELAY, Nagle's algorithm
+    // holds them back waiting for the client's (delayed) ACKs.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     let server = axum::serve(listener, app)
         .with_graceful_shutdown(signal)
         .into_future();
