@@ -48,7 +48,7 @@
 //! Reading accepts, as Django's `parse_datetime` does: `T`, `t` or a space
 //! between date and time; one- or two-digit month, day, hour, minute and
 //! second; seconds omitted; a fraction after `.` or `,` of any length
-//! (nanoseconds kept, further digits ignored; Django keeps microseconds);
+//! (microseconds kept, further digits ignored, as Django does);
 //! an offset `Z`, `±HH`, `±HHMM`, `±HH:MM` or `±HH:MM:SS`, optionally after
 //! whitespace; and a date alone as midnight. A naive type
 //! (`NaiveDateTime`, `PrimitiveDateTime`) refuses text that carries an offset
