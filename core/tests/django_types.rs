@@ -293,9 +293,12 @@ mod time_types {
         );
     }
 
+    /// Our parameter for an encoded Python value.
+    type Bind = fn(&serde_json::Value) -> Value;
+
     #[test]
     fn time_values_bind_what_django_binds() {
-        let cases: [(&str, fn(&serde_json::Value) -> Value); 5] = [
+        let cases: [(&str, Bind); 5] = [
             ("djtypes_awaredatetime", |w| {
                 tv::offset_dt(w).to_sql().unwrap()
             }),

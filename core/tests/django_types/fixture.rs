@@ -232,12 +232,15 @@ pub fn json(j: &J) -> serde_json::Value {
 pub fn ours(table: &str, row: &Row) -> Option<Value> {
     #[allow(unused_imports)] // unused with only the `time` feature
     use sqlport_core::ToSql;
-    let compiled = match table {
-        "djtypes_uuidsample" => cfg!(feature = "uuid"),
-        "djtypes_jsonsample" => cfg!(feature = "json"),
-        "djtypes_decimalsample" => cfg!(feature = "rust_decimal"),
-        _ => cfg!(feature = "chrono"),
-    };
+    const COMPILED: [(&str, bool); 3] = [
+        ("djtypes_uuidsample", cfg!(feature = "uuid")),
+        ("djtypes_jsonsample", cfg!(feature = "json")),
+        ("djtypes_decimalsample", cfg!(feature = "rust_decimal")),
+    ];
+    let compiled = COMPILED
+        .iter()
+        .find(|(t, _)| *t == table)
+        .map_or(cfg!(feature = "chrono"), |(_, on)| *on);
     if !compiled {
         return None;
     }
