@@ -153,7 +153,7 @@ fn dumps<T: Serialize + ?Sized>(value: &T) -> Result<String, ConversionError> {
 
 /// Python's `repr(float)`: the shortest digits that round-trip, in fixed
 /// notation when the decimal exponent is in -4..16, otherwise `d.ddde±XX`.
-fn write_python_float(out: &mut String, f: f64) {
+pub(super) fn write_python_float(out: &mut String, f: f64) {
     if f == 0.0 {
         out.push_str(if f.is_sign_negative() { "-0.0" } else { "0.0" });
         return;

@@ -123,6 +123,9 @@ mod time_conv;
 #[cfg(feature = "uuid")]
 mod uuid_conv;
 
+#[cfg(test)]
+mod properties;
+
 #[cfg(feature = "json")]
 pub use json_conv::Json;
 
