@@ -47,7 +47,7 @@
 //! | `schema` | Django-compatible schema, introspection, migrations ([`schema`]) |
 //! | `serde` | deserialize rows into structs ([`Row::deserialize`]) |
 //! | `chrono`, `time` | dates, times, datetimes and durations in Django's storage formats ([`types`]) |
-//! | `uuid`, `json`, `rust_decimal` | `Uuid`, `serde_json::Value` / [`types::Json`], `Decimal` as Django stores them ([`types`]) |
+//! | `uuid`, `json`, `rust_decimal` | `Uuid`, `serde_json::Value` / `types::Json`, `Decimal` as Django stores them ([`types`]) |
 //!
 //! Opening a NAME whose transport was compiled out is an
 //! [`Error::Unsupported`] naming the feature to enable.

@@ -7,15 +7,15 @@
 //!
 //! | feature | Rust types | Django field | stored as (SQLite) |
 //! |---|---|---|---|
-//! | `chrono` | [`NaiveDateTime`](::chrono::NaiveDateTime), [`DateTime<Utc>`](::chrono::DateTime), `DateTime<FixedOffset>` | `DateTimeField` | TEXT `YYYY-MM-DD HH:MM:SS[.ffffff]` |
-//! | `chrono` | [`NaiveDate`](::chrono::NaiveDate) | `DateField` | TEXT `YYYY-MM-DD` |
-//! | `chrono` | [`NaiveTime`](::chrono::NaiveTime) | `TimeField` | TEXT `HH:MM:SS[.ffffff]` |
-//! | `chrono` | [`TimeDelta`](::chrono::TimeDelta) | `DurationField` | INTEGER microseconds |
-//! | `time` | [`PrimitiveDateTime`](::time::PrimitiveDateTime), [`OffsetDateTime`](::time::OffsetDateTime) | `DateTimeField` | as above |
-//! | `time` | [`Date`](::time::Date), [`Time`](::time::Time), [`Duration`](::time::Duration) | `DateField`, `TimeField`, `DurationField` | as above |
-//! | `uuid` | [`Uuid`](::uuid::Uuid) | `UUIDField` | TEXT, 32 lowercase hex digits, no hyphens |
-//! | `json` | [`serde_json::Value`](::serde_json::Value), [`Json<T>`] | `JSONField` | TEXT, `json.dumps` format |
-//! | `rust_decimal` | [`Decimal`](::rust_decimal::Decimal) | `DecimalField` | TEXT bound, stored by NUMERIC affinity as INTEGER or REAL |
+//! | `chrono` | `NaiveDateTime`, `DateTime<Utc>`, `DateTime<FixedOffset>` | `DateTimeField` | TEXT `YYYY-MM-DD HH:MM:SS[.ffffff]` |
+//! | `chrono` | `NaiveDate` | `DateField` | TEXT `YYYY-MM-DD` |
+//! | `chrono` | `NaiveTime` | `TimeField` | TEXT `HH:MM:SS[.ffffff]` |
+//! | `chrono` | `TimeDelta` | `DurationField` | INTEGER microseconds |
+//! | `time` | `PrimitiveDateTime`, `OffsetDateTime`, `UtcDateTime` | `DateTimeField` | as above |
+//! | `time` | `Date`, `Time`, `Duration` | `DateField`, `TimeField`, `DurationField` | as above |
+//! | `uuid` | `Uuid` | `UUIDField` | TEXT, 32 lowercase hex digits, no hyphens |
+//! | `json` | `serde_json::Value`, `Json<T>` | `JSONField` | TEXT, `json.dumps` format |
+//! | `rust_decimal` | `Decimal` | `DecimalField` | TEXT bound, stored by NUMERIC affinity as INTEGER or REAL |
 //!
 //! Writing ([`ToSql`](crate::ToSql)) produces exactly the parameter Django
 //! binds; reading ([`FromSql`](crate::FromSql)) accepts everything Django
@@ -43,7 +43,10 @@
 //! `DateTime<Utc>`, `DateTime<FixedOffset>` and `OffsetDateTime` are written as
 //! UTC naive text (the offset itself is not kept, as in Django), and naive text
 //! is read back into them as UTC. With `USE_TZ = False` Django stores naive
-//! local times: use `NaiveDateTime` / `PrimitiveDateTime`.
+//! local times: use `NaiveDateTime` / `PrimitiveDateTime`. `time::UtcDateTime`
+//! is written and read like `DateTime<Utc>`. chrono's `DateTime<Local>` has no
+//! conversion (sqlport builds chrono without its clock): convert it with
+//! `.with_timezone(&Utc)` or `.fixed_offset()`.
 //!
 //! Reading accepts, as Django's `parse_datetime` does: `T`, `t` or a space
 //! between date and time; one- or two-digit month, day, hour, minute and
@@ -62,9 +65,8 @@
 //! ## Durations
 //!
 //! `DurationField` on SQLite is a `bigint` of microseconds (Django's
-//! `duration_microseconds`). [`TimeDelta`](::chrono::TimeDelta) and
-//! [`time::Duration`](::time::Duration) are written as that INTEGER,
-//! truncating any sub-microsecond part toward zero; one that does not fit
+//! `duration_microseconds`). `TimeDelta` and `time::Duration` are written as
+//! that INTEGER, truncating any sub-microsecond part toward zero; one that does not fit
 //! `i64` microseconds (about ±292,000 years) is `OutOfRange`. Reading takes an
 //! INTEGER, or a REAL (what an aggregate may return) rounded to the nearest
 //! microsecond, ties to even, as Python's `timedelta` does.
@@ -81,8 +83,8 @@
 //! Django writes `json.dumps(value)` with Python's defaults: `", "` and `": "`
 //! separators, every character outside printable ASCII escaped as `\uXXXX`
 //! (surrogate pairs beyond the BMP), floats as Python's `repr` (`1e+16`,
-//! `1e-05`, `1.0`). [`serde_json::Value`](::serde_json::Value) and [`Json<T>`]
-//! are written byte for byte the same. Object keys are written in the order the
+//! `1e-05`, `1.0`). `serde_json::Value` and `Json<T>` are written byte for
+//! byte the same. Object keys are written in the order the
 //! map holds them: `serde_json` sorts keys unless its `preserve_order` feature
 //! is enabled, so a value read from Django and written back keeps Django's
 //! bytes only with that feature (the JSON is equal either way). A JSON `null`
@@ -96,8 +98,8 @@
 //! `decimal_places`, `"12.50"`; 5.2: `str(Decimal)`, `"12.5"`), but the column's
 //! declared type `decimal` has NUMERIC affinity, so SQLite stores an INTEGER
 //! when the value is integral (`12`) and otherwise a REAL (`12.5`): only about
-//! 15 significant digits survive, whoever writes. [`Decimal`](::rust_decimal::Decimal)
-//! is written as its plain text with its own scale (`rescale` it to the
+//! 15 significant digits survive, whoever writes. `Decimal` is written as its
+//! plain text with its own scale (`rescale` it to the
 //! field's `decimal_places` to bind Django 5.1's exact text). Reading takes an
 //! INTEGER exactly, a REAL rounded to 15 significant digits as Django does
 //! (so `0.1` reads as `0.1`, not `0.1000000000000000055…`), and TEXT (a value
@@ -123,7 +125,16 @@ mod time_conv;
 #[cfg(feature = "uuid")]
 mod uuid_conv;
 
-#[cfg(test)]
+#[cfg(all(
+    test,
+    any(
+        feature = "chrono",
+        feature = "time",
+        feature = "uuid",
+        feature = "json",
+        feature = "rust_decimal"
+    )
+))]
 mod properties;
 
 #[cfg(feature = "json")]
@@ -145,8 +156,8 @@ pub use ::time;
 #[cfg(feature = "uuid")]
 pub use ::uuid;
 
-/// Text (or a number) that holds no value of the Rust type in any accepted
-/// form. Carried by [`ConversionError::Other`](crate::ConversionError::Other);
+/// Text that holds no value of the Rust type in any accepted form. Carried
+/// by [`ConversionError::Other`](crate::ConversionError::Other);
 /// find it with `downcast_ref::<InvalidFormat>()`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidFormat {
