@@ -46,6 +46,8 @@
 //! | `http-async` | remote databases, async (reqwest) |
 //! | `schema` | Django-compatible schema, introspection, migrations ([`schema`]) |
 //! | `serde` | deserialize rows into structs ([`Row::deserialize`]) |
+//! | `chrono`, `time` | dates, times, datetimes and durations in Django's storage formats ([`types`]) |
+//! | `uuid`, `json`, `rust_decimal` | `Uuid`, `serde_json::Value` / `types::Json`, `Decimal` as Django stores them ([`types`]) |
 //!
 //! Opening a NAME whose transport was compiled out is an
 //! [`Error::Unsupported`] naming the feature to enable.
@@ -75,6 +77,8 @@ pub use sqlport_core::{
 
 /// The core crate (types and traits for transport authors).
 pub use sqlport_core as core;
+/// Conversions in Django's storage formats (features `chrono`, `time`, `uuid`, `json`, `rust_decimal`).
+pub use sqlport_core::types;
 /// The HTTP transport.
 #[cfg(any(feature = "http-blocking", feature = "http-async"))]
 pub use sqlport_http as http;

@@ -4,6 +4,17 @@
 
 use sqlport::{ErrorKind, OpenOptions, TransactionBehavior};
 
+#[cfg(all(
+    feature = "local",
+    feature = "chrono",
+    feature = "time",
+    feature = "uuid",
+    feature = "json",
+    feature = "rust_decimal"
+))]
+#[path = "facade/types.rs"]
+mod types;
+
 fn blocking_db() -> sqlport::blocking::Database {
     sqlport::blocking::Database::open(":memory:").unwrap()
 }
