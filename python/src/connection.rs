@@ -30,8 +30,13 @@ pub struct RawConnection {
 }
 
 fn seconds(py: Python<'_>, what: &str, value: f64) -> PyResult<Duration> {
-    Duration::try_from_secs_f64(value)
-        .map_err(|_| new_err(py, "ProgrammingError", format!("{what} must be a non-negative number of seconds")))
+    Duration::try_from_secs_f64(value).map_err(|_| {
+        new_err(
+            py,
+            "ProgrammingError",
+            format!("{what} must be a non-negative number of seconds"),
+        )
+    })
 }
 
 /// `(is_remote, redacted NAME)` for a NAME; an invalid NAME raises InterfaceError.
@@ -80,7 +85,11 @@ impl RawConnection {
     }
 
     fn closed_err(py: Python<'_>) -> PyErr {
-        new_err(py, "ProgrammingError", "Cannot operate on a closed database.")
+        new_err(
+            py,
+            "ProgrammingError",
+            "Cannot operate on a closed database.",
+        )
     }
 }
 
@@ -136,7 +145,9 @@ impl RawConnection {
             wal,
         };
         let name = name.to_owned();
-        let (backend, remote) = py.detach(move || open_backend(&name, options, local)).py_err(py)?;
+        let (backend, remote) = py
+            .detach(move || open_backend(&name, options, local))
+            .py_err(py)?;
         let worker = Worker::spawn(backend).py_err(py)?;
         Ok(RawConnection {
             worker,
@@ -165,7 +176,12 @@ impl RawConnection {
 
     /// Run one statement; returns once its first rows (or its end) arrived.
     #[pyo3(signature = (sql, params=None))]
-    fn query(&self, py: Python<'_>, sql: &str, params: Option<Bound<'_, PyAny>>) -> PyResult<RawStream> {
+    fn query(
+        &self,
+        py: Python<'_>,
+        sql: &str,
+        params: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<RawStream> {
         if self.worker.is_stopped() {
             return Err(Self::closed_err(py));
         }
@@ -268,7 +284,8 @@ impl RawConnection {
                 .execute_batch(&sql)
                 .map_err(sqlport::local::map_error),
             Backend::Remote(c) => {
-                let steps: Vec<Statement> = split_script(&sql).into_iter().map(Statement::new).collect();
+                let steps: Vec<Statement> =
+                    split_script(&sql).into_iter().map(Statement::new).collect();
                 if steps.is_empty() {
                     return Ok(());
                 }
@@ -301,7 +318,9 @@ impl RawConnection {
             ));
         }
         let func = func.unbind();
-        self.call(py, move |slot| crate::functions::create_scalar(slot, &name, narg, func, deterministic))
+        self.call(py, move |slot| {
+            crate::functions::create_scalar(slot, &name, narg, func, deterministic)
+        })
     }
 
     /// Register an aggregate class with `step` and `finalize` (local only).
@@ -320,7 +339,9 @@ impl RawConnection {
             ));
         }
         let class = aggregate_class.unbind();
-        self.call(py, move |slot| crate::functions::create_aggregate(slot, &name, narg, class))
+        self.call(py, move |slot| {
+            crate::functions::create_aggregate(slot, &name, narg, class)
+        })
     }
 
     /// Close: roll back an open transaction and end the worker. Idempotent.

@@ -7,7 +7,9 @@ use std::sync::OnceLock;
 
 use pyo3::exceptions::PyOverflowError;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMemoryView, PyString, PyTuple};
+use pyo3::types::{
+    PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMemoryView, PyString, PyTuple,
+};
 use sqlport::{Params, Value};
 
 use crate::errors::new_err;
@@ -43,7 +45,11 @@ fn primitive(obj: &Bound<'_, PyAny>) -> PyResult<Option<Value>> {
     if let Ok(f) = obj.cast::<PyFloat>() {
         let v = f.value();
         // SQLite stores NaN as NULL; sqlite3 binds it and reads back None.
-        return Ok(Some(if v.is_nan() { Value::Null } else { Value::Real(v) }));
+        return Ok(Some(if v.is_nan() {
+            Value::Null
+        } else {
+            Value::Real(v)
+        }));
     }
     if let Ok(b) = obj.cast::<PyBytes>() {
         return Ok(Some(Value::Blob(b.as_bytes().to_vec())));
@@ -53,7 +59,9 @@ fn primitive(obj: &Bound<'_, PyAny>) -> PyResult<Option<Value>> {
     }
     if obj.is_instance_of::<PyMemoryView>() {
         let bytes = obj.call_method0("tobytes")?;
-        return Ok(Some(Value::Blob(bytes.cast::<PyBytes>()?.as_bytes().to_vec())));
+        return Ok(Some(Value::Blob(
+            bytes.cast::<PyBytes>()?.as_bytes().to_vec(),
+        )));
     }
     Ok(None)
 }
@@ -179,7 +187,10 @@ pub fn to_params(params: Option<&Bound<'_, PyAny>>, info: &ParamInfo) -> PyResul
 pub fn to_py<'py>(py: Python<'py>, value: &Value) -> Bound<'py, PyAny> {
     match value {
         Value::Null => py.None().into_bound(py),
-        Value::Integer(i) => i.into_pyobject(py).map(|v| v.into_any()).unwrap_or_else(|e| match e {}),
+        Value::Integer(i) => i
+            .into_pyobject(py)
+            .map(|v| v.into_any())
+            .unwrap_or_else(|e| match e {}),
         Value::Real(f) => PyFloat::new(py, *f).into_any(),
         Value::Text(s) => PyString::new(py, s).into_any(),
         Value::Blob(b) => PyBytes::new(py, b).into_any(),

@@ -180,7 +180,10 @@ pub fn to_py(py: Python<'_>, err: &Error) -> PyErr {
     let _ = value.setattr("sqlport_kind", kind_name(kind));
     if let Some(code) = code {
         let _ = value.setattr("sqlite_errorcode", code);
-        let _ = value.setattr("sqlite_errorname", code_name(code).unwrap_or("SQLITE_UNKNOWN"));
+        let _ = value.setattr(
+            "sqlite_errorname",
+            code_name(code).unwrap_or("SQLITE_UNKNOWN"),
+        );
     }
     if let Some(rc) = err.remote_code() {
         let _ = value.setattr("remote_code", rc);
@@ -209,7 +212,10 @@ mod tests {
 
     #[test]
     fn codes_pick_sqlite3_classes() {
-        assert_eq!(class_for_code(codes::SQLITE_CONSTRAINT_UNIQUE), "IntegrityError");
+        assert_eq!(
+            class_for_code(codes::SQLITE_CONSTRAINT_UNIQUE),
+            "IntegrityError"
+        );
         assert_eq!(class_for_code(codes::SQLITE_BUSY), "OperationalError");
         assert_eq!(class_for_code(codes::SQLITE_RANGE), "InterfaceError");
         assert_eq!(class_for_code(codes::SQLITE_TOOBIG), "DataError");

@@ -22,7 +22,10 @@ fn raised() -> rusqlite::Error {
 fn arg_to_py<'py>(py: Python<'py>, v: ValueRef<'_>) -> Bound<'py, PyAny> {
     match v {
         ValueRef::Null => py.None().into_bound(py),
-        ValueRef::Integer(i) => i.into_pyobject(py).map(|o| o.into_any()).unwrap_or_else(|e| match e {}),
+        ValueRef::Integer(i) => i
+            .into_pyobject(py)
+            .map(|o| o.into_any())
+            .unwrap_or_else(|e| match e {}),
         ValueRef::Real(f) => PyFloat::new(py, f).into_any(),
         ValueRef::Text(t) => PyString::new(py, &String::from_utf8_lossy(t)).into_any(),
         ValueRef::Blob(b) => PyBytes::new(py, b).into_any(),
@@ -38,13 +41,19 @@ fn result_to_sql(obj: &Bound<'_, PyAny>) -> rusqlite::Result<SqlValue> {
         return Ok(SqlValue::Null);
     }
     if let Ok(i) = obj.cast::<PyInt>() {
-        return i.extract::<i64>().map(SqlValue::Integer).map_err(|_| raised());
+        return i
+            .extract::<i64>()
+            .map(SqlValue::Integer)
+            .map_err(|_| raised());
     }
     if let Ok(f) = obj.cast::<PyFloat>() {
         return Ok(SqlValue::Real(f.value()));
     }
     if let Ok(s) = obj.cast::<PyString>() {
-        return s.to_str().map(|s| SqlValue::Text(s.to_owned())).map_err(|_| raised());
+        return s
+            .to_str()
+            .map(|s| SqlValue::Text(s.to_owned()))
+            .map_err(|_| raised());
     }
     if let Ok(b) = obj.cast::<PyBytes>() {
         return Ok(SqlValue::Blob(b.as_bytes().to_vec()));
@@ -57,7 +66,9 @@ fn result_to_sql(obj: &Bound<'_, PyAny>) -> rusqlite::Result<SqlValue> {
 fn local(slot: &mut Slot) -> Result<&mut rusqlite::Connection> {
     match &mut slot.backend {
         Backend::Local(t) => Ok(t.raw()),
-        Backend::Remote(_) => Err(Error::Unsupported("user-defined functions on a remote database".into())),
+        Backend::Remote(_) => Err(Error::Unsupported(
+            "user-defined functions on a remote database".into(),
+        )),
     }
 }
 
@@ -104,30 +115,34 @@ impl Aggregate<Instance, SqlValue> for PyAggregate {
                 .bind(py)
                 .call0()
                 .map(|o| AssertUnwindSafe(o.unbind()))
-                .map_err(|_| rusqlite::Error::UserFunctionError("user-defined aggregate's '__init__' method raised error".into()))
+                .map_err(|_| {
+                    rusqlite::Error::UserFunctionError(
+                        "user-defined aggregate's '__init__' method raised error".into(),
+                    )
+                })
         })
     }
 
     fn step(&self, ctx: &mut Context<'_>, acc: &mut Instance) -> rusqlite::Result<()> {
         Python::attach(|py| {
             let a = args(py, ctx).map_err(|_| raised())?;
-            acc.bind(py)
-                .call_method1("step", a)
-                .map(drop)
-                .map_err(|_| rusqlite::Error::UserFunctionError("user-defined aggregate's 'step' method raised error".into()))
+            acc.bind(py).call_method1("step", a).map(drop).map_err(|_| {
+                rusqlite::Error::UserFunctionError(
+                    "user-defined aggregate's 'step' method raised error".into(),
+                )
+            })
         })
     }
 
-    fn finalize(&self, _ctx: &mut Context<'_>, acc: Option<Instance>) -> rusqlite::Result<SqlValue> {
+    fn finalize(
+        &self,
+        _ctx: &mut Context<'_>,
+        acc: Option<Instance>,
+    ) -> rusqlite::Result<SqlValue> {
         Python::attach(|py| {
             let inst = match acc {
                 Some(i) => i.0,
-                None => self
-                    .class
-                    .bind(py)
-                    .call0()
-                    .map_err(|_| raised())?
-                    .unbind(),
+                None => self.class.bind(py).call0().map_err(|_| raised())?.unbind(),
             };
             match inst.bind(py).call_method0("finalize") {
                 Ok(v) => result_to_sql(&v),
@@ -142,6 +157,11 @@ impl Aggregate<Instance, SqlValue> for PyAggregate {
 /// Register `class` as the aggregate `name` with `narg` arguments.
 pub fn create_aggregate(slot: &mut Slot, name: &str, narg: i32, class: Py<PyAny>) -> Result<()> {
     local(slot)?
-        .create_aggregate_function(name, narg, FunctionFlags::SQLITE_UTF8, PyAggregate { class })
+        .create_aggregate_function(
+            name,
+            narg,
+            FunctionFlags::SQLITE_UTF8,
+            PyAggregate { class },
+        )
         .map_err(sqlport::local::map_error)
 }

@@ -80,7 +80,10 @@ fn scan<'a>(sql: &'a str, mut f: impl FnMut(Piece<'a>)) {
             b':' | b'@' | b'$' if b.get(i + 1).is_some_and(|&d| is_ident(d)) => {
                 let start = i;
                 i += 1;
-                while i < n && (is_ident(b[i]) || (c == b'$' && b[i] == b':' && b.get(i + 1) == Some(&b':'))) {
+                while i < n
+                    && (is_ident(b[i])
+                        || (c == b'$' && b[i] == b':' && b.get(i + 1) == Some(&b':')))
+                {
                     i += if b[i] == b':' { 2 } else { 1 };
                 }
                 f(Piece::Param(&sql[start..i]));

@@ -93,7 +93,11 @@ impl StreamState {
 
     /// The error of a statement that failed before producing any row.
     pub fn take_error_if_empty(&mut self) -> Option<Error> {
-        if self.rows.is_empty() { self.error.take() } else { None }
+        if self.rows.is_empty() {
+            self.error.take()
+        } else {
+            None
+        }
     }
 
     /// Stop reading: the worker's next send fails and the statement stops.
@@ -141,7 +145,10 @@ impl RawStream {
         let rows = rows.map_err(|e| errors::to_py(py, &e))?;
         rows.iter()
             .map(|row| {
-                PyTuple::new(py, row.values().iter().map(|v| crate::convert::to_py(py, v)))
+                PyTuple::new(
+                    py,
+                    row.values().iter().map(|v| crate::convert::to_py(py, v)),
+                )
             })
             .collect()
     }
@@ -155,7 +162,11 @@ impl RawStream {
         if cols.is_empty() {
             return None;
         }
-        Some(cols.iter().map(|c| (c.name.clone(), c.decl_type.clone())).collect())
+        Some(
+            cols.iter()
+                .map(|c| (c.name.clone(), c.decl_type.clone()))
+                .collect(),
+        )
     }
 
     /// `true` once the statement finished on the connection.
@@ -177,7 +188,10 @@ impl RawStream {
     /// The rowid of the last inserted row, once finished.
     #[getter]
     fn lastrowid(&self) -> Option<i64> {
-        lock(&self.state).summary.as_ref().and_then(|s| s.last_insert_rowid)
+        lock(&self.state)
+            .summary
+            .as_ref()
+            .and_then(|s| s.last_insert_rowid)
     }
 
     /// Read the rest of the result into memory (frees the connection).

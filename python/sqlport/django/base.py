@@ -110,8 +110,15 @@ class DatabaseWrapper(sqlite_base.DatabaseWrapper):
         conn = Database.connect(**conn_params)
         if not conn.is_remote:
             register_functions(conn)
-        # One request remotely; the PRAGMAs persist on the connection.
-        conn.executescript("PRAGMA foreign_keys = ON; PRAGMA legacy_alter_table = OFF")
+        if conn.is_remote:
+            # Persists on the remote connection (a Hrana stream). sqld refuses
+            # PRAGMA legacy_alter_table, which is OFF by default off macOS.
+            conn.execute("PRAGMA foreign_keys = ON")
+        else:
+            conn.execute("PRAGMA foreign_keys = ON")
+            # The macOS bundled SQLite defaults legacy_alter_table ON, which
+            # prevents atomic table renames.
+            conn.execute("PRAGMA legacy_alter_table = OFF")
         for init_command in self.init_commands:
             if init_command := init_command.strip():
                 conn.execute(init_command)
