@@ -74,7 +74,7 @@ class CursorWrapper(Database.Cursor):
 class DatabaseWrapper(sqlite_base.DatabaseWrapper):
     """Django's SQLite backend on sqlport (local file or remote libSQL)."""
 
-    display_name = "SQLite (sqlport)"
+    display_name = "SQLite"
     Database = Database
     SchemaEditorClass = DatabaseSchemaEditor
     creation_class = DatabaseCreation

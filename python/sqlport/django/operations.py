@@ -104,13 +104,7 @@ class DatabaseOperations(_Base):
             return f"({lhs}) * ({rhs})"
         if connector == "/":
             return f"CAST({lhs} AS REAL) / ({rhs})"
-        # A datetime (text) plus or minus microseconds (integer), or the reverse.
-        sign = "+" if connector == "+" else "-"
-        body = (
-            "CASE WHEN l IS NULL OR r IS NULL THEN NULL "
-            f"WHEN typeof(l) = 'text' THEN {puresql.from_micros(puresql.micros('l') + f' {sign} r', 'length(l) <= 10')} "
-            f"ELSE {puresql.from_micros('l ' + sign + ' ' + puresql.micros('r'), 'length(r) <= 10')} END"
-        )
+        body = puresql.dtdelta(connector, "l", "r")
         return _bind([("l", lhs), ("r", rhs)], body)
 
     def subtract_temporals(self, internal_type, lhs, rhs):

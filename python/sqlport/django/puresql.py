@@ -203,3 +203,24 @@ def from_micros(us_sql, date_only_sql):
         f"WHEN {frac} = 0 THEN datetime({sec}, 'unixepoch') "
         f"ELSE datetime({sec}, 'unixepoch') || printf('.%06d', {frac}) END"
     )
+
+
+def _floor_days(us_sql):
+    day = 86400000000
+    return f"((({us_sql}) - ((({us_sql}) % {day}) + {day}) % {day}) / {day})"
+
+
+def dtdelta(connector, lhs, rhs):
+    """``django_format_dtdelta(connector, lhs, rhs)`` for ``+``/``-`` with a
+    datetime or date text on one side and integer microseconds on the other
+    (a date moves by whole days of the duration, as Python's ``date +
+    timedelta`` does)."""
+    sign = "+" if connector == "+" else "-"
+    return (
+        f"CASE WHEN {lhs} IS NULL OR {rhs} IS NULL THEN NULL "
+        f"WHEN typeof({lhs}) = 'text' AND length({lhs}) <= 10 "
+        f"THEN date({lhs}, ({sign}{_floor_days(rhs)}) || ' days') "
+        f"WHEN typeof({lhs}) = 'text' THEN {from_micros(micros(lhs) + f' {sign} {rhs}', '0')} "
+        f"WHEN length({rhs}) <= 10 THEN date({rhs}, ({_floor_days(lhs)}) || ' days') "
+        f"ELSE {from_micros(f'{lhs} {sign} ' + micros(rhs), '0')} END"
+    )
