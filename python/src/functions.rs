@@ -140,10 +140,11 @@ impl Aggregate<Instance, SqlValue> for PyAggregate {
         acc: Option<Instance>,
     ) -> rusqlite::Result<SqlValue> {
         Python::attach(|py| {
-            let inst = match acc {
-                Some(i) => i.0,
-                None => self.class.bind(py).call0().map_err(|_| raised())?.unbind(),
+            // No row was aggregated: NULL, as sqlite3 returns.
+            let Some(inst) = acc else {
+                return Ok(SqlValue::Null);
             };
+            let inst = inst.0;
             match inst.bind(py).call_method0("finalize") {
                 Ok(v) => result_to_sql(&v),
                 Err(_) => Err(rusqlite::Error::UserFunctionError(

@@ -118,7 +118,20 @@ impl StreamState {
             }
         }
         let k = want.min(self.rows.len());
-        Ok(self.rows.drain(..k).collect())
+        let out: Vec<Row> = self.rows.drain(..k).collect();
+        // Look one message ahead once the buffer is empty, as sqlite3 steps
+        // one row ahead: a statement that fails after its last row (a
+        // constraint checked at the end of an INSERT ... RETURNING) raises
+        // when that row is fetched, not never.
+        while self.rows.is_empty() && !self.finished() {
+            self.recv_one();
+        }
+        if self.rows.is_empty() {
+            if let Some(e) = self.error.take() {
+                return Err(e);
+            }
+        }
+        Ok(out)
     }
 }
 
