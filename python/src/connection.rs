@@ -185,6 +185,15 @@ impl RawConnection {
         if self.worker.is_stopped() {
             return Err(Self::closed_err(py));
         }
+        if split_script(sql).len() > 1 {
+            // Checked here, not left to the transport: a remote server answers
+            // it with an HTTP error that carries no code.
+            return Err(new_err(
+                py,
+                "ProgrammingError",
+                "You can only execute one statement at a time.",
+            ));
+        }
         let info = param_info(sql);
         let params = to_params(params.as_ref(), &info)?;
         let dml = classify(sql).is_dml();

@@ -200,7 +200,21 @@ pub fn stream(worker: &Worker, stmt: sqlport::Statement) -> Result<Receiver<Msg>
             bytes: 0,
             gone: false,
         };
-        let result = slot.backend.transport().query_stream(&stmt, &mut sink);
+        // Inside a remote transaction the statement goes through the pipeline
+        // endpoint (whole result in one response): a statement the server
+        // refuses on the cursor endpoint comes back as an HTTP error and the
+        // stream, with its transaction, is gone (see the report). Outside a
+        // transaction, and always locally, rows stream.
+        let remote = matches!(slot.backend, Backend::Remote(_));
+        let transport = slot.backend.transport();
+        let buffered = remote && !transport.is_autocommit();
+        let result = if buffered {
+            transport
+                .execute(&stmt)
+                .and_then(|rs| sqlport::core::transport::feed(rs, &mut sink))
+        } else {
+            transport.query_stream(&stmt, &mut sink)
+        };
         sink.flush();
         slot.publish();
         let msg = match result {

@@ -88,14 +88,17 @@ class DatabaseWrapper(sqlite_base.DatabaseWrapper):
         name = self.settings_dict.get("NAME")
         return bool(name) and is_remote_name(name)
 
-    @property
+    @cached_property
     def sqlport_pure_sql(self):
-        """Generate SQL that calls no Python function (remote connections)."""
-        return self.is_remote
+        """Generate SQL that calls no Python function: on remote connections,
+        and on local ones with ``OPTIONS["pure_sql"] = True`` (to try a
+        project's queries locally exactly as they will run remotely)."""
+        return self.is_remote or bool(self.settings_dict.get("OPTIONS", {}).get("pure_sql"))
 
     def get_connection_params(self):
         kwargs = super().get_connection_params()
         kwargs["database"] = str(kwargs["database"])
+        kwargs.pop("pure_sql", None)
         if is_remote_name(kwargs["database"]):
             token = kwargs.get("auth_token") or self.settings_dict.get("AUTH_TOKEN") or os.environ.get(TOKEN_ENV)
             if token:
@@ -108,7 +111,7 @@ class DatabaseWrapper(sqlite_base.DatabaseWrapper):
     @async_unsafe
     def get_new_connection(self, conn_params):
         conn = Database.connect(**conn_params)
-        if not conn.is_remote:
+        if not conn.is_remote and not self.sqlport_pure_sql:
             register_functions(conn)
         if conn.is_remote:
             # Persists on the remote connection (a Hrana stream). sqld refuses
@@ -126,6 +129,16 @@ class DatabaseWrapper(sqlite_base.DatabaseWrapper):
 
     def create_cursor(self, name=None):
         return self.connection.cursor(factory=CursorWrapper)
+
+    def is_usable(self):
+        if not self.is_remote:
+            return True
+        # One request: a remote connection can be lost.
+        try:
+            self.connection.execute("SELECT 1")
+        except Database.Error:
+            return False
+        return True
 
     def get_database_version(self):
         if not self.is_remote:

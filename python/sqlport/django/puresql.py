@@ -13,7 +13,12 @@ import datetime
 import functools
 import zoneinfo
 
+from django.db import DataError
 from django.db.backends.utils import split_tzname_delta
+
+
+class UnsupportedLookup(DataError, ValueError):
+    """A lookup name the SQL cannot express (raised before any SQL is sent)."""
 
 
 def _lit(text):
@@ -123,7 +128,7 @@ def extract(lookup_type, sql):
         return _int("%Y", _thursday(sql))
     if lt == "quarter":
         return f"(({_int('%m', sql)} + 2) / 3)"
-    raise ValueError(f"Unsupported lookup type: {lookup_type!r}")
+    raise UnsupportedLookup(f"Unsupported lookup type: {lookup_type!r}")
 
 
 def _valid(sql, expr):
@@ -156,7 +161,7 @@ def trunc(lookup_type, sql, with_time):
             return f"strftime('%Y-%m-%d %H:%M:00', {sql})"
         if lt == "second":
             return f"strftime('%Y-%m-%d %H:%M:%S', {sql})"
-    raise ValueError(f"Unsupported lookup type: {lookup_type!r}")
+    raise UnsupportedLookup(f"Unsupported lookup type: {lookup_type!r}")
 
 
 def time_trunc(lookup_type, sql):
@@ -164,7 +169,7 @@ def time_trunc(lookup_type, sql):
     lt = lookup_type.lower()
     fmt = {"hour": "%H:00:00", "minute": "%H:%M:00", "second": "%H:%M:%S"}.get(lt)
     if fmt is None:
-        raise ValueError(f"Unsupported lookup type: {lookup_type!r}")
+        raise UnsupportedLookup(f"Unsupported lookup type: {lookup_type!r}")
     return f"strftime('{fmt}', {sql})"
 
 

@@ -10,6 +10,7 @@ every other connection, sqlport's local ones and Django's own backend included,
 gets Django's SQL unchanged.
 """
 
+from django.core.exceptions import FieldError
 from django.db.models import aggregates
 from django.db.models.functions import math, text
 
@@ -70,6 +71,7 @@ def _reverse(self, compiler, connection, **extra):
 
 def _variance(sample, root):
     def as_sql(self, compiler, connection, **extra):
+        connection.ops.check_expression_support(self)
         (expr,) = self.get_source_expressions()[:1]
         sql, params = compiler.compile(expr)
         if self.filter is not None:
@@ -119,7 +121,15 @@ def _wrap(cls, pure, needs_no_math=False):
         if getattr(connection, "sqlport_pure_sql", False) and (
             not needs_no_math or not connection.features.sqlport_math_functions
         ):
-            return pure(self, compiler, connection, **extra_context)
+            sql, params = pure(self, compiler, connection, **extra_context)
+            # As Django's SQLiteNumericMixin: a decimal result compares as a number.
+            try:
+                decimal = self.output_field.get_internal_type() == "DecimalField"
+            except FieldError:
+                decimal = False
+            if decimal:
+                sql = f"CAST({sql} AS NUMERIC)"
+            return sql, params
         if original is not None:
             return original(self, compiler, connection, **extra_context)
         return self.as_sql(compiler, connection, **extra_context)
