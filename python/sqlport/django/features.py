@@ -86,6 +86,9 @@ MATH_TESTS = [
 
 #: Django tests of the regex lookups (REGEXP).
 REGEXP_TESTS = [
+    "backends.sqlite.tests.Tests.test_regexp_function",
+    "model_fields.test_jsonfield.TestQuerying.test_key_iregex",
+    "model_fields.test_jsonfield.TestQuerying.test_key_regex",
     "lookup.tests.LookupTests.test_regex",
     "lookup.tests.LookupTests.test_regex_backreferencing",
     "lookup.tests.LookupTests.test_regex_non_ascii",
