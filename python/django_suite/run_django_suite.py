@@ -231,11 +231,20 @@ def main():
     p.add_argument("--sqld", default=os.environ.get("SQLPORT_SQLD"))
     p.add_argument("--timeout", type=int, default=3600, help="seconds per app run")
     p.add_argument("--json", help="write the results here too")
+    p.add_argument("--merge", nargs="+", metavar="JSON",
+                   help="print one table from results saved with --json (later files win), run nothing")
     p.add_argument("--require-pass", action="store_true",
                    help="exit non-zero if any run had failures or errors or did not run")
     args = p.parse_args()
     apps = [a for a in args.apps.split(",") if a]
     settings = [s for s in args.settings.split(",") if s]
+    if args.merge:
+        merged = {}
+        for path in args.merge:
+            for setting, rows in json.loads(pathlib.Path(path).read_text()).items():
+                merged.setdefault(setting, {}).update(rows)
+        print_table(merged, [s for s in settings if s in merged], apps)
+        return
     os.makedirs(args.work, exist_ok=True)
     tests_dir = django_tests(args)
     results = {}
