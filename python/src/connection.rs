@@ -257,7 +257,7 @@ impl RawConnection {
             if chunk.len() == MANY_CHUNK || (next.is_none() && !chunk.is_empty()) {
                 let batch = Batch::new(std::mem::take(&mut chunk), BatchMode::StopOnError);
                 let result = self.call(py, move |slot| slot.backend.transport().batch(&batch))?;
-                for (step, outcome) in result.steps.into_iter().enumerate() {
+                for outcome in result.steps {
                     match outcome {
                         StepResult::Ok(rs) => {
                             total += rs.rows_affected;
@@ -265,10 +265,7 @@ impl RawConnection {
                                 last_rowid = rs.last_insert_rowid;
                             }
                         }
-                        StepResult::Err(e) => {
-                            let _ = step;
-                            return Err(errors::to_py(py, &e));
-                        }
+                        StepResult::Err(e) => return Err(errors::to_py(py, &e)),
                         StepResult::Skipped => {}
                     }
                 }
