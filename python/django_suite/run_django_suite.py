@@ -201,7 +201,9 @@ def django_tests(args):
 
 def cell(r):
     if "crashed" in r:
-        return f"did not run: {r['crashed']}"
+        text = r["crashed"]
+        short = text if len(text) <= 70 else text[:30] + " … " + text[-36:]
+        return f"did not run ({short})"
     return f"{r['passed']}/{r['failed']}/{r['errors']}/{r['skipped']} ({r['seconds']}s)"
 
 
