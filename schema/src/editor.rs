@@ -1,8 +1,6 @@
 //! An emulation of Django's SQLite schema editor: statements run at once, a deferred list,
 //! and the table-remake procedure.
 
-use serde_json::Value as Json;
-
 use crate::ddl::{
     Lookup, TableDef, column_parts, index_body, inline_constraint, unique_index_body,
 };
@@ -224,34 +222,7 @@ impl PlanContext {
     }
 }
 
-/// Django's `effective_default` for a field (a JSON value; `None` for no default).
-pub(crate) fn effective_default(f: &Field) -> Result<Option<Json>> {
-    if let Some(d) = &f.default {
-        return match d {
-            Json::Null => Ok(None),
-            Json::Object(o) if o.contains_key("callable") => match o["callable"].as_str() {
-                Some("dict") => Ok(Some(Json::Object(Default::default()))),
-                Some("list") => Ok(Some(Json::Array(Vec::new()))),
-                other => Err(SchemaError::Unsupported(format!(
-                    "callable default {other:?} in a table remake"
-                ))),
-            },
-            other => Ok(Some(other.clone())),
-        };
-    }
-    if !f.null && f.blank && f.kind.empty_strings_allowed() {
-        if f.kind == FieldKind::BinaryField {
-            return Ok(Some(serde_json::json!({"bytes_hex": ""})));
-        }
-        return Ok(Some(Json::String(String::new())));
-    }
-    if f.auto_now || f.auto_now_add {
-        return Err(SchemaError::Unsupported(
-            "auto_now / auto_now_add default in a table remake".into(),
-        ));
-    }
-    Ok(None)
-}
+pub(crate) use crate::defaults::effective_default;
 
 fn prepare_default(f: &Field) -> Result<String> {
     match effective_default(f)? {

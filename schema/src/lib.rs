@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 mod ddl;
+mod defaults;
 mod diff;
 mod direct;
 mod driver;

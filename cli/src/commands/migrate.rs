@@ -3,8 +3,8 @@
 use std::io::Write;
 
 use sqlport::schema::{
-    Direction, Migration, MigrationRecord, Migrator, Operation, Target, applied_migrations,
-    introspect,
+    Direction, Handlers, Migration, MigrationRecord, Migrator, Operation, Target,
+    applied_migrations, introspect,
 };
 
 use crate::project::{Error, ProjectArgs};
@@ -19,6 +19,11 @@ pub struct Args {
     /// Dry run: print the planned operations and change nothing.
     #[arg(long, alias = "dry-run")]
     pub plan: bool,
+    /// Treat this RunPython callable as a no-op (repeatable; `*` for every one). A Rust
+    /// program registers real handlers with `sqlport::schema::Handlers`; without one, a
+    /// migration that needs a handler fails before anything runs.
+    #[arg(long = "noop-handler", value_name = "CALLABLE")]
+    pub noop_handlers: Vec<String>,
     /// Where the migrations and the database are.
     #[command(flatten)]
     pub project: ProjectArgs,
@@ -87,7 +92,23 @@ pub fn run(a: &Args, out: &mut dyn Write) -> Result<(), Error> {
     let base = a.project.base()?;
     let mut conn = a.project.require_connection()?;
     let t = target(a);
-    let migrator = Migrator::new(&base, &migrations).target(t.clone());
+    let mut handlers = Handlers::new();
+    for m in &migrations {
+        for op in &m.operations {
+            for name in op.handlers(false).into_iter().chain(op.handlers(true)) {
+                let short = name.rsplit('.').next().unwrap_or(&name);
+                if a.noop_handlers
+                    .iter()
+                    .any(|n| n == "*" || *n == name || n == short)
+                {
+                    handlers.register(name, |_| Ok(()));
+                }
+            }
+        }
+    }
+    let migrator = Migrator::new(&base, &migrations)
+        .target(t.clone())
+        .handlers(&handlers);
     writeln!(out, "Operations to perform:")?;
     match &t {
         Target::Latest => {
