@@ -99,7 +99,10 @@ impl MigrationGraph {
         }
         // Squashed migrations: usable when all or none of what they replace is applied.
         for k in &keys {
-            let replaces: Vec<Key> = g.nodes[k].replaces.clone();
+            // A node replaced by an earlier squash is gone already.
+            let Some(replaces) = g.nodes.get(k).map(|m| m.replaces.clone()) else {
+                continue;
+            };
             if replaces.is_empty() {
                 continue;
             }
@@ -267,7 +270,7 @@ impl MigrationGraph {
         self.nodes
             .keys()
             .filter(|k| app.is_none_or(|a| k.0 == a))
-            .filter(|k| !self.parents[*k].iter().any(|p| p.0 == k.0))
+            .filter(|k| !self.edges(&self.parents, k).iter().any(|p| p.0 == k.0))
             .cloned()
             .collect()
     }
@@ -277,9 +280,14 @@ impl MigrationGraph {
         self.nodes
             .keys()
             .filter(|k| app.is_none_or(|a| k.0 == a))
-            .filter(|k| !self.children[*k].iter().any(|c| c.0 == k.0))
+            .filter(|k| !self.edges(&self.children, k).iter().any(|c| c.0 == k.0))
             .cloned()
             .collect()
+    }
+
+    fn edges<'s>(&self, map: &'s BTreeMap<Key, BTreeSet<Key>>, k: &Key) -> &'s BTreeSet<Key> {
+        static EMPTY: BTreeSet<Key> = BTreeSet::new();
+        map.get(k).unwrap_or(&EMPTY)
     }
 
     fn dfs(&self, start: &Key, forwards: bool) -> Vec<Key> {
@@ -297,9 +305,9 @@ impl MigrationGraph {
             } else {
                 stack.push((node.clone(), true));
                 let next = if forwards {
-                    &self.parents[&node]
+                    self.edges(&self.parents, &node)
                 } else {
-                    &self.children[&node]
+                    self.edges(&self.children, &node)
                 };
                 stack.extend(next.iter().map(|n| (n.clone(), false)));
             }
@@ -328,10 +336,7 @@ impl MigrationGraph {
     /// The migration of `app` whose name is `name` or starts with it (Django's
     /// `get_migration_by_prefix`).
     pub fn resolve(&self, app: &str, name: &str) -> Result<Key> {
-        let exact = (app.to_string(), name.to_string());
-        if self.nodes.contains_key(&exact) {
-            return Ok(exact);
-        }
+        // As Django: every migration whose name starts with `name`, an exact match included.
         let found: Vec<&Key> = self
             .nodes
             .keys()
@@ -358,7 +363,23 @@ impl MigrationGraph {
                 }
             }
         }
-        plan.iter().map(|k| &self.nodes[k]).collect()
+        plan.iter().filter_map(|k| self.nodes.get(k)).collect()
+    }
+
+    /// Apps with more than one leaf migration (Django's `detect_conflicts`: `migrate`
+    /// refuses them until a merge migration exists).
+    pub fn conflicts(&self) -> Vec<(String, Vec<String>)> {
+        self.apps()
+            .into_iter()
+            .filter_map(|app| {
+                let leaves: Vec<String> = self
+                    .leaf_nodes(Some(&app))
+                    .into_iter()
+                    .map(|k| k.1)
+                    .collect();
+                (leaves.len() > 1).then_some((app, leaves))
+            })
+            .collect()
     }
 
     /// Django's `migration_plan`: what to apply or unapply to reach `target`.
@@ -402,7 +423,8 @@ impl MigrationGraph {
                     }
                 }
                 Some(t) if applied.contains(&t) => {
-                    let next_in_app: Vec<Key> = self.children[&t]
+                    let next_in_app: Vec<Key> = self
+                        .edges(&self.children, &t)
                         .iter()
                         .filter(|c| c.0 == t.0)
                         .cloned()
@@ -441,7 +463,7 @@ impl MigrationGraph {
         let mut state = base.clone();
         for k in self.forwards_plan(node)? {
             if at_end || k != *node {
-                self.nodes[&k].apply_state(&mut state)?;
+                self.node(&k)?.apply_state(&mut state)?;
             }
         }
         Ok(state)

@@ -171,6 +171,12 @@ impl<'a> Migrator<'a> {
         schema: Option<&DbSchema>,
     ) -> Result<Option<MigrationPlan>> {
         let graph = MigrationGraph::new(self.migrations.to_vec(), applied)?;
+        if let Some((app, leaves)) = graph.conflicts().into_iter().next() {
+            return Err(crate::error::SchemaError::Migration(format!(
+                "conflicting migrations detected; multiple leaf nodes in the migration graph: ({} in {app}); add a merge migration",
+                leaves.join(", ")
+            )));
+        }
         let moves = graph.migration_plan(&self.target)?;
         if moves.is_empty() {
             return Ok(None);
