@@ -55,28 +55,75 @@ fn full_cycle(m: &str, db: &str) {
     let shown = ok(sqlport(&["showmigrations", "-m", m, "-d", db]));
     assert!(shown.starts_with("ops\n [ ] 0001_initial\n"), "{shown}");
 
-    let out = ok(sqlport(&["migrate", "-m", m, "-d", db, "--noop-handler", "*"]));
-    let applying: Vec<&str> = out.lines().filter(|l| l.starts_with("  Applying ops.")).collect();
+    let out = ok(sqlport(&[
+        "migrate",
+        "-m",
+        m,
+        "-d",
+        db,
+        "--noop-handler",
+        "*",
+    ]));
+    let applying: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with("  Applying ops."))
+        .collect();
     assert_eq!(applying.len(), 9, "{out}");
     assert_eq!(applying[0], "  Applying ops.0001_initial... OK");
     let shown = ok(sqlport(&["showmigrations", "ops", "-m", m, "-d", db]));
     assert_eq!(shown.matches("[X]").count(), 9, "{shown}");
-    let again = ok(sqlport(&["migrate", "-m", m, "-d", db, "--noop-handler", "*"]));
+    let again = ok(sqlport(&[
+        "migrate",
+        "-m",
+        m,
+        "-d",
+        db,
+        "--noop-handler",
+        "*",
+    ]));
     assert!(again.contains("No migrations to apply."), "{again}");
 
     // Dry run: the plan is printed, nothing changes.
-    let plan = ok(sqlport(&["migrate", "ops", "0002", "--plan", "-m", m, "-d", db]));
-    assert!(plan.contains("Planned operations:\nops.0009_callable_defaults\n"), "{plan}");
-    assert!(plan.contains("    Undo Add field created to book"), "{plan}");
+    let plan = ok(sqlport(&[
+        "migrate", "ops", "0002", "--plan", "-m", m, "-d", db,
+    ]));
+    assert!(
+        plan.contains("Planned operations:\nops.0009_callable_defaults\n"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("    Undo Add field created to book"),
+        "{plan}"
+    );
     let shown = ok(sqlport(&["showmigrations", "--plan", "-m", m, "-d", db]));
     assert_eq!(shown.matches("[X]").count(), 9, "{shown}");
 
     // Back to 0002, then to zero.
-    let back = ok(sqlport(&["migrate", "ops", "0002", "-m", m, "-d", db, "--noop-handler", "*"]));
+    let back = ok(sqlport(&[
+        "migrate",
+        "ops",
+        "0002",
+        "-m",
+        m,
+        "-d",
+        db,
+        "--noop-handler",
+        "*",
+    ]));
     assert!(back.contains("  Unapplying ops.0003_sql... OK"), "{back}");
     let shown = ok(sqlport(&["showmigrations", "-m", m, "-d", db]));
     assert_eq!(shown.matches("[X]").count(), 2, "{shown}");
-    ok(sqlport(&["migrate", "ops", "zero", "-m", m, "-d", db, "--noop-handler", "*"]));
+    ok(sqlport(&[
+        "migrate",
+        "ops",
+        "zero",
+        "-m",
+        m,
+        "-d",
+        db,
+        "--noop-handler",
+        "*",
+    ]));
     let shown = ok(sqlport(&["showmigrations", "-m", m, "-d", db]));
     assert_eq!(shown.matches("[X]").count(), 0, "{shown}");
 }
@@ -112,11 +159,21 @@ fn sqlmigrate_prints_what_django_prints() {
         ("0007", "0007_order.sql"),
     ] {
         let expected = std::fs::read_to_string(fixtures().join("sql").join(file)).unwrap();
-        assert_eq!(ok(sqlport(&["sqlmigrate", "ops", name, "-m", m])), expected, "{name}");
+        assert_eq!(
+            ok(sqlport(&["sqlmigrate", "ops", name, "-m", m])),
+            expected,
+            "{name}"
+        );
     }
-    let expected =
-        std::fs::read_to_string(fixtures().join("sql/0003_sql.backwards.sql")).unwrap();
-    let back = ok(sqlport(&["sqlmigrate", "ops", "0003", "--backwards", "-m", m]));
+    let expected = std::fs::read_to_string(fixtures().join("sql/0003_sql.backwards.sql")).unwrap();
+    let back = ok(sqlport(&[
+        "sqlmigrate",
+        "ops",
+        "0003",
+        "--backwards",
+        "-m",
+        m,
+    ]));
     assert_eq!(back, expected);
 }
 

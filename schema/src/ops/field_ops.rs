@@ -265,7 +265,10 @@ impl Op for RenameField {
         let (old_name, new_name) = (&self.old_name, &self.new_name);
         let m = state.get_mut(app, &self.model_name)?;
         let i = field_pos(m, old_name)?;
-        m.fields[i].0 = new_name.clone();
+        // As Django's `ProjectState.rename_field` (`fields[new] = fields.pop(old)`): the
+        // renamed field moves to the end of the model's fields.
+        let (_, f) = m.fields.remove(i);
+        m.fields.push((new_name.clone(), f));
         let rename = |n: &mut String| {
             if n == old_name {
                 *n = new_name.clone();
