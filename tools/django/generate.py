@@ -150,7 +150,12 @@ for i in range(1, count + 1):
                 state[model][n] = f
                 ops.append(migrations.AlterField(model.lower(), n, f.clone()))
             elif choice < 0.62:
-                n = rng.choice(names)
+                used = {x.lstrip("-") for ix in extras[model]["indexes"] for x in ix.fields}
+                used |= {x for c in extras[model]["constraints"] for x in getattr(c, "fields", ()) or ()}
+                cands = [n for n in names if n not in used]
+                if not cands:
+                    continue
+                n = rng.choice(cands)
                 nn = new_name()
                 state[model][nn] = state[model].pop(n)
                 for ix in extras[model]["indexes"]:
@@ -161,7 +166,7 @@ for i in range(1, count + 1):
                 extras[model]["unique_together"] = [tuple(nn if x == n else x for x in ut) for ut in extras[model]["unique_together"]]
                 ops.append(migrations.RenameField(model.lower(), n, nn))
             elif choice < 0.72:
-                used = {x for ix in extras[model]["indexes"] for x in ix.fields}
+                used = {x.lstrip("-") for ix in extras[model]["indexes"] for x in ix.fields}
                 used |= {x for c in extras[model]["constraints"] for x in getattr(c, "fields", ()) or ()}
                 used |= {x for ut in extras[model]["unique_together"] for x in ut}
                 cands = [n for n in names if n not in used]

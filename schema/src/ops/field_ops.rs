@@ -4,7 +4,7 @@ use crate::ddl::{Lookup, TableDef};
 use crate::editor::{Editor, Remake};
 use crate::error::{Result, SchemaError};
 use crate::field::{Field, FieldKind};
-use crate::model::{Constraint, Model};
+use crate::model::Model;
 use crate::quote::quote_name;
 use crate::state::ProjectState;
 
@@ -280,31 +280,9 @@ impl Op for RenameField {
         for it in m.options.index_together.iter_mut() {
             it.iter_mut().for_each(rename);
         }
-        if let Some(o) = m.options.order_with_respect_to.as_mut() {
-            rename(o);
-        }
-        for ix in &mut m.options.indexes {
-            for n in ix.fields.iter_mut() {
-                if n == old_name {
-                    *n = new_name.clone();
-                } else if n.strip_prefix('-') == Some(old_name.as_str()) {
-                    *n = format!("-{new_name}");
-                }
-            }
-        }
-        for c in &mut m.options.constraints {
-            match c {
-                Constraint::Check { condition, .. } => condition.rename_field(old_name, new_name),
-                Constraint::Unique {
-                    fields, condition, ..
-                } => {
-                    fields.iter_mut().for_each(rename);
-                    if let Some(c) = condition {
-                        c.rename_field(old_name, new_name);
-                    }
-                }
-            }
-        }
+        // As in Django, `Meta.indexes`, `Meta.constraints` and `order_with_respect_to` are
+        // left as they are: a migration renames them itself (the autodetector writes
+        // RemoveIndex / AddIndex), and a table remade while they name the old field fails.
         // Fields elsewhere that point at the renamed field by name (`to_field`).
         let (app_l, model_l) = (app.to_string(), self.model_name.clone());
         for other in &mut state.models {
