@@ -169,3 +169,110 @@ fn async_http_failed_migration_changes_nothing() {
         assert_eq!(column(&fk), vec![Value::Integer(1)]);
     });
 }
+
+/// Forwards with an async RunPython handler, then back to an earlier target and to zero,
+/// over the async HTTP backend; a failing handler rolls the whole plan back.
+#[test]
+fn async_http_migrator_forwards_and_backwards_with_handlers() {
+    use sqlport_schema::{Direction, Handlers, Migrator, Target};
+    let (_dir, s) = server();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let m = |text: &str| Migration::from_json_str(text).unwrap();
+    let all = vec![
+        m(
+            r#"{"app_label": "shop", "name": "0001_initial", "operations": [
+            {"op": "CreateModel", "name": "Tag", "fields": [
+              ["id", {"class": "AutoField", "primary_key": true}],
+              ["label", {"class": "CharField", "max_length": 40}]]}]}"#,
+        ),
+        m(
+            r#"{"app_label": "shop", "name": "0002_fill", "dependencies": [["shop", "0001_initial"]],
+            "operations": [{"op": "RunPython", "code": "shop.migrations.0002_fill.fill",
+                            "reverse_code": "shop.migrations.0002_fill.unfill"}]}"#,
+        ),
+        m(
+            r#"{"app_label": "shop", "name": "0003_weight", "dependencies": [["shop", "0002_fill"]],
+            "operations": [{"op": "AddField", "model_name": "tag", "name": "weight",
+                            "field": {"class": "IntegerField", "default": 3}}]}"#,
+        ),
+    ];
+    let mut h = Handlers::new();
+    h.register_async("fill", |t| {
+        Box::pin(async move {
+            t.execute(&Statement::new("INSERT INTO shop_tag (label) VALUES ('a')"))
+                .await?;
+            Ok(())
+        })
+    });
+    h.register_async("unfill", |t| {
+        Box::pin(async move {
+            t.execute(&Statement::new("DELETE FROM shop_tag")).await?;
+            Ok(())
+        })
+    });
+    let mut broken = Handlers::new();
+    broken.register_async("fill", |_| Box::pin(async { Err("refused".into()) }));
+    rt.block_on(async {
+        let mut t = AsyncHttpConnector::new(&target(&s), HttpConfig::default())
+            .unwrap()
+            .connect_http()
+            .await
+            .unwrap();
+        let base = ProjectState::new();
+        // A failing handler: nothing at all is applied.
+        let err = Migrator::new(&base, &all)
+            .handlers(&broken)
+            .run_async(&mut t)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, SchemaError::Handler { .. }), "{err}");
+        assert!(applied_migrations_async(&mut t).await.unwrap().is_empty());
+        assert!(t.is_autocommit());
+        let done = Migrator::new(&base, &all)
+            .handlers(&h)
+            .run_async(&mut t)
+            .await
+            .unwrap();
+        assert_eq!(done.len(), 3);
+        let rs = t
+            .execute(&Statement::new("SELECT label, weight FROM shop_tag"))
+            .await
+            .unwrap();
+        assert_eq!(
+            rs.rows[0].values(),
+            &[Value::Text("a".into()), Value::Integer(3)]
+        );
+        let back = Migrator::new(&base, &all)
+            .handlers(&h)
+            .target(Target::Migration("shop".into(), "0001".into()))
+            .run_async(&mut t)
+            .await
+            .unwrap();
+        assert_eq!(
+            back.iter()
+                .map(|(r, d)| (r.name.as_str(), *d))
+                .collect::<Vec<_>>(),
+            vec![
+                ("0003_weight", Direction::Backwards),
+                ("0002_fill", Direction::Backwards)
+            ]
+        );
+        let rs = t
+            .execute(&Statement::new("SELECT COUNT(*) FROM shop_tag"))
+            .await
+            .unwrap();
+        assert_eq!(column(&rs), vec![Value::Integer(0)]);
+        Migrator::new(&base, &all)
+            .handlers(&h)
+            .target(Target::Zero("shop".into()))
+            .run_async(&mut t)
+            .await
+            .unwrap();
+        assert!(applied_migrations_async(&mut t).await.unwrap().is_empty());
+        let tables = introspect_async(&mut t).await.unwrap();
+        assert!(!tables.tables.contains_key("shop_tag"));
+    });
+}

@@ -42,15 +42,38 @@ pub(crate) struct TableDef {
     pub constraints: Vec<Constraint>,
     /// Whether auto-created M2M tables belong to this definition.
     pub handle_m2m: bool,
+    /// When the model was rendered (its fields' creation counters; see `ProjectState::render`).
+    pub generation: u64,
 }
 
 impl TableDef {
+    /// The table of `m` as rendered in `state` (with its render generation).
+    pub fn of(state: &ProjectState, m: &Model) -> Self {
+        let mut td = Self::from_model(m);
+        td.generation = state.generation(&m.app_label, &m.name);
+        td
+    }
+
     pub fn from_model(m: &Model) -> Self {
         let mut fields = m.fields.clone();
+        // A rendered model lists its fields by creation counter: auto-created ones (an
+        // implicit `id`, a parent link) first, the newest first; then the declared order.
+        if fields.iter().skip(1).any(|(_, f)| f.auto_created) {
+            let mut keyed: Vec<(usize, (String, Field))> = fields.into_iter().enumerate().collect();
+            keyed.sort_by_key(|(i, (_, f))| {
+                if f.auto_created {
+                    (0, -(*i as i64))
+                } else {
+                    (1, *i as i64)
+                }
+            });
+            fields = keyed.into_iter().map(|(_, f)| f).collect();
+        }
         if m.options.order_with_respect_to.is_some() {
             fields.push(("_order".into(), Field::new(FieldKind::IntegerField)));
         }
         TableDef {
+            generation: 0,
             app_label: m.app_label.clone(),
             model_lower: m.name_lower(),
             table: m.db_table(),
@@ -81,6 +104,7 @@ impl TableDef {
         let owner_ref = format!("{}.{}", owner.app_label, owner.name);
         let target_ref = format!("{}.{}", target.app_label, target.name);
         Ok(TableDef {
+            generation: lk.states[0].generation(&owner.app_label, &owner.name),
             app_label: owner.app_label.clone(),
             model_lower: String::new(),
             table,

@@ -27,7 +27,7 @@ impl ProjectState {
             ed.create_model(lk, &TableDef::from_model(m))?;
         }
         ed.flush();
-        Ok(ed.out)
+        Ok(ed.sql_texts())
     }
 
     /// Like [`ProjectState::create_all_sql`] for the models of one app only (relations to
@@ -39,6 +39,6 @@ impl ProjectState {
             ed.create_model(lk, &TableDef::from_model(m))?;
         }
         ed.flush();
-        Ok(ed.out)
+        Ok(ed.sql_texts())
     }
 }

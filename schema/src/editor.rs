@@ -1,8 +1,6 @@
 //! An emulation of Django's SQLite schema editor: statements run at once, a deferred list,
 //! and the table-remake procedure.
 
-use serde_json::Value as Json;
-
 use crate::ddl::{
     Lookup, TableDef, column_parts, index_body, inline_constraint, unique_index_body,
 };
@@ -96,102 +94,146 @@ impl Deferred {
 
 /// A change for `_remake_table`.
 #[derive(Debug, Default)]
-pub(crate) struct Remake {
+pub(crate) struct Remake<'a> {
     pub create: Option<(String, Field)>,
     pub delete: Option<String>,
     /// (old name, old field, new name, new field)
     pub alter: Vec<(String, Field, String, Field)>,
-    /// Order of the new fields (by name) when several are altered at once.
-    pub new_order: Vec<String>,
+    /// The table as it becomes (its render generation and field positions order the
+    /// created and altered fields among the old ones); `None`: they go last.
+    pub to: Option<&'a TableDef>,
+}
+
+/// Django's creation-counter order of a field in a rendered model: auto-created fields
+/// first (the newest render first), then the others by render and position; `group`
+/// breaks ties between two tables of the same render (old fields first).
+fn creation_order(f: &Field, generation: u64, group: u8, idx: usize) -> (u8, i128, u8, i128) {
+    let (g, i) = (i128::from(generation), idx as i128);
+    if f.auto_created {
+        (0, -g, group, -i)
+    } else {
+        (1, g, group, i)
+    }
+}
+
+/// What the editor emits: SQL, raw SQL with Django-style parameters (RunSQL), or a call
+/// to a Rust handler (RunPython).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Emitted {
+    /// A statement Django's editor builds.
+    Sql(String),
+    /// A `RunSQL` statement as written, with its parameters.
+    Raw {
+        sql: String,
+        params: Option<crate::ops::SqlParams>,
+    },
+    /// A `RunPython` handler.
+    Handler(String),
+}
+
+impl Emitted {
+    /// The text `sqlmigrate` prints for it (`None` for a handler).
+    pub fn sqlmigrate_line(&self) -> Result<Option<String>> {
+        let with_end = |s: String| {
+            if s.trim_end().ends_with(';') {
+                s
+            } else {
+                s + ";"
+            }
+        };
+        Ok(match self {
+            Emitted::Sql(s) => Some(with_end(s.clone())),
+            Emitted::Raw { sql, params: None } => Some(with_end(sql.clone())),
+            Emitted::Raw {
+                sql,
+                params: Some(p),
+            } => Some(with_end(crate::raw_sql::interpolate(sql, p)?)),
+            Emitted::Handler(_) => None,
+        })
+    }
+
+    /// The plain SQL text (Django's own statements only).
+    pub fn sql(&self) -> Option<&str> {
+        match self {
+            Emitted::Sql(s) => Some(s),
+            _ => None,
+        }
+    }
 }
 
 /// The schema editor: collects executed statements and the deferred list.
 #[derive(Debug, Default)]
 pub(crate) struct Editor {
-    pub out: Vec<String>,
+    pub out: Vec<Emitted>,
     pub deferred: Vec<Deferred>,
     pub ctx: PlanContext,
 }
 
+/// A change the plan makes that moves index names away from what the database had.
+#[derive(Debug, Clone)]
+pub(crate) enum PlanEvent {
+    /// A table created or rebuilt: its indexes got Django's computed names.
+    Rebuilt(String),
+    /// `ALTER TABLE old RENAME TO new` (index names are kept).
+    TableRenamed { old: String, new: String },
+    /// `ALTER TABLE t RENAME COLUMN old TO new` (index names are kept).
+    ColumnRenamed {
+        table: String,
+        old: String,
+        new: String,
+    },
+}
+
 /// What a plan spanning several migrations knows about the database: an introspected
-/// snapshot taken before it runs, and the tables renamed or rebuilt since.
+/// snapshot taken before it runs, and what the plan has done since, in order.
 #[derive(Debug, Default)]
 pub(crate) struct PlanContext {
     pub snapshot: Option<crate::introspect::DbSchema>,
-    /// (new name, old name) for every `ALTER TABLE ... RENAME TO`.
-    pub renamed_from: Vec<(String, String)>,
-    /// Tables created or rebuilt by the plan: their index names are Django's computed ones.
-    pub rebuilt: std::collections::HashSet<String>,
+    pub events: Vec<PlanEvent>,
 }
 
 impl PlanContext {
-    /// The name of the existing unique_together index on `columns` of `table`, as Django
-    /// finds it by introspection: follow the table back through renames to where its
-    /// indexes were made, either by this plan (then the name was computed from the table
-    /// name of that time) or before it (then the snapshot has it). `None`: use the name
-    /// computed from the current table name.
-    pub fn existing_unique_index(&self, table: &str, columns: &[String]) -> Option<String> {
+    /// The name of the existing unique_together (`unique`) or index_together index on
+    /// `columns` of `table`, as Django finds it by introspection: walk the plan back
+    /// through table and column renames to where the index was made, either by this plan
+    /// (then its name was computed from the table and columns of that time) or before it
+    /// (then the snapshot has it, found by its columns). `None`: not found.
+    pub fn existing_index(&self, table: &str, columns: &[String], unique: bool) -> Option<String> {
+        let suffix = if unique { "_uniq" } else { "_idx" };
         let mut name = table.to_string();
-        for _ in 0..64 {
-            if self.rebuilt.contains(&name) {
-                return Some(crate::quote::create_index_name(&name, columns, "_uniq"));
+        let mut cols: Vec<String> = columns.to_vec();
+        for e in self.events.iter().rev() {
+            match e {
+                PlanEvent::Rebuilt(t) if *t == name => {
+                    return Some(crate::quote::create_index_name(&name, &cols, suffix));
+                }
+                PlanEvent::TableRenamed { old, new } if *new == name => name = old.clone(),
+                PlanEvent::ColumnRenamed { table, old, new } if *table == name => {
+                    for c in cols.iter_mut().filter(|c| *c == new) {
+                        *c = old.clone();
+                    }
+                }
+                _ => {}
             }
-            if let Some(t) = self.snapshot.as_ref().and_then(|s| s.tables.get(&name)) {
-                return t
-                    .indexes
-                    .iter()
-                    .find(|i| {
-                        i.unique
-                            && i.origin == "c"
-                            && !i.partial
-                            && i.columns.len() == columns.len()
-                            && i.columns
-                                .iter()
-                                .zip(columns)
-                                .all(|(a, b)| a.as_deref() == Some(b))
-                    })
-                    .map(|i| i.name.clone());
-            }
-            name = self
-                .renamed_from
-                .iter()
-                .rev()
-                .find(|(new, old)| *new == name && !old.starts_with("new__"))?
-                .1
-                .clone();
         }
-        None
+        let t = self.snapshot.as_ref()?.tables.get(&name)?;
+        t.indexes
+            .iter()
+            .find(|i| {
+                i.unique == unique
+                    && i.origin == "c"
+                    && !i.partial
+                    && i.columns.len() == cols.len()
+                    && i.columns
+                        .iter()
+                        .zip(&cols)
+                        .all(|(a, b)| a.as_deref() == Some(b))
+            })
+            .map(|i| i.name.clone())
     }
 }
 
-/// Django's `effective_default` for a field (a JSON value; `None` for no default).
-pub(crate) fn effective_default(f: &Field) -> Result<Option<Json>> {
-    if let Some(d) = &f.default {
-        return match d {
-            Json::Null => Ok(None),
-            Json::Object(o) if o.contains_key("callable") => match o["callable"].as_str() {
-                Some("dict") => Ok(Some(Json::Object(Default::default()))),
-                Some("list") => Ok(Some(Json::Array(Vec::new()))),
-                other => Err(SchemaError::Unsupported(format!(
-                    "callable default {other:?} in a table remake"
-                ))),
-            },
-            other => Ok(Some(other.clone())),
-        };
-    }
-    if !f.null && f.blank && f.kind.empty_strings_allowed() {
-        if f.kind == FieldKind::BinaryField {
-            return Ok(Some(serde_json::json!({"bytes_hex": ""})));
-        }
-        return Ok(Some(Json::String(String::new())));
-    }
-    if f.auto_now || f.auto_now_add {
-        return Err(SchemaError::Unsupported(
-            "auto_now / auto_now_add default in a table remake".into(),
-        ));
-    }
-    Ok(None)
-}
+pub(crate) use crate::defaults::effective_default;
 
 fn prepare_default(f: &Field) -> Result<String> {
     match effective_default(f)? {
@@ -202,14 +244,32 @@ fn prepare_default(f: &Field) -> Result<String> {
 
 impl Editor {
     pub fn execute(&mut self, sql: String) {
-        self.out.push(sql);
+        self.out.push(Emitted::Sql(sql));
+    }
+
+    /// A `RunSQL` statement.
+    pub fn execute_raw(&mut self, sql: String, params: Option<crate::ops::SqlParams>) {
+        self.out.push(Emitted::Raw { sql, params });
+    }
+
+    /// A `RunPython` handler call.
+    pub fn call_handler(&mut self, name: String) {
+        self.out.push(Emitted::Handler(name));
+    }
+
+    /// The SQL texts emitted so far (Django's own statements).
+    pub fn sql_texts(&self) -> Vec<String> {
+        self.out
+            .iter()
+            .filter_map(|e| e.sql().map(str::to_string))
+            .collect()
     }
 
     /// Runs every deferred statement (the end of a migration).
     pub fn flush(&mut self) {
         let d = std::mem::take(&mut self.deferred);
         for s in d {
-            self.out.push(s.sql());
+            self.execute(s.sql());
         }
     }
 
@@ -283,7 +343,7 @@ impl Editor {
     }
 
     pub fn create_model(&mut self, lk: Lookup<'_>, td: &TableDef) -> Result<()> {
-        self.ctx.rebuilt.insert(td.table.clone());
+        self.ctx.events.push(PlanEvent::Rebuilt(td.table.clone()));
         let sql = self.table_sql(lk, td)?;
         self.execute(sql);
         let ix = Self::model_indexes(td)?;
@@ -328,13 +388,14 @@ impl Editor {
             quote_name(old),
             quote_name(new)
         ));
-        if old.starts_with("new__") {
-            self.ctx.rebuilt.insert(new.to_string());
+        self.ctx.events.push(if old.starts_with("new__") {
+            PlanEvent::Rebuilt(new.to_string())
         } else {
-            self.ctx
-                .renamed_from
-                .push((new.to_string(), old.to_string()));
-        }
+            PlanEvent::TableRenamed {
+                old: old.to_string(),
+                new: new.to_string(),
+            }
+        });
         for d in &mut self.deferred {
             d.rename_table(old, new);
         }
@@ -371,6 +432,7 @@ impl Editor {
                 td,
                 Remake {
                     create: Some((name.into(), f.clone())),
+                    to: Some(owner_lookup),
                     ..Default::default()
                 },
             );
@@ -440,9 +502,9 @@ impl Editor {
     /// `alter_field` of the SQLite editor (non-M2M fields).
     pub fn alter_field(
         &mut self,
-        old_lk: Lookup<'_>,
-        lk: Lookup<'_>,
+        (old_lk, lk): (Lookup<'_>, Lookup<'_>),
         td: &TableDef,
+        to_td: &TableDef,
         old: (&str, &Field),
         new: (&str, &Field),
     ) -> Result<()> {
@@ -471,6 +533,11 @@ impl Editor {
                     quote_name(&old_col),
                     quote_name(&new_col)
                 ));
+                self.ctx.events.push(PlanEvent::ColumnRenamed {
+                    table: td.table.clone(),
+                    old: old_col,
+                    new: new_col,
+                });
                 return Ok(());
             }
         }
@@ -479,6 +546,7 @@ impl Editor {
             td,
             Remake {
                 alter: vec![(old.0.into(), old.1.clone(), new.0.into(), new.1.clone())],
+                to: Some(to_td),
                 ..Default::default()
             },
         )?;
@@ -546,45 +614,69 @@ impl Editor {
     }
 
     /// Django's `_remake_table`.
-    pub fn remake(&mut self, lk: Lookup<'_>, td: &TableDef, ch: Remake) -> Result<()> {
-        let mut body_old: Vec<(String, Field)> = Vec::new();
-        let mut clones: Vec<(String, Field)> = Vec::new();
+    pub fn remake(&mut self, lk: Lookup<'_>, td: &TableDef, ch: Remake<'_>) -> Result<()> {
+        // The new model's body, each field with its creation-counter order key.
+        type Keyed = ((u8, i128, u8, i128), (String, Field));
+        let mut body: Vec<Keyed> = Vec::new();
         let mut mapping: Vec<(String, String)> = Vec::new();
-        for (n, f) in td.concrete() {
-            if td.is_self_ref(f) {
-                clones.push((n.clone(), f.clone()));
-            } else {
-                body_old.push((n.clone(), f.clone()));
+        let clone_gen = crate::state::next_generation();
+        for (idx, (n, f)) in td.fields.iter().enumerate() {
+            if !f.is_concrete() {
+                continue;
             }
+            // Self-referential FKs are cloned: a new field, newest of all.
+            let key = if td.is_self_ref(f) {
+                creation_order(f, clone_gen, 2, idx)
+            } else {
+                creation_order(f, td.generation, 0, idx)
+            };
+            body.push((key, (n.clone(), f.clone())));
             if f.kind != FieldKind::GeneratedField {
                 let c = f.column_name(n);
                 mapping.push((c.clone(), quote_name(&c)));
             }
         }
-        let mut body_new: Vec<(String, Field)> = Vec::new();
+        let new_key = |name: &str, f: &Field| match ch.to {
+            Some(to) => {
+                let idx = to
+                    .fields
+                    .iter()
+                    .position(|(n, _)| n == name)
+                    .unwrap_or(usize::MAX);
+                creation_order(f, to.generation, 1, idx)
+            }
+            None => creation_order(f, u64::MAX >> 1, 1, 0),
+        };
         let introduces_pk = ch.create.as_ref().is_some_and(|(_, f)| f.primary_key)
             || ch.alter.iter().any(|(_, _, _, f)| f.primary_key);
         if introduces_pk {
             let altered: Vec<&str> = ch.alter.iter().map(|(_, _, n, _)| n.as_str()).collect();
-            for (n, f) in body_old.iter_mut().chain(clones.iter_mut()) {
+            let mut dropped = Vec::new();
+            for (_, (n, f)) in body.iter_mut() {
                 if f.primary_key && !altered.contains(&n.as_str()) {
                     f.primary_key = false;
+                    if f.auto_created {
+                        dropped.push((n.clone(), f.column_name(n)));
+                    }
                 }
+            }
+            for (n, c) in dropped {
+                body.retain(|(_, (x, _))| *x != n);
+                mapping.retain(|(x, _)| *x != c);
             }
         }
         if let Some((n, f)) = &ch.create {
-            body_new.push((n.clone(), f.clone()));
+            body.push((new_key(n, f), (n.clone(), f.clone())));
             if f.db_default.is_none() && f.is_concrete() && f.kind != FieldKind::GeneratedField {
                 mapping.push((f.column_name(n), prepare_default(f)?));
             }
         }
         let mut rename_mapping: Vec<(String, String)> = Vec::new();
         for (on, of, nn, nf) in &ch.alter {
-            body_old.retain(|(n, _)| n != on);
-            clones.retain(|(n, _)| n != on);
+            body.retain(|(_, (n, _))| n != on);
             let oc = of.column_name(on);
             mapping.retain(|(c, _)| *c != oc);
-            body_new.push((nn.clone(), nf.clone()));
+            body.push((new_key(nn, nf), (nn.clone(), nf.clone())));
             rename_mapping.push((on.clone(), nn.clone()));
             if nf.kind == FieldKind::GeneratedField {
                 continue;
@@ -603,18 +695,9 @@ impl Editor {
             };
             mapping.push((nf.column_name(nn), expr));
         }
-        if !ch.new_order.is_empty() {
-            body_new.sort_by_key(|(n, _)| {
-                ch.new_order
-                    .iter()
-                    .position(|x| x == n)
-                    .unwrap_or(usize::MAX)
-            });
-        }
         let mut indexes = td.indexes.clone();
         if let Some(dn) = &ch.delete {
-            body_old.retain(|(n, _)| n != dn);
-            clones.retain(|(n, _)| n != dn);
+            body.retain(|(_, (n, _))| n != dn);
             let f = td.field(dn)?;
             let dc = f.column_name(dn);
             mapping.retain(|(c, _)| *c != dc);
@@ -635,18 +718,17 @@ impl Editor {
                     .collect()
             })
             .collect();
-        let mut fields = body_old;
-        fields.extend(body_new);
-        fields.extend(clones);
+        body.sort_by_key(|(k, _)| *k);
         let new_td = TableDef {
             app_label: td.app_label.clone(),
             model_lower: td.model_lower.clone(),
             table: format!("new__{}", td.table.trim_matches('"')),
-            fields,
+            fields: body.into_iter().map(|(_, f)| f).collect(),
             unique_together,
             indexes,
             constraints: td.constraints.clone(),
             handle_m2m: false,
+            generation: td.generation,
         };
         self.create_model(lk, &new_td)?;
         let cols: Vec<String> = mapping.iter().map(|(c, _)| quote_name(c)).collect();

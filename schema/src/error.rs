@@ -67,6 +67,25 @@ pub enum SchemaError {
     /// A migration was refused or rolled back.
     #[error("migration failed: {0}")]
     Migration(String),
+    /// An operation cannot be unapplied (RunPython without `reverse_code`, RunSQL without
+    /// `reverse_sql`), as Django's `IrreversibleError`.
+    #[error("irreversible: {0}")]
+    Irreversible(String),
+    /// A RunPython operation names a callable that has no registered Rust handler (for
+    /// this flavour, blocking or async); nothing was run.
+    #[error("no handler registered for RunPython callable `{0}`")]
+    MissingHandler(String),
+    /// A RunPython handler failed (the migration was rolled back).
+    #[error("RunPython handler `{name}` failed: {message}")]
+    Handler {
+        /// The callable's name.
+        name: String,
+        /// What the handler reported.
+        message: String,
+    },
+    /// A migration, app or dependency named by a plan or target does not exist.
+    #[error("unknown migration: {0}")]
+    UnknownMigration(String),
     /// A result set did not have the expected shape.
     #[error("unexpected result shape: {0}")]
     ResultShape(String),

@@ -114,7 +114,7 @@ impl ProjectState {
             let mut plain = td.clone();
             plain.handle_m2m = false;
             ed.create_model(lk, &plain)?;
-            t.sql = ed.out.first().cloned();
+            t.sql = ed.sql_texts().into_iter().next();
             for d in &ed.deferred {
                 t.indexes.push(match d {
                     Deferred::FieldIndex {

@@ -321,25 +321,6 @@ impl Condition {
             }
         }
     }
-
-    /// Field names the condition refers to.
-    pub(crate) fn rename_field(&mut self, old: &str, new: &str) {
-        match self {
-            Condition::Lookup(l, _) => {
-                let (field, rest) = split_lookup(l);
-                if field == old {
-                    *l = match rest {
-                        Some(r) => format!("{new}__{r}"),
-                        None => new.to_string(),
-                    };
-                }
-            }
-            Condition::Node { children, .. } => {
-                children.iter_mut().for_each(|c| c.rename_field(old, new))
-            }
-            Condition::Raw(_) => {}
-        }
-    }
 }
 
 fn split_lookup(l: &str) -> (&str, Option<&str>) {

@@ -203,18 +203,12 @@ pub fn parse_introspection(results: &[ResultSet]) -> Result<DbSchema> {
 
 /// Introspects a database through a blocking transport.
 pub fn introspect(t: &mut dyn Transport) -> Result<DbSchema> {
-    let mut results = Vec::new();
-    for st in introspection_statements() {
-        results.push(t.execute(&st)?);
-    }
-    parse_introspection(&results)
+    let h = crate::handlers::Handlers::new();
+    crate::driver::run_blocking(crate::driver::introspection(), t, &h, &mut |_, _| {})
 }
 
 /// Introspects a database through an async transport.
 pub async fn introspect_async(t: &mut dyn AsyncTransport) -> Result<DbSchema> {
-    let mut results = Vec::new();
-    for st in introspection_statements() {
-        results.push(t.execute(&st).await?);
-    }
-    parse_introspection(&results)
+    let h = crate::handlers::Handlers::new();
+    crate::driver::run_async(crate::driver::introspection(), t, &h, &mut |_, _| {}).await
 }

@@ -3,10 +3,10 @@
 
 use serde_json::Value as Json;
 
-use crate::editor::{Editor, PlanContext};
+use crate::editor::{Editor, Emitted, PlanContext};
 use crate::error::{Result, SchemaError};
 use crate::model::obj;
-use crate::operation::{Operation, operations};
+use crate::ops::{Operation, operations};
 use crate::state::ProjectState;
 
 /// One migration (`shop/migrations/0001_initial.py` transcribed to JSON).
@@ -18,6 +18,15 @@ pub struct Migration {
     pub name: String,
     /// `atomic` (default true): sqlmigrate wraps the output in `BEGIN;` / `COMMIT;`.
     pub atomic: bool,
+    /// `dependencies`: `(app_label, name)` pairs; the name may be `__first__` or
+    /// `__latest__`, as in Django.
+    pub dependencies: Vec<(String, String)>,
+    /// `run_before`: migrations that must run after this one.
+    pub run_before: Vec<(String, String)>,
+    /// `replaces`: the migrations a squashed migration stands for.
+    pub replaces: Vec<(String, String)>,
+    /// `initial`.
+    pub initial: Option<bool>,
     /// The operations, in order.
     pub operations: Vec<Operation>,
 }
@@ -27,8 +36,60 @@ pub struct Migration {
 pub struct OperationSql {
     /// `describe()` of the operation.
     pub description: String,
-    /// Statements, without the trailing `;`.
+    /// Statements, without the trailing `;` (a RunSQL statement with parameters has them
+    /// written in, as `sqlmigrate` shows it).
     pub statements: Vec<String>,
+}
+
+/// One operation rendered: its description and what it emitted.
+#[derive(Debug, Clone)]
+pub(crate) struct RenderedOp {
+    pub description: String,
+    /// `false` for RunPython in `sqlmigrate` (no SQL, a note instead).
+    pub reduces_to_sql: bool,
+    pub emitted: Vec<Emitted>,
+}
+
+/// A migration rendered: each operation, then the deferred statements run at the end.
+#[derive(Debug, Clone)]
+pub(crate) struct Rendered {
+    pub ops: Vec<RenderedOp>,
+    pub deferred: Vec<Emitted>,
+}
+
+impl Rendered {
+    /// Everything emitted, in order.
+    pub fn emitted(&self) -> impl Iterator<Item = &Emitted> {
+        self.ops
+            .iter()
+            .flat_map(|o| o.emitted.iter())
+            .chain(self.deferred.iter())
+    }
+}
+
+/// How Django drives the editor: `sqlmigrate` (collect_sql: RunPython is skipped, the state
+/// starts unrendered) or `migrate` (everything runs, the state is rendered).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    CollectSql,
+    Migrate,
+}
+
+fn pairs(v: Option<&Json>, key: &str) -> Result<Vec<(String, String)>> {
+    let Some(v) = v.filter(|v| !v.is_null()) else {
+        return Ok(Vec::new());
+    };
+    crate::model::array(v, "migration", key)?
+        .iter()
+        .map(|p| match p.as_array().map(Vec::as_slice) {
+            Some([Json::String(a), Json::String(n)]) => Ok((a.clone(), n.clone())),
+            _ => Err(SchemaError::InvalidValue {
+                context: "migration".into(),
+                key: key.into(),
+                reason: "expected [app_label, name] pairs".into(),
+            }),
+        })
+        .collect()
 }
 
 impl Migration {
@@ -42,6 +103,10 @@ impl Migration {
             app_label: app_label.into(),
             name: name.into(),
             atomic: true,
+            dependencies: Vec::new(),
+            run_before: Vec::new(),
+            replaces: Vec::new(),
+            initial: None,
             operations,
         }
     }
@@ -57,6 +122,8 @@ impl Migration {
                     | "atomic"
                     | "initial"
                     | "dependencies"
+                    | "run_before"
+                    | "replaces"
                     | "operations"
                     | "comment"
             ) {
@@ -76,6 +143,10 @@ impl Migration {
             app_label: s("app_label")?,
             name: s("name")?,
             atomic: o.get("atomic").and_then(Json::as_bool).unwrap_or(true),
+            dependencies: pairs(o.get("dependencies"), "dependencies")?,
+            run_before: pairs(o.get("run_before"), "run_before")?,
+            replaces: pairs(o.get("replaces"), "replaces")?,
+            initial: o.get("initial").and_then(Json::as_bool),
             operations: operations(ops)?,
         })
     }
@@ -94,63 +165,136 @@ impl Migration {
         Ok(())
     }
 
-    /// Applies the migration to `state` and returns each operation's SQL, with the deferred
-    /// statements that run at the end attached to the last operation.
-    pub fn render(&self, state: &mut ProjectState) -> Result<Vec<OperationSql>> {
-        self.render_with(state, &mut PlanContext::default())
+    /// Whether every operation can be unapplied.
+    pub fn reversible(&self) -> bool {
+        self.operations.iter().all(Operation::reversible)
     }
 
-    /// [`Migration::render`] within a plan that knows the database (a `PlanContext`).
-    pub(crate) fn render_with(
+    /// Applies the migration to `state` and returns each operation's SQL as `migrate` runs
+    /// it, with the deferred statements that run at the end attached to the last operation.
+    pub fn render(&self, state: &mut ProjectState) -> Result<Vec<OperationSql>> {
+        state.render();
+        let ops = self.forwards(state, &mut PlanContext::default(), Mode::Migrate)?;
+        public(ops)
+    }
+
+    /// Django's `Migration.apply` into a fresh editor (the deferred statements are flushed
+    /// at the end, as when the schema editor closes). `state` is advanced.
+    pub(crate) fn forwards(
         &self,
         state: &mut ProjectState,
         ctx: &mut PlanContext,
-    ) -> Result<Vec<OperationSql>> {
+        mode: Mode,
+    ) -> Result<Rendered> {
         let mut ed = Editor {
             ctx: std::mem::take(ctx),
             ..Default::default()
         };
         let mut out = Vec::new();
         for op in &self.operations {
-            let from = state.clone();
-            op.state_forwards(&self.app_label, state)?;
             let before = ed.out.len();
-            op.database_forwards(&self.app_label, &mut ed, &from, state)?;
-            out.push(OperationSql {
-                description: op.describe(),
-                statements: ed.out[before..].to_vec(),
-            });
+            if mode == Mode::CollectSql && !op.reduces_to_sql() {
+                out.push((op, false, before));
+                continue;
+            }
+            let mut from = state.clone();
+            op.state_forwards(&self.app_label, state)?;
+            op.database(&self.app_label, &mut ed, &mut from, state, false)?;
+            out.push((op, true, before));
         }
-        ed.flush();
-        *ctx = std::mem::take(&mut ed.ctx);
-        let total: usize = out.iter().map(|o| o.statements.len()).sum();
-        if let Some(last) = out.last_mut() {
-            last.statements.extend(ed.out[total..].iter().cloned());
-        }
-        Ok(out)
+        Ok(finish(ed, ctx, out))
     }
 
-    /// What `python manage.py sqlmigrate` prints for this migration, given the state before it.
-    /// The state is advanced past the migration.
+    /// Django's `Migration.unapply`: the SQL of unapplying this migration, given the state
+    /// before it (which is left unchanged). Fails before emitting anything if an operation
+    /// is irreversible.
+    pub(crate) fn backwards(
+        &self,
+        state: &ProjectState,
+        ctx: &mut PlanContext,
+        mode: Mode,
+    ) -> Result<Rendered> {
+        let mut to_run = Vec::with_capacity(self.operations.len());
+        let mut new_state = state.clone();
+        for op in &self.operations {
+            if !op.reversible() {
+                return Err(SchemaError::Irreversible(format!(
+                    "{}.{}: operation `{}` cannot be reversed",
+                    self.app_label,
+                    self.name,
+                    op.describe()
+                )));
+            }
+            let old_state = new_state.clone();
+            op.state_forwards(&self.app_label, &mut new_state)?;
+            to_run.push((op, old_state, new_state.clone()));
+        }
+        let mut ed = Editor {
+            ctx: std::mem::take(ctx),
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        for (op, mut to, mut from) in to_run.into_iter().rev() {
+            let before = ed.out.len();
+            if mode == Mode::CollectSql && !op.reduces_to_sql() {
+                out.push((op, false, before));
+                continue;
+            }
+            op.database(&self.app_label, &mut ed, &mut from, &mut to, true)?;
+            out.push((op, true, before));
+        }
+        Ok(finish(ed, ctx, out))
+    }
+
+    /// What `python manage.py sqlmigrate` prints for this migration, given the state before
+    /// it (Django loads that state afresh: it is not rendered yet). The state is advanced
+    /// past the migration.
     pub fn sqlmigrate(&self, state: &mut ProjectState) -> Result<String> {
-        let ops = self.render(state)?;
+        *state = unrendered(state);
+        let ops = self.forwards(state, &mut PlanContext::default(), Mode::CollectSql)?;
+        self.sqlmigrate_text(&ops)
+    }
+
+    /// What `python manage.py sqlmigrate --backwards` prints, given the state before the
+    /// migration (left unchanged).
+    pub fn sqlmigrate_backwards(&self, state: &ProjectState) -> Result<String> {
+        let ops = self.backwards(
+            &unrendered(state),
+            &mut PlanContext::default(),
+            Mode::CollectSql,
+        )?;
+        self.sqlmigrate_text(&ops)
+    }
+
+    fn sqlmigrate_text(&self, r: &Rendered) -> Result<String> {
         let mut lines: Vec<String> = Vec::new();
-        if ops.is_empty() {
+        if r.ops.is_empty() {
             return Ok(String::new());
         }
         if self.atomic {
             lines.push("BEGIN;".into());
         }
-        for op in &ops {
+        for op in &r.ops {
             lines.push("--".into());
             lines.push(format!("-- {}", op.description));
             lines.push("--".into());
-            if op.statements.is_empty() {
+            if !op.reduces_to_sql {
+                lines.push("-- THIS OPERATION CANNOT BE WRITTEN AS SQL".into());
+                continue;
+            }
+            let mut any = false;
+            for e in &op.emitted {
+                if let Some(l) = e.sqlmigrate_line()? {
+                    lines.push(l);
+                    any = true;
+                }
+            }
+            if !any {
                 lines.push("-- (no-op)".into());
             }
-            for s in &op.statements {
-                lines.push(format!("{s};"));
-            }
+        }
+        for e in &r.deferred {
+            lines.extend(e.sqlmigrate_line()?);
         }
         if self.atomic {
             lines.push("COMMIT;".into());
@@ -166,6 +310,54 @@ impl Migration {
             .flat_map(|o| o.statements)
             .collect())
     }
+}
+
+fn unrendered(state: &ProjectState) -> ProjectState {
+    state.unrendered()
+}
+
+/// Splits the editor's output by operation, then flushes the deferred statements, which
+/// come last (Django runs them when the schema editor closes).
+fn finish(mut ed: Editor, ctx: &mut PlanContext, ops: Vec<(&Operation, bool, usize)>) -> Rendered {
+    let mut out = Vec::with_capacity(ops.len());
+    let total = ed.out.len();
+    for (i, (op, ran, start)) in ops.iter().enumerate() {
+        let end = ops.get(i + 1).map(|o| o.2).unwrap_or(total);
+        out.push(RenderedOp {
+            description: op.describe(),
+            reduces_to_sql: *ran,
+            emitted: ed.out[*start..end].to_vec(),
+        });
+    }
+    ed.flush();
+    *ctx = std::mem::take(&mut ed.ctx);
+    Rendered {
+        ops: out,
+        deferred: ed.out.split_off(total),
+    }
+}
+
+/// The public form: each operation's statements, the deferred ones with the last.
+fn public(r: Rendered) -> Result<Vec<OperationSql>> {
+    let Rendered { mut ops, deferred } = r;
+    if let Some(last) = ops.last_mut() {
+        last.emitted.extend(deferred);
+    }
+    ops.into_iter()
+        .map(|o| {
+            let mut statements = Vec::new();
+            for e in &o.emitted {
+                if let Some(l) = e.sqlmigrate_line()? {
+                    let l = l.strip_suffix(';').map(str::to_string).unwrap_or(l);
+                    statements.push(l);
+                }
+            }
+            Ok(OperationSql {
+                description: o.description,
+                statements,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

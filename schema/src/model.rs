@@ -224,6 +224,9 @@ pub struct ModelOptions {
     pub constraints: Vec<Constraint>,
     /// `order_with_respect_to`: adds `"_order" integer NOT NULL` as the last column.
     pub order_with_respect_to: Option<String>,
+    /// The historical `index_together` (kept in migration states only: Django 5.1 no
+    /// longer renders it, so a table remake drops these indexes).
+    pub index_together: Vec<Vec<String>>,
 }
 
 const IGNORED_OPTIONS: &[&str] = &[
@@ -246,7 +249,6 @@ const IGNORED_OPTIONS: &[&str] = &[
     "proxy",
     "app_label",
     "db_tablespace",
-    "index_together",
 ];
 
 impl ModelOptions {
@@ -258,6 +260,7 @@ impl ModelOptions {
             match k.as_str() {
                 "db_table" => m.db_table = Some(string(val, "options", k)?),
                 "unique_together" => m.unique_together = unique_together(val)?,
+                "index_together" => m.index_together = unique_together(val)?,
                 "indexes" => {
                     m.indexes = array(val, "options", k)?
                         .iter()
@@ -271,7 +274,12 @@ impl ModelOptions {
                         .collect::<Result<_>>()?
                 }
                 "order_with_respect_to" => {
-                    m.order_with_respect_to = Some(string(val, "options", k)?)
+                    m.order_with_respect_to =
+                        val.as_str().map(str::to_string).or(if val.is_null() {
+                            None
+                        } else {
+                            Some(string(val, "options", k)?)
+                        })
                 }
                 k2 if IGNORED_OPTIONS.contains(&k2) => {}
                 _ => return Err(unknown("options", k)),

@@ -4,6 +4,33 @@ use crate::error::{Result, SchemaError};
 use crate::field::{Field, FieldKind};
 use crate::model::Model;
 
+/// The render generation of each model of a state whose models Django has rendered.
+///
+/// Django builds model classes for a state lazily (`ProjectState.apps`) and rebuilds a
+/// model when an operation changes it (`reload_model`); every build numbers the fields it
+/// creates (`Field.creation_counter`), and a table remake lists its columns by that number.
+/// A generation per model reproduces that order. Equality ignores it: two states with the
+/// same models are equal however they were rendered.
+#[derive(Debug, Clone, Default)]
+struct Rendered(Option<std::collections::BTreeMap<(String, String), u64>>);
+
+impl PartialEq for Rendered {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// A fresh render generation (process-wide and increasing, like Django's field counter).
+pub(crate) fn next_generation() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+fn key(app: &str, name: &str) -> (String, String) {
+    (app.to_string(), name.to_lowercase())
+}
+
 /// All models at one point in history, in the order they were created.
 ///
 /// ```
@@ -20,6 +47,8 @@ pub struct ProjectState {
     pub models: Vec<Model>,
     /// The class of implicit primary keys (`DEFAULT_AUTO_FIELD`); `AutoField` by default.
     pub default_auto_field: Option<FieldKind>,
+    /// When each model was last rendered, once the state is rendered.
+    rendered: Rendered,
 }
 
 impl ProjectState {
@@ -61,8 +90,60 @@ impl ProjectState {
             }
         }
         crate::names::name_indexes(&mut model)?;
+        let (app, name) = (model.app_label.clone(), model.name.clone());
         self.models.push(model);
+        self.touch(&app, &name);
         Ok(())
+    }
+
+    /// Removes a model (Django's `remove_model`).
+    pub fn remove_model(&mut self, app_label: &str, name: &str) -> Result<()> {
+        self.model(app_label, name)?;
+        self.models
+            .retain(|m| !(m.app_label == app_label && m.name.eq_ignore_ascii_case(name)));
+        if let Some(map) = self.rendered.0.as_mut() {
+            map.remove(&key(app_label, name));
+        }
+        Ok(())
+    }
+
+    /// Renders the state as Django's `ProjectState.apps` does the first time it is used:
+    /// every model gets one fresh generation. A rendered state stays rendered (clones too).
+    pub(crate) fn render(&mut self) {
+        if self.rendered.0.is_none() {
+            let g = next_generation();
+            self.rendered.0 = Some(
+                self.models
+                    .iter()
+                    .map(|m| (key(&m.app_label, &m.name), g))
+                    .collect(),
+            );
+        }
+    }
+
+    /// The same models, not rendered (as Django's loader builds a state).
+    pub(crate) fn unrendered(&self) -> Self {
+        ProjectState {
+            models: self.models.clone(),
+            default_auto_field: self.default_auto_field,
+            rendered: Rendered(None),
+        }
+    }
+
+    /// Django's `reload_model`: in a rendered state, the model is built again.
+    pub(crate) fn touch(&mut self, app_label: &str, name: &str) {
+        if let Some(map) = self.rendered.0.as_mut() {
+            map.insert(key(app_label, name), next_generation());
+        }
+    }
+
+    /// The generation of a model's last render (0 if the state is not rendered).
+    pub(crate) fn generation(&self, app_label: &str, name: &str) -> u64 {
+        self.rendered
+            .0
+            .as_ref()
+            .and_then(|m| m.get(&key(app_label, name)).copied())
+            .unwrap_or(0)
     }
 
     /// A model by app label and name (case-insensitive).
@@ -72,8 +153,10 @@ impl ProjectState {
             .find(|m| m.app_label == app_label && m.name.eq_ignore_ascii_case(name))
     }
 
-    /// A mutable model by app label and name (case-insensitive).
+    /// A mutable model by app label and name (case-insensitive). In a rendered state the
+    /// model counts as rebuilt (Django reloads a model its operations change).
     pub fn get_mut(&mut self, app_label: &str, name: &str) -> Result<&mut Model> {
+        self.touch(app_label, name);
         self.models
             .iter_mut()
             .find(|m| m.app_label == app_label && m.name.eq_ignore_ascii_case(name))

@@ -2,7 +2,7 @@
 //! db_defaults, unsupported constraints, add_field paths) and the contrib part of
 //! `direct_create_models.sql`.
 
-use sqlport_schema::{Field, Migration, Operation, ProjectState};
+use sqlport_schema::{AddField, Field, Migration, Operation, ProjectState};
 
 use crate::golden::{fixture, migration};
 
@@ -79,12 +79,12 @@ fn edge_case_add_field_paths() {
         )
         .unwrap();
         parent.apply_state(&mut s).unwrap();
-        let op = Operation::AddField {
+        let op = Operation::AddField(AddField {
             model_name: "parent".into(),
             name: format!("new_col_{i}"),
             field: Field::from_json(&field).unwrap(),
             preserve_default: true,
-        };
+        });
         let m = Migration::new("probe", "add", vec![op]);
         let mut actual = m.statements(&mut s).unwrap();
         // The probes run independently in the fixture, so the FK's deferred index is

@@ -357,3 +357,65 @@ fn alter_unique_together_drops_the_index_by_its_real_name() {
     );
     assert_eq!(index_count(&mut t), Value::Integer(0));
 }
+
+#[test]
+fn unique_together_index_is_found_after_a_column_rename_forwards_and_backwards() {
+    use sqlport_schema::{Migrator, Target};
+    let m = |name: &str, dep: &str, ops: &str| {
+        Migration::from_json_str(&format!(
+            r#"{{"app_label": "shop", "name": "{name}", "dependencies": [{dep}], "operations": [{ops}]}}"#
+        ))
+        .unwrap()
+    };
+    let all = vec![
+        m(
+            "0001",
+            "",
+            r#"{"op": "CreateModel", "name": "Item", "fields": [
+                ["a", {"class": "IntegerField"}], ["b", {"class": "IntegerField"}]],
+               "options": {"unique_together": [["a", "b"]]}}"#,
+        ),
+        m(
+            "0002",
+            r#"["shop", "0001"]"#,
+            r#"{"op": "RenameField", "model_name": "item", "old_name": "b", "new_name": "c"}"#,
+        ),
+        m(
+            "0003",
+            r#"["shop", "0002"]"#,
+            r#"{"op": "AlterUniqueTogether", "name": "item", "unique_together": []}"#,
+        ),
+    ];
+    let uniq = |t: &mut dyn Transport| {
+        scalar(
+            t,
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name LIKE '%_uniq'",
+        )
+    };
+    let base = ProjectState::new();
+    // Two runs: the index made by the first is found by its (renamed) columns.
+    let db = TempDb::new("ut-col");
+    let mut t = db.connect();
+    let to = |n: &str| Target::Migration("shop".into(), n.into());
+    Migrator::new(&base, &all)
+        .target(to("0002"))
+        .run(&mut t)
+        .unwrap();
+    Migrator::new(&base, &all).run(&mut t).unwrap();
+    assert_eq!(uniq(&mut t), Value::Integer(0));
+    // Backwards in one plan: 0003 re-creates it (named after the current columns), 0002
+    // renames the column back, and unapplying 0001 drops the table.
+    Migrator::new(&base, &all)
+        .target(to("0001"))
+        .run(&mut t)
+        .unwrap();
+    assert_eq!(uniq(&mut t), Value::Integer(1));
+    Migrator::new(&base, &all).run(&mut t).unwrap();
+    assert_eq!(uniq(&mut t), Value::Integer(0));
+    // One plan on a fresh database: the index the plan made under the old column name is
+    // dropped by that name.
+    let fresh = TempDb::new("ut-col-fresh");
+    let mut t = fresh.connect();
+    Migrator::new(&base, &all).run(&mut t).unwrap();
+    assert_eq!(uniq(&mut t), Value::Integer(0));
+}

@@ -1,0 +1,60 @@
+//! `sqlport`: Django-compatible migrations on any database NAME, local or remote.
+//!
+//! ```text
+//! sqlport migrate [APP [MIGRATION|zero]] [--plan]   apply or unapply, atomically
+//! sqlport showmigrations [APP ...] [--plan]         what is applied
+//! sqlport sqlmigrate APP MIGRATION [--backwards]    the SQL, as Django prints it
+//! ```
+//!
+//! Migrations are JSON files (the format of `sqlport-schema`, one Django migration each)
+//! anywhere under `--migrations DIR`; the database is `--database NAME` (or
+//! `SQLPORT_DATABASE`), a token comes from `SQLPORT_AUTH_TOKEN`.
+#![forbid(unsafe_code)]
+
+mod commands;
+mod project;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// The `sqlport` command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "sqlport",
+    version,
+    about = "sqlport: Django-compatible migrations on local SQLite or remote libSQL"
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands (later ones — `shell`, `serve`, `check` — are added here).
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply (or, with an earlier target, unapply) migrations atomically.
+    Migrate(commands::migrate::Args),
+    /// List migrations and whether each is applied.
+    Showmigrations(commands::showmigrations::Args),
+    /// Print the SQL of one migration, byte for byte as Django's `sqlmigrate`.
+    Sqlmigrate(commands::sqlmigrate::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut out = std::io::stdout().lock();
+    let result = match cli.command {
+        Command::Migrate(a) => commands::migrate::run(&a, &mut out),
+        Command::Showmigrations(a) => commands::showmigrations::run(&a, &mut out),
+        Command::Sqlmigrate(a) => commands::sqlmigrate::run(&a, &mut out),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sqlport: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
