@@ -23,9 +23,14 @@ mod auth;
 mod baton;
 pub mod cli;
 mod config;
+mod control;
+mod cursor;
 mod executor;
 mod handlers;
+mod policy;
 mod registry;
+mod request;
+mod responses;
 mod test_server;
 
 pub use app::{BoundServer, serve};
