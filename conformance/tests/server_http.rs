@@ -7,8 +7,14 @@ mod common;
 
 #[path = "server_http/auth.rs"]
 mod auth;
+#[path = "server_http/authorizer.rs"]
+mod authorizer;
+#[path = "server_http/deadlines.rs"]
+mod deadlines;
 #[path = "server_http/fixtures.rs"]
 mod fixtures;
+#[path = "server_http/hostile.rs"]
+mod hostile;
 #[path = "server_http/limits.rs"]
 mod limits;
 #[path = "server_http/protocol.rs"]
@@ -17,3 +23,5 @@ mod protocol;
 mod robustness;
 #[path = "server_http/streams.rs"]
 mod streams;
+#[path = "server_http/transactions.rs"]
+mod transactions;

@@ -15,8 +15,8 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
+use hyper::server::conn::http1::Builder;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use sqlport_core::LocalTarget;
 use sqlport_http::proto::server::{Limits, Version};
 use sqlport_local::{LocalConfig, LocalConnector};
@@ -102,7 +102,9 @@ impl Shared {
             },
             flags: Arc::default(),
             pool: Arc::new(Semaphore::new(
-                config.max_concurrent_requests.clamp(1, Semaphore::MAX_PERMITS),
+                config
+                    .max_concurrent_requests
+                    .clamp(1, Semaphore::MAX_PERMITS),
             )),
             client_keys: RandomState::new(),
             connector,
@@ -214,7 +216,7 @@ async fn serve_connection(
     tcp: tokio::net::TcpStream,
     peer: SocketAddr,
     app: Router,
-    builder: Builder<TokioExecutor>,
+    builder: Builder,
     mut stop: watch::Receiver<bool>,
 ) {
     // Cursor lines are small writes: without TCP_NODELAY, Nagle's algorithm
@@ -273,18 +275,19 @@ pub(crate) async fn run_on(
         })
     };
     let app = router(Arc::clone(&shared));
-    let mut builder = Builder::new(TokioExecutor::new());
+    // HTTP/1.1 only (what every Hrana client speaks over http://): its
+    // header-read timeout also closes connections that send nothing, and
+    // keep-alive connections idle that long.
+    let mut builder = Builder::new();
     builder
-        .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(shared.config.header_read_timeout)
         .keep_alive(true);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .keep_alive_interval(Some(shared.config.header_read_timeout));
     let connections = Arc::new(Semaphore::new(
-        shared.config.max_connections.clamp(1, Semaphore::MAX_PERMITS),
+        shared
+            .config
+            .max_connections
+            .clamp(1, Semaphore::MAX_PERMITS),
     ));
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
@@ -333,11 +336,7 @@ pub(crate) async fn run_on(
     tasks.abort_all();
     sweeper.abort();
     let streams = shared.registry.clear();
-    let _ = tokio::time::timeout(
-        half,
-        tokio::task::spawn_blocking(move || drop(streams)),
-    )
-    .await;
+    let _ = tokio::time::timeout(half, tokio::task::spawn_blocking(move || drop(streams))).await;
     drop(stop_tx);
     Ok(())
 }

@@ -50,8 +50,9 @@ impl Authenticator {
     pub(crate) fn new(auth: &ServerAuth, require_exp: bool) -> Result<Self, String> {
         match auth {
             ServerAuth::Token(t) => Ok(Authenticator::Token(t.clone())),
-            ServerAuth::JwtEd25519 { public_key_pem } => parse_key(public_key_pem)
-                .map(|k| Authenticator::Jwt(Box::new(k), require_exp)),
+            ServerAuth::JwtEd25519 { public_key_pem } => {
+                parse_key(public_key_pem).map(|k| Authenticator::Jwt(Box::new(k), require_exp))
+            }
         }
     }
 

@@ -117,7 +117,9 @@ impl Control {
 
     /// A new request starts on this connection; returns its number.
     fn start_request(&self) -> u64 {
-        self.generation.fetch_add(1, Ordering::SeqCst).wrapping_add(1)
+        self.generation
+            .fetch_add(1, Ordering::SeqCst)
+            .wrapping_add(1)
     }
 
     /// Nobody waits for request `generation` any more: stop its statement

@@ -80,10 +80,9 @@ impl LocalExecutor {
                 tracing::warn!(error = %e, ?limit, "could not set a limit on a stream's connection");
             }
         }
-        if let Err(e) = raw.set_db_config(
-            rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE,
-            true,
-        ) {
+        if let Err(e) =
+            raw.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)
+        {
             tracing::warn!(error = %e, "could not turn on defensive mode");
         }
         let auth = Arc::clone(&control);
@@ -152,9 +151,7 @@ impl LocalExecutor {
 
     fn holds_write_lock(&mut self) -> bool {
         matches!(
-            self.conn
-                .raw()
-                .transaction_state(Some(rusqlite::MAIN_DB)),
+            self.conn.raw().transaction_state(Some(rusqlite::MAIN_DB)),
             Ok(rusqlite::TransactionState::Write)
         )
     }
@@ -214,8 +211,17 @@ impl LocalExecutor {
 
     /// Say why the server's guards stopped a statement.
     fn explain(&self, e: Error, sql: &str, timed_out: bool) -> Error {
+        // Refused at prepare time: SQLITE_AUTH, or SQLITE_ERROR "not
+        // authorized to use function" for a refused function.
+        let refused = match e.as_sqlite() {
+            Some(s) => {
+                s.code == codes::SQLITE_AUTH
+                    || (s.code == codes::SQLITE_ERROR && s.message.contains("not authorized"))
+            }
+            None => false,
+        };
         match e.sqlite_code() {
-            Some(codes::SQLITE_AUTH) => match self.control.policy.denial() {
+            Some(_) if refused => match self.control.policy.denial() {
                 Some(Denial::Unsupported) => Error::Remote {
                     code: "SQL_PARSE_ERROR".into(),
                     message: format!("unsupported statement: {}", truncate(sql)),

@@ -179,17 +179,11 @@ fn v1_execute_sqls(body: &[u8]) -> Vec<Arc<str>> {
 /// The SQL a `/v1/batch` body would run.
 fn v1_batch_sqls(body: &[u8]) -> Vec<Arc<str>> {
     serde_json::from_slice::<wire::V1BatchRequest>(body)
-        .map(|r| {
-            batch_sqls(
-                &r.batch,
-                &sqlport_http::proto::server::ServerStream::new(),
-            )
-        })
+        .map(|r| batch_sqls(&r.batch, &sqlport_http::proto::server::ServerStream::new()))
         .unwrap_or_default()
 }
 
-type V1Run =
-    fn(&[u8], &mut dyn StreamExecutor, &sqlport_http::proto::server::Limits) -> V1Outcome;
+type V1Run = fn(&[u8], &mut dyn StreamExecutor, &sqlport_http::proto::server::Limits) -> V1Outcome;
 
 /// A v1 request on a fresh connection, which counts as a stream (against
 /// `max_streams` and the client's share) while it runs. `sqls` reads the
@@ -266,10 +260,22 @@ async fn v1(
 
 /// `POST /v1/execute`.
 pub(crate) async fn v1_execute(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    v1(shared, req, v1_execute_sqls, sqlport_http::proto::server::run_v1_execute).await
+    v1(
+        shared,
+        req,
+        v1_execute_sqls,
+        sqlport_http::proto::server::run_v1_execute,
+    )
+    .await
 }
 
 /// `POST /v1/batch`.
 pub(crate) async fn v1_batch(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    v1(shared, req, v1_batch_sqls, sqlport_http::proto::server::run_v1_batch).await
+    v1(
+        shared,
+        req,
+        v1_batch_sqls,
+        sqlport_http::proto::server::run_v1_batch,
+    )
+    .await
 }

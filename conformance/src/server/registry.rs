@@ -237,7 +237,9 @@ impl Registry {
                         .write_lock_since()
                         .map(|t| now.saturating_duration_since(t));
                     if held.is_some_and(|h| h >= self.transaction_timeout) {
-                        tracing::debug!("rolling back a transaction that held the write lock too long");
+                        tracing::debug!(
+                            "rolling back a transaction that held the write lock too long"
+                        );
                         data.exec.roll_back_timed_out();
                     }
                 }

@@ -21,9 +21,7 @@ use super::control::Control;
 use super::executor::LocalExecutor;
 use super::policy::Policy;
 use super::registry::{Client, Lease, StreamData};
-use super::responses::{
-    busy, error_json, fatal, forbidden_with, internal, refusal, unauthorized,
-};
+use super::responses::{busy, error_json, fatal, forbidden_with, internal, refusal, unauthorized};
 
 /// Check the request's credentials (nothing of the body is read yet).
 pub(crate) fn authorize(shared: &Shared, parts: &Parts) -> Result<Access, Response> {
@@ -58,7 +56,11 @@ pub(crate) fn client_of(shared: &Shared, parts: &Parts) -> Client {
 
 /// Read the body: at most `max_body_bytes` (413 past it, before reading
 /// anything when `Content-Length` says so), within `body_read_timeout` (408).
-pub(crate) async fn read_body(shared: &Shared, parts: &Parts, body: Body) -> Result<Bytes, Response> {
+pub(crate) async fn read_body(
+    shared: &Shared,
+    parts: &Parts,
+    body: Body,
+) -> Result<Bytes, Response> {
     let max = shared.config.max_body_bytes;
     let too_large = || {
         error_json(

@@ -70,7 +70,10 @@ pub(crate) fn forbidden_with(message: &str) -> Response {
 
 /// 401 with sqld's prefix.
 pub(crate) fn unauthorized(message: &str) -> Response {
-    error_json(StatusCode::UNAUTHORIZED, format!("Unauthorized: `{message}`"))
+    error_json(
+        StatusCode::UNAUTHORIZED,
+        format!("Unauthorized: `{message}`"),
+    )
 }
 
 /// Too many requests at once (the pool of SQL work is full).
@@ -168,7 +171,10 @@ mod tests {
             "unable to open database file: <path> (SQLITE_CANTOPEN)"
         );
         assert_eq!(scrub_paths("at `C:\\data\\x.db`"), "at `<path>`");
-        assert_eq!(scrub_paths("near \"/\": syntax error"), "near \"/\": syntax error");
+        assert_eq!(
+            scrub_paths("near \"/\": syntax error"),
+            "near \"/\": syntax error"
+        );
         assert_eq!(scrub_paths("1/2 and a/b"), "1/2 and a/b");
         assert_eq!(scrub_paths("'/home/u/x'"), "'<path>'");
         assert_eq!(scrub_paths(""), "");
