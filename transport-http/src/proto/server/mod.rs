@@ -70,4 +70,6 @@ impl Default for Limits {
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;

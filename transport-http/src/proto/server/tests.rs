@@ -13,7 +13,7 @@ use crate::proto::wire;
 /// `big` returns 1 kB; `selec…` is a syntax error; `begin`/`commit` toggle
 /// autocommit; `broken` is an internal error. Records what ran.
 #[derive(Default)]
-struct Fake {
+pub(super) struct Fake {
     ran: Vec<String>,
     autocommit: bool,
     /// Rows handed to a sink by `many` (a result of a million rows).
@@ -21,7 +21,7 @@ struct Fake {
 }
 
 impl Fake {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Fake {
             ran: Vec::new(),
             autocommit: true,
