@@ -17,6 +17,8 @@ mod fixtures;
 mod hostile;
 #[path = "server_http/limits.rs"]
 mod limits;
+#[path = "server_http/load.rs"]
+mod load;
 #[path = "server_http/protocol.rs"]
 mod protocol;
 #[path = "server_http/robustness.rs"]

@@ -21,6 +21,9 @@ use super::handlers::{Failure, batch_sqls, writes};
 use super::request::Admitted;
 use super::responses::{fatal, forbidden, internal};
 
+/// Most bytes of queued lines sent to the socket in one piece.
+const CHUNK: usize = 64 * 1024;
+
 /// The cursor's output queue: lines wait here for the reader, at most
 /// `capacity` bytes of them (a longer line takes the whole queue).
 struct LineQueue {
@@ -39,6 +42,10 @@ impl LineQueue {
         line.push('\n');
         let need = u32::try_from(line.len().min(self.capacity).max(1)).unwrap_or(u32::MAX);
         let room = Arc::clone(&self.room);
+        // Fast path: there is room (no waiting, no timer).
+        if let Ok(permit) = Arc::clone(&room).try_acquire_many_owned(need) {
+            return self.tx.send((Bytes::from(line), permit)).is_ok();
+        }
         let start = Instant::now();
         let permit = self.runtime.block_on(tokio::time::timeout(
             self.stall,
@@ -140,9 +147,22 @@ pub(crate) async fn run(shared: &Arc<Shared>, admitted: Admitted<wire::CursorReq
                 |(mut rx, mut guard)| async move {
                     match rx.recv().await {
                         Some((line, permit)) => {
-                            // The reader took the line: its room is free again.
+                            // Lines already queued go out together, in one
+                            // chunk of at most CHUNK bytes.
+                            let mut chunk = Vec::from(line);
                             drop(permit);
-                            Some((Ok::<_, std::convert::Infallible>(line), (rx, guard)))
+                            while chunk.len() < CHUNK {
+                                let Ok((line, permit)) = rx.try_recv() else {
+                                    break;
+                                };
+                                chunk.extend_from_slice(&line);
+                                // The reader took the line: its room is free again.
+                                drop(permit);
+                            }
+                            Some((
+                                Ok::<_, std::convert::Infallible>(Bytes::from(chunk)),
+                                (rx, guard),
+                            ))
                         }
                         None => {
                             if let Some(g) = guard.take() {
