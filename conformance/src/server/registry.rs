@@ -451,4 +451,52 @@ mod tests {
         let _b2 = r.open(2).unwrap();
         assert_eq!(r.open(3).err(), Some(Refusal::TooMany));
     }
+
+    #[test]
+    fn a_held_write_lock_is_rolled_back_only_when_a_writer_waits() {
+        use sqlport_http::proto::server::StreamExecutor as _;
+        let dir = tempfile::tempdir().unwrap();
+        let db = sqlport_local::LocalConnector::open_path(
+            dir.path().join("t.db"),
+            sqlport_local::LocalConfig::default(),
+        )
+        .unwrap();
+        let r = Arc::new(Registry::new(
+            Duration::from_secs(3600),
+            4,
+            4,
+            Duration::ZERO,
+        ));
+        let mut d = data(&db);
+        d.exec
+            .execute(&sqlport_core::Statement::new("CREATE TABLE t (x)"))
+            .unwrap();
+        d.exec
+            .execute(&sqlport_core::Statement::new("BEGIN IMMEDIATE"))
+            .unwrap();
+        assert!(d.exec.write_lock_since().is_some());
+        let b = r.open(1).unwrap().finish(Some(d)).unwrap();
+        // Nobody waits to write: the transaction stays, however long it is held.
+        assert!(r.expire(false, false).is_empty());
+        let (lease, mut d) = r.acquire(&b).unwrap();
+        assert!(!d.exec.is_autocommit());
+        let b = lease.finish(Some(d)).unwrap();
+        // A writer waits: rolled back, and the next request learns it.
+        assert!(r.expire(false, true).is_empty(), "the stream itself stays");
+        let (lease, mut d) = r.acquire(&b).unwrap();
+        assert!(d.exec.is_autocommit());
+        assert!(d.exec.write_lock_since().is_none());
+        let e = d
+            .exec
+            .execute(&sqlport_core::Statement::new("SELECT 1"))
+            .unwrap_err();
+        assert_eq!(e.kind(), sqlport_core::ErrorKind::TransactionTimeout);
+        d.exec.end_request();
+        assert!(
+            d.exec
+                .execute(&sqlport_core::Statement::new("SELECT 1"))
+                .is_ok()
+        );
+        lease.finish(None);
+    }
 }
