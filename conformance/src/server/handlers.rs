@@ -197,7 +197,7 @@ async fn v1(
     let (parts, body) = req.into_parts();
     let access = match request::authorize(&shared, &parts) {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let body = match request::read_body(&shared, &parts, body).await {
         Ok(b) => b,

@@ -478,7 +478,7 @@ mod tests {
         let b = r.open(1).unwrap().finish(Some(d)).unwrap();
         // Nobody waits to write: the transaction stays, however long it is held.
         assert!(r.expire(false, false).is_empty());
-        let (lease, mut d) = r.acquire(&b).unwrap();
+        let (lease, d) = r.acquire(&b).unwrap();
         assert!(!d.exec.is_autocommit());
         let b = lease.finish(Some(d)).unwrap();
         // A writer waits: rolled back, and the next request learns it.

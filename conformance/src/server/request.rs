@@ -24,12 +24,14 @@ use super::registry::{Client, Lease, StreamData};
 use super::responses::{busy, error_json, fatal, forbidden_with, internal, refusal, unauthorized};
 
 /// Check the request's credentials (nothing of the body is read yet).
-pub(crate) fn authorize(shared: &Shared, parts: &Parts) -> Result<Access, Response> {
+pub(crate) fn authorize(shared: &Shared, parts: &Parts) -> Result<Access, Box<Response>> {
     match &shared.auth {
         None => Ok(Access::ReadWrite),
-        Some(a) => a.check(&parts.headers).map_err(|r| match r {
-            Refused::Unauthorized(m) => unauthorized(m),
-            Refused::Forbidden(m) => forbidden_with(m),
+        Some(a) => a.check(&parts.headers).map_err(|r| {
+            Box::new(match r {
+                Refused::Unauthorized(m) => unauthorized(m),
+                Refused::Forbidden(m) => forbidden_with(m),
+            })
         }),
     }
 }
@@ -194,7 +196,7 @@ pub(crate) async fn admit<R>(
     baton: fn(&R) -> Option<&str>,
 ) -> Result<Admitted<R>, Response> {
     let (parts, body) = req.into_parts();
-    let access = authorize(shared, &parts)?;
+    let access = authorize(shared, &parts).map_err(|r| *r)?;
     let body = read_body(shared, &parts, body).await?;
     let decoded = match decode(&body) {
         Ok(r) => r,

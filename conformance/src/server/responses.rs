@@ -141,16 +141,13 @@ pub(crate) fn scrub_paths(text: &str) -> String {
 
 fn looks_like_unix_path(tail: &str) -> bool {
     // `/x/y`: a slash, a name, another slash.
-    let mut chars = tail.chars().skip(1);
-    let mut name = 0;
-    for c in chars.by_ref() {
+    for (name, c) in tail.chars().skip(1).enumerate() {
         if c == '/' {
             return name > 0;
         }
         if c.is_whitespace() || matches!(c, '"' | '\'' | '`') {
             return false;
         }
-        name += 1;
     }
     false
 }
