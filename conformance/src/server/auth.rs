@@ -15,12 +15,16 @@ use super::config::ServerAuth;
 /// Clock leeway for `exp` and `nbf` (the jsonwebtoken default sqld uses).
 const LEEWAY_SECS: f64 = 60.0;
 
+/// The namespace this server serves (sqld's default one): what a token's
+/// `id` claim and the `ns` lists of its `p` claim must name.
+pub(crate) const NAMESPACE: &str = "default";
+
 /// A configured authentication check.
 pub(crate) enum Authenticator {
     /// Fixed token.
     Token(AuthToken),
-    /// JWT public key.
-    Jwt(Box<VerifyingKey>),
+    /// JWT public key, and whether `exp` is required.
+    Jwt(Box<VerifyingKey>, bool),
 }
 
 /// What an authenticated request may do.
@@ -28,51 +32,67 @@ pub(crate) enum Authenticator {
 pub(crate) enum Access {
     /// Everything.
     ReadWrite,
-    /// Reads only (`"a":"ro"` JWT claim).
+    /// Reads only (`"a":"ro"`, or a `p` claim granting only `ro`/`roa`).
     ReadOnly,
+}
+
+/// Why a request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// 401: no valid credentials; the message follows "Unauthorized: ".
+    Unauthorized(&'static str),
+    /// 403: valid credentials without any right on this database.
+    Forbidden(&'static str),
 }
 
 impl Authenticator {
     /// Build from the configuration; a bad key is an error.
-    pub(crate) fn new(auth: &ServerAuth) -> Result<Self, String> {
+    pub(crate) fn new(auth: &ServerAuth, require_exp: bool) -> Result<Self, String> {
         match auth {
             ServerAuth::Token(t) => Ok(Authenticator::Token(t.clone())),
             ServerAuth::JwtEd25519 { public_key_pem } => {
-                parse_key(public_key_pem).map(|k| Authenticator::Jwt(Box::new(k)))
+                parse_key(public_key_pem).map(|k| Authenticator::Jwt(Box::new(k), require_exp))
             }
         }
     }
 
-    /// Check a request's headers; `Err` is the message after "Unauthorized: ".
-    pub(crate) fn check(&self, headers: &HeaderMap) -> Result<Access, &'static str> {
-        let value = headers
-            .get("authorization")
-            .or_else(|| headers.get("x-authorization"))
-            .ok_or("Expected authorization header but none given")?;
-        let value = value
-            .to_str()
-            .map_err(|_| "The `Authorization` HTTP header has invalid value")?;
-        let (scheme, token) = value
-            .trim()
-            .split_once(' ')
-            .ok_or("The `Authorization` HTTP header has invalid value")?;
-        if !scheme.eq_ignore_ascii_case("bearer") {
-            return Err(
-                "The authentication scheme in the `Authorization` HTTP header is not supported",
-            );
-        }
-        let token = token.trim();
+    /// Check a request's headers.
+    pub(crate) fn check(&self, headers: &HeaderMap) -> Result<Access, Refused> {
+        let token = bearer(headers).map_err(Refused::Unauthorized)?;
         match self {
             Authenticator::Token(expected) => {
                 if constant_time_eq(token.as_bytes(), expected.expose().as_bytes()) {
                     Ok(Access::ReadWrite)
                 } else {
-                    Err("The token is invalid")
+                    Err(Refused::Unauthorized("The token is invalid"))
                 }
             }
-            Authenticator::Jwt(key) => verify_jwt(key, token, now_secs()),
+            Authenticator::Jwt(key, require_exp) => {
+                verify_jwt(key, token, now_secs(), *require_exp)
+            }
         }
     }
+}
+
+/// The bearer token of a request (`Authorization`, else `x-authorization`).
+pub(crate) fn bearer(headers: &HeaderMap) -> Result<&str, &'static str> {
+    let value = headers
+        .get("authorization")
+        .or_else(|| headers.get("x-authorization"))
+        .ok_or("Expected authorization header but none given")?;
+    let value = value
+        .to_str()
+        .map_err(|_| "The `Authorization` HTTP header has invalid value")?;
+    let (scheme, token) = value
+        .trim()
+        .split_once(' ')
+        .ok_or("The `Authorization` HTTP header has invalid value")?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(
+            "The authentication scheme in the `Authorization` HTTP header is not supported",
+        );
+    }
+    Ok(token.trim())
 }
 
 fn now_secs() -> f64 {
@@ -106,13 +126,17 @@ fn b64url(part: &str) -> Option<Vec<u8>> {
     URL_SAFE_NO_PAD.decode(part.trim_end_matches('=')).ok()
 }
 
-/// Verify an EdDSA JWT at time `now` (seconds since the epoch).
+/// Verify an EdDSA JWT at time `now` (seconds since the epoch) and read what
+/// it grants. The claims mean exactly what they say: an `a`, `id` or `p`
+/// claim that is not one of the forms sqld defines makes the token invalid
+/// (401), never read-write.
 pub(crate) fn verify_jwt(
     key: &VerifyingKey,
     token: &str,
     now: f64,
-) -> Result<Access, &'static str> {
-    const INVALID: &str = "The JWT is invalid";
+    require_exp: bool,
+) -> Result<Access, Refused> {
+    const INVALID: Refused = Refused::Unauthorized("The JWT is invalid");
     let mut parts = token.split('.');
     let (Some(header), Some(payload), Some(sig), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -130,23 +154,154 @@ pub(crate) fn verify_jwt(
         .map_err(|_| INVALID)?;
     let claims: serde_json::Value =
         serde_json::from_slice(&b64url(payload).ok_or(INVALID)?).map_err(|_| INVALID)?;
-    if !claims.is_object() {
-        return Err(INVALID);
-    }
-    if let Some(exp) = claims.get("exp") {
-        let exp = exp.as_f64().ok_or(INVALID)?;
-        if now > exp + LEEWAY_SECS {
-            return Err("The JWT has expired");
+    let claims = claims.as_object().ok_or(INVALID)?;
+    match claims.get("exp") {
+        Some(exp) => {
+            let exp = exp.as_i64().ok_or(INVALID)?;
+            if now > exp as f64 + LEEWAY_SECS {
+                return Err(Refused::Unauthorized("The JWT has expired"));
+            }
         }
+        None if require_exp => {
+            return Err(Refused::Unauthorized(
+                "The JWT has no expiry (`exp`), which this server requires",
+            ));
+        }
+        None => {}
     }
     if let Some(nbf) = claims.get("nbf") {
-        let nbf = nbf.as_f64().ok_or(INVALID)?;
-        if now + LEEWAY_SECS < nbf {
-            return Err("The JWT is immature");
+        let nbf = nbf.as_i64().ok_or(INVALID)?;
+        if now + LEEWAY_SECS < nbf as f64 {
+            return Err(Refused::Unauthorized("The JWT is immature"));
         }
     }
-    Ok(match claims.get("a").and_then(|a| a.as_str()) {
-        Some("ro") | Some("roa") => Access::ReadOnly,
-        _ => Access::ReadWrite,
+    grants(claims).map_err(|e| match e {
+        Grant::Invalid => INVALID,
+        Grant::Nothing => Refused::Forbidden(
+            "Current session doesn't not have Read permission to namespace default",
+        ),
     })
+}
+
+/// Why claims grant no access.
+#[derive(Debug, PartialEq, Eq)]
+enum Grant {
+    /// A claim is malformed or unknown.
+    Invalid,
+    /// Well-formed, but no right on [`NAMESPACE`].
+    Nothing,
+}
+
+/// What a token's claims grant on [`NAMESPACE`], as sqld reads them: the
+/// fine-grained `p` claim when present (`{"rw": {"ns": [...]}, "ro": ...,
+/// "roa": ..., "rwa": ..., "ddl": ...}`), else the legacy `a` (`"rw"`, `"ro"`,
+/// `"roa"`; absent means `rw`) limited to the namespace `id` when given.
+fn grants(claims: &serde_json::Map<String, serde_json::Value>) -> Result<Access, Grant> {
+    if let Some(p) = claims.get("p") {
+        let p = p.as_object().ok_or(Grant::Invalid)?;
+        let mut access = None;
+        for (perm, scope) in p {
+            let names = scope_namespaces(scope)?;
+            let listed = names.contains(&NAMESPACE);
+            match perm.as_str() {
+                "rw" | "rwa" if listed => access = Some(Access::ReadWrite),
+                "ro" | "roa" if listed => {
+                    access.get_or_insert(Access::ReadOnly);
+                }
+                "rw" | "rwa" | "ro" | "roa" | "ddl" => {}
+                _ => return Err(Grant::Invalid),
+            }
+        }
+        return access.ok_or(Grant::Nothing);
+    }
+    let access = match claims.get("a") {
+        None => Access::ReadWrite,
+        Some(a) => match a.as_str() {
+            Some("rw") => Access::ReadWrite,
+            Some("ro") | Some("roa") => Access::ReadOnly,
+            _ => return Err(Grant::Invalid),
+        },
+    };
+    match claims.get("id") {
+        None | Some(serde_json::Value::Null) => Ok(access),
+        Some(id) => match id.as_str() {
+            Some(NAMESPACE) => Ok(access),
+            Some(_) => Err(Grant::Nothing),
+            None => Err(Grant::Invalid),
+        },
+    }
+}
+
+/// The namespaces of one `p` scope (`{"ns": ["a", ...]}`).
+fn scope_namespaces(scope: &serde_json::Value) -> Result<Vec<&str>, Grant> {
+    let scope = scope.as_object().ok_or(Grant::Invalid)?;
+    let mut out = Vec::new();
+    for (key, value) in scope {
+        match (key.as_str(), value) {
+            ("ns", serde_json::Value::Array(names)) => {
+                for n in names {
+                    out.push(n.as_str().ok_or(Grant::Invalid)?);
+                }
+            }
+            ("ns", serde_json::Value::Null) => {}
+            _ => return Err(Grant::Invalid),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn grant(claims: serde_json::Value) -> Result<Access, Grant> {
+        grants(claims.as_object().unwrap())
+    }
+
+    #[test]
+    fn claims_mean_exactly_what_they_say() {
+        use Access::*;
+        assert_eq!(grant(json!({})), Ok(ReadWrite));
+        assert_eq!(grant(json!({"a": "rw"})), Ok(ReadWrite));
+        assert_eq!(grant(json!({"a": "ro"})), Ok(ReadOnly));
+        assert_eq!(grant(json!({"a": "roa"})), Ok(ReadOnly));
+        for bad in [
+            json!({"a": "RO"}),
+            json!({"a": ["ro"]}),
+            json!({"a": null}),
+            json!({"a": "admin"}),
+            json!({"a": 1}),
+            json!({"id": 7}),
+            json!({"p": "rw"}),
+            json!({"p": {"rw": ["default"]}}),
+            json!({"p": {"rw": {"ns": "default"}}}),
+            json!({"p": {"rw": {"ns": [1]}}}),
+            json!({"p": {"admin": {"ns": ["default"]}}}),
+            json!({"p": {"rw": {"ns": ["default"], "x": 1}}}),
+        ] {
+            assert_eq!(grant(bad.clone()), Err(Grant::Invalid), "{bad}");
+        }
+        assert_eq!(grant(json!({"id": "default", "a": "ro"})), Ok(ReadOnly));
+        assert_eq!(grant(json!({"id": "other"})), Err(Grant::Nothing));
+        assert_eq!(
+            grant(json!({"p": {"ro": {"ns": ["default"]}}})),
+            Ok(ReadOnly)
+        );
+        assert_eq!(
+            grant(json!({"p": {"ro": {"ns": ["default"]}, "rw": {"ns": ["default"]}}})),
+            Ok(ReadWrite)
+        );
+        // `p` wins over `a`, as in sqld.
+        assert_eq!(
+            grant(json!({"a": "rw", "p": {"roa": {"ns": ["default"]}}})),
+            Ok(ReadOnly)
+        );
+        assert_eq!(
+            grant(json!({"p": {"rw": {"ns": ["other"]}}})),
+            Err(Grant::Nothing)
+        );
+        assert_eq!(grant(json!({"p": {}})), Err(Grant::Nothing));
+    }
 }

@@ -7,7 +7,16 @@
 //!   Anything else is 404; a known path with the wrong method 405.
 //! - One SQLite connection per stream; random single-use batons; idle expiry
 //!   with `STREAM_EXPIRED` tombstones; limits on body size (413), open streams
-//!   (429) and response size (`RESPONSE_TOO_LARGE`).
+//!   (429, also per client) and response size (`RESPONSE_TOO_LARGE`, the
+//!   statement stopped as soon as its encoding passes the budget).
+//! - Nothing a client sends can act on the process or outlive its welcome: an
+//!   authorizer on every connection (PRAGMA allowlist, no `ATTACH`), a
+//!   deadline on every statement, interruption when the client goes away, one
+//!   bounded pool of SQL work, transactions rolled back when they hold the
+//!   write lock too long while another stream waits (`TRANSACTION_TIMEOUT`),
+//!   header/body timeouts, a connection limit, and a shutdown that ends within
+//!   its grace period. The README's "What the reference server enforces"
+//!   lists every limit and default ([`ServerConfig`]).
 //! - `/v3/cursor` streams its entries as the batch produces them (bounded
 //!   memory), with sqld's entry grammar.
 //! - `:memory:` is one fresh database shared by all streams (a temporary WAL
@@ -23,9 +32,14 @@ mod auth;
 mod baton;
 pub mod cli;
 mod config;
+mod control;
+mod cursor;
 mod executor;
 mod handlers;
+mod policy;
 mod registry;
+mod request;
+mod responses;
 mod test_server;
 
 pub use app::{BoundServer, serve};

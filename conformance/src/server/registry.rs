@@ -36,13 +36,33 @@ struct Slot {
     baton: String,
     state: SlotState,
     last_used: Instant,
+    client: Client,
 }
+
+/// Who holds a stream, for the per-client quota: a hash of the bearer token
+/// when the server checks tokens, else of the client's IP address.
+pub(crate) type Client = u64;
 
 #[derive(Default)]
 struct Inner {
     next_id: u64,
     streams: HashMap<u64, Slot>,
     tombstones: HashMap<u64, Instant>,
+    per_client: HashMap<Client, usize>,
+}
+
+impl Inner {
+    /// Remove a stream, keeping the per-client counts right.
+    fn remove(&mut self, id: u64) -> Option<Slot> {
+        let slot = self.streams.remove(&id)?;
+        if let Some(n) = self.per_client.get_mut(&slot.client) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.per_client.remove(&slot.client);
+            }
+        }
+        Some(slot)
+    }
 }
 
 /// Why a baton did not give a stream.
@@ -56,6 +76,8 @@ pub(crate) enum Refusal {
     Expired,
     /// Opening a stream would exceed the limit.
     TooMany,
+    /// Opening a stream would exceed this client's share.
+    TooManyForClient,
 }
 
 /// All streams of one server.
@@ -63,6 +85,8 @@ pub(crate) struct Registry {
     inner: Mutex<Inner>,
     idle_timeout: Duration,
     max_streams: usize,
+    max_per_client: usize,
+    transaction_timeout: Duration,
 }
 
 /// Exclusive use of one stream by one request. If dropped without
@@ -77,11 +101,18 @@ pub(crate) struct Lease {
 
 impl Registry {
     /// An empty registry.
-    pub(crate) fn new(idle_timeout: Duration, max_streams: usize) -> Self {
+    pub(crate) fn new(
+        idle_timeout: Duration,
+        max_streams: usize,
+        max_per_client: usize,
+        transaction_timeout: Duration,
+    ) -> Self {
         Registry {
             inner: Mutex::new(Inner::default()),
             idle_timeout,
             max_streams,
+            max_per_client,
+            transaction_timeout,
         }
     }
 
@@ -96,12 +127,18 @@ impl Registry {
         self.lock().streams.len()
     }
 
-    /// Reserve a new stream (its connection is opened by the caller).
-    pub(crate) fn open(self: &Arc<Self>) -> Result<Lease, Refusal> {
+    /// Reserve a new stream for `client` (its connection is opened by the
+    /// caller).
+    pub(crate) fn open(self: &Arc<Self>, client: Client) -> Result<Lease, Refusal> {
         let mut inner = self.lock();
         if inner.streams.len() >= self.max_streams {
             return Err(Refusal::TooMany);
         }
+        let held = inner.per_client.get(&client).copied().unwrap_or(0);
+        if held >= self.max_per_client {
+            return Err(Refusal::TooManyForClient);
+        }
+        inner.per_client.insert(client, held + 1);
         inner.next_id = inner.next_id.wrapping_add(1);
         let id = inner.next_id;
         inner.streams.insert(
@@ -111,6 +148,7 @@ impl Registry {
                 baton: String::new(),
                 state: SlotState::Busy,
                 last_used: Instant::now(),
+                client,
             },
         );
         Ok(Lease {
@@ -147,7 +185,7 @@ impl Registry {
         }
         if now.saturating_duration_since(slot.last_used) >= self.idle_timeout {
             // Expired, though the sweeper has not run yet.
-            let removed = inner.streams.remove(&parts.stream);
+            let removed = inner.remove(parts.stream);
             tombstone(&mut inner, parts.stream, now);
             drop(inner);
             drop(removed);
@@ -176,7 +214,7 @@ impl Registry {
         if !baton::same(&slot.baton, baton_text) || matches!(slot.state, SlotState::Busy) {
             return None;
         }
-        match inner.streams.remove(&parts.stream)?.state {
+        match inner.remove(parts.stream)?.state {
             SlotState::Idle(data) => Some(data),
             SlotState::Busy => None,
         }
@@ -184,10 +222,29 @@ impl Registry {
 
     /// Expire idle streams: those idle for the timeout, or all of them when
     /// `force`. Returns their state, to be dropped (rolled back) by the caller
-    /// outside the lock. Also forgets old tombstones.
-    pub(crate) fn expire(&self, force: bool) -> Vec<StreamData> {
+    /// outside the lock. Also forgets old tombstones, and, when
+    /// `writer_waiting`, rolls back the transactions of idle streams that
+    /// have held the write lock longer than the transaction timeout (their
+    /// next request fails with `TRANSACTION_TIMEOUT`).
+    pub(crate) fn expire(&self, force: bool, writer_waiting: bool) -> Vec<StreamData> {
         let now = Instant::now();
         let mut inner = self.lock();
+        if writer_waiting {
+            for slot in inner.streams.values_mut() {
+                if let SlotState::Idle(data) = &mut slot.state {
+                    let held = data
+                        .exec
+                        .write_lock_since()
+                        .map(|t| now.saturating_duration_since(t));
+                    if held.is_some_and(|h| h >= self.transaction_timeout) {
+                        tracing::debug!(
+                            "rolling back a transaction that held the write lock too long"
+                        );
+                        data.exec.roll_back_timed_out();
+                    }
+                }
+            }
+        }
         let due: Vec<u64> = inner
             .streams
             .iter()
@@ -202,7 +259,7 @@ impl Registry {
             if let Some(Slot {
                 state: SlotState::Idle(data),
                 ..
-            }) = inner.streams.remove(&id)
+            }) = inner.remove(id)
             {
                 out.push(*data);
             }
@@ -217,6 +274,7 @@ impl Registry {
     /// Drop every stream (server shutdown).
     pub(crate) fn clear(&self) -> Vec<StreamData> {
         let mut inner = self.lock();
+        inner.per_client.clear();
         let slots: Vec<Slot> = inner.streams.drain().map(|(_, s)| s).collect();
         drop(inner);
         slots
@@ -269,7 +327,9 @@ impl Lease {
         self.armed = false;
         let mut inner = self.registry.lock();
         let Some(data) = data else {
-            inner.streams.remove(&self.id);
+            let removed = inner.remove(self.id);
+            drop(inner);
+            drop(removed);
             return None;
         };
         let slot = inner.streams.get_mut(&self.id)?;
@@ -284,7 +344,7 @@ impl Lease {
 impl Drop for Lease {
     fn drop(&mut self) {
         if self.armed {
-            let removed = self.registry.lock().streams.remove(&self.id);
+            let removed = self.registry.lock().remove(self.id);
             drop(removed);
         }
     }
@@ -295,21 +355,34 @@ mod tests {
     use super::*;
 
     fn data(connector: &sqlport_local::LocalConnector) -> Box<StreamData> {
+        let settings = crate::server::executor::ConnSettings {
+            statement_timeout: Duration::from_secs(60),
+            max_value_bytes: 1000,
+        };
+        let control = crate::server::control::Control::new(
+            Arc::default(),
+            crate::server::policy::Policy::new(0),
+        );
         Box::new(StreamData {
-            exec: LocalExecutor::new(connector.connect_local().unwrap()),
+            exec: LocalExecutor::new(connector.connect_local().unwrap(), settings, control),
             proto: ServerStream::new(),
         })
     }
 
     fn registry(max: usize) -> Arc<Registry> {
-        Arc::new(Registry::new(Duration::from_secs(3600), max))
+        Arc::new(Registry::new(
+            Duration::from_secs(3600),
+            max,
+            max,
+            Duration::from_secs(3600),
+        ))
     }
 
     #[test]
     fn batons_are_single_use_and_busy_streams_are_stale() {
         let db = sqlport_local::LocalConnector::open_memory().unwrap();
         let r = registry(8);
-        let b1 = r.open().unwrap().finish(Some(data(&db))).unwrap();
+        let b1 = r.open(1).unwrap().finish(Some(data(&db))).unwrap();
         let (lease, d) = r.acquire(&b1).unwrap();
         // Busy with a request: the same baton is stale, not usable twice.
         assert_eq!(r.acquire(&b1).err(), Some(Refusal::Stale));
@@ -327,13 +400,13 @@ mod tests {
     fn an_abandoned_lease_removes_its_stream() {
         let db = sqlport_local::LocalConnector::open_memory().unwrap();
         let r = registry(8);
-        let b = r.open().unwrap().finish(Some(data(&db))).unwrap();
+        let b = r.open(1).unwrap().finish(Some(data(&db))).unwrap();
         let (lease, d) = r.acquire(&b).unwrap();
         drop(lease);
         drop(d);
         assert_eq!(r.open_streams(), 0);
         assert_eq!(r.acquire(&b).err(), Some(Refusal::Invalid));
-        drop(r.open().unwrap());
+        drop(r.open(1).unwrap());
         assert_eq!(r.open_streams(), 0);
     }
 
@@ -341,19 +414,89 @@ mod tests {
     fn expiry_leaves_tombstones_and_limits_hold() {
         let db = sqlport_local::LocalConnector::open_memory().unwrap();
         let r = registry(2);
-        let b1 = r.open().unwrap().finish(Some(data(&db))).unwrap();
-        let busy = r.open().unwrap();
-        assert!(matches!(r.open(), Err(Refusal::TooMany)));
-        assert_eq!(r.expire(false).len(), 0);
-        assert_eq!(r.expire(true).len(), 1, "only idle streams expire");
+        let b1 = r.open(1).unwrap().finish(Some(data(&db))).unwrap();
+        let busy = r.open(1).unwrap();
+        assert!(matches!(r.open(1), Err(Refusal::TooMany)));
+        assert_eq!(r.expire(false, false).len(), 0);
+        assert_eq!(r.expire(true, false).len(), 1, "only idle streams expire");
         assert_eq!(r.acquire(&b1).err(), Some(Refusal::Expired));
         let b3 = busy.finish(Some(data(&db))).unwrap();
         assert!(r.destroy("garbage").is_none());
         assert!(r.destroy(&b3).is_some());
         assert_eq!(r.acquire(&b3).err(), Some(Refusal::Invalid));
-        let zero = Arc::new(Registry::new(Duration::ZERO, 2));
-        let b = zero.open().unwrap().finish(Some(data(&db))).unwrap();
+        let zero = Arc::new(Registry::new(Duration::ZERO, 2, 2, Duration::ZERO));
+        let b = zero.open(1).unwrap().finish(Some(data(&db))).unwrap();
         assert_eq!(zero.acquire(&b).err(), Some(Refusal::Expired));
         assert_eq!(zero.clear().len(), 0);
+    }
+
+    #[test]
+    fn one_client_cannot_take_every_stream() {
+        let db = sqlport_local::LocalConnector::open_memory().unwrap();
+        let r = Arc::new(Registry::new(
+            Duration::from_secs(3600),
+            4,
+            2,
+            Duration::from_secs(3600),
+        ));
+        let a1 = r.open(1).unwrap().finish(Some(data(&db))).unwrap();
+        let _a2 = r.open(1).unwrap();
+        assert_eq!(r.open(1).err(), Some(Refusal::TooManyForClient));
+        let _b1 = r.open(2).unwrap();
+        // Closing one gives the client its share back.
+        let (lease, _d) = r.acquire(&a1).unwrap();
+        assert_eq!(lease.finish(None), None);
+        let _a3 = r.open(1).unwrap();
+        assert_eq!(r.open(1).err(), Some(Refusal::TooManyForClient));
+        let _b2 = r.open(2).unwrap();
+        assert_eq!(r.open(3).err(), Some(Refusal::TooMany));
+    }
+
+    #[test]
+    fn a_held_write_lock_is_rolled_back_only_when_a_writer_waits() {
+        use sqlport_http::proto::server::StreamExecutor as _;
+        let dir = tempfile::tempdir().unwrap();
+        let db = sqlport_local::LocalConnector::open_path(
+            dir.path().join("t.db"),
+            sqlport_local::LocalConfig::default(),
+        )
+        .unwrap();
+        let r = Arc::new(Registry::new(
+            Duration::from_secs(3600),
+            4,
+            4,
+            Duration::ZERO,
+        ));
+        let mut d = data(&db);
+        d.exec
+            .execute(&sqlport_core::Statement::new("CREATE TABLE t (x)"))
+            .unwrap();
+        d.exec
+            .execute(&sqlport_core::Statement::new("BEGIN IMMEDIATE"))
+            .unwrap();
+        assert!(d.exec.write_lock_since().is_some());
+        let b = r.open(1).unwrap().finish(Some(d)).unwrap();
+        // Nobody waits to write: the transaction stays, however long it is held.
+        assert!(r.expire(false, false).is_empty());
+        let (lease, d) = r.acquire(&b).unwrap();
+        assert!(!d.exec.is_autocommit());
+        let b = lease.finish(Some(d)).unwrap();
+        // A writer waits: rolled back, and the next request learns it.
+        assert!(r.expire(false, true).is_empty(), "the stream itself stays");
+        let (lease, mut d) = r.acquire(&b).unwrap();
+        assert!(d.exec.is_autocommit());
+        assert!(d.exec.write_lock_since().is_none());
+        let e = d
+            .exec
+            .execute(&sqlport_core::Statement::new("SELECT 1"))
+            .unwrap_err();
+        assert_eq!(e.kind(), sqlport_core::ErrorKind::TransactionTimeout);
+        d.exec.end_request();
+        assert!(
+            d.exec
+                .execute(&sqlport_core::Statement::new("SELECT 1"))
+                .is_ok()
+        );
+        lease.finish(None);
     }
 }

@@ -85,7 +85,9 @@ impl TestServer {
                 if let Err(e) = result {
                     tracing::error!(error = %e, "reference server failed");
                 }
-                runtime.shutdown_timeout(Duration::from_secs(5));
+                // `run_on` ended within the grace period; blocking work that
+                // has not noticed yet is not waited for.
+                runtime.shutdown_timeout(Duration::from_millis(100));
             })?;
         match ready_rx.recv() {
             Ok(Ok(())) => {}
@@ -130,6 +132,20 @@ impl TestServer {
     /// Streams currently open (idle or busy).
     pub fn open_streams(&self) -> usize {
         self.shared.registry.open_streams()
+    }
+
+    /// TCP connections currently open.
+    pub fn open_connections(&self) -> usize {
+        self.shared.connections.load(Ordering::SeqCst)
+    }
+
+    /// Requests running SQL right now (slots taken in the bounded pool).
+    pub fn busy_slots(&self) -> usize {
+        self.shared
+            .config
+            .max_concurrent_requests
+            .clamp(1, tokio::sync::Semaphore::MAX_PERMITS)
+            .saturating_sub(self.shared.pool.available_permits())
     }
 
     /// Stop the server and wait for its thread.

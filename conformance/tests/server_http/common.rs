@@ -142,3 +142,69 @@ pub fn code(result: &Json) -> String {
 pub fn scalar(result: &Json) -> Json {
     result["response"]["result"]["rows"][0][0]["value"].clone()
 }
+
+/// A raw TCP connection to `server`, with a read timeout so no test can hang.
+pub fn raw_connect(server: &TestServer) -> std::net::TcpStream {
+    let s = std::net::TcpStream::connect(server.addr()).expect("connect");
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    s
+}
+
+/// The bytes of a `POST` with a JSON body.
+pub fn raw_post(path: &str, body: &str, extra_headers: &str) -> Vec<u8> {
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{extra_headers}Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Wait until `cond` holds, polling every few milliseconds for at most
+/// `limit`; `false` if it never did.
+pub fn eventually(limit: std::time::Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if cond() {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// A statement that never ends by itself.
+pub const RUNAWAY: &str =
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c";
+
+/// Ed25519 JWTs minted by the tests themselves.
+pub mod jwt {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use ed25519_dalek::pkcs8::EncodePublicKey as _;
+    use ed25519_dalek::{Signer as _, SigningKey};
+    use serde_json::{Value as Json, json};
+
+    /// The key pair of the tests' tokens.
+    pub fn key() -> SigningKey {
+        SigningKey::from_bytes(&[42u8; 32])
+    }
+
+    /// The public key as PEM, for [`sqlport_conformance::server::ServerAuth`].
+    pub fn public_pem() -> String {
+        key()
+            .verifying_key()
+            .to_public_key_pem(Default::default())
+            .unwrap()
+    }
+
+    /// An EdDSA token with `claims`.
+    pub fn token(claims: &Json) -> String {
+        let h = URL_SAFE_NO_PAD.encode(json!({"alg": "EdDSA", "typ": "JWT"}).to_string());
+        let p = URL_SAFE_NO_PAD.encode(claims.to_string());
+        let sig = key().sign(format!("{h}.{p}").as_bytes());
+        format!("{h}.{p}.{}", URL_SAFE_NO_PAD.encode(sig.to_bytes()))
+    }
+}

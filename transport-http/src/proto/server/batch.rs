@@ -3,7 +3,7 @@
 
 use std::ops::ControlFlow;
 
-use sqlport_core::{ResultSet, Statement};
+use sqlport_core::Statement;
 
 use super::Version;
 use super::encode;
@@ -16,12 +16,27 @@ use crate::proto::wire;
 
 /// What happened to one step.
 pub(crate) enum StepOutcome {
-    /// It ran; with its duration in ms.
-    Ok(ResultSet, f64),
+    /// It ran; its encoded `StmtResult`.
+    Ok(String),
+    /// It ran, but its result did not fit in what was left of the budget.
+    TooLarge,
     /// It ran and failed.
     Err(wire::Error),
     /// Its condition was false.
     Skipped,
+}
+
+/// Run one statement and encode its `StmtResult` as its rows arrive, within
+/// `max` bytes: `Ok(None)` (the statement stopped at once) when the result
+/// would be larger.
+pub(crate) fn execute_encoded(
+    exec: &mut dyn StreamExecutor,
+    stmt: &Statement,
+    max: usize,
+) -> sqlport_core::Result<Option<String>> {
+    let mut writer = encode::StmtResultWriter::new(max);
+    let summary = exec.query_stream(stmt, &mut writer)?;
+    Ok(writer.finish(&summary, exec.last_duration_ms()))
 }
 
 /// Check that every condition references only earlier steps, and that
@@ -114,11 +129,13 @@ pub(crate) fn parse_check(
 }
 
 /// Run prepared steps in order, evaluating conditions, and hand each outcome to
-/// `on_step`, which may stop the batch.
+/// `on_step`, which may stop the batch. `room(i)` is how many bytes step `i`'s
+/// encoded result may take.
 pub(crate) fn run(
     batch: &wire::Batch,
     stmts: &[Statement],
     exec: &mut dyn StreamExecutor,
+    mut room: impl FnMut() -> usize,
     mut on_step: impl FnMut(usize, StepOutcome) -> Result<ControlFlow<()>, Fatal>,
 ) -> Result<(), Fatal> {
     let mut ok = Vec::with_capacity(stmts.len());
@@ -128,8 +145,9 @@ pub(crate) fn run(
             .as_ref()
             .is_none_or(|c| eval_cond(c, &ok, exec));
         let outcome = if run {
-            match exec.execute(stmt) {
-                Ok(rs) => StepOutcome::Ok(rs, exec.last_duration_ms()),
+            match execute_encoded(exec, stmt, room()) {
+                Ok(Some(text)) => StepOutcome::Ok(text),
+                Ok(None) => StepOutcome::TooLarge,
                 Err(e) => StepOutcome::Err(map_error(&e)?),
             }
         } else {
@@ -144,7 +162,8 @@ pub(crate) fn run(
 }
 
 /// Run prepared steps (see [`run`]) and encode their `BatchResult`, or `None`
-/// when the encoded step results would not fit in `budget`.
+/// when the encoded step results would not fit in `budget` (the batch stops
+/// at the step that passed it).
 pub(crate) fn run_encoded(
     batch: &wire::Batch,
     stmts: &[Statement],
@@ -154,18 +173,22 @@ pub(crate) fn run_encoded(
     let mut results = Vec::with_capacity(stmts.len());
     let mut errors = Vec::with_capacity(stmts.len());
     let mut overflow = false;
-    let mut size = 0usize;
-    run(batch, stmts, exec, |_, outcome| {
+    let size = std::cell::Cell::new(0usize);
+    let room = || budget.remaining().saturating_sub(size.get());
+    run(batch, stmts, exec, room, |_, outcome| {
         match outcome {
-            StepOutcome::Ok(rs, ms) => {
-                let text = encode::encode_stmt_result(&rs, ms);
-                size = size.saturating_add(text.len());
-                if !budget.fits(size) {
+            StepOutcome::Ok(text) => {
+                size.set(size.get().saturating_add(text.len()));
+                if !budget.fits(size.get()) {
                     overflow = true;
                     return Ok(ControlFlow::Break(()));
                 }
                 results.push(Some(text));
                 errors.push(None);
+            }
+            StepOutcome::TooLarge => {
+                overflow = true;
+                return Ok(ControlFlow::Break(()));
             }
             StepOutcome::Err(e) => {
                 results.push(None);

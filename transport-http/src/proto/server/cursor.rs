@@ -58,6 +58,7 @@ pub fn cursor_trailer() -> String {
 pub struct PreparedCursor<'a> {
     batch: &'a wire::Batch,
     stmts: Vec<Statement>,
+    max_line_bytes: usize,
 }
 
 /// Check a cursor batch on `stream`. Protocol errors are [`Fatal::Protocol`];
@@ -69,7 +70,11 @@ pub fn prepare_cursor<'a>(
     exec: &mut dyn StreamExecutor,
 ) -> Result<PreparedCursor<'a>, Fatal> {
     match batch::prepare(batch, Version::V3, stream.store(), exec)? {
-        Ok(stmts) => Ok(PreparedCursor { batch, stmts }),
+        Ok(stmts) => Ok(PreparedCursor {
+            batch,
+            stmts,
+            max_line_bytes: usize::MAX,
+        }),
         Err(e) => Err(Fatal::Internal(e.message)),
     }
 }
@@ -78,8 +83,10 @@ pub fn prepare_cursor<'a>(
 struct EntrySink<'e> {
     step: usize,
     emit: &'e mut (dyn FnMut(String) -> bool + Send),
+    max_line_bytes: usize,
     began: bool,
     stopped: bool,
+    too_large: bool,
 }
 
 impl EntrySink<'_> {
@@ -99,7 +106,11 @@ impl RowSink for EntrySink<'_> {
     }
 
     fn row(&mut self, row: Row) -> sqlport_core::Result<ControlFlow<()>> {
-        Ok(if self.send(encode::cursor_row(row.values())) {
+        let Some(line) = encode::cursor_row_limited(row.values(), self.max_line_bytes) else {
+            self.too_large = true;
+            return Ok(ControlFlow::Break(()));
+        };
+        Ok(if self.send(line) {
             ControlFlow::Continue(())
         } else {
             ControlFlow::Break(())
@@ -108,6 +119,14 @@ impl RowSink for EntrySink<'_> {
 }
 
 impl PreparedCursor<'_> {
+    /// Refuse rows whose `row` entry would be longer than `max` bytes: the
+    /// batch then stops with an `error` entry `RESPONSE_TOO_LARGE` (as sqld
+    /// stops a batch whose response is too large). Unlimited by default.
+    pub fn with_max_line_bytes(mut self, max: usize) -> Self {
+        self.max_line_bytes = max;
+        self
+    }
+
     /// Run the batch, handing each entry (encoded, without newline) to `emit`
     /// as it is produced; `emit` returns `false` when nobody reads any more,
     /// which stops the batch (`Ok(false)`). Executed steps give `step_begin
@@ -134,12 +153,20 @@ impl PreparedCursor<'_> {
             let mut sink = EntrySink {
                 step: i,
                 emit: &mut *emit,
+                max_line_bytes: self.max_line_bytes,
                 began: false,
                 stopped: false,
+                too_large: false,
             };
             let result = exec.query_stream(stmt, &mut sink);
             if sink.stopped {
                 return Ok(false);
+            }
+            if sink.too_large {
+                let entry = encode::encode(&wire::CursorEntry::Error {
+                    error: super::pipeline::too_large(),
+                });
+                return Ok(emit(entry));
             }
             let entry = match result {
                 Ok(summary) => {

@@ -6,7 +6,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
-use sqlport_core::{Column, ResultSet, Value};
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use sqlport_core::{Column, ResultSet, Row, RowSink, Summary, Value};
 
 use crate::proto::wire;
 
@@ -137,6 +140,108 @@ pub fn encode_stmt_result(rs: &ResultSet, duration_ms: f64) -> String {
     to_string(&OutStmtResult { rs, duration_ms })
 }
 
+/// Append the values of one row (`[v,...]`) to `out`, value by value; stop
+/// (returning `false`) as soon as `out` is longer than `max` bytes, so one
+/// oversized row never has to be encoded whole.
+fn push_row(out: &mut String, values: &[Value], max: usize) -> bool {
+    out.push('[');
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&encode_value(v));
+        let fits = out.len() <= max;
+        if !fits {
+            return false;
+        }
+    }
+    out.push(']');
+    out.len() <= max
+}
+
+/// Encodes a `StmtResult` while its rows arrive (a [`RowSink`]), and stops
+/// the statement as soon as the text passes its byte budget: a result too
+/// large for a response is never held whole.
+pub(crate) struct StmtResultWriter {
+    out: String,
+    max: usize,
+    rows: usize,
+    began: bool,
+    overflow: bool,
+}
+
+impl StmtResultWriter {
+    /// A writer allowed `max` bytes of encoded result.
+    pub(crate) fn new(max: usize) -> Self {
+        StmtResultWriter {
+            out: String::new(),
+            max,
+            rows: 0,
+            began: false,
+            overflow: false,
+        }
+    }
+
+    fn begin(&mut self, columns: &[Column]) {
+        if !self.began {
+            self.began = true;
+            self.out.push_str("{\"cols\":");
+            self.out.push_str(&to_string(&OutCols(columns)));
+            self.out.push_str(",\"rows\":[");
+            self.overflow |= self.out.len() > self.max;
+        }
+    }
+
+    /// The finished text, or `None` when the result went over the budget.
+    pub(crate) fn finish(mut self, summary: &Summary, duration_ms: f64) -> Option<String> {
+        self.begin(&summary.columns);
+        if self.overflow {
+            return None;
+        }
+        let d = if duration_ms.is_finite() && duration_ms >= 0.0 {
+            duration_ms
+        } else {
+            0.0
+        };
+        self.out.push_str("],\"affected_row_count\":");
+        self.out.push_str(&summary.rows_affected.to_string());
+        self.out.push_str(",\"last_insert_rowid\":");
+        self.out.push_str(&to_string(
+            &summary.last_insert_rowid.map(|r| r.to_string()),
+        ));
+        self.out.push_str(
+            ",\"replication_index\":null,\"rows_read\":0,\"rows_written\":0,\"query_duration_ms\":",
+        );
+        self.out.push_str(&to_string(&d));
+        self.out.push('}');
+        (self.out.len() <= self.max).then_some(self.out)
+    }
+}
+
+impl RowSink for StmtResultWriter {
+    fn columns(&mut self, columns: &Arc<[Column]>) -> sqlport_core::Result<()> {
+        self.begin(columns);
+        Ok(())
+    }
+
+    fn row(&mut self, row: Row) -> sqlport_core::Result<ControlFlow<()>> {
+        if self.overflow {
+            return Ok(ControlFlow::Break(()));
+        }
+        if self.rows > 0 {
+            self.out.push(',');
+        }
+        self.rows += 1;
+        if !push_row(&mut self.out, row.values(), self.max) {
+            self.overflow = true;
+            // Free what was encoded: the result is refused anyway.
+            self.out = String::new();
+            return Ok(ControlFlow::Break(()));
+        }
+        Ok(ControlFlow::Continue(()))
+    }
+}
+
 /// An error object as JSON text (`message` and `code`).
 pub fn encode_error(e: &wire::Error) -> String {
     to_string(e)
@@ -221,12 +326,15 @@ pub(crate) fn cursor_step_begin(step: usize, cols: &[Column]) -> String {
     )
 }
 
-/// A cursor `row` entry.
-pub(crate) fn cursor_row(values: &[Value]) -> String {
-    format!(
-        "{{\"type\":\"row\",\"row\":{}}}",
-        to_string(&OutRow(values))
-    )
+/// A cursor `row` entry of at most `max` bytes; `None` (found out value by
+/// value, without encoding the whole row) when it would be longer.
+pub(crate) fn cursor_row_limited(values: &[Value], max: usize) -> Option<String> {
+    let mut out = String::from("{\"type\":\"row\",\"row\":");
+    if !push_row(&mut out, values, max) {
+        return None;
+    }
+    out.push('}');
+    (out.len() <= max).then_some(out)
 }
 
 /// A cursor `step_end` entry; the rowid is a JSON number, as sqld writes it.
@@ -346,7 +454,7 @@ mod tests {
         assert_eq!(end["last_insert_rowid"], 3);
         for line in [
             cursor_step_begin(0, &r.columns),
-            cursor_row(r.rows[0].values()),
+            cursor_row_limited(r.rows[0].values(), usize::MAX).unwrap(),
             cursor_step_end(0, None),
         ] {
             let _: wire::CursorEntry = serde_json::from_str(&line).unwrap();
@@ -363,5 +471,56 @@ mod tests {
             back.step_errors[0].as_ref().unwrap().code.as_deref(),
             Some("C")
         );
+    }
+
+    #[test]
+    fn the_streaming_writer_matches_the_whole_encoder_and_stops_at_its_budget() {
+        let rs = rs();
+        let whole = encode_stmt_result(&rs, 1.25);
+        let summary = Summary {
+            columns: rs.columns.clone(),
+            rows_affected: rs.rows_affected,
+            last_insert_rowid: rs.last_insert_rowid,
+        };
+        let mut w = StmtResultWriter::new(usize::MAX);
+        w.columns(&rs.columns).unwrap();
+        for r in &rs.rows {
+            assert!(w.row(r.clone()).unwrap().is_continue());
+        }
+        assert_eq!(w.finish(&summary, 1.25).as_deref(), Some(whole.as_str()));
+        // No rows and no `columns` call: the summary's columns are used.
+        let empty = ResultSet {
+            columns: rs.columns.clone(),
+            ..ResultSet::default()
+        };
+        let w = StmtResultWriter::new(usize::MAX);
+        assert_eq!(
+            w.finish(&summary, 0.0),
+            Some(encode_stmt_result(&empty, 0.0))
+        );
+        // Over budget: the row that passes it stops the statement.
+        let mut w = StmtResultWriter::new(whole.len() / 2);
+        w.columns(&rs.columns).unwrap();
+        assert!(w.row(rs.rows[0].clone()).unwrap().is_continue());
+        assert!(w.row(rs.rows[1].clone()).unwrap().is_break());
+        assert!(w.row(rs.rows[1].clone()).unwrap().is_break());
+        assert_eq!(w.finish(&summary, 0.0), None);
+        // Exactly at the budget still fits.
+        let mut w = StmtResultWriter::new(whole.len());
+        w.columns(&rs.columns).unwrap();
+        for r in &rs.rows {
+            assert!(w.row(r.clone()).unwrap().is_continue());
+        }
+        assert_eq!(w.finish(&summary, 1.25), Some(whole));
+    }
+
+    #[test]
+    fn a_limited_cursor_row_stops_inside_the_row() {
+        let big = vec![Value::Text("x".repeat(100)), Value::Blob(vec![1; 1000])];
+        let full = cursor_row_limited(&big, usize::MAX).unwrap();
+        let _: wire::CursorEntry = serde_json::from_str(&full).unwrap();
+        assert_eq!(cursor_row_limited(&big, full.len()), Some(full.clone()));
+        assert_eq!(cursor_row_limited(&big, full.len() - 1), None);
+        assert_eq!(cursor_row_limited(&big, 10), None);
     }
 }

@@ -51,17 +51,25 @@ pub enum Version {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Largest pipeline (or v1) response body, in bytes of encoded results;
-    /// a request whose result would go over it gets `RESPONSE_TOO_LARGE`.
+    /// a request whose result would go over it gets `RESPONSE_TOO_LARGE`, and
+    /// its statement is stopped as soon as its encoding passes what is left.
     pub max_response_bytes: usize,
+    /// Longest cursor line (one `row` entry), in bytes; a longer row stops
+    /// the cursor's batch with `RESPONSE_TOO_LARGE`
+    /// ([`PreparedCursor::with_max_line_bytes`]).
+    pub max_line_bytes: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_response_bytes: 10 * 1000 * 1000,
+            max_line_bytes: 10 * 1000 * 1000,
         }
     }
 }
 
+#[cfg(test)]
+mod proptests;
 #[cfg(test)]
 mod tests;

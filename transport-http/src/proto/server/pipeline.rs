@@ -66,6 +66,11 @@ impl Budget {
         self.used.checked_add(len).is_some_and(|n| n <= self.max)
     }
 
+    /// Bytes still free.
+    pub(crate) fn remaining(&self) -> usize {
+        self.max.saturating_sub(self.used)
+    }
+
     /// Count `len` more bytes; `false` (and nothing counted) if that goes
     /// over the limit.
     pub(crate) fn take(&mut self, len: usize) -> bool {
@@ -143,15 +148,9 @@ impl ServerStream {
                     Ok(s) => s,
                     Err(e) => return Ok(Err(e)),
                 };
-                match exec.execute(&stmt) {
-                    Ok(rs) => {
-                        let text = encode::encode_stmt_result(&rs, exec.last_duration_ms());
-                        if budget.fits(text.len()) {
-                            Ok(result_response("execute", &text))
-                        } else {
-                            Err(too_large())
-                        }
-                    }
+                match batch::execute_encoded(exec, &stmt, budget.remaining()) {
+                    Ok(Some(text)) => Ok(result_response("execute", &text)),
+                    Ok(None) => Err(too_large()),
                     Err(e) => Err(map_error(&e)?),
                 }
             }

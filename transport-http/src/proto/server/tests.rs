@@ -13,19 +13,25 @@ use crate::proto::wire;
 /// `big` returns 1 kB; `selec…` is a syntax error; `begin`/`commit` toggle
 /// autocommit; `broken` is an internal error. Records what ran.
 #[derive(Default)]
-struct Fake {
+pub(super) struct Fake {
     ran: Vec<String>,
     autocommit: bool,
+    /// Rows handed to a sink by `many` (a result of a million rows).
+    streamed: usize,
 }
 
 impl Fake {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Fake {
             ran: Vec::new(),
             autocommit: true,
+            streamed: 0,
         }
     }
 }
+
+/// Rows in the `many` result.
+const MANY: usize = 1_000_000;
 
 fn one(v: Value) -> ResultSet {
     let cols: Arc<[Column]> = vec![Column::new("v", None)].into();
@@ -99,6 +105,23 @@ impl StreamExecutor for Fake {
         // Like SQLite: a run-time failure comes after the columns are known.
         if stmt.sql.trim() == "fail" {
             sink.columns(&Arc::from(Vec::new()))?;
+        }
+        if stmt.sql.trim() == "many" {
+            self.ran.push("many".into());
+            let cols: Arc<[Column]> = vec![Column::new("v", None)].into();
+            sink.columns(&cols)?;
+            for i in 0..MANY {
+                self.streamed += 1;
+                let row = Row::new(cols.clone(), vec![Value::Integer(i as i64)])?;
+                if sink.row(row)?.is_break() {
+                    break;
+                }
+            }
+            return Ok(sqlport_core::Summary {
+                columns: cols,
+                rows_affected: 0,
+                last_insert_rowid: None,
+            });
         }
         let rs = self.execute(stmt)?;
         sqlport_core::transport::feed(rs, sink)
@@ -381,6 +404,7 @@ fn stored_sql_describe_and_limits() {
 fn response_size_is_limited_per_request() {
     let limits = Limits {
         max_response_bytes: 3000,
+        ..Limits::default()
     };
     let (mut s, mut e) = (ServerStream::new(), Fake::new());
     let r = pipeline_limited(
@@ -495,6 +519,7 @@ fn v1_statuses() {
 fn many_small_results_count_towards_the_limit() {
     let limits = Limits {
         max_response_bytes: 1000,
+        ..Limits::default()
     };
     let (mut s, mut e) = (ServerStream::new(), Fake::new());
     let reqs: Vec<Json> = (0..100).map(|_| json!({"type":"get_autocommit"})).collect();
@@ -525,4 +550,66 @@ fn cursor_stops_when_nobody_reads() {
     assert_eq!(e.ran, ["select 1", "select 2"], "the batch stopped");
     let head: wire::CursorResponse = serde_json::from_str(&cursor_head(None, None)).unwrap();
     assert_eq!(head.baton, None);
+}
+
+/// A result too large for the response stops its statement as soon as its
+/// encoding passes the budget, on every path that buffers (execute, batch,
+/// v1): rows are never all produced (and held) first.
+#[test]
+fn oversized_results_stop_their_statement_at_the_budget() {
+    let limits = Limits {
+        max_response_bytes: 10_000,
+        ..Limits::default()
+    };
+    let (mut s, mut e) = (ServerStream::new(), Fake::new());
+    let r = pipeline_limited(
+        Version::V3,
+        &mut s,
+        &mut e,
+        json!([{"type":"execute","stmt":{"sql":"many"}}]),
+        limits,
+    )
+    .unwrap();
+    assert_eq!(code(&r[0]), "RESPONSE_TOO_LARGE");
+    assert!(e.streamed < 2_000, "{} rows produced", e.streamed);
+    let mut e = Fake::new();
+    let r = pipeline_limited(
+        Version::V3,
+        &mut s,
+        &mut e,
+        json!([{"type":"batch","batch":{"steps":[{"stmt":{"sql":"select 1"}},{"stmt":{"sql":"many"}},{"stmt":{"sql":"select 3"}}]}}]),
+        limits,
+    )
+    .unwrap();
+    assert_eq!(code(&r[0]), "RESPONSE_TOO_LARGE");
+    assert!(e.streamed < 2_000, "{} rows produced", e.streamed);
+    assert!(!e.ran.contains(&"select 3".to_owned()), "the batch stopped");
+    let mut e = Fake::new();
+    let out = run_v1_execute(br#"{"stmt":{"sql":"many"}}"#, &mut e, &limits);
+    assert_eq!(out.status, 400);
+    assert!(e.streamed < 2_000, "{} rows produced", e.streamed);
+    // The cursor streams instead, but a single oversized row line is refused.
+    let mut e = Fake::new();
+    let batch: wire::Batch = serde_json::from_value(
+        json!({"steps":[{"stmt":{"sql":"big"}},{"stmt":{"sql":"select 2"}}]}),
+    )
+    .unwrap();
+    let prepared = prepare_cursor(&s, &batch, &mut e)
+        .unwrap()
+        .with_max_line_bytes(500);
+    let mut lines = Vec::new();
+    assert!(
+        prepared
+            .run(&mut e, &mut |l| {
+                lines.push(l);
+                true
+            })
+            .unwrap()
+    );
+    let last: wire::CursorEntry = serde_json::from_str(lines.last().unwrap()).unwrap();
+    let wire::CursorEntry::Error { error } = last else {
+        panic!("{lines:?}")
+    };
+    assert_eq!(error.code.as_deref(), Some("RESPONSE_TOO_LARGE"));
+    assert_eq!(e.ran, ["big"], "the batch stopped");
 }

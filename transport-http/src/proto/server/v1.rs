@@ -74,14 +74,9 @@ pub fn run_v1_execute(body: &[u8], exec: &mut dyn StreamExecutor, limits: &Limit
             Ok(s) => s,
             Err(e) => return Ok(V1Outcome::error(&e)),
         };
-        match exec.execute(&stmt) {
-            Ok(rs) => {
-                let text = encode::encode_stmt_result(&rs, exec.last_duration_ms());
-                if !Budget::new(limits).fits(text.len()) {
-                    return Err(Fatal::protocol(too_large().message));
-                }
-                Ok(V1Outcome::json(200, format!("{{\"result\":{text}}}")))
-            }
+        match batch::execute_encoded(exec, &stmt, Budget::new(limits).remaining()) {
+            Ok(Some(text)) => Ok(V1Outcome::json(200, format!("{{\"result\":{text}}}"))),
+            Ok(None) => Err(Fatal::protocol(too_large().message)),
             Err(e) => Ok(V1Outcome::error(&map_error(&e)?)),
         }
     };

@@ -1,0 +1,196 @@
+//! `POST /v3/cursor`: checks run first (a parse error is a 500 before any
+//! body); then line 1 goes out with the next baton and entries follow as the
+//! batch produces them, through a queue bounded in bytes. A reader that stops
+//! reading for the stall timeout, or goes away, stops the batch and destroys
+//! the stream (rolled back), as sqld does when the client disconnects.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+use sqlport_http::proto::server::{cursor_head, cursor_trailer, prepare_cursor};
+use sqlport_http::proto::wire;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+
+use super::app::Shared;
+use super::auth::Access;
+use super::control::{CancelOnDrop, Control};
+use super::handlers::{Failure, batch_sqls, writes};
+use super::request::Admitted;
+use super::responses::{fatal, forbidden, internal};
+
+/// Most bytes of queued lines sent to the socket in one piece.
+const CHUNK: usize = 64 * 1024;
+
+/// The cursor's output queue: lines wait here for the reader, at most
+/// `capacity` bytes of them (a longer line takes the whole queue).
+struct LineQueue {
+    tx: mpsc::UnboundedSender<(Bytes, OwnedSemaphorePermit)>,
+    room: Arc<Semaphore>,
+    capacity: usize,
+    stall: Duration,
+    runtime: tokio::runtime::Handle,
+    control: Arc<Control>,
+}
+
+impl LineQueue {
+    /// Queue one line (blocking thread only); `false` when the reader went
+    /// away or did not make room within the stall timeout.
+    fn push(&self, mut line: String) -> bool {
+        line.push('\n');
+        let need = u32::try_from(line.len().min(self.capacity).max(1)).unwrap_or(u32::MAX);
+        let room = Arc::clone(&self.room);
+        // Fast path: there is room (no waiting, no timer).
+        if let Ok(permit) = Arc::clone(&room).try_acquire_many_owned(need) {
+            return self.tx.send((Bytes::from(line), permit)).is_ok();
+        }
+        let start = Instant::now();
+        let permit = self.runtime.block_on(tokio::time::timeout(
+            self.stall,
+            room.acquire_many_owned(need),
+        ));
+        // Waiting for the reader is not the statement's running time.
+        self.control.extend(start.elapsed());
+        match permit {
+            Ok(Ok(permit)) => self.tx.send((Bytes::from(line), permit)).is_ok(),
+            Ok(Err(_)) => false,
+            Err(_) => {
+                tracing::debug!("cursor reader stalled; stopping the cursor");
+                false
+            }
+        }
+    }
+}
+
+/// Run an admitted cursor request.
+pub(crate) async fn run(shared: &Arc<Shared>, admitted: Admitted<wire::CursorRequest>) -> Response {
+    let Admitted {
+        access,
+        req,
+        lease,
+        data,
+        permit,
+    } = admitted;
+    let capacity = shared.config.cursor_queue_bytes.clamp(1, u32::MAX as usize);
+    let (tx, rx) = mpsc::unbounded_channel::<(Bytes, OwnedSemaphorePermit)>();
+    let queue = LineQueue {
+        tx,
+        room: Arc::new(Semaphore::new(capacity)),
+        capacity,
+        stall: shared.config.stall_timeout,
+        runtime: tokio::runtime::Handle::current(),
+        control: data.exec.control(),
+    };
+    let limits = shared.limits;
+    let cancel = CancelOnDrop::new(data.exec.control());
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel::<Result<(), Failure>>();
+    let task = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let (mut lease, mut data) = (lease, data);
+        data.exec.begin_request(access);
+        let super::registry::StreamData { exec, proto } = &mut *data;
+        let checked = if access == Access::ReadOnly
+            && writes(exec, batch_sqls(&req.batch, proto).iter().map(|s| &**s))
+        {
+            Err(Failure::Forbidden)
+        } else {
+            prepare_cursor(proto, &req.batch, exec).map_err(Failure::Fatal)
+        };
+        let prepared = match checked {
+            Ok(p) => p.with_max_line_bytes(limits.max_line_bytes),
+            Err(failure) => {
+                lease.finish(None);
+                let _ = started_tx.send(Err(failure));
+                return;
+            }
+        };
+        let baton = lease.rotate();
+        if started_tx.send(Ok(())).is_err() {
+            lease.finish(None);
+            return;
+        }
+        if !queue.push(cursor_head(baton.as_deref(), None)) {
+            lease.finish(None);
+            return;
+        }
+        let outcome = prepared.run(exec, &mut |line| queue.push(line));
+        data.exec.end_request();
+        match outcome {
+            Ok(true) => {
+                // Free the stream before the last line, so a client that read
+                // to the end can use the baton at once.
+                lease.release(data);
+                let _ = queue.push(cursor_trailer());
+            }
+            Ok(false) => {
+                tracing::debug!("cursor reader went away or stalled; stream destroyed");
+                lease.finish(None);
+            }
+            Err(f) => {
+                // Too late for a status: end the body early (the client sees a
+                // truncated cursor) and destroy the stream.
+                tracing::debug!(error = %f, "cursor failed mid-body; stream destroyed");
+                lease.finish(None);
+            }
+        }
+    });
+    match started_rx.await {
+        Ok(Ok(())) => {
+            // The body owns the guard: if the client goes away, the body is
+            // dropped and the batch's statement interrupted. Once the batch
+            // has ended (the queue's sender is gone) there is nothing left
+            // to cancel.
+            let stream = futures_util::stream::unfold(
+                (rx, Some(cancel)),
+                |(mut rx, mut guard)| async move {
+                    match rx.recv().await {
+                        Some((line, permit)) => {
+                            // Lines already queued go out together, in one
+                            // chunk of at most CHUNK bytes.
+                            let mut chunk = Vec::from(line);
+                            drop(permit);
+                            while chunk.len() < CHUNK {
+                                let Ok((line, permit)) = rx.try_recv() else {
+                                    break;
+                                };
+                                chunk.extend_from_slice(&line);
+                                // The reader took the line: its room is free again.
+                                drop(permit);
+                            }
+                            Some((
+                                Ok::<_, std::convert::Infallible>(Bytes::from(chunk)),
+                                (rx, guard),
+                            ))
+                        }
+                        None => {
+                            if let Some(g) = guard.take() {
+                                g.disarm();
+                            }
+                            None
+                        }
+                    }
+                },
+            );
+            let mut r = Response::new(Body::from_stream(stream));
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+            r
+        }
+        Ok(Err(failure)) => {
+            cancel.disarm();
+            match failure {
+                Failure::Fatal(f) => fatal(&f),
+                Failure::Forbidden => forbidden(),
+            }
+        }
+        Err(_) => {
+            cancel.disarm();
+            match task.await {
+                Err(e) => internal("the cursor's task failed", e),
+                Ok(()) => internal("the cursor ended before it started", "no first line"),
+            }
+        }
+    }
+}
