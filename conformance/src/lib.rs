@@ -104,10 +104,19 @@
 //!
 //! ## sqllogictest
 //!
-//! [`suite::slt`] runs sqllogictest files through any transport with the
-//! `sqllogictest` crate, in its own format (`.slt`) and in SQLite's original
-//! corpus format unchanged (`.test`: one value per line, hashing, sort modes,
-//! `onlyif`/`skipif` with engine name `sqlite`).
+//! [`suite::slt`] runs sqllogictest files through any transport: SQLite's
+//! original corpus format (`.test`) as SQLite's own harness runs it, record by
+//! record (multi-statement records, rows kept up to a stepping error, `I`/`R`/`T`
+//! formatting, hashing, labels, `onlyif`/`skipif` with engine name `SQLite`),
+//! held to the harness's recorded verdicts on a sample of the public corpus;
+//! and the `sqllogictest` crate's own format (`.slt`).
+//!
+//! ## Against a real sqld
+//!
+//! [`suite::sqld::Sqld`] starts the sqld named by `SQLPORT_SQLD` (own database,
+//! free loopback port, bounded wait for `/health`, killed on drop); the
+//! conformance tests run the suite and the corpus sample against it when the
+//! variable is set, and print a skip line otherwise.
 #![forbid(unsafe_code)]
 
 pub mod server;

@@ -110,11 +110,16 @@ pub fn run_script(
         Dialect::Sqlite => {
             let verdict = run_corpus(db, text)?;
             let failures: Vec<String> = verdict
-                .failures()
+                .failed_records()
                 .take(MAX_FAILURES)
-                .map(|(line, problems)| {
-                    let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
-                    format!("{name}:{line}: {}", text.join("; "))
+                .map(|r| {
+                    let text: Vec<String> = match &r.verdict {
+                        corpus::Verdict::Failed(p) => p.iter().map(ToString::to_string).collect(),
+                        _ => Vec::new(),
+                    };
+                    let sql = r.sql.lines().next().unwrap_or_default();
+                    let sql = sql.get(..120).unwrap_or(sql);
+                    format!("{name}:{}: {} [{sql}]", r.line, text.join("; "))
                 })
                 .collect();
             if failures.is_empty() {

@@ -126,6 +126,8 @@ pub struct RecordVerdict {
     pub line: usize,
     /// The record's first token (`statement`, `query`, `hash-threshold`, ...).
     pub kind: String,
+    /// Its SQL (empty for records without).
+    pub sql: String,
     /// The verdict.
     pub verdict: Verdict,
 }
@@ -154,10 +156,17 @@ impl ScriptVerdict {
 
     /// The failed records with their problems.
     pub fn failures(&self) -> impl Iterator<Item = (usize, &[Problem])> {
-        self.records.iter().filter_map(|r| match &r.verdict {
-            Verdict::Failed(p) => Some((r.line, p.as_slice())),
-            _ => None,
+        self.failed_records().map(|r| match &r.verdict {
+            Verdict::Failed(p) => (r.line, p.as_slice()),
+            _ => (r.line, &[][..]),
         })
+    }
+
+    /// The failed records.
+    pub fn failed_records(&self) -> impl Iterator<Item = &RecordVerdict> {
+        self.records
+            .iter()
+            .filter(|r| matches!(r.verdict, Verdict::Failed(_)))
     }
 }
 
@@ -226,9 +235,15 @@ fn label_key(label: &str) -> &str {
 
 impl Judge<'_> {
     fn push(&mut self, record: &Record, kind: &str, verdict: Verdict) {
+        let sql = match &record.body {
+            Body::Statement { sql, .. } => sql.clone(),
+            Body::Query(q) => q.sql.clone(),
+            _ => String::new(),
+        };
         self.out.records.push(RecordVerdict {
             line: record.line,
             kind: kind.to_owned(),
+            sql,
             verdict,
         });
     }
