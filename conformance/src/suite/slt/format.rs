@@ -360,7 +360,7 @@ mod tests {
             "-18446744073709550000.000"
         );
         assert_eq!(format_value(&Value::Real(1e300), Some('R')), "");
-        assert_eq!(format_value(&Value::Real(-1e183), Some('R')), "");
+        assert_eq!(format_value(&Value::Real(-1e184), Some('R')), "");
         assert_eq!(format_value(&Value::Real(9.99e182), Some('R')).len(), 187);
         assert_eq!(sqlite_fixed(0.0005, 3), "0.001");
         assert_eq!(sqlite_fixed(0.0004, 3), "0.000");
