@@ -339,8 +339,9 @@ fn harness_verdict(oracle: &Path, file: &Path) -> Expected {
 /// project bundles) and our runner on corpus files, and compare, record by
 /// record: the bundled sample, or the files listed (one per line) in
 /// `SQLPORT_SLT_FILES`, relative to `SQLPORT_SLT_CORPUS`. Runs locally, on
-/// the reference server, and on sqld when `SQLPORT_SQLD` is set. Prints the
-/// harness's verdicts in `ORACLE`'s format.
+/// the reference server, and on sqld when `SQLPORT_SQLD` is set (where the
+/// records listed in `SQLD` fail too). Prints the harness's verdicts in
+/// `ORACLE`'s format.
 #[test]
 #[ignore = "needs SQLite's harness (SQLPORT_SLT_ORACLE); slow on large samples"]
 fn live_oracle() {
@@ -373,6 +374,7 @@ fn live_oracle() {
         }
         subjects.extend(remote);
     }
+    let refused = sqld_refusals();
     let mut compared: BTreeMap<String, usize> = BTreeMap::new();
     let mut disagreements: Vec<String> = Vec::new();
     for (rel, path) in &files {
@@ -380,6 +382,17 @@ fn live_oracle() {
         println!("ORACLE\t{rel}\t{want}");
         let text = std::fs::read_to_string(path).expect("the file reads");
         for subject in &subjects {
+            // On sqld, the records it refuses (`SQLD`) fail too.
+            let mut want = want.clone();
+            if subject.name().starts_with("sqld-") {
+                want.failing.extend(
+                    refused
+                        .keys()
+                        .filter(|(f, _)| f == rel)
+                        .map(|(_, line)| *line),
+                );
+                want.failing.sort_unstable();
+            }
             match run_corpus_on_subject(subject, &text) {
                 Ok(v) => {
                     *compared.entry(subject.name().to_owned()).or_default() += v.records.len();
