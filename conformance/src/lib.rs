@@ -11,10 +11,14 @@
 //! `savepoints::`, `batches::`, `pragmas::`, `schema::`, `concurrency::`,
 //! `limits::`. Each case declares the [`Capability`](sqlport::Capability)s it
 //! needs; a transport reports its own, and a case it cannot run is reported as
-//! skipped with the missing capabilities named, never as passed. Cases compare
-//! error kinds and codes, never message text, and use only SQL that `sqld`
-//! accepts (the `unrestricted_sql` capability gates the rest). A failure shows
-//! the SQL, what was expected and what came back.
+//! skipped with the missing capabilities named, never as passed. What depends
+//! on the server rather than the transport is detected by the runner with a
+//! [`Probe`](suite::Probe) (e.g. `exact_real_parameters`) and skips the same
+//! way. Cases compare error kinds and codes, never message text, and use only
+//! SQL that `sqld` accepts (the `unrestricted_sql` capability gates the rest,
+//! PRAGMA assignments other than `foreign_keys`, `defer_foreign_keys` and
+//! `user_version` included). A failure shows the SQL, what was expected and
+//! what came back.
 //!
 //! ## Prove your own transport (one line)
 //!
@@ -92,17 +96,27 @@
 //!
 //!   `outcome` is `passed`, `failed` or `skipped`; `failure.sql` may be
 //!   `null`; `missing_capabilities` uses the names of
-//!   [`Capability::name`](sqlport::Capability::name).
+//!   [`Capability::name`](sqlport::Capability::name) and, for what the runner
+//!   detects about the server, of [`Probe::name`](suite::Probe::name).
 //! - `junit`: JUnit XML, one `<testsuite name="TRANSPORT">` per transport and
 //!   one `<testcase classname="TRANSPORT" name="CASE">` per case, with
 //!   `<failure message="…">` or `<skipped message="needs …"/>`.
 //!
 //! ## sqllogictest
 //!
-//! [`suite::slt`] runs sqllogictest files through any transport with the
-//! `sqllogictest` crate, in its own format (`.slt`) and in SQLite's original
-//! corpus format unchanged (`.test`: one value per line, hashing, sort modes,
-//! `onlyif`/`skipif` with engine name `sqlite`).
+//! [`suite::slt`] runs sqllogictest files through any transport: SQLite's
+//! original corpus format (`.test`) as SQLite's own harness runs it, record by
+//! record (multi-statement records, rows kept up to a stepping error, `I`/`R`/`T`
+//! formatting, hashing, labels, `onlyif`/`skipif` with engine name `SQLite`),
+//! held to the harness's recorded verdicts on a sample of the public corpus;
+//! and the `sqllogictest` crate's own format (`.slt`).
+//!
+//! ## Against a real sqld
+//!
+//! [`suite::sqld::Sqld`] starts the sqld named by `SQLPORT_SQLD` (own database,
+//! free loopback port, bounded wait for `/health`, killed on drop); the
+//! conformance tests run the suite and the corpus sample against it when the
+//! variable is set, and print a skip line otherwise.
 #![forbid(unsafe_code)]
 
 pub mod server;

@@ -4,10 +4,12 @@
 use std::collections::BTreeSet;
 
 use sqlport::{
-    Batch, BatchResult, Capabilities, Capability, Connector, LocalTarget, Result, ResultSet, Row,
-    Statement, Transport, Value,
+    Batch, BatchResult, Capabilities, Capability, Connector, LocalTarget, Params, Result,
+    ResultSet, Row, Statement, Transport, Value,
 };
-use sqlport_conformance::suite::{Outcome, Report, RunOptions, Subject, cases, run};
+use sqlport_conformance::suite::{
+    Outcome, Probe, Report, Requirement, RunOptions, Subject, cases, run,
+};
 use sqlport_local::{LocalConfig, LocalConnector};
 
 /// How a [`Broken`] transport misbehaves.
@@ -22,6 +24,13 @@ enum Flaw {
     /// `PRAGMA name = value` is answered with success but never runs (the
     /// stateless-remote bug: connection state does not persist).
     ForgetsPragmaWrites,
+    /// REAL results come back one unit in the last place off (a client that
+    /// parses floats sloppily).
+    RealResultsOffByOneUlp,
+    /// REAL parameters with 16 or more significant digits reach the database
+    /// one unit in the last place off (the server-side bug of sqld 0.24, whose
+    /// JSON parser is not correctly rounded).
+    LongRealParametersOffByOneUlp,
 }
 
 struct Broken {
@@ -45,6 +54,46 @@ fn through_f64(rs: ResultSet) -> Result<ResultSet> {
     Ok(ResultSet { rows, ..rs })
 }
 
+fn next_ulp(r: f64) -> f64 {
+    f64::from_bits(r.to_bits() ^ 1)
+}
+
+fn reals_off(rs: ResultSet) -> Result<ResultSet> {
+    let mut rows = Vec::with_capacity(rs.rows.len());
+    for row in rs.rows {
+        let values = row
+            .values()
+            .iter()
+            .map(|v| match v {
+                Value::Real(r) if *r != 0.0 => Value::Real(next_ulp(*r)),
+                other => other.clone(),
+            })
+            .collect();
+        rows.push(Row::new(rs.columns.clone(), values)?);
+    }
+    Ok(ResultSet { rows, ..rs })
+}
+
+/// `stmt` with every REAL parameter of 16 or more significant digits one ULP off.
+fn long_reals_off(stmt: &Statement) -> Statement {
+    let long = |r: f64| {
+        let sci = format!("{r:e}");
+        let mantissa = sci.split('e').next().unwrap_or_default();
+        mantissa.chars().filter(char::is_ascii_digit).count() >= 16
+    };
+    let off = |v: &Value| match v {
+        Value::Real(r) if long(*r) => Value::Real(next_ulp(*r)),
+        other => other.clone(),
+    };
+    let mut out = stmt.clone();
+    out.params = match &stmt.params {
+        Params::None => Params::None,
+        Params::Positional(vs) => Params::Positional(vs.iter().map(off).collect()),
+        Params::Named(vs) => Params::Named(vs.iter().map(|(n, v)| (n.clone(), off(v))).collect()),
+    };
+    out
+}
+
 fn is_pragma_write(sql: &str) -> bool {
     let s = sql.trim_start().to_ascii_uppercase();
     s.starts_with("PRAGMA") && s.contains('=')
@@ -61,6 +110,8 @@ impl Transport for Broken {
             Flaw::IntegersThroughF64 => through_f64(self.inner.execute(stmt)?),
             Flaw::DropsSavepoints if is_savepoint_sql(&stmt.sql) => Ok(ResultSet::default()),
             Flaw::ForgetsPragmaWrites if is_pragma_write(&stmt.sql) => Ok(ResultSet::default()),
+            Flaw::RealResultsOffByOneUlp => reals_off(self.inner.execute(stmt)?),
+            Flaw::LongRealParametersOffByOneUlp => self.inner.execute(&long_reals_off(stmt)),
             _ => self.inner.execute(stmt),
         }
     }
@@ -178,6 +229,8 @@ fn forgotten_pragma_writes_fail_exactly_the_pragma_persistence_cases() {
     let expected: BTreeSet<&str> = [
         "pragmas::foreign_keys_persist_per_connection",
         "pragmas::busy_timeout_persists_per_connection",
+        "pragmas::defer_foreign_keys_in_a_transaction",
+        "pragmas::user_version_is_stored",
     ]
     .into_iter()
     .collect();
@@ -187,6 +240,54 @@ fn forgotten_pragma_writes_fail_exactly_the_pragma_persistence_cases() {
         "{}",
         sqlport_conformance::suite::report::human::render(&report)
     );
+}
+
+#[test]
+fn reals_read_one_ulp_off_fail_the_real_cases() {
+    let report = run_flaw(Flaw::RealResultsOffByOneUlp, Some("values::"));
+    let got = failed(&report);
+    for case in ["values::real_edges", "values::real_parameters_exact"] {
+        assert!(
+            got.contains(case),
+            "{case}: {}",
+            sqlport_conformance::suite::report::human::render(&report)
+        );
+    }
+    assert!(got.iter().all(|c| c.starts_with("values::")));
+}
+
+/// A server that reads long REAL parameters one ULP off (sqld 0.24): the
+/// probe sees it and skips the exact-parameter case, naming the probe; the
+/// lossless-transfer case does not depend on it and passes.
+#[test]
+fn a_server_reading_reals_inexactly_skips_by_probe() {
+    let report = run_flaw(Flaw::LongRealParametersOffByOneUlp, Some("values::"));
+    assert_eq!(
+        report.failed(),
+        0,
+        "{}",
+        sqlport_conformance::suite::report::human::render(&report)
+    );
+    match report.outcome("broken", "values::real_parameters_exact") {
+        Some(o @ Outcome::Skipped(missing)) => {
+            assert_eq!(
+                missing,
+                &vec![Requirement::Probe(Probe::ExactRealParameters)]
+            );
+            assert_eq!(
+                o.skip_reason().as_deref(),
+                Some("needs exact_real_parameters")
+            );
+        }
+        other => panic!("expected a skip, got {other:?}"),
+    }
+    assert_eq!(
+        report.outcome("broken", "values::real_edges"),
+        Some(&Outcome::Passed)
+    );
+    // The probe is what skips it: on a correct transport the case runs and passes.
+    let db = sqlport::blocking::Database::open(":memory:").unwrap();
+    assert_eq!(Probe::ExactRealParameters.detect(&db), Ok(true));
 }
 
 #[test]
@@ -214,7 +315,10 @@ fn missing_capabilities_are_skipped_never_passed() {
     assert_eq!(report.passed() + report.skipped(), all.len());
     match report.outcome("broken", "transactions::commit") {
         Some(o @ Outcome::Skipped(missing)) => {
-            assert_eq!(missing, &vec![Capability::InteractiveTransactions]);
+            assert_eq!(
+                missing,
+                &vec![Requirement::Capability(Capability::InteractiveTransactions)]
+            );
             assert_eq!(
                 o.skip_reason().as_deref(),
                 Some("needs interactive_transactions")

@@ -2,7 +2,7 @@
 //! (`cargo test -p sqlport-conformance --test conformance_http_blocking -- values::`).
 
 fn main() {
-    sqlport_conformance::harness::run_subjects(vec![
+    sqlport_conformance::harness::run_subjects_expecting_probes(vec![
         sqlport_conformance::suite::builtin::http_blocking(),
     ])
 }

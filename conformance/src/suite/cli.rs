@@ -79,7 +79,7 @@ pub fn run_cli(args: RunArgs) -> ExitCode {
     if args.list {
         let mut out = std::io::stdout().lock();
         for case in all.iter().filter(|c| options.selects(c.name)) {
-            let needs: Vec<&str> = case.needs.iter().map(|c| c.name()).collect();
+            let needs: Vec<&str> = case.requirements().iter().map(|r| r.name()).collect();
             let _ = writeln!(
                 out,
                 "{}{}",

@@ -19,6 +19,7 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use sqlport::{AsyncConnector, Connector, Transport};
 
 use super::cases::cases;
+use super::probe::Probe;
 use super::runner::{Outcome, run_case};
 use super::slt;
 use super::subject::Subject;
@@ -59,6 +60,43 @@ pub fn trials(subject: &Subject, prefix: &str) -> Vec<Trial> {
 /// Unless `--test-threads` is given, cases run one at a time when a subject
 /// shares one database between cases.
 pub fn run_subjects(subjects: Vec<Subject>) -> ! {
+    run_all(subjects, false)
+}
+
+/// Like [`run_subjects`], plus one test per subject and [`Probe`]
+/// (`probe::NAME`) that fails when the probe comes out negative. For subjects
+/// known to have every property the runner detects (the built-in ones: local,
+/// and HTTP against the reference server), so that there a probe can never
+/// turn a transport bug into a skip.
+pub fn run_subjects_expecting_probes(subjects: Vec<Subject>) -> ! {
+    run_all(subjects, true)
+}
+
+/// One trial per probe: `subject` must have the property.
+fn probe_trials(subject: &Subject, prefix: &str) -> Vec<Trial> {
+    Probe::ALL
+        .into_iter()
+        .map(|probe| {
+            let subject = subject.clone();
+            Trial::test(format!("{prefix}probe::{}", probe.name()), move || {
+                let fixture = subject
+                    .open()
+                    .map_err(|e| Failed::from(format!("the database opens: {e}")))?;
+                match probe.detect(&fixture.database) {
+                    Ok(true) => Ok(()),
+                    Ok(false) => Err(Failed::from(format!(
+                        "{} lacks {}: the cases needing it would be skipped",
+                        subject.name(),
+                        probe.name()
+                    ))),
+                    Err(f) => Err(Failed::from(f)),
+                }
+            })
+        })
+        .collect()
+}
+
+fn run_all(subjects: Vec<Subject>, expect_probes: bool) -> ! {
     let mut args = Arguments::from_args();
     if args.test_threads.is_none() && subjects.iter().any(|s| !s.is_isolated()) {
         args.test_threads = Some(1);
@@ -72,6 +110,9 @@ pub fn run_subjects(subjects: Vec<Subject>) -> ! {
             String::new()
         };
         all.extend(trials(subject, &prefix));
+        if expect_probes {
+            all.extend(probe_trials(subject, &prefix));
+        }
     }
     libtest_mimic::run(&args, all).exit()
 }

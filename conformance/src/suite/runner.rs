@@ -5,9 +5,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use sqlport::Capability;
-
-use super::case::Case;
+use super::case::{Case, Requirement};
 use super::check::{CaseResult, Failure, describe_error};
 use super::context::Ctx;
 use super::slt;
@@ -20,8 +18,9 @@ pub enum Outcome {
     Passed,
     /// It did not.
     Failed(Failure),
-    /// The transport lacks these capabilities, so the case did not run.
-    Skipped(Vec<Capability>),
+    /// The transport lacks these capabilities (or the server these probed
+    /// properties), so the case did not run.
+    Skipped(Vec<Requirement>),
 }
 
 impl Outcome {
@@ -131,7 +130,8 @@ impl RunOptions {
 }
 
 /// Run one case on one subject: open a database, skip the case if the
-/// transport lacks what it needs, run it (a panic is a failure).
+/// transport lacks a capability it needs or a probe it needs comes out
+/// negative, run it (a panic is a failure).
 pub fn run_case(subject: &Subject, case: &Case) -> Outcome {
     let fixture = match open(subject) {
         Ok(f) => f,
@@ -145,7 +145,20 @@ pub fn run_case(subject: &Subject, case: &Case) -> Outcome {
         }
         Err(e) => return Outcome::Failed(Failure::msg("a connection opens", describe_error(&e))),
     };
-    let missing = caps.missing(case.needs);
+    let mut missing: Vec<Requirement> = caps
+        .missing(case.needs)
+        .into_iter()
+        .map(Requirement::Capability)
+        .collect();
+    if missing.is_empty() {
+        for probe in case.probes {
+            match outcome_of_probe(|| probe.detect(&fixture.database)) {
+                Ok(true) => {}
+                Ok(false) => missing.push(Requirement::Probe(*probe)),
+                Err(failed) => return failed,
+            }
+        }
+    }
     if !missing.is_empty() {
         return Outcome::Skipped(missing);
     }
@@ -169,6 +182,18 @@ pub(crate) fn outcome_of(body: impl FnOnce() -> CaseResult) -> Outcome {
         Ok(Ok(())) => Outcome::Passed,
         Ok(Err(f)) => Outcome::Failed(f),
         Err(panic) => Outcome::Failed(Failure::msg("no panic", panic_message(&panic))),
+    }
+}
+
+/// Run a probe: its verdict, or the failure (a panic included) that stopped it.
+fn outcome_of_probe(body: impl FnOnce() -> Result<bool, Failure>) -> Result<bool, Outcome> {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(verdict)) => Ok(verdict),
+        Ok(Err(f)) => Err(Outcome::Failed(f)),
+        Err(panic) => Err(Outcome::Failed(Failure::msg(
+            "no panic",
+            panic_message(&panic),
+        ))),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Values: every storage class round-trips exactly.
 
+use rand::{Rng, SeedableRng, rngs::StdRng};
 use sqlport::{ErrorKind, Type, Value, params};
 
 use crate::suite::case::Case;
@@ -7,12 +8,16 @@ use crate::suite::check::{
     CaseResult, Checked, Failure, ensure, ensure_eq, ensure_values, only_row, show_value,
 };
 use crate::suite::context::Ctx;
+use crate::suite::exact_real::exact_real_sql;
+use crate::suite::probe::Probe;
 
 pub(super) const CASES: &[Case] = &[
     Case::new("values::storage_classes", &[], storage_classes),
     Case::new("values::integer_extremes", &[], integer_extremes),
     Case::new("values::integer_2_53_plus_1", &[], integer_2_53_plus_1),
     Case::new("values::real_edges", &[], real_edges),
+    Case::new("values::real_parameters_exact", &[], real_parameters_exact)
+        .with_probes(&[Probe::ExactRealParameters]),
     Case::new("values::real_non_finite", &[], real_non_finite),
     Case::new("values::text_unicode", &[], text_unicode),
     Case::new("values::text_with_nul", &[], text_with_nul),
@@ -139,36 +144,62 @@ fn integer_2_53_plus_1(ctx: &mut Ctx) -> CaseResult {
     ensure_eq(Some("SELECT ? + 2"), "value", N + 2, got)
 }
 
+/// Edge REALs: extremes, subnormals, values whose decimal form is long.
+const EDGE_REALS: [f64; 14] = [
+    0.0,
+    1.5,
+    -2.75,
+    0.1,
+    1.0 / 3.0,
+    f64::MAX,
+    f64::MIN,
+    f64::MIN_POSITIVE,
+    5e-324,
+    -5e-324,
+    1e-300,
+    1e300,
+    123_456_789.123_456_79,
+    9007199254740993.0,
+];
+
+/// Reals made on the server from integers (no decimal parsing, see
+/// [`exact_real_sql`]) come back bit for bit, as values and from a table.
 fn real_edges(ctx: &mut Ctx) -> CaseResult {
-    let reals = [
-        0.0,
-        1.5,
-        -2.75,
-        0.1,
-        1.0 / 3.0,
-        f64::MAX,
-        f64::MIN,
-        f64::MIN_POSITIVE,
-        5e-324,
-        1e-300,
-        1e300,
-        123_456_789.123_456_79,
-        9007199254740993.0,
-    ];
-    for (i, r) in reals.into_iter().enumerate() {
-        round_trip(ctx, &format!("v_reals_{i}"), Value::Real(r))?;
-    }
     let mut conn = ctx.connect()?;
+    let exprs: Vec<String> = EDGE_REALS
+        .iter()
+        .filter_map(|r| exact_real_sql(*r))
+        .collect();
+    let expected: Vec<Value> = EDGE_REALS.iter().map(|r| Value::Real(*r)).collect();
+    let sql = format!("SELECT {}", exprs.join(", "));
+    let row = conn.ok_row(&sql, ())?;
+    ensure_values(Some(&sql), &expected, &row)?;
+    conn.fresh_table("v_reals", "i INTEGER PRIMARY KEY, v REAL")?;
+    for (i, e) in exprs.iter().enumerate() {
+        conn.ok_execute(&format!("INSERT INTO v_reals VALUES ({i}, {e})"), ())?;
+    }
+    let sql = "SELECT v FROM v_reals ORDER BY i";
+    let got: Vec<Value> = conn
+        .ok_query(sql, ())?
+        .rows
+        .iter()
+        .filter_map(|r| r.values().first().cloned())
+        .collect();
+    ensure_values(Some(sql), &expected, &got)?;
+    let sql = "SELECT count(*) FROM v_reals WHERE typeof(v) = 'real'";
+    let n: i64 = conn.ok_one(sql, ())?;
+    ensure_eq(Some(sql), "REAL rows", EDGE_REALS.len() as i64, n)?;
+    conn.drop_tables(&["v_reals"])?;
     // A REAL that holds an integral value stays a REAL.
-    let sql = "SELECT 2.0, typeof(2.0), 1e308, CAST(1 AS REAL)";
+    let sql = "SELECT 2.0, typeof(2.0), CAST(1 AS REAL), typeof(CAST(1 AS REAL))";
     let row = conn.ok_row(sql, ())?;
     ensure_values(
         Some(sql),
         &[
             Value::Real(2.0),
             Value::Text("real".into()),
-            Value::Real(1e308),
             Value::Real(1.0),
+            Value::Text("real".into()),
         ],
         &row,
     )?;
@@ -177,6 +208,44 @@ fn real_edges(ctx: &mut Ctx) -> CaseResult {
     ensure(got == 0.0, Some("SELECT ?"), "-0.0 (or 0.0)", || {
         format!("{got:?}")
     })
+}
+
+/// Bound REAL parameters reach the server exactly and come back exactly:
+/// stored and echoed, compared on the server with the same value built from
+/// integers, and 400 random bit patterns echoed. Needs a server that reads
+/// parameters exactly ([`Probe::ExactRealParameters`]).
+fn real_parameters_exact(ctx: &mut Ctx) -> CaseResult {
+    for (i, r) in EDGE_REALS.into_iter().enumerate() {
+        round_trip(ctx, &format!("v_reals_{i}"), Value::Real(r))?;
+    }
+    let mut rng = StdRng::seed_from_u64(0x5eed);
+    let mut randoms: Vec<f64> = Vec::new();
+    // Bounded: a finite double comes up with probability > 0.99 per draw.
+    for _ in 0..1000 {
+        let r = f64::from_bits(rng.random());
+        if r.is_finite() {
+            randoms.push(r);
+        }
+        if randoms.len() == 400 {
+            break;
+        }
+    }
+    let mut conn = ctx.connect()?;
+    for chunk in randoms.chunks(40) {
+        let columns: Vec<String> = chunk
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some(format!("?{n}, ?{n} = {}", exact_real_sql(*r)?, n = i + 1)))
+            .collect();
+        let sql = format!("SELECT {}", columns.join(", "));
+        let row = conn.ok_row(&sql, chunk.to_vec())?;
+        let expected: Vec<Value> = chunk
+            .iter()
+            .flat_map(|r| [Value::Real(*r), Value::Integer(1)])
+            .collect();
+        ensure_values(Some(&sql), &expected, &row)?;
+    }
+    Ok(())
 }
 
 fn real_non_finite(ctx: &mut Ctx) -> CaseResult {
