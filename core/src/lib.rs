@@ -23,6 +23,7 @@ pub mod serde_row;
 pub mod sql;
 pub mod statement;
 pub mod transport;
+pub mod tx_gate;
 pub mod value;
 pub mod worker;
 

@@ -6,6 +6,7 @@ pub mod batch;
 pub mod codec;
 pub mod cursor;
 pub mod errors;
+pub mod replay;
 pub mod request;
 pub mod session;
 pub mod tx;

@@ -161,6 +161,12 @@ fn failing_held_begin_reports_begins_error() {
         {"type":"ok","response":{"type":"get_autocommit","is_autocommit":true}}]}));
     let err = s.on_response(resp).unwrap_err();
     assert_eq!(err.remote_code(), Some("SQLITE_ERROR"));
+    // The caller's transaction never began: what it meant for it must not
+    // autocommit, so it counts as lost until the caller's ROLLBACK.
+    assert!(s.is_transaction_lost() && !s.is_autocommit());
+    let err = s.execute(&st("INSERT INTO t VALUES (1)")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TransactionLost);
+    done(s.execute(&st("ROLLBACK")).unwrap());
     assert!(s.is_autocommit());
 }
 
@@ -225,8 +231,17 @@ fn expiry_inside_a_transaction_is_reported_and_not_replayed() {
             in_transaction: true
         }
     ));
-    assert!(s.is_autocommit());
     assert!(!s.holds_baton());
+    // Lost until the caller's ROLLBACK, which sends nothing.
+    assert!(s.is_transaction_lost() && !s.is_autocommit());
+    for sql in ["INSERT INTO t VALUES (3)", "COMMIT", "BEGIN"] {
+        assert_eq!(
+            s.execute(&st(sql)).unwrap_err().kind(),
+            ErrorKind::TransactionLost
+        );
+    }
+    done(s.execute(&st("ROLLBACK")).unwrap());
+    assert!(s.is_autocommit());
 }
 
 #[test]
@@ -596,10 +611,10 @@ fn base_url_is_followed_for_the_stream_only() {
     let mut s = session(Version::V3);
     let (_, body) = sent(s.execute(&st("PRAGMA foreign_keys = OFF")).unwrap());
     let mut resp: J = serde_json::from_slice(&reply(&body, true, "b1").body).unwrap();
-    resp["base_url"] = json!("https://replica.test/db");
+    resp["base_url"] = json!("http://db.test/replica");
     done(s.on_response(ok_body(resp)).unwrap());
     let (req, _) = sent(s.execute(&st("SELECT 1")).unwrap());
-    assert_eq!(req.url, "https://replica.test/db/v3/pipeline");
+    assert_eq!(req.url, "http://db.test/replica/v3/pipeline");
     // Any non-2xx ends the stream and its base_url.
     let err = s
         .on_response(HttpResponse {
@@ -610,14 +625,55 @@ fn base_url_is_followed_for_the_stream_only() {
     assert_eq!(err.kind(), ErrorKind::Http);
     let (req, _) = sent(s.execute(&st("SELECT 1")).unwrap());
     assert_eq!(req.url, "http://db.test/prefix/v3/pipeline");
-    // A non-http base_url is ignored.
-    let mut s = session(Version::V3);
-    let (_, body) = sent(s.execute(&st("PRAGMA foreign_keys = OFF")).unwrap());
-    let mut resp: J = serde_json::from_slice(&reply(&body, true, "b1").body).unwrap();
-    resp["base_url"] = json!("ftp://x/");
-    done(s.on_response(ok_body(resp)).unwrap());
-    let (req, _) = sent(s.execute(&st("SELECT 1")).unwrap());
-    assert_eq!(req.url, "http://db.test/prefix/v3/pipeline");
+}
+
+/// `base_url` is followed only on the database URL's origin: another host,
+/// port or scheme (https to http above all) is ignored, so the token never
+/// leaves for another server.
+#[test]
+fn base_url_on_another_origin_is_ignored() {
+    for (base, elsewhere) in [
+        ("http://db.test/prefix", "https://replica.test/db"),
+        ("http://db.test/prefix", "http://db.test:8080/prefix"),
+        ("http://db.test/prefix", "https://db.test/prefix"),
+        ("https://db.test/prefix", "http://db.test/prefix"),
+        ("https://db.test/", "https://db.test.evil.example/"),
+        ("http://db.test/prefix", "ftp://db.test/"),
+        ("http://db.test/prefix", "not a url"),
+    ] {
+        let mut s = Session::new(Url::parse(base).unwrap(), Version::V3);
+        let (_, body) = sent(s.execute(&st("PRAGMA foreign_keys = OFF")).unwrap());
+        let mut resp: J = serde_json::from_slice(&reply(&body, true, "b1").body).unwrap();
+        resp["base_url"] = json!(elsewhere);
+        done(s.on_response(ok_body(resp)).unwrap());
+        let (req, _) = sent(s.execute(&st("SELECT 1")).unwrap());
+        let want =
+            crate::proto::client::request::endpoint(&Url::parse(base).unwrap(), "v3/pipeline");
+        assert_eq!(req.url, want, "{base} -> {elsewhere}");
+        // The same in a cursor's first line.
+        done(
+            s.on_response(reply(
+                &json!({"requests":[{"type":"execute"},{"type":"get_autocommit"}]}),
+                true,
+                "b2",
+            ))
+            .unwrap(),
+        );
+        let (_, _) = sent(s.cursor(&st("SELECT 1")).unwrap());
+        let mut reader = s.cursor_reader().unwrap();
+        let line = format!(
+            "{}\n{{\"type\":\"step_begin\",\"step\":0,\"cols\":[]}}\n{{\"type\":\"step_end\",\"affected_row_count\":0,\"last_insert_rowid\":null}}\n",
+            json!({"baton":"b3","base_url":elsewhere})
+        );
+        let mut sink = sqlport_core::CollectRows::default();
+        assert!(
+            s.cursor_chunk(&mut reader, line.as_bytes(), &mut sink)
+                .is_none()
+        );
+        s.cursor_finish(reader, None, &mut sink).unwrap();
+        let (req, _) = sent(s.execute(&st("SELECT 1")).unwrap());
+        assert_eq!(req.url, want, "cursor: {base} -> {elsewhere}");
+    }
 }
 
 #[test]
@@ -628,16 +684,19 @@ fn an_abandoned_request_inside_a_transaction_is_reported() {
     done(s.on_response(reply(&body, false, "b1")).unwrap());
     // A request is sent, and its future dropped before the reply.
     let _ = sent(s.execute(&st("INSERT INTO t VALUES (2)")).unwrap());
+    assert!(
+        !s.is_autocommit(),
+        "its transaction will be lost, not ended"
+    );
     let err = s.execute(&st("SELECT 1")).unwrap_err();
-    assert!(matches!(
-        err,
-        Error::StreamExpired {
-            in_transaction: true
-        }
-    ));
+    assert_eq!(err.kind(), ErrorKind::TransactionLost);
+    assert!(!s.is_autocommit());
+    // A guard's queued ROLLBACK ends it without a request.
+    s.enqueue(st("ROLLBACK"));
     assert!(s.is_autocommit());
-    let (req, _) = sent(s.execute(&st("SELECT 1")).unwrap());
+    let (req, body) = sent(s.execute(&st("SELECT 1")).unwrap());
     assert!(!req.carries_baton);
+    assert_eq!(types(&body), ["execute", "get_autocommit", "close"]);
 }
 
 #[test]
@@ -825,3 +884,6 @@ fn the_longest_operation_fits_the_request_bound() {
     assert!(r.steps[1].err().is_some());
     assert!(matches!(r.steps[2], StepResult::Skipped));
 }
+
+#[path = "session_tests_lost.rs"]
+mod lost;
