@@ -27,6 +27,9 @@ pub mod tx_gate;
 pub mod value;
 pub mod worker;
 
+#[cfg(test)]
+mod proptests;
+
 pub use capability::{Capabilities, Capability};
 pub use convert::{FromSql, ToSql};
 pub use error::{ConversionError, Error, ErrorKind, Result, SqliteError, codes};

@@ -11,6 +11,12 @@ shared::deref_to_connection!(Transaction, Savepoint);
 /// [`Connection`]); [`commit`](Transaction::commit) or
 /// [`rollback`](Transaction::rollback) end it, and dropping it unfinished rolls
 /// it back.
+///
+/// If the transaction is lost (the server or SQLite rolled it back, a
+/// request inside it failed or timed out), every statement through the guard
+/// or the connection fails with
+/// [`Error::TransactionLost`](crate::Error::TransactionLost), `commit` too, and
+/// nothing of it is committed; rolling back or dropping the guard ends it.
 #[derive(Debug)]
 pub struct Transaction<'c> {
     conn: &'c mut Connection,

@@ -11,6 +11,9 @@ pub mod request;
 pub mod session;
 pub mod tx;
 
+#[cfg(test)]
+mod proptests;
+
 pub use cursor::{CursorOutcome, CursorReader, LineDecoder};
 pub use request::{HttpRequest, HttpResponse, Method, Version};
 pub use session::{

@@ -11,8 +11,8 @@ use crate::proto::client::codec;
 use crate::proto::wire;
 
 /// The error for a cursor body that could not be read to its end: a
-/// [`Error::Timeout`] when the request timeout fired while reading it, else a
-/// protocol error (the body is cut short).
+/// [`Error::Timeout`] when the per-read idle timeout fired while reading it,
+/// else a protocol error (the body is cut short).
 pub fn cursor_read_error(timed_out: bool, detail: impl std::fmt::Display) -> Error {
     if timed_out {
         Error::Timeout(format!("reading the cursor body: {detail}"))

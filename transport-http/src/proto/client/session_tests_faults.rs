@@ -1,4 +1,5 @@
-//! Sans-IO tests of lost transactions and PRAGMA replay (issue 9).
+//! Sans-IO tests of failures (issue 9): lost transactions, PRAGMA replay,
+//! `base_url` on another origin.
 
 use super::*;
 
@@ -283,4 +284,53 @@ fn expiry_after_a_queued_rollback_is_transparent() {
     assert_eq!(body["requests"][0]["stmt"]["sql"], "DELETE FROM t");
     done(s.on_response(reply(&body, true, "x")).unwrap());
     assert!(s.is_autocommit() && !s.is_transaction_lost());
+}
+
+/// `base_url` is followed only on the database URL's origin: another host,
+/// port or scheme (https to http above all) is ignored, so the token never
+/// leaves for another server.
+#[test]
+fn base_url_on_another_origin_is_ignored() {
+    for (base, elsewhere) in [
+        ("http://db.test/prefix", "https://replica.test/db"),
+        ("http://db.test/prefix", "http://db.test:8080/prefix"),
+        ("http://db.test/prefix", "https://db.test/prefix"),
+        ("https://db.test/prefix", "http://db.test/prefix"),
+        ("https://db.test/", "https://db.test.evil.example/"),
+        ("http://db.test/prefix", "ftp://db.test/"),
+        ("http://db.test/prefix", "not a url"),
+    ] {
+        let mut s = Session::new(Url::parse(base).unwrap(), Version::V3);
+        let (_, body) = sent(s.execute(&st("PRAGMA foreign_keys = OFF")).unwrap());
+        let mut resp: J = serde_json::from_slice(&reply(&body, true, "b1").body).unwrap();
+        resp["base_url"] = json!(elsewhere);
+        done(s.on_response(ok_body(resp)).unwrap());
+        let (req, _) = sent(s.execute(&st("SELECT 1")).unwrap());
+        let want =
+            crate::proto::client::request::endpoint(&Url::parse(base).unwrap(), "v3/pipeline");
+        assert_eq!(req.url, want, "{base} -> {elsewhere}");
+        // The same in a cursor's first line.
+        done(
+            s.on_response(reply(
+                &json!({"requests":[{"type":"execute"},{"type":"get_autocommit"}]}),
+                true,
+                "b2",
+            ))
+            .unwrap(),
+        );
+        let (_, _) = sent(s.cursor(&st("SELECT 1")).unwrap());
+        let mut reader = s.cursor_reader().unwrap();
+        let line = format!(
+            "{}\n{{\"type\":\"step_begin\",\"step\":0,\"cols\":[]}}\n{{\"type\":\"step_end\",\"affected_row_count\":0,\"last_insert_rowid\":null}}\n",
+            json!({"baton":"b3","base_url":elsewhere})
+        );
+        let mut sink = sqlport_core::CollectRows::default();
+        assert!(
+            s.cursor_chunk(&mut reader, line.as_bytes(), &mut sink)
+                .is_none()
+        );
+        s.cursor_finish(reader, None, &mut sink).unwrap();
+        let (req, _) = sent(s.execute(&st("SELECT 1")).unwrap());
+        assert_eq!(req.url, want, "cursor: {base} -> {elsewhere}");
+    }
 }
