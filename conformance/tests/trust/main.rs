@@ -16,6 +16,7 @@ mod faults;
 mod load;
 mod lost_transaction;
 mod proxy;
+mod real_sqld;
 
 /// Hang guard: how long a wait may take before the test fails (never a pace).
 const GUARD: Duration = Duration::from_secs(30);
