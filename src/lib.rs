@@ -29,11 +29,11 @@
 //! |---|---|
 //! | `:memory:` | local, in memory (shared by the handle's connections) |
 //! | `/abs/path.db`, `./local_dev.db`, `data/app.db` | local file |
-//! | `db.sqlite3`, `app.db` (bare filename) | local file |
+//! | `db.sqlite3`, `app.db`, `backup.zip`, `data.local` (bare filename) | local file |
 //! | `file:app.db?mode=ro` | local, SQLite URI |
 //! | `https://my-db-org.turso.io` | remote, HTTPS |
 //! | `libsql://my-db-org.turso.io` | remote, HTTPS |
-//! | `my-db-org.turso.io` (bare host name) | remote, HTTPS |
+//! | `my-db-org.turso.io` (bare host name: only `*.turso.io`) | remote, HTTPS |
 //! | `http://127.0.0.1:8080` | remote, plain HTTP (a local server) |
 //! | `…?authToken=TOKEN` on a remote form | token taken from the URL |
 //!
@@ -49,6 +49,11 @@
 //! | `chrono`, `time` | dates, times, datetimes and durations in Django's storage formats ([`types`]) |
 //! | `uuid`, `json`, `rust_decimal` | `Uuid`, `serde_json::Value` / `types::Json`, `Decimal` as Django stores them ([`types`]) |
 //!
+//! A bare name (no scheme, no `/`) is a host only when it ends in
+//! `.turso.io`; every other bare name is a local file, so a typo'd file name
+//! never becomes a host that receives the auth token (a token given with a
+//! local NAME is not used). Any other server needs its scheme.
+//!
 //! Opening a NAME whose transport was compiled out is an
 //! [`Error::Unsupported`] naming the feature to enable.
 //!
@@ -56,6 +61,13 @@
 //!
 //! One [`Error`] type; compare [`Error::kind`] and the SQLite codes
 //! ([`Error::sqlite_code`], [`Error::extended_code`]), never message text.
+//!
+//! A transaction that was lost (the server or SQLite rolled it back, a
+//! request inside it failed, an async operation inside it was cancelled)
+//! stays lost: every later statement fails with [`Error::TransactionLost`]
+//! and `commit` too, until the guard is rolled back or dropped. What is
+//! retried, what never is, and the timeouts: the README's "Failure
+//! semantics".
 #![forbid(unsafe_code)]
 
 pub mod blocking;

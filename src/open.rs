@@ -72,6 +72,7 @@ fn http_config(options: &OpenOptions) -> sqlport_http::HttpConfig {
         auth_token: options.auth_token.clone(),
         connect_timeout: options.connect_timeout,
         request_timeout: options.request_timeout,
+        read_timeout: options.read_timeout,
         version: match options.protocol {
             RemoteProtocol::Auto => sqlport_http::ProtocolVersion::Auto,
             RemoteProtocol::V3 => sqlport_http::ProtocolVersion::V3,

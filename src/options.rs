@@ -36,6 +36,7 @@ pub struct OpenOptions {
     pub(crate) auth_token: Option<AuthToken>,
     pub(crate) connect_timeout: Duration,
     pub(crate) request_timeout: Duration,
+    pub(crate) read_timeout: Duration,
     pub(crate) busy_timeout: Duration,
     pub(crate) read_only: bool,
     pub(crate) create: bool,
@@ -49,6 +50,7 @@ impl Default for OpenOptions {
             auth_token: None,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
+            read_timeout: Duration::from_secs(30),
             busy_timeout: Duration::from_secs(5),
             read_only: false,
             create: true,
@@ -67,6 +69,7 @@ impl fmt::Debug for OpenOptions {
             )
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
+            .field("read_timeout", &self.read_timeout)
             .field("busy_timeout", &self.busy_timeout)
             .field("read_only", &self.read_only)
             .field("create", &self.create)
@@ -77,8 +80,8 @@ impl fmt::Debug for OpenOptions {
 }
 
 impl OpenOptions {
-    /// The defaults: no token, 10 s connect timeout, 30 s request timeout, 5 s
-    /// busy timeout, read-write, create if missing, 64 cached statements, probe
+    /// The defaults: no token, 10 s connect timeout, 30 s request timeout, 30 s
+    /// per-read idle timeout, 5 s busy timeout, read-write, create if missing, 64 cached statements, probe
     /// the remote protocol version.
     pub fn new() -> Self {
         Self::default()
@@ -97,9 +100,21 @@ impl OpenOptions {
         self
     }
 
-    /// How long one remote request may take (the seed package's `OPTIONS.timeout`).
+    /// How long one remote request may take, reply body included (the seed
+    /// package's `OPTIONS.timeout`). A streamed query
+    /// ([`Connection::query_each`](crate::Connection::query_each)) is not
+    /// bounded by it: see [`OpenOptions::read_timeout`].
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
+        self
+    }
+
+    /// How long a remote reply may stay silent: the longest wait for its next
+    /// bytes (headers or body), restarted by every read. A streamed query is
+    /// bounded by this and the connect timeout only, so a long cursor that
+    /// keeps sending rows is never cut.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
         self
     }
 

@@ -242,3 +242,116 @@ fn busy_timeout_out_of_range_is_an_error() {
     let err = sqlport::Database::open_with(":memory:", options()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conversion);
 }
+
+/// A bare NAME that looks like a file (`backup.zip`) is a local file, never
+/// a host: the token given with it goes nowhere. With `create(false)` the
+/// (missing) file cannot be opened, which only a local NAME reports at open.
+#[test]
+fn a_token_with_a_local_name_goes_nowhere() {
+    for name in ["backup.zip", "data.local", "app.db"] {
+        let options = || {
+            OpenOptions::new()
+                .auth_token("very-secret-token")
+                .create(false)
+        };
+        let err = sqlport::blocking::Database::open_with(name, options()).unwrap_err();
+        assert_eq!(
+            err.sqlite_code(),
+            Some(sqlport::codes::SQLITE_CANTOPEN),
+            "{name}: {err:?}"
+        );
+        assert!(!format!("{err} {err:?}").contains("very-secret-token"));
+        let err = sqlport::Database::open_with(name, options()).unwrap_err();
+        assert_eq!(
+            err.sqlite_code(),
+            Some(sqlport::codes::SQLITE_CANTOPEN),
+            "{name}: {err:?}"
+        );
+    }
+}
+
+/// `INSERT OR ROLLBACK` makes SQLite roll the whole transaction back. The
+/// guard must not go on as if it were open: every later statement through
+/// it (or the connection) fails with `TransactionLost`, and so does commit;
+/// nothing of the transaction is committed; dropping the guard ends it.
+#[test]
+fn blocking_a_transaction_sqlite_rolled_back_stays_lost() {
+    let db = blocking_db();
+    let mut conn = db.connect().unwrap();
+    conn.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)", ())
+        .unwrap();
+    conn.execute("INSERT INTO t VALUES (1)", ()).unwrap();
+    let mut tx = conn.transaction().unwrap();
+    tx.execute("INSERT INTO t VALUES (2)", ()).unwrap();
+    let err = tx
+        .execute("INSERT OR ROLLBACK INTO t VALUES (1)", ())
+        .unwrap_err();
+    assert!(err.is_constraint(), "{err:?}");
+    assert!(!tx.is_autocommit(), "a lost transaction still needs ending");
+    let err = tx.execute("INSERT INTO t VALUES (3)", ()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
+    let err = tx.query("SELECT 1", ()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
+    let err = tx.commit().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
+    assert!(conn.is_autocommit());
+    assert_eq!(
+        count(&mut conn),
+        1,
+        "nothing of the lost transaction committed"
+    );
+
+    // An outermost savepoint: dropping it ends the lost transaction too.
+    {
+        let mut sp = conn.savepoint().unwrap();
+        sp.execute("INSERT INTO t VALUES (4)", ()).unwrap();
+        sp.execute("INSERT OR ROLLBACK INTO t VALUES (1)", ())
+            .unwrap_err();
+        let err = sp.execute("INSERT INTO t VALUES (5)", ()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
+        let err = sp.release().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
+    }
+    assert!(conn.is_autocommit());
+    conn.execute("INSERT INTO t VALUES (6)", ()).unwrap();
+    assert_eq!(count(&mut conn), 2);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn async_a_transaction_sqlite_rolled_back_stays_lost() {
+    let db = sqlport::Database::open(":memory:").unwrap();
+    let mut conn = db.connect().await.unwrap();
+    conn.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)", ())
+        .await
+        .unwrap();
+    conn.execute("INSERT INTO t VALUES (1)", ()).await.unwrap();
+    let mut tx = conn.transaction().await.unwrap();
+    tx.execute("INSERT INTO t VALUES (2)", ()).await.unwrap();
+    tx.execute("INSERT OR ROLLBACK INTO t VALUES (1)", ())
+        .await
+        .unwrap_err();
+    let err = tx
+        .execute("INSERT INTO t VALUES (3)", ())
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
+    let err = tx.commit().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
+    let n: i64 = conn.query_one("SELECT count(*) FROM t", ()).await.unwrap();
+    assert_eq!(n, 1, "nothing of the lost transaction committed");
+    assert!(conn.is_autocommit());
+    {
+        let mut sp = conn.savepoint().await.unwrap();
+        sp.execute("INSERT OR ROLLBACK INTO t VALUES (1)", ())
+            .await
+            .unwrap_err();
+        let err = sp
+            .execute("INSERT INTO t VALUES (5)", ())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
+    }
+    conn.execute("INSERT INTO t VALUES (6)", ()).await.unwrap();
+    let n: i64 = conn.query_one("SELECT count(*) FROM t", ()).await.unwrap();
+    assert_eq!(n, 2);
+}

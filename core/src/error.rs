@@ -218,6 +218,8 @@ pub enum ErrorKind {
     StreamExpired,
     /// The server rolled back a transaction that held the write lock too long.
     TransactionTimeout,
+    /// The connection's transaction was lost (see [`Error::TransactionLost`]).
+    TransactionLost,
     /// Another error code from the server (RESPONSE_TOO_LARGE, BLOCKED, ...).
     Remote,
     /// An I/O error.
@@ -307,6 +309,18 @@ pub enum Error {
     /// The server rolled back the transaction (Hrana `TRANSACTION_TIMEOUT`).
     #[error("transaction timed out on the server: {0}")]
     TransactionTimeout(String),
+    /// The transaction open on this connection was lost: the server or SQLite
+    /// rolled it back (stream expired, request failed or timed out inside it,
+    /// connection reset, a cancelled operation, an error SQLite answers by
+    /// rolling back). Every statement, batch and query fails with this error,
+    /// and nothing is sent, until the caller ends the transaction with
+    /// `ROLLBACK` (the `Transaction`/`Savepoint` guards do so when rolled back
+    /// or dropped). Nothing of the transaction was committed.
+    #[error(
+        "the transaction was lost (rolled back by the server or by SQLite); nothing runs on this \
+         connection until the transaction is ended with ROLLBACK (roll back or drop the guard)"
+    )]
+    TransactionLost,
     /// Another error code from the server.
     #[error("server error {code}: {message}")]
     Remote {
@@ -381,6 +395,7 @@ impl Error {
             Error::Timeout(_) => ErrorKind::Timeout,
             Error::StreamExpired { .. } => ErrorKind::StreamExpired,
             Error::TransactionTimeout(_) => ErrorKind::TransactionTimeout,
+            Error::TransactionLost => ErrorKind::TransactionLost,
             Error::Remote { .. } => ErrorKind::Remote,
             Error::Io(_) => ErrorKind::Io,
             Error::Closed => ErrorKind::Closed,
@@ -454,6 +469,11 @@ impl Error {
     /// The remote stream expired.
     pub fn is_stream_expired(&self) -> bool {
         self.kind() == ErrorKind::StreamExpired
+    }
+
+    /// The connection's transaction was lost ([`Error::TransactionLost`]).
+    pub fn is_transaction_lost(&self) -> bool {
+        self.kind() == ErrorKind::TransactionLost
     }
 }
 

@@ -24,8 +24,12 @@ pub mod sql;
 pub mod statement;
 pub mod transport;
 pub mod types;
+pub mod tx_gate;
 pub mod value;
 pub mod worker;
+
+#[cfg(test)]
+mod proptests;
 
 pub use capability::{Capabilities, Capability};
 pub use convert::{FromSql, ToSql};

@@ -4,15 +4,18 @@
 //! |---|---|
 //! | `:memory:` | local, in memory |
 //! | `/abs/path.db`, `./rel.db`, `../x.db`, `dir/x.db` | local file |
-//! | `db.sqlite3`, `app.db`, `mydb` (bare filename) | local file |
+//! | `db.sqlite3`, `app.db`, `mydb`, `backup.zip`, `data.local` (bare filename) | local file |
 //! | `file:app.db?mode=ro`, `file::memory:` | local, SQLite URI |
 //! | `https://my-db-org.turso.io` | remote, HTTPS |
 //! | `libsql://my-db-org.turso.io` | remote, HTTPS (`?tls=0` gives HTTP) |
 //! | `http://127.0.0.1:8080` | remote, plain HTTP (a local server) |
-//! | `my-db-org.turso.io` (bare host name) | remote, HTTPS |
+//! | `my-db-org.turso.io` (bare host name: only `*.turso.io`) | remote, HTTPS |
 //! | any remote form `?authToken=...` | the token is taken out of the URL |
 //!
-//! See [`Target::parse`] for the exact rules.
+//! A bare name (no scheme, no `/`) is a host only when it ends in
+//! `.turso.io`; any other is a local file, so a typo'd file name never
+//! becomes a host that would receive the auth token. Any other server needs
+//! its scheme. See [`Target::parse`] for the exact rules.
 
 use std::path::PathBuf;
 

@@ -9,9 +9,13 @@
 //!    host and no user info; `?authToken=` moves into
 //!    [`RemoteTarget::auth_token`](crate::RemoteTarget::auth_token).
 //! 4. Without a scheme: anything that looks like a path (`/`, `./`, `../`, `~`,
-//!    or any `/` or `\`), or a bare file name with a SQLite extension or no dot
-//!    at all, is a local file; a DNS host name (`my-db.turso.io`) is remote
-//!    over HTTPS; `host:port` is refused with a hint to write the scheme.
+//!    or any `/` or `\`) is a local file. A bare name is remote (HTTPS) only
+//!    in the hosted form `<db>-<org>.turso.io` (any name ending in
+//!    `.turso.io`); every other bare name is a local file (`app.db`, `mydb`,
+//!    `backup.zip`, `data.local`), so a typo'd file name never becomes a host
+//!    that receives the auth token. Any other server needs its scheme
+//!    (`https://`, `libsql://`, `http://`). An IP address or `host:port`
+//!    without a scheme is refused with a hint to write the scheme.
 //!
 //! Paths are kept as written: `~` is not expanded, and neither a path nor a
 //! bare file name may carry `?parameters` (use a `file:` URI for those).
@@ -174,23 +178,54 @@ fn parse_schemeless(name: &str) -> Result<Target, String> {
             .iter()
             .any(|e| ext.eq_ignore_ascii_case(e))
     });
-    if has_sqlite_ext || !before_query.contains('.') {
-        if name.contains('?') {
-            return Err(
-                "a bare file name cannot carry ?parameters; use a file: URI (file:app.db?mode=ro)"
-                    .into(),
-            );
+    if before_query.contains('@') {
+        return Err(
+            "'@' (user info) is not allowed in a bare name; write a URL with its scheme and pass \
+             the token as ?authToken=... or in the options"
+                .into(),
+        );
+    }
+    if !has_sqlite_ext && is_hosted_domain(before_query) {
+        if is_dns_host(before_query) {
+            let rest = format!("://{name}");
+            return parse_remote("https", &rest);
         }
-        return Ok(Target::Local(LocalTarget::Path(PathBuf::from(name))));
+        return Err(format!(
+            "{shown:?} is not a valid host name; write https://... for a server or ./{shown} for a file"
+        ));
     }
-    if is_dns_host(before_query) {
-        let rest = format!("://{name}");
-        return parse_remote("https", &rest);
+    if !before_query.is_empty()
+        && before_query
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.')
+    {
+        return Err(format!(
+            "an IP address needs a scheme: write http://{shown} or https://{shown}"
+        ));
     }
-    Err(format!(
-        "not a file name with a SQLite extension ({}) nor a host name; write ./{shown} for a file or https://... for a server",
-        SQLITE_EXTENSIONS.join(", ")
-    ))
+    if name.contains('?') {
+        return Err(format!(
+            "a bare file name cannot carry ?parameters; use a file: URI (file:app.db?mode=ro), \
+             or for a server a URL with its scheme (https://{shown}?...); a bare name is a \
+             host only when it ends in {HOSTED_DOMAIN}"
+        ));
+    }
+    Ok(Target::Local(LocalTarget::Path(PathBuf::from(name))))
+}
+
+/// The domain whose hosts may be written bare (`my-db-org.turso.io`, the
+/// seed package's bare form).
+const HOSTED_DOMAIN: &str = ".turso.io";
+
+/// `true` for a name ending in [`HOSTED_DOMAIN`] (ASCII case ignored) with
+/// something before it.
+fn is_hosted_domain(name: &str) -> bool {
+    let n = name.len();
+    let d = HOSTED_DOMAIN.len();
+    n > d
+        && name
+            .get(n - d..)
+            .is_some_and(|tail| tail.eq_ignore_ascii_case(HOSTED_DOMAIN))
 }
 
 /// A DNS host name: at least two labels of `[A-Za-z0-9-]`, none starting or
@@ -331,6 +366,10 @@ mod tests {
             "x.sqlitedb",
             "mydb",
             "localhost",
+            "x.txt.",
+            "-bad-.io",
+            "a..b.io",
+            "under_score.example.com",
         ] {
             assert_eq!(local(p), LocalTarget::Path(PathBuf::from(p)), "{p:?}");
         }
@@ -405,15 +444,13 @@ mod tests {
             "my.host.io:443",
             "a:b",
             "127.0.0.1",
-            "x.txt.",
-            "-bad-.io",
-            "a..b.io",
-            "h.io-",
             "app.db?mode=ro",
             "./app.db?mode=ro",
             "/tmp/x.db?mode=ro",
             "dir/x.db?",
-            "under_score.example.com",
+            "under_score.turso.io",
+            "a..b.turso.io",
+            "u@x.db",
         ];
         for name in bad {
             match Target::parse(name) {
@@ -511,6 +548,43 @@ mod tests {
             if let Err(e) = Target::parse(&secret) {
                 assert!(!format!("{e} {e:?}").contains("s3cr3t"), "{secret:?}: {e}");
             }
+        }
+    }
+
+    /// A bare name is a host only in the seed's form (`<db>-<org>.turso.io`):
+    /// a typo'd file name never becomes a host that would receive the token.
+    #[test]
+    fn bare_names_are_files_unless_they_are_turso_hosts() {
+        for p in [
+            "backup.zip",
+            "app.db",
+            "data.local",
+            "db.example.com",
+            "archive.tar.gz",
+            "notes.txt",
+            "my.host.io",
+            "turso.io",
+        ] {
+            assert_eq!(local(p), LocalTarget::Path(PathBuf::from(p)), "{p:?}");
+        }
+        for (name, want) in [
+            ("my-db-org.turso.io", "https://my-db-org.turso.io/"),
+            ("DB-ORG.Turso.IO", "https://db-org.turso.io/"),
+            (
+                "db-org.aws-us-east-1.turso.io",
+                "https://db-org.aws-us-east-1.turso.io/",
+            ),
+        ] {
+            assert_eq!(remote(name).url.as_str(), want, "{name:?}");
+        }
+        for bad in [
+            "127.0.0.1",
+            "10.0.0.1",
+            "under_score.turso.io",
+            "-x.turso.io",
+        ] {
+            let e = Target::parse(bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidName, "{bad:?}");
         }
     }
 

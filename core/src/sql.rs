@@ -147,6 +147,60 @@ pub fn begin_behavior(sql: &str) -> Option<TransactionBehavior> {
     }
 }
 
+/// The target of a `PRAGMA` statement: `PRAGMA [schema.]name [= value | (arg)]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PragmaTarget {
+    /// The schema, lower-cased, when one is written (`main`, `temp`, ...).
+    pub schema: Option<String>,
+    /// The PRAGMA's name, lower-cased.
+    pub name: String,
+    /// Whether a value or argument follows (`= value` or `(arg)`): for a
+    /// setting, an assignment; for a table-valued PRAGMA, an argument.
+    pub has_argument: bool,
+}
+
+/// For a `PRAGMA` statement, its schema, name and whether it has an
+/// argument; `None` for any other statement or a name that is quoted.
+///
+/// ```
+/// use sqlport_core::sql::pragma_target;
+/// let p = pragma_target("/* x */ PRAGMA Main.Foreign_Keys = OFF").unwrap();
+/// assert_eq!((p.schema.as_deref(), p.name.as_str(), p.has_argument), (Some("main"), "foreign_keys", true));
+/// assert!(pragma_target("PRAGMA foreign_keys(0)").unwrap().has_argument);
+/// assert!(!pragma_target("PRAGMA user_version").unwrap().has_argument);
+/// assert_eq!(pragma_target("SELECT 1"), None);
+/// ```
+pub fn pragma_target(sql: &str) -> Option<PragmaTarget> {
+    let mut lexer = Lexer::new(sql);
+    let first = loop {
+        match lexer.next()? {
+            Token::Punct(';') => continue,
+            t => break t,
+        }
+    };
+    if !matches!(first, Token::Word(w) if w.eq_ignore_ascii_case("PRAGMA")) {
+        return None;
+    }
+    let Token::Word(first_name) = lexer.next()? else {
+        return None;
+    };
+    let mut next = lexer.next();
+    let (schema, name) = if next == Some(Token::Punct('.')) {
+        let Some(Token::Word(name)) = lexer.next() else {
+            return None;
+        };
+        next = lexer.next();
+        (Some(first_name.to_ascii_lowercase()), name)
+    } else {
+        (None, first_name)
+    };
+    Some(PragmaTarget {
+        schema,
+        name: name.to_ascii_lowercase(),
+        has_argument: matches!(next, Some(Token::Punct('=' | '('))),
+    })
+}
+
 /// `true` when `sql` holds only whitespace, comments and `;`.
 pub fn is_blank(sql: &str) -> bool {
     Lexer::new(sql).all(|t| t == Token::Punct(';'))

@@ -23,6 +23,23 @@
 //!   `ROLLBACK`, nested `SAVEPOINT`/`RELEASE`/`ROLLBACK TO`, issued as ordinary
 //!   statements, hold across calls; [`Transport::is_autocommit`] tells whether
 //!   one is open. Closing or dropping a connection rolls back what it left open.
+//! - **A lost transaction stays lost**: when an open transaction ends without
+//!   the caller's `COMMIT`/`ROLLBACK`/`RELEASE` (the server dropped the
+//!   stream or rolled it back, a request inside it failed or timed out, the
+//!   connection was reset, SQLite rolled it back on an error, an async
+//!   operation inside it was cancelled), the call that found out returns its
+//!   own error, and from then on every statement, batch and query fails with
+//!   [`Error::TransactionLost`] and sends nothing, until the caller runs
+//!   `ROLLBACK` (which succeeds and does nothing else). Meanwhile
+//!   [`Transport::is_autocommit`] is `false`, so a guard still ends it.
+//!   Nothing of a lost transaction is ever committed, and no statement meant
+//!   for it runs in autocommit mode. The rule is implemented once, in
+//!   [`TxGate`](crate::tx_gate::TxGate).
+//! - **Cancellation** ([`AsyncTransport`]): a future dropped at any await
+//!   point leaves the connection defined. If a transaction was open, it is
+//!   lost (rolled back, as above). If none was, none is left open (a `BEGIN`
+//!   whose caller went away is rolled back), and the dropped statement ran
+//!   at most once: its outcome is unknown, as after a timeout.
 //! - **Connection state**: PRAGMAs set on a connection persist for its life; a
 //!   new connection starts from the defaults.
 //! - **Batches**: see [`BatchMode`](crate::BatchMode). An atomic batch commits
@@ -61,7 +78,8 @@ pub trait Transport: Send {
     /// Run a batch (one round trip on remote transports).
     fn batch(&mut self, batch: &Batch) -> Result<BatchResult>;
 
-    /// `true` when no transaction is open. Never does I/O.
+    /// `true` when no transaction is open (a lost transaction counts as open
+    /// until the caller's `ROLLBACK`). Never does I/O.
     fn is_autocommit(&self) -> bool;
 
     /// What this transport can do.
@@ -92,7 +110,8 @@ pub trait AsyncTransport: Send {
     /// Run a batch (one round trip on remote transports).
     async fn batch(&mut self, batch: &Batch) -> Result<BatchResult>;
 
-    /// `true` when no transaction is open. Never does I/O.
+    /// `true` when no transaction is open (a lost transaction counts as open
+    /// until the caller's `ROLLBACK`). Never does I/O.
     fn is_autocommit(&self) -> bool;
 
     /// What this transport can do.

@@ -8,6 +8,12 @@
 //! `recv_async()`, so this works on any async runtime. Streamed rows come back
 //! in chunks of [`STREAM_CHUNK_ROWS`] through a small bounded channel: memory
 //! stays bounded, and a sink that stops early stops the worker too.
+//!
+//! Cancellation: a future dropped before its reply arrived leaves a command
+//! the caller never saw finish. Before the next command, the worker is told
+//! so and rolls back whatever transaction the connection is in: one the
+//! abandoned command opened (a `BEGIN` nobody guards) or one it ran in,
+//! which is then lost ([`TxGate`]) until the caller's `ROLLBACK`.
 
 use std::fmt;
 use std::future::Future;
@@ -21,8 +27,10 @@ use async_trait::async_trait;
 use crate::capability::Capabilities;
 use crate::error::{Error, Result};
 use crate::result::{Column, ResultSet, Row, RowSink, Summary};
+use crate::sql::{StatementKind, classify};
 use crate::statement::{Batch, BatchResult, Statement};
 use crate::transport::{AsyncConnector, AsyncTransport, Connector, Transport};
+use crate::tx_gate::{Admission, TxGate};
 
 /// Rows per chunk when streaming a query from the worker thread.
 pub const STREAM_CHUNK_ROWS: usize = 256;
@@ -41,6 +49,12 @@ enum Command {
     },
     Batch(Batch, Reply<BatchResult>),
     Enqueue(Statement),
+    /// The caller of the previous command went away before its reply: roll
+    /// back whatever transaction is open (`was_open`: one was open before
+    /// that command, and is now lost).
+    Abandoned {
+        was_open: bool,
+    },
     Close(Reply<()>),
 }
 
@@ -92,6 +106,16 @@ pub struct WorkerTransport {
     alive: flume::Receiver<()>,
     shared: Arc<Shared>,
     closed: bool,
+    /// The lost-transaction state of this connection, for losses the worker
+    /// itself causes (a cancelled command inside a transaction); losses of
+    /// the wrapped transport are reported by it.
+    gate: TxGate,
+    /// A command whose reply its caller never received (its future was
+    /// dropped), and whether a transaction was open before it.
+    abandoned: Option<bool>,
+    /// The autocommit state queued commands will leave (until a reply brings
+    /// the worker's own word).
+    queued_autocommit: Option<bool>,
 }
 
 impl fmt::Debug for WorkerTransport {
@@ -143,6 +167,9 @@ impl WorkerTransport {
                 alive,
                 shared,
                 closed: false,
+                gate: TxGate::default(),
+                abandoned: None,
+                queued_autocommit: None,
             },
             ready_rx,
         ))
@@ -157,11 +184,37 @@ impl WorkerTransport {
         self.commands.send(cmd).map_err(|_| Error::Closed)
     }
 
-    /// Send a command and await its reply.
-    async fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T> {
+    /// Send a command and await its reply. Until the reply is received the
+    /// command counts as abandoned (its future may be dropped).
+    async fn call<T>(&mut self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T> {
         let (tx, rx) = flume::bounded(1);
+        let was_open = !self.is_autocommit();
         self.send(make(tx))?;
-        self.recv(&rx).await.ok_or(Error::Closed)?
+        self.abandoned = Some(was_open);
+        let reply = self.recv(&rx).await;
+        self.replied();
+        reply.ok_or(Error::Closed)?
+    }
+
+    /// A reply arrived: nothing is abandoned, and the worker's published
+    /// state is current.
+    fn replied(&mut self) {
+        self.abandoned = None;
+        self.queued_autocommit = None;
+    }
+
+    /// If the previous command was abandoned, tell the worker (it rolls back
+    /// what is open) and, when a transaction was open before it, mark the
+    /// transaction lost.
+    fn settle_abandoned(&mut self) {
+        if let Some(was_open) = self.abandoned.take() {
+            if was_open {
+                self.gate.lose();
+            }
+            if self.send(Command::Abandoned { was_open }).is_ok() {
+                self.queued_autocommit = Some(true);
+            }
+        }
     }
 
     /// Await a message on `rx`; `None` once `rx` is disconnected or the worker
@@ -213,6 +266,18 @@ fn serve(mut transport: Box<dyn Transport>, inbox: &flume::Receiver<Command>, sh
                 tracing::debug!(sql = %stmt.sql, "sqlport worker: running enqueued statement");
                 if let Err(e) = transport.execute(&stmt) {
                     tracing::warn!(error = %e, "sqlport worker: enqueued statement failed");
+                }
+                shared.update(&*transport);
+            }
+            Command::Abandoned { was_open } => {
+                if !transport.is_autocommit() {
+                    tracing::debug!(
+                        was_open,
+                        "sqlport worker: rolling back after a cancelled operation"
+                    );
+                    if let Err(e) = transport.execute(&Statement::new("ROLLBACK")) {
+                        tracing::warn!(error = %e, "sqlport worker: rollback after a cancelled operation failed");
+                    }
                 }
                 shared.update(&*transport);
             }
@@ -277,6 +342,10 @@ impl RowSink for ChannelSink {
 #[async_trait]
 impl AsyncTransport for WorkerTransport {
     async fn execute(&mut self, stmt: &Statement) -> Result<ResultSet> {
+        self.settle_abandoned();
+        if self.gate.admit(&stmt.sql)? == Admission::Absorbed {
+            return Ok(ResultSet::default());
+        }
         let stmt = stmt.clone();
         self.call(|reply| Command::Execute(stmt, reply)).await
     }
@@ -286,13 +355,17 @@ impl AsyncTransport for WorkerTransport {
         stmt: &Statement,
         sink: &mut (dyn RowSink + Send),
     ) -> Result<Summary> {
+        self.settle_abandoned();
+        self.gate.admit_many()?;
         let (rows_tx, rows_rx) = flume::bounded(STREAM_CHUNKS_IN_FLIGHT);
         let (done_tx, done_rx) = flume::bounded(1);
+        let was_open = !self.is_autocommit();
         self.send(Command::Stream {
             stmt: stmt.clone(),
             rows: rows_tx,
             done: done_tx,
         })?;
+        self.abandoned = Some(was_open);
         let mut sink_error = None;
         'recv: while let Some(msg) = self.recv(&rows_rx).await {
             match msg {
@@ -318,7 +391,9 @@ impl AsyncTransport for WorkerTransport {
         }
         // Tell the worker to stop (its next send fails), then wait for it.
         drop(rows_rx);
-        let summary = self.recv(&done_rx).await.ok_or(Error::Closed)?;
+        let summary = self.recv(&done_rx).await;
+        self.replied();
+        let summary = summary.ok_or(Error::Closed)?;
         match sink_error {
             Some(e) => Err(e),
             None => summary,
@@ -326,12 +401,26 @@ impl AsyncTransport for WorkerTransport {
     }
 
     async fn batch(&mut self, batch: &Batch) -> Result<BatchResult> {
+        self.settle_abandoned();
+        self.gate.admit_many()?;
         let batch = batch.clone();
         self.call(|reply| Command::Batch(batch, reply)).await
     }
 
     fn is_autocommit(&self) -> bool {
-        self.closed || self.shared.autocommit.load(Ordering::SeqCst)
+        if self.closed {
+            return true;
+        }
+        if let Some(was_open) = self.abandoned {
+            // Once settled: a transaction open before it is lost (counts as
+            // open); anything else is rolled back.
+            return !was_open;
+        }
+        if self.gate.is_lost() {
+            return false;
+        }
+        self.queued_autocommit
+            .unwrap_or_else(|| self.shared.autocommit.load(Ordering::SeqCst))
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -339,8 +428,22 @@ impl AsyncTransport for WorkerTransport {
     }
 
     fn enqueue(&mut self, stmt: Statement) {
+        self.settle_abandoned();
+        match self.gate.admit(&stmt.sql) {
+            Ok(Admission::Run) => {}
+            Ok(Admission::Absorbed) => return,
+            Err(_) => {
+                tracing::debug!(
+                    "sqlport worker: dropping a queued statement: the transaction was lost"
+                );
+                return;
+            }
+        }
+        let ends = classify(&stmt.sql) == StatementKind::Rollback;
         if self.send(Command::Enqueue(stmt)).is_err() {
             tracing::warn!("sqlport worker: statement enqueued on a closed connection");
+        } else if ends {
+            self.queued_autocommit = Some(true);
         }
     }
 
@@ -348,6 +451,8 @@ impl AsyncTransport for WorkerTransport {
         if self.closed {
             return Ok(());
         }
+        self.settle_abandoned();
+        self.gate.clear();
         let result = self.call(Command::Close).await;
         self.closed = true;
         match result {

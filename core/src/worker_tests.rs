@@ -63,13 +63,16 @@ impl Transport for Fake {
             "COMMIT" | "ROLLBACK" => self.autocommit = true,
             "FAIL" => return Err(Error::sqlite(19, Some(2067), "unique")),
             "PANIC" => panic!("fake transport panics on purpose"),
-            "BLOCK" => {
+            "BLOCK" | "BLOCK BEGIN" => {
                 if let Some(e) = &self.entered {
                     e.send(()).unwrap();
                 }
                 if let Some(g) = &self.gate {
                     g.recv_timeout(GUARD)
                         .map_err(|_| Error::Timeout("gate never opened".into()))?;
+                }
+                if sql == "BLOCK BEGIN" {
+                    self.autocommit = false;
                 }
             }
             _ => {}
@@ -372,4 +375,76 @@ async fn connector_connects_on_the_worker_thread() {
     });
     let err = c.connect().await.err().unwrap();
     assert_eq!(err.sqlite_code(), Some(14));
+}
+
+/// Poll `fut` once (its command is handed to the worker), then drop it, as
+/// a `tokio::time::timeout` that fires at that await point does.
+async fn poll_once_then_drop<F: Future>(fut: F) {
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(|cx| {
+        let _ = fut.as_mut().poll(cx);
+        Poll::Ready(())
+    })
+    .await;
+}
+
+/// A `BEGIN` whose caller went away must not leave a transaction that
+/// nobody guards: it is rolled back before the next command runs.
+#[tokio::test]
+async fn an_abandoned_begin_is_rolled_back() {
+    let probe = Arc::new(Probe::default());
+    let (gate_tx, gate_rx) = flume::unbounded();
+    let mut fake = Fake::new(probe.clone());
+    fake.gate = Some(gate_rx);
+    let mut w = WorkerTransport::spawn(Box::new(fake)).unwrap();
+    // A BEGIN that waits (as on a busy database) is cancelled, then succeeds.
+    poll_once_then_drop(w.execute(&Statement::new("BLOCK BEGIN"))).await;
+    gate_tx.send(()).unwrap();
+    assert!(w.is_autocommit(), "nobody holds a transaction");
+    w.execute(&Statement::new("x")).await.unwrap();
+    assert!(w.is_autocommit());
+    assert_eq!(probe.log(), ["BLOCK BEGIN", "ROLLBACK", "x"]);
+}
+
+/// A command abandoned inside a transaction loses the transaction (rolled
+/// back): later statements fail with `TransactionLost` until `ROLLBACK`.
+#[tokio::test]
+async fn a_command_abandoned_inside_a_transaction_loses_it() {
+    let probe = Arc::new(Probe::default());
+    let (gate_tx, gate_rx) = flume::unbounded();
+    let mut fake = Fake::new(probe.clone());
+    fake.gate = Some(gate_rx);
+    let mut w = WorkerTransport::spawn(Box::new(fake)).unwrap();
+    w.execute(&Statement::new("BEGIN")).await.unwrap();
+    // BLOCK waits on the gate, so the first poll cannot see it finish.
+    poll_once_then_drop(w.execute(&Statement::new("BLOCK"))).await;
+    gate_tx.send(()).unwrap();
+    assert!(!w.is_autocommit());
+    for sql in ["b", "COMMIT"] {
+        let err = w.execute(&Statement::new(sql)).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TransactionLost, "{sql}");
+    }
+    let err = w
+        .batch(&Batch::atomic([Statement::new("b")]))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TransactionLost);
+    w.execute(&Statement::new("ROLLBACK")).await.unwrap();
+    assert!(w.is_autocommit());
+    w.execute(&Statement::new("c")).await.unwrap();
+    assert_eq!(probe.log(), ["BEGIN", "BLOCK", "ROLLBACK", "c"]);
+
+    // The same, ended by a guard's queued ROLLBACK.
+    w.execute(&Statement::new("BEGIN")).await.unwrap();
+    poll_once_then_drop(w.execute(&Statement::new("BLOCK"))).await;
+    w.enqueue(Statement::new("ROLLBACK"));
+    gate_tx.send(()).unwrap();
+    assert!(w.is_autocommit());
+    w.execute(&Statement::new("e")).await.unwrap();
+    assert_eq!(
+        probe.log(),
+        [
+            "BEGIN", "BLOCK", "ROLLBACK", "c", "BEGIN", "BLOCK", "ROLLBACK", "e"
+        ]
+    );
 }

@@ -11,6 +11,12 @@ shared::deref_to_connection!(Transaction, Savepoint);
 /// [`Connection`]); [`commit`](Transaction::commit) or
 /// [`rollback`](Transaction::rollback) end it, and dropping it unfinished rolls
 /// it back.
+///
+/// If the transaction is lost (the server or SQLite rolled it back, a
+/// request inside it failed or timed out), every statement through the guard
+/// or the connection fails with
+/// [`Error::TransactionLost`](crate::Error::TransactionLost), `commit` too, and
+/// nothing of it is committed; rolling back or dropping the guard ends it.
 #[derive(Debug)]
 pub struct Transaction<'c> {
     conn: &'c mut Connection,
@@ -55,16 +61,21 @@ impl Drop for Transaction<'_> {
 pub struct Savepoint<'c> {
     conn: &'c mut Connection,
     name: String,
+    /// It opened the transaction (none was open before it): undoing it is
+    /// rolling the transaction back, which also ends a lost one.
+    outermost: bool,
     done: bool,
 }
 
 impl<'c> Savepoint<'c> {
     pub(crate) fn begin(conn: &'c mut Connection) -> Result<Self> {
         let name = conn.next_savepoint_name();
+        let outermost = conn.is_autocommit();
         conn.run(&shared::savepoint(&name))?;
         Ok(Savepoint {
             conn,
             name,
+            outermost,
             done: false,
         })
     }
@@ -88,6 +99,9 @@ impl<'c> Savepoint<'c> {
     }
 
     fn rollback_in_place(&mut self) -> Result<()> {
+        if self.outermost {
+            return self.conn.run(&shared::rollback()).map(drop);
+        }
         let batch = shared::savepoint_rollback(&self.name);
         shared::first_step_error(self.conn.batch(&batch)?)
     }

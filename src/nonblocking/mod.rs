@@ -9,6 +9,14 @@
 //! and runs before the connection's next operation (the local worker runs it at
 //! once; the HTTP transport sends it with the next request, or closes the stream,
 //! which rolls back, when the connection is dropped).
+//!
+//! Cancellation: every future here may be dropped at any await point (a
+//! `tokio::time::timeout` that fires, a `select!` branch not taken) and the
+//! connection stays defined. A transaction that was open is lost (rolled
+//! back; later statements fail with
+//! [`Error::TransactionLost`](crate::Error::TransactionLost) until the guard
+//! ends); if none was open, none is left open (a `BEGIN` whose future was
+//! dropped is rolled back), and the dropped statement ran at most once.
 
 mod connection;
 mod database;

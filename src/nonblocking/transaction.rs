@@ -50,16 +50,21 @@ impl Drop for Transaction<'_> {
 pub struct Savepoint<'c> {
     conn: &'c mut Connection,
     name: String,
+    /// It opened the transaction (none was open before it): undoing it is
+    /// rolling the transaction back, which also ends a lost one.
+    outermost: bool,
     done: bool,
 }
 
 impl<'c> Savepoint<'c> {
     pub(crate) async fn begin(conn: &'c mut Connection) -> Result<Self> {
         let name = conn.next_savepoint_name();
+        let outermost = conn.is_autocommit();
         conn.run(&shared::savepoint(&name)).await?;
         Ok(Savepoint {
             conn,
             name,
+            outermost,
             done: false,
         })
     }
@@ -79,6 +84,9 @@ impl<'c> Savepoint<'c> {
     /// Undo the savepoint's work and release it.
     pub async fn rollback(mut self) -> Result<()> {
         self.done = true;
+        if self.outermost {
+            return self.conn.run(&shared::rollback()).await.map(drop);
+        }
         let batch = shared::savepoint_rollback(&self.name);
         shared::first_step_error(self.conn.batch(&batch).await?)
     }
@@ -87,6 +95,10 @@ impl<'c> Savepoint<'c> {
 impl Drop for Savepoint<'_> {
     fn drop(&mut self) {
         if !self.done && !self.conn.is_autocommit() {
+            if self.outermost {
+                self.conn.enqueue(shared::rollback());
+                return;
+            }
             for stmt in shared::savepoint_rollback(&self.name).steps {
                 self.conn.enqueue(stmt);
             }

@@ -42,6 +42,8 @@ pub struct AsyncHttpConnector {
 
 struct Inner {
     client: reqwest::Client,
+    /// The whole-request timeout of every request but a streamed cursor.
+    request_timeout: std::time::Duration,
     base: Url,
     token: Option<AuthToken>,
     setting: ProtocolVersion,
@@ -69,15 +71,19 @@ impl AsyncHttpConnector {
     /// No request is sent yet.
     pub fn new(target: &RemoteTarget, config: HttpConfig) -> Result<Self> {
         let (base, token) = common::base_and_token(target, &config)?;
+        // No client-wide total timeout: it would cut a long cursor. Each
+        // request but a streamed cursor gets `request_timeout`; every read
+        // (headers included) gets the idle timeout.
         let client = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
+            .read_timeout(config.read_timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(Error::transport)?;
         Ok(AsyncHttpConnector {
             inner: Arc::new(Inner {
                 client,
+                request_timeout: config.request_timeout,
                 base,
                 token,
                 setting: config.version,
@@ -137,6 +143,9 @@ impl Inner {
                 .header("content-type", "application/json")
                 .body(req.body.clone()),
         };
+        if !req.streaming {
+            rb = rb.timeout(self.request_timeout);
+        }
         rb = rb.header("x-libsql-client-version", CLIENT_VERSION);
         if let Some(h) = common::authorization(self.token.as_ref()) {
             rb = rb.header("authorization", h);

@@ -61,6 +61,7 @@ impl HttpConnector {
             .http_status_as_error(false)
             .timeout_connect(Some(config.connect_timeout))
             .timeout_global(Some(config.request_timeout))
+            .timeout_per_read(Some(config.read_timeout))
             .max_redirects(0)
             .tls_config(
                 ureq::tls::TlsConfig::builder()
@@ -131,10 +132,17 @@ impl Inner {
         let _enter = span.enter();
         let result = match req.method {
             Method::Get => self.with_headers(self.agent.get(&req.url)).call(),
-            Method::Post => self
-                .with_headers(self.agent.post(&req.url))
-                .header("content-type", "application/json")
-                .send(&req.body[..]),
+            Method::Post => {
+                let mut rb = self.agent.post(&req.url);
+                if req.streaming {
+                    // A streamed cursor has no whole-request deadline: the
+                    // connect and per-read idle timeouts bound it.
+                    rb = rb.config().timeout_global(None).build();
+                }
+                self.with_headers(rb)
+                    .header("content-type", "application/json")
+                    .send(&req.body[..])
+            }
         };
         match result {
             Ok(resp) => {

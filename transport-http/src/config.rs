@@ -28,8 +28,15 @@ pub struct HttpConfig {
     pub auth_token: Option<AuthToken>,
     /// Connect timeout (TCP and TLS); default 10 s.
     pub connect_timeout: Duration,
-    /// Timeout for a whole request, body included; default 30 s.
+    /// Timeout for a whole request, body included; default 30 s. It does not
+    /// apply to a streamed cursor body (`query_stream`), which is bounded by
+    /// [`HttpConfig::read_timeout`] instead.
     pub request_timeout: Duration,
+    /// Per-read idle timeout: the longest wait for the next bytes of a reply
+    /// (headers or body), restarted by every read; default 30 s. For a
+    /// streamed cursor it is, with the connect timeout, the only bound, so a
+    /// long cursor that keeps sending rows is never cut.
+    pub read_timeout: Duration,
     /// Protocol version; default [`ProtocolVersion::Auto`].
     pub version: ProtocolVersion,
 }
@@ -40,6 +47,7 @@ impl Default for HttpConfig {
             auth_token: None,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
+            read_timeout: Duration::from_secs(30),
             version: ProtocolVersion::Auto,
         }
     }

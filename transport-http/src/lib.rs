@@ -29,16 +29,37 @@
 //! ## Failures
 //!
 //! - A stream that expired while idle outside a transaction is reopened
-//!   transparently, the connection's PRAGMA assignments are re-applied first,
-//!   and the request runs once more. Inside a transaction the result is
+//!   transparently, the connection's replayable PRAGMA settings are
+//!   re-applied first ([`proto::client::replay`]: an allowlist of
+//!   connection-scoped settings, from outside transactions or committed
+//!   ones; never `user_version`, `journal_mode`, ...), and the request runs
+//!   once more. Inside a transaction the result is
 //!   [`Error::StreamExpired`](sqlport_core::Error::StreamExpired)` { in_transaction: true }`:
-//!   nothing is replayed and the connection is back in autocommit mode.
+//!   nothing is replayed.
+//! - A transaction that ends without the caller's `COMMIT`/`ROLLBACK`
+//!   (expiry, a request that may have run but got no good reply, any
+//!   non-2xx, the server's own rollback seen through `get_autocommit`, a
+//!   held `BEGIN` that failed, an abandoned request) is *lost*: every later
+//!   call fails with
+//!   [`Error::TransactionLost`](sqlport_core::Error::TransactionLost) and
+//!   sends nothing until the caller's `ROLLBACK` (see
+//!   [`sqlport_core::tx_gate`]). On Hrana 2 (no `get_autocommit`), a
+//!   rollback the server does on its own while the stream lives is not seen.
 //! - A request is retried only when it provably never reached the server
-//!   (connection refused); never after a timeout, a 5xx or a reset mid-reply.
-//!   One operation sends at most
+//!   (connection refused); if the retry fails the same way, the stream and
+//!   its transaction are kept as they were. Never after a timeout, a 5xx or
+//!   a reset mid-reply. One operation sends at most
 //!   [`MAX_REQUESTS_PER_OPERATION`](proto::client::MAX_REQUESTS_PER_OPERATION)
 //!   requests, and the reply to every request sent is read: a request that
 //!   ran is never reported as failed for want of a round trip.
+//! - Timeouts: [`HttpConfig::connect_timeout`], [`HttpConfig::request_timeout`]
+//!   (a whole request, body included) and [`HttpConfig::read_timeout`] (each
+//!   read of a reply). A streamed cursor has no whole-request deadline: it
+//!   is bounded by the connect and per-read idle timeouts only, so a long
+//!   `query_stream` that keeps sending rows is never cut.
+//! - A server's `base_url` is followed only on the database URL's origin
+//!   (same scheme, host and port), otherwise ignored: the token never goes
+//!   to another server, nor from HTTPS to HTTP.
 //! - The auth token is taken from the config, the target, or an
 //!   `authToken` query parameter left in the URL; it is only ever sent in
 //!   the `Authorization` header.

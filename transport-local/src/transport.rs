@@ -1,6 +1,7 @@
 //! [`LocalTransport`]: one SQLite connection as a [`Transport`].
 
 use rusqlite::Connection;
+use sqlport_core::tx_gate::{Admission, TxGate, ends_transaction};
 use sqlport_core::{
     Batch, BatchResult, Capabilities, Error, Result, ResultSet, RowSink, Statement, Summary,
     Transport,
@@ -26,6 +27,12 @@ use crate::exec::{columns, prepare, run, run_simple};
 /// ([`Error::Unsupported`](sqlport_core::Error::Unsupported)). If the opening
 /// `BEGIN`/`SAVEPOINT` or the final `COMMIT`/`RELEASE` itself fails (e.g.
 /// `SQLITE_BUSY`), that error is returned as is, and nothing was committed.
+///
+/// When SQLite rolls back an open transaction by itself (`INSERT OR
+/// ROLLBACK`, `RAISE(ROLLBACK, ...)`, some I/O or out-of-memory errors), the
+/// transaction is lost: later statements fail with
+/// [`Error::TransactionLost`](sqlport_core::Error::TransactionLost) until the
+/// caller's `ROLLBACK` (see the [contract](sqlport_core::transport)).
 #[derive(Debug)]
 pub struct LocalTransport {
     /// The connection; after `close`, a private in-memory placeholder.
@@ -33,6 +40,7 @@ pub struct LocalTransport {
     closed: bool,
     next_savepoint: u64,
     capabilities: Capabilities,
+    gate: TxGate,
 }
 
 impl LocalTransport {
@@ -42,7 +50,15 @@ impl LocalTransport {
             closed: false,
             next_savepoint: 0,
             capabilities,
+            gate: TxGate::default(),
         }
+    }
+
+    /// After an operation that began with a transaction open (`was_open`):
+    /// a transaction SQLite ended without the caller is lost.
+    fn settle(&mut self, was_open: bool, ended_by_caller: bool) {
+        let open_now = !self.conn.is_autocommit();
+        self.gate.settle(was_open, open_now, ended_by_caller);
     }
 
     fn conn(&self) -> Result<&Connection> {
@@ -82,27 +98,49 @@ impl LocalTransport {
 
 impl Transport for LocalTransport {
     fn execute(&mut self, stmt: &Statement) -> Result<ResultSet> {
-        execute(self.conn()?, stmt)
+        self.conn()?;
+        if self.gate.admit(&stmt.sql)? == Admission::Absorbed {
+            return Ok(ResultSet::default());
+        }
+        let was_open = !self.conn.is_autocommit();
+        let result = execute(&self.conn, stmt);
+        self.settle(was_open, result.is_ok() && ends_transaction(&stmt.sql));
+        result
     }
 
     fn query_stream(&mut self, stmt: &Statement, sink: &mut dyn RowSink) -> Result<Summary> {
-        run(self.conn()?, stmt, sink)
+        self.conn()?;
+        self.gate.admit_many()?;
+        let was_open = !self.conn.is_autocommit();
+        let result = run(&self.conn, stmt, sink);
+        self.settle(was_open, result.is_ok() && ends_transaction(&stmt.sql));
+        result
     }
 
     fn batch(&mut self, batch: &Batch) -> Result<BatchResult> {
         if self.closed {
             return Err(Error::Closed);
         }
+        self.gate.admit_many()?;
+        let was_open = !self.conn.is_autocommit();
         let counter = &mut self.next_savepoint;
         let conn = &self.conn;
-        run_batch(conn, batch, || {
+        let result = run_batch(conn, batch, || {
             *counter += 1;
             format!("sqlport_batch_{}", *counter)
-        })
+        });
+        let ended = result.as_ref().is_ok_and(|r| {
+            r.steps
+                .iter()
+                .zip(&batch.steps)
+                .any(|(outcome, stmt)| outcome.ok().is_some() && ends_transaction(&stmt.sql))
+        });
+        self.settle(was_open, ended);
+        result
     }
 
     fn is_autocommit(&self) -> bool {
-        self.closed || self.conn.is_autocommit()
+        self.closed || (!self.gate.is_lost() && self.conn.is_autocommit())
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -114,6 +152,7 @@ impl Transport for LocalTransport {
             return Ok(());
         }
         self.closed = true;
+        self.gate.clear();
         if !self.conn.is_autocommit() {
             if let Err(e) = run_simple(&self.conn, "ROLLBACK") {
                 tracing::warn!(error = %e, "sqlport-local: rollback on close failed");

@@ -132,8 +132,8 @@ pub(crate) fn unreachable_server_is_an_error(b: Backend) {
 }
 
 pub(crate) fn a_cursor_body_that_stalls_times_out(b: Backend) {
-    // Line 1 and a step_begin arrive, then nothing: the request timeout
-    // covers the body, and a timeout is reported as one.
+    // Line 1 and a step_begin arrive, then nothing: the per-read idle
+    // timeout fires, and a timeout is reported as one.
     let lines = "{\"baton\":null,\"base_url\":null}\n{\"type\":\"step_begin\",\"step\":0,\"cols\":[{\"name\":\"x\"}]}\n";
     let reply = format!(
         "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n{:x}\r\n{lines}\r\n",
@@ -145,6 +145,7 @@ pub(crate) fn a_cursor_body_that_stalls_times_out(b: Backend) {
         HttpConfig {
             version: ProtocolVersion::V3,
             request_timeout: std::time::Duration::from_millis(300),
+            read_timeout: std::time::Duration::from_millis(300),
             ..HttpConfig::default()
         },
     )
@@ -157,4 +158,75 @@ pub(crate) fn a_cursor_body_that_stalls_times_out(b: Backend) {
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e:?}");
     assert_eq!(sink.columns, 1, "the rows' columns arrived first");
     assert!(c.autocommit());
+}
+
+/// A server that reads one request, then writes `parts` one after the
+/// other, waiting `gap` before each (the pace of a slow cursor: the gaps are
+/// the behaviour under test, not synchronisation), then closes.
+fn dribbling(parts: Vec<Vec<u8>>, gap: std::time::Duration) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let Ok((mut sock, _)) = listener.accept() else {
+            return;
+        };
+        let mut chunk = [0u8; 4096];
+        let mut seen = Vec::new();
+        while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+            match sock.read(&mut chunk) {
+                Ok(0) | Err(_) => return,
+                Ok(k) => seen.extend_from_slice(&chunk[..k]),
+            }
+        }
+        for part in parts {
+            std::thread::sleep(gap);
+            if sock.write_all(&part).and_then(|()| sock.flush()).is_err() {
+                return;
+            }
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// A cursor that keeps sending rows for longer than the request timeout is
+/// not cut: a streamed body is bounded by the per-read idle timeout only.
+pub(crate) fn a_long_cursor_is_not_cut_by_the_request_timeout(b: Backend) {
+    let chunk = |s: &str| format!("{:x}\r\n{s}\r\n", s.len()).into_bytes();
+    let mut parts = vec![
+        b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n"
+            .to_vec(),
+        chunk(
+            "{\"baton\":null,\"base_url\":null}\n{\"type\":\"step_begin\",\"step\":0,\"cols\":[{\"name\":\"x\"}]}\n",
+        ),
+    ];
+    let rows = 8;
+    for i in 0..rows {
+        parts.push(chunk(&format!(
+            "{{\"type\":\"row\",\"row\":[{{\"type\":\"integer\",\"value\":\"{i}\"}}]}}\n"
+        )));
+    }
+    parts.push(chunk(
+        "{\"type\":\"step_end\",\"affected_row_count\":0,\"last_insert_rowid\":null}\n",
+    ));
+    parts.push(b"0\r\n\r\n".to_vec());
+    // 11 parts, 100 ms apart: about 1.1 s in all, more than three times the
+    // request timeout, while no gap comes near the idle timeout.
+    let url = dribbling(parts, std::time::Duration::from_millis(100));
+    let db = Db::open(
+        b,
+        &url,
+        HttpConfig {
+            version: ProtocolVersion::V3,
+            request_timeout: std::time::Duration::from_millis(300),
+            read_timeout: std::time::Duration::from_secs(5),
+            ..HttpConfig::default()
+        },
+    )
+    .unwrap();
+    let mut c = db.connect().unwrap();
+    let mut sink = Counter::default();
+    c.stream(&Statement::new("SELECT x FROM t"), &mut sink)
+        .unwrap();
+    assert_eq!(sink.rows, rows);
+    assert_eq!(sink.sum, (0..rows as i64).sum::<i64>());
 }

@@ -223,6 +223,7 @@ both!(
     streams::pragma_persists_per_connection,
     streams::expiry_outside_a_transaction_is_transparent,
     streams::expiry_inside_a_transaction_is_reported,
+    streams::pragma_replay_only_committed_connection_state,
     streams::close_rolls_back,
     batches::atomic_batch_failing_midway,
     batches::atomic_batch_inside_a_transaction_keeps_it,
@@ -246,7 +247,9 @@ both!(
     failures::request_timeout_fires,
     failures::unreachable_server_is_an_error,
     failures::a_cursor_body_that_stalls_times_out,
+    failures::a_long_cursor_is_not_cut_by_the_request_timeout,
     redirect::base_url_is_followed_for_the_stream,
+    redirect::base_url_to_another_origin_is_ignored,
 );
 
 // ---- shared sinks and canned servers ---------------------------------------

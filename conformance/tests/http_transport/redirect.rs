@@ -12,6 +12,12 @@ type Log = Arc<Mutex<Vec<(String, Option<String>)>>>;
 /// connections (one request each).
 fn responder(redirect: Option<String>, log: Log, max: usize) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    serve_responder(listener, redirect, log, max);
+    base
+}
+
+fn serve_responder(listener: TcpListener, redirect: Option<String>, log: Log, max: usize) {
     let addr = listener.local_addr().unwrap();
     std::thread::spawn(move || {
         for n in 0..max {
@@ -61,7 +67,6 @@ fn responder(redirect: Option<String>, log: Log, max: usize) -> String {
             let _ = sock.flush();
         }
     });
-    format!("http://{addr}")
 }
 
 /// Read one request: its path and its body (by content-length; bounded).
@@ -100,37 +105,82 @@ fn read_request(sock: &mut std::net::TcpStream) -> Option<(String, Vec<u8>)> {
 }
 
 pub(crate) fn base_url_is_followed_for_the_stream(b: Backend) {
-    let log_b: Log = Arc::default();
-    let url_b = responder(None, log_b.clone(), 8);
-    let log_a: Log = Arc::default();
-    let url_a = responder(Some(format!("{url_b}/")), log_a.clone(), 8);
+    let log: Log = Arc::default();
+    // The same origin (scheme, host and port), another path: followed.
+    let url = responder_at(|base| Some(format!("{base}/replica/")), log.clone(), 8);
     let config = HttpConfig {
         version: ProtocolVersion::V3,
         ..HttpConfig::default()
     };
-    let db = Db::open(b, &url_a, config).unwrap();
+    let db = Db::open(b, &url, config).unwrap();
     let mut c = db.connect().unwrap();
     // A PRAGMA assignment is connection state: the stream (and its baton) is kept.
     c.exec("PRAGMA foreign_keys = OFF").unwrap();
-    let first = log_a.lock().unwrap().clone();
-    assert_eq!(first.len(), 1, "{first:?}");
-    assert_eq!(first[0], ("/v3/pipeline".to_owned(), None));
-    // The next request of this stream goes to base_url, with A's baton.
+    let port = url.rsplit(':').next().unwrap().to_owned();
+    assert_eq!(log.lock().unwrap()[0], ("/v3/pipeline".to_owned(), None));
+    // The next request of this stream goes to base_url, with the baton.
     c.exec("SELECT 1").unwrap();
-    let port_a = url_a.rsplit(':').next().unwrap().to_owned();
-    let seen_b = log_b.lock().unwrap().clone();
-    assert_eq!(seen_b.len(), 1, "{seen_b:?}");
-    assert_eq!(seen_b[0].0, "/v3/pipeline");
+    let seen = log.lock().unwrap().clone();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen[1].0, "/replica/v3/pipeline");
     assert_eq!(
-        seen_b[0].1.as_deref(),
-        Some(format!("baton-{port_a}-0").as_str())
+        seen[1].1.as_deref(),
+        Some(format!("baton-{port}-0").as_str())
     );
-    assert_eq!(log_a.lock().unwrap().len(), 1, "A saw nothing more");
     c.close().unwrap();
-    assert_eq!(log_b.lock().unwrap().len(), 2, "the close went to B too");
+    assert_eq!(
+        log.lock().unwrap()[2].0,
+        "/replica/v3/pipeline",
+        "the close too"
+    );
     // A new stream starts from the database URL again.
     let mut d = db.connect().unwrap();
     d.exec("SELECT 1").unwrap();
-    assert_eq!(log_a.lock().unwrap().len(), 2);
-    assert_eq!(log_b.lock().unwrap().len(), 2);
+    assert_eq!(log.lock().unwrap()[3].0, "/v3/pipeline");
+}
+
+/// `base_url` pointing at another origin (another port, or another scheme:
+/// never https to http, nor http to https) is ignored: the stream stays on
+/// the database URL, and the other server receives nothing (no token).
+pub(crate) fn base_url_to_another_origin_is_ignored(b: Backend) {
+    let log_b: Log = Arc::default();
+    let url_b = responder(None, log_b.clone(), 8);
+    let port_b = url_b.rsplit(':').next().unwrap().to_owned();
+    type Redirect = Box<dyn Fn(&str) -> String>;
+    let elsewhere: [Redirect; 3] = [
+        Box::new(move |_| format!("{url_b}/")),
+        Box::new(|base| base.replacen("http://", "https://", 1)),
+        Box::new(|base| format!("{}/elsewhere/", base.replacen("127.0.0.1", "localhost", 1))),
+    ];
+    for redirect in elsewhere {
+        let log_a: Log = Arc::default();
+        let url_a = responder_at(|base| Some(redirect(base)), log_a.clone(), 8);
+        let config = HttpConfig {
+            version: ProtocolVersion::V3,
+            ..HttpConfig::default()
+        };
+        let db = Db::open(b, &url_a, config).unwrap();
+        let mut c = db.connect().unwrap();
+        c.exec("PRAGMA foreign_keys = OFF").unwrap();
+        c.exec("SELECT 1").unwrap();
+        c.close().unwrap();
+        let seen = log_a.lock().unwrap().clone();
+        assert_eq!(seen.len(), 3, "{seen:?}");
+        assert!(
+            seen.iter().all(|(path, _)| path == "/v3/pipeline"),
+            "{seen:?}"
+        );
+    }
+    assert!(
+        log_b.lock().unwrap().is_empty(),
+        "port {port_b} got requests"
+    );
+}
+
+/// [`responder`] whose `base_url` is computed from its own base URL.
+fn responder_at(redirect: impl FnOnce(&str) -> Option<String>, log: Log, max: usize) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    serve_responder(listener, redirect(&base), log, max);
+    base
 }

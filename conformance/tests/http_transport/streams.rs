@@ -76,13 +76,21 @@ pub(crate) fn transactions_across_requests(b: Backend) {
     assert!(!c.autocommit());
     c.exec("COMMIT").unwrap();
     assert_eq!(other.int("SELECT count(*) FROM t"), 2);
-    // A held BEGIN that fails reports its error on the call that sends it.
+    // A held BEGIN that fails reports its error on the call that sends it;
+    // the caller's transaction never began, so what it meant for it must not
+    // autocommit: it counts as lost until the caller's ROLLBACK.
     c.exec("BEGIN NONSENSE").unwrap();
     assert!(!c.autocommit());
-    let e = c.exec("SELECT 1").unwrap_err();
+    let e = c.exec("INSERT INTO t VALUES (5)").unwrap_err();
     assert_eq!(e.sqlite_code(), Some(codes::SQLITE_ERROR));
+    assert_eq!(
+        c.exec("INSERT INTO t VALUES (6)").unwrap_err().kind(),
+        ErrorKind::TransactionLost
+    );
+    c.exec("ROLLBACK").unwrap();
     assert!(c.autocommit());
     assert_eq!(c.int("SELECT 2"), 2);
+    assert_eq!(other.int("SELECT count(*) FROM t"), 2);
 }
 
 pub(crate) fn savepoints(b: Backend) {
@@ -141,6 +149,7 @@ pub(crate) fn expiry_outside_a_transaction_is_transparent(b: Backend) {
 pub(crate) fn expiry_inside_a_transaction_is_reported(b: Backend) {
     let (s, db) = setup(b);
     let mut c = db.connect().unwrap();
+    let mut other = db.connect().unwrap();
     c.exec("CREATE TABLE t (x INTEGER)").unwrap();
     c.exec("BEGIN").unwrap();
     c.exec("INSERT INTO t VALUES (1)").unwrap();
@@ -157,8 +166,80 @@ pub(crate) fn expiry_inside_a_transaction_is_reported(b: Backend) {
         "{e:?}"
     );
     assert_eq!(n, 1, "nothing replayed");
+    // The transaction stays lost: nothing runs (or autocommits) until the
+    // caller ends it with ROLLBACK, and COMMIT fails.
+    assert!(!c.autocommit());
+    let (r, n) = count(&s, || c.exec("INSERT INTO t VALUES (3)"));
+    assert_eq!(r.unwrap_err().kind(), ErrorKind::TransactionLost);
+    assert_eq!(n, 0, "nothing sent");
+    let e = c
+        .batch(&Batch::new(
+            [Statement::new("INSERT INTO t VALUES (4)")],
+            BatchMode::StopOnError,
+        ))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TransactionLost);
+    let e = c.stream(&Statement::new("SELECT 1"), &mut Counter::default());
+    assert_eq!(e.unwrap_err().kind(), ErrorKind::TransactionLost);
+    assert_eq!(
+        c.exec("COMMIT").unwrap_err().kind(),
+        ErrorKind::TransactionLost
+    );
+    let (r, n) = count(&s, || c.exec("ROLLBACK"));
+    r.unwrap();
+    assert_eq!(n, 0, "the lost transaction needs no request to end");
     assert!(c.autocommit());
+    assert_eq!(other.int("SELECT count(*) FROM t"), 0);
     assert_eq!(c.int("SELECT count(*) FROM t"), 0);
+}
+
+/// Only connection-scoped PRAGMAs from the allowlist are re-applied on a new
+/// stream, and only when set outside a transaction or in one that
+/// committed. The repro of the issue: A's `user_version = 42`, set in a
+/// transaction that rolled back, must not overwrite B's committed 7 when A's
+/// stream expires.
+pub(crate) fn pragma_replay_only_committed_connection_state(b: Backend) {
+    let (s, db) = setup(b);
+    let mut a = db.connect().unwrap();
+    let mut other = db.connect().unwrap();
+    // A keeps a stream (connection state), so its expiry is what happens next.
+    a.exec("PRAGMA recursive_triggers = ON").unwrap();
+    a.exec("BEGIN").unwrap();
+    a.exec("PRAGMA user_version = 42").unwrap();
+    a.exec("PRAGMA case_sensitive_like = ON").unwrap();
+    a.exec("ROLLBACK").unwrap();
+    other.exec("PRAGMA user_version = 7").unwrap();
+    s.expire_idle_streams();
+    a.exec("SELECT 1").unwrap();
+    let mut reader = db.connect().unwrap();
+    assert_eq!(
+        reader.int("PRAGMA user_version"),
+        7,
+        "nothing overwrote B's value"
+    );
+    assert_eq!(
+        a.int("PRAGMA recursive_triggers"),
+        1,
+        "kept state re-applied"
+    );
+    // A database-scoped PRAGMA set outside a transaction is not replayed either.
+    a.exec("PRAGMA user_version = 43").unwrap();
+    other.exec("PRAGMA user_version = 8").unwrap();
+    s.expire_idle_streams();
+    a.exec("SELECT 1").unwrap();
+    assert_eq!(reader.int("PRAGMA user_version"), 8);
+    // One set in a transaction that committed is kept.
+    a.exec("BEGIN").unwrap();
+    a.exec("SELECT 1").unwrap();
+    a.exec("PRAGMA case_sensitive_like = ON").unwrap();
+    a.exec("COMMIT").unwrap();
+    s.expire_idle_streams();
+    let rs = a.exec("SELECT 'a' LIKE 'A'").unwrap();
+    assert_eq!(
+        rs.rows[0].get::<i64>(0).unwrap(),
+        0,
+        "case_sensitive_like re-applied"
+    );
 }
 
 pub(crate) fn close_rolls_back(b: Backend) {

@@ -102,3 +102,42 @@ fn close_rolls_back_and_closes() {
         Value::Text("2".into())
     );
 }
+
+/// SQLite rolls the whole transaction back on `INSERT OR ROLLBACK` (and on
+/// some I/O errors): the transport reports the transaction lost until the
+/// caller ends it with ROLLBACK, instead of autocommitting what follows.
+#[test]
+fn a_transaction_sqlite_rolled_back_is_lost_until_rollback() {
+    let (_db, mut c) = mem();
+    exec(&mut c, "CREATE TABLE t (x INTEGER PRIMARY KEY)");
+    exec(&mut c, "INSERT INTO t VALUES (1)");
+    exec(&mut c, "BEGIN");
+    exec(&mut c, "INSERT INTO t VALUES (2)");
+    let err = exec_p(&mut c, "INSERT OR ROLLBACK INTO t VALUES (1)", ()).unwrap_err();
+    assert_eq!(err.sqlite_code(), Some(codes::SQLITE_CONSTRAINT));
+    assert!(!c.is_autocommit(), "lost, not ended");
+    for sql in ["INSERT INTO t VALUES (3)", "SELECT 1", "COMMIT", "BEGIN"] {
+        let err = exec_p(&mut c, sql, ()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TransactionLost, "{sql}: {err:?}");
+    }
+    let err = c
+        .batch(&Batch::new(stmts(&["SELECT 1"]), BatchMode::StopOnError))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TransactionLost);
+    let err = c
+        .query_stream(
+            &Statement::new("SELECT 1"),
+            &mut sqlport_core::CollectRows::default(),
+        )
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TransactionLost);
+    exec(&mut c, "ROLLBACK");
+    assert!(c.is_autocommit());
+    assert_eq!(one(&mut c, "SELECT count(*) FROM t"), Value::Integer(1));
+    // A statement error that leaves the transaction open loses nothing.
+    exec(&mut c, "BEGIN");
+    exec_p(&mut c, "INSERT INTO t VALUES (1)", ()).unwrap_err();
+    exec(&mut c, "INSERT INTO t VALUES (2)");
+    exec(&mut c, "COMMIT");
+    assert_eq!(one(&mut c, "SELECT count(*) FROM t"), Value::Integer(2));
+}

@@ -6,9 +6,13 @@ pub mod batch;
 pub mod codec;
 pub mod cursor;
 pub mod errors;
+pub mod replay;
 pub mod request;
 pub mod session;
 pub mod tx;
+
+#[cfg(test)]
+mod proptests;
 
 pub use cursor::{CursorOutcome, CursorReader, LineDecoder};
 pub use request::{HttpRequest, HttpResponse, Method, Version};

@@ -1,16 +1,19 @@
 //! The per-connection session: one Hrana stream, its baton and `base_url`, the
-//! transaction state, a held `BEGIN`, the PRAGMA assignments to re-apply on a
-//! new stream, and statements queued by `enqueue`. Sans-IO: every operation
+//! transaction state (and whether it was lost, [`TxGate`]), a held `BEGIN`,
+//! the PRAGMA assignments to re-apply on a new stream ([`super::replay`]),
+//! and statements queued by `enqueue`. Sans-IO: every operation
 //! yields an [`HttpRequest`] to send or a finished [`Output`]; replies are fed
 //! back with [`Session::on_response`] (or, for a cursor body,
 //! [`Session::cursor_reader`] and [`Session::cursor_end`]).
 
 use sqlport_core::sql::{StatementKind, classify};
+use sqlport_core::tx_gate::{Admission, TxGate};
 use sqlport_core::{Batch, BatchMode, BatchResult, Error, Result, ResultSet, Statement};
 use url::Url;
 
 use super::batch::{self, BatchContext, BuiltBatch};
 use super::codec;
+use super::replay;
 use super::request::{HttpRequest, Method, Version, endpoint};
 use super::tx::TxState;
 use crate::proto::wire::{self, StreamRequest, StreamResponse};
@@ -144,8 +147,16 @@ pub struct Session {
     /// share one server stream, dropped by anything else.
     spare: Option<(String, Option<Url>)>,
     tx: TxState,
+    /// Whether the transaction was lost (refuses everything until `ROLLBACK`).
+    gate: TxGate,
+    op: Option<OpTrack>,
     held_begin: Option<Statement>,
+    /// Replayable PRAGMA assignments that stand (outside transactions, or
+    /// from committed ones).
     pragmas: Vec<Statement>,
+    /// Replayable PRAGMA assignments made inside the open transaction: kept
+    /// if it commits, dropped if it rolls back or is lost.
+    tx_pragmas: Vec<Statement>,
     pending: Vec<Statement>,
     closed: bool,
     inflight: Option<InFlight>,
@@ -163,8 +174,11 @@ impl Session {
             baton: None,
             spare: None,
             tx: TxState::default(),
+            gate: TxGate::default(),
+            op: None,
             held_begin: None,
             pragmas: Vec::new(),
+            tx_pragmas: Vec::new(),
             pending: Vec::new(),
             closed: false,
             inflight: None,
@@ -177,9 +191,28 @@ impl Session {
         self.version
     }
 
-    /// `true` when no transaction is open (a held `BEGIN` counts as open).
+    /// `true` when no transaction is open (a held `BEGIN` counts as open,
+    /// and so does a lost transaction until the caller's `ROLLBACK`).
     pub fn is_autocommit(&self) -> bool {
-        !self.tx.in_tx && self.held_begin.is_none()
+        if self.inflight.is_some() {
+            // An operation abandoned mid-request (a dropped future): the
+            // next call settles it; a transaction it ran in will be lost.
+            return !self.op.is_some_and(|o| o.tx_before);
+        }
+        if self.held_begin.is_some() || self.gate.is_lost() {
+            return false;
+        }
+        // Queued statements (a dropped guard's ROLLBACK) count as run.
+        let mut tx = self.tx.clone();
+        for p in &self.pending {
+            tx.apply(&p.sql);
+        }
+        !tx.in_tx
+    }
+
+    /// Whether the transaction was lost and waits for the caller's `ROLLBACK`.
+    pub fn is_transaction_lost(&self) -> bool {
+        self.gate.is_lost()
     }
 
     /// Whether a baton (a live server stream) is held.
@@ -211,6 +244,16 @@ impl Session {
         if self.closed {
             return;
         }
+        self.abandon_stale();
+        match self.gate.admit(&stmt.sql) {
+            Ok(Admission::Run) => {}
+            // The ROLLBACK that ends a lost transaction: nothing to send.
+            Ok(Admission::Absorbed) => return,
+            Err(_) => {
+                tracing::debug!("dropping a queued statement: the transaction was lost");
+                return;
+            }
+        }
         let kind = classify(&stmt.sql);
         if self.held_begin.is_some() && kind == StatementKind::Rollback {
             self.held_begin = None;
@@ -237,6 +280,10 @@ impl Session {
     /// Start `execute`.
     pub fn execute(&mut self, stmt: &Statement) -> Result<Next> {
         self.check_open()?;
+        self.abandon_stale();
+        if self.gate.admit(&stmt.sql)? == Admission::Absorbed {
+            return Ok(Next::Done(Output::Rows(ResultSet::default())));
+        }
         let kind = classify(&stmt.sql);
         if self.version != Version::V1 {
             if kind == StatementKind::Begin
@@ -255,25 +302,32 @@ impl Session {
                 return Ok(Next::Done(Output::Rows(ResultSet::default())));
             }
         }
-        self.start(Op::Execute(stmt.clone()))
+        let next = self.start(Op::Execute(stmt.clone()));
+        self.finish(next)
     }
 
     /// Start `batch`.
     pub fn batch(&mut self, batch: &Batch) -> Result<Next> {
         self.check_open()?;
+        self.abandon_stale();
+        self.gate.admit_many()?;
         if batch.steps.is_empty() {
             return Ok(Next::Done(Output::Batch(BatchResult::default())));
         }
-        self.start(Op::Batch(batch.clone()))
+        let next = self.start(Op::Batch(batch.clone()));
+        self.finish(next)
     }
 
     /// Start a cursor query (v3 only; see [`Session::supports_cursor`]).
     pub fn cursor(&mut self, stmt: &Statement) -> Result<Next> {
         self.check_open()?;
+        self.abandon_stale();
+        self.gate.admit_many()?;
         if !self.supports_cursor() {
             return Err(Error::Unsupported("cursors need Hrana 3".into()));
         }
-        self.start(Op::Cursor(stmt.clone()))
+        let next = self.start(Op::Cursor(stmt.clone()));
+        self.finish(next)
     }
 
     /// Start `close`: sends `close` if a baton is held (the server rolls back
@@ -282,6 +336,8 @@ impl Session {
         if self.closed {
             return Ok(Next::Done(Output::Closed));
         }
+        self.abandon_stale();
+        self.gate.clear();
         self.held_begin = None;
         self.pending.clear();
         self.pragmas.clear();
@@ -315,6 +371,8 @@ impl Session {
         self.pending.clear();
         self.pragmas.clear();
         self.inflight = None;
+        self.op = None;
+        self.gate.clear();
     }
 
     fn check_open(&self) -> Result<()> {
@@ -330,20 +388,10 @@ impl Session {
         self.stream_base = None;
         self.spare = None;
         self.tx.reset();
+        self.tx_pragmas.clear();
     }
 
     fn start(&mut self, op: Op) -> Result<Next> {
-        if let Some(stale) = self.inflight.take() {
-            // The previous operation was abandoned mid-request (a dropped
-            // future): the server ends such a stream and rolls it back.
-            let lost_tx = self.tx.in_tx || stale.prelude.is_some();
-            self.drop_stream();
-            if lost_tx && !matches!(op, Op::Close) {
-                return Err(Error::StreamExpired {
-                    in_transaction: true,
-                });
-            }
-        }
         match self.spare.take() {
             Some((baton, base)) if self.baton.is_none() && matches!(op, Op::Cursor(_)) => {
                 self.baton = Some(baton);
@@ -358,6 +406,14 @@ impl Session {
             self.held_begin.take()
         };
         let pending = std::mem::take(&mut self.pending);
+        let mut tx = self.tx.clone();
+        for p in &pending {
+            tx.apply(&p.sql);
+        }
+        self.op = Some(OpTrack {
+            tx_before: !matches!(op, Op::Close) && (tx.in_tx || prelude.is_some()),
+            ended_by_caller: false,
+        });
         self.requests = 0;
         let flight = InFlight {
             op,
@@ -439,6 +495,7 @@ impl Session {
         if !self.pragmas.is_empty() {
             return true;
         }
+        let sets_state = |s: &Statement| replay::replayable(&s.sql).is_some();
         let mut tx = self.tx.clone();
         for p in &flight.pending {
             tx.apply(&p.sql);
@@ -448,15 +505,13 @@ impl Session {
         }
         match &flight.op {
             Op::Close => false,
-            Op::Execute(s) | Op::Cursor(s) => {
-                classify(&s.sql) == StatementKind::PragmaWrite || tx.after(&s.sql).in_tx
-            }
+            Op::Execute(s) | Op::Cursor(s) => sets_state(s) || tx.after(&s.sql).in_tx,
             Op::Batch(b) => {
                 let mut after = tx.clone();
                 let mut keep = false;
                 for s in &b.steps {
                     after.apply(&s.sql);
-                    keep |= classify(&s.sql) == StatementKind::PragmaWrite;
+                    keep |= sets_state(s);
                 }
                 keep || after.in_tx || (tx.in_tx && !matches!(b.mode, BatchMode::Atomic(_)))
             }
@@ -619,17 +674,6 @@ impl Session {
     }
 }
 
-/// `PRAGMA [schema.]name = value` -> `schema.name`, lower-cased.
-fn pragma_name(sql: &str) -> String {
-    let t = sql.trim_start();
-    let rest = t.get(6..).unwrap_or_default();
-    rest.split(['=', '(', ';'])
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase()
-}
-
 fn encode_body<T: serde::Serialize>(body: &T) -> Result<Vec<u8>> {
     serde_json::to_vec(body).map_err(|e| {
         // Only non-finite floats can fail, and they are refused earlier.
@@ -681,3 +725,6 @@ pub use cursor_half::cursor_read_error;
 mod locate_half;
 #[path = "session_reply.rs"]
 mod reply_half;
+#[path = "session_state.rs"]
+mod state_half;
+use state_half::OpTrack;

@@ -3,7 +3,6 @@
 
 use sqlport_core::sql::{StatementKind, classify};
 use sqlport_core::{Error, Result, RowSink, Statement, Summary};
-use url::Url;
 
 use super::super::cursor::{CursorOutcome, CursorReader, CursorStep};
 use super::super::request::{HttpRequest, Method};
@@ -12,8 +11,8 @@ use crate::proto::client::codec;
 use crate::proto::wire;
 
 /// The error for a cursor body that could not be read to its end: a
-/// [`Error::Timeout`] when the request timeout fired while reading it, else a
-/// protocol error (the body is cut short).
+/// [`Error::Timeout`] when the per-read idle timeout fired while reading it,
+/// else a protocol error (the body is cut short).
 pub fn cursor_read_error(timed_out: bool, detail: impl std::fmt::Display) -> Error {
     if timed_out {
         Error::Timeout(format!("reading the cursor body: {detail}"))
@@ -109,7 +108,9 @@ impl Session {
             return Some(self.cursor_end(Err(e)));
         }
         if reader.is_discarding() && !self.cursor_must_drain() {
-            return Some(self.cursor_abandon(reader));
+            let done = self.cursor_abandon(reader);
+            self.settle();
+            return Some(done);
         }
         None
     }
@@ -162,6 +163,12 @@ impl Session {
     /// The cursor body ended (or failed to be read: pass the error). Returns
     /// the statement's summary.
     pub fn cursor_end(&mut self, outcome: Result<CursorOutcome>) -> Result<Summary> {
+        let result = self.cursor_outcome(outcome);
+        self.settle();
+        result
+    }
+
+    fn cursor_outcome(&mut self, outcome: Result<CursorOutcome>) -> Result<Summary> {
         let Some(flight) = self.inflight.take() else {
             return Err(Error::Protocol("no cursor in flight".into()));
         };
@@ -178,20 +185,14 @@ impl Session {
         };
         // A cursor cannot close its stream; keep the baton only if state is held.
         self.baton = outcome.baton;
-        if let Some(u) = outcome.base_url.as_deref() {
-            if let Ok(url) = Url::parse(u) {
-                if matches!(url.scheme(), "http" | "https") {
-                    self.stream_base = Some(url);
-                }
-            }
-        }
+        self.take_base_url(outcome.base_url.as_deref());
         let mut steps = outcome.steps.into_iter().map(Some).collect::<Vec<_>>();
         let mut take = |i: usize| steps.get_mut(i).and_then(Option::take);
         for i in 0..layout.pending + layout.replay {
             match take(i) {
                 Some(CursorStep::Ok { .. }) => {
                     if let Some(p) = flight.pending.get(i) {
-                        self.tx.apply(&p.sql);
+                        self.account(&p.sql);
                     }
                 }
                 Some(CursorStep::Err(e)) => tracing::warn!(
@@ -204,7 +205,7 @@ impl Session {
         let mut prelude_err = None;
         if let (Some(i), Some(p)) = (layout.prelude, &flight.prelude) {
             match take(i) {
-                Some(CursorStep::Ok { .. }) => self.tx.apply(&p.sql),
+                Some(CursorStep::Ok { .. }) => self.account(&p.sql),
                 Some(CursorStep::Err(e)) => prelude_err = Some(e),
                 _ => {}
             }

@@ -3,17 +3,16 @@
 //! failures.
 
 use sqlport_core::sql::{StatementKind, classify};
+use sqlport_core::tx_gate::ends_transaction;
 use sqlport_core::{Error, Result, Statement, StepResult};
-use url::Url;
 
 use super::super::batch;
 use super::super::codec;
 use super::super::errors::{hrana_error, http_error, is_lost_stream, parse_error_body};
+use super::super::replay;
 use super::super::request::{HttpResponse, Version};
 use super::locate_half::is_parse_time;
-use super::{
-    InFlight, Layout, Next, Op, Output, Phase, Session, decode_body, pragma_name, response_kind,
-};
+use super::{InFlight, Layout, Next, Op, Output, Phase, Session, decode_body, response_kind};
 use crate::proto::wire::{self, StreamResponse, StreamResult};
 use sqlport_core::BatchMode;
 
@@ -29,9 +28,16 @@ impl Session {
     /// The request in flight could not be completed. `reached_server` is
     /// `false` only when the request provably never reached the server
     /// (connection refused, failure before any byte was sent): then it is sent
-    /// once more. Otherwise the stream is dropped (a write may have been
-    /// applied; nothing is replayed) and `err` is returned.
+    /// once more, and if that fails the same way too, the stream, its baton
+    /// and its transaction are left as they were. Otherwise the stream is
+    /// dropped (a write may have been applied; nothing is replayed; a
+    /// transaction is lost) and `err` is returned.
     pub fn on_transport_error(&mut self, err: Error, reached_server: bool) -> Result<Next> {
+        let next = self.transport_error(err, reached_server);
+        self.finish(next)
+    }
+
+    fn transport_error(&mut self, err: Error, reached_server: bool) -> Result<Next> {
         let Some(mut flight) = self.inflight.take() else {
             return Err(err);
         };
@@ -43,6 +49,11 @@ impl Session {
             self.finish_close();
             return Err(err);
         }
+        if !reached_server {
+            // Neither attempt reached the server: nothing changed there.
+            self.restore(flight);
+            return Err(err);
+        }
         self.drop_stream();
         Err(err)
     }
@@ -50,6 +61,11 @@ impl Session {
     /// Feed a complete reply (any status for pipelines and v1; non-2xx for a
     /// cursor, whose 2xx body goes through [`Session::cursor_reader`]).
     pub fn on_response(&mut self, resp: HttpResponse) -> Result<Next> {
+        let next = self.response(resp);
+        self.finish(next)
+    }
+
+    fn response(&mut self, resp: HttpResponse) -> Result<Next> {
         let Some(flight) = self.inflight.take() else {
             return Err(Error::Protocol("reply without a request in flight".into()));
         };
@@ -105,7 +121,13 @@ impl Session {
 
     fn on_http_error(&mut self, mut flight: InFlight, resp: HttpResponse) -> Result<Next> {
         let body = parse_error_body(&resp.body);
-        let was_in_tx = self.tx.in_tx;
+        // Whether the stream held a transaction the caller still wanted:
+        // queued statements (a dropped guard's ROLLBACK) count as run.
+        let mut tx = self.tx.clone();
+        for p in &flight.pending {
+            tx.apply(&p.sql);
+        }
+        let was_in_tx = tx.in_tx;
         // Any non-2xx ends the stream.
         self.drop_stream();
         if matches!(flight.op, Op::Close) {
@@ -122,6 +144,15 @@ impl Session {
             }
             if !flight.retried {
                 flight.retried = true;
+                // Whatever the lost stream held is gone: rolling it back is moot.
+                flight.pending.retain(|p| {
+                    !matches!(
+                        classify(&p.sql),
+                        StatementKind::Rollback
+                            | StatementKind::RollbackTo
+                            | StatementKind::Release
+                    )
+                });
                 tracing::debug!("stream lost while idle; retrying on a new stream");
                 return self.send(flight);
             }
@@ -191,13 +222,8 @@ impl Session {
         self.baton = if layout.closes { None } else { resp.baton };
         if self.baton.is_none() {
             self.stream_base = None;
-        } else if let Some(u) = resp.base_url.as_deref() {
-            match Url::parse(u) {
-                Ok(url) if matches!(url.scheme(), "http" | "https") => {
-                    self.stream_base = Some(url);
-                }
-                _ => tracing::warn!("ignoring a base_url that is not an http(s) URL"),
-            }
+        } else {
+            self.take_base_url(resp.base_url.as_deref());
         }
         Ok(resp.results.into_iter().map(Some).collect())
     }
@@ -223,7 +249,7 @@ impl Session {
             match take(i) {
                 Some(StreamResult::Ok { .. }) => {
                     if let Some(p) = flight.pending.get(i) {
-                        self.tx.apply(&p.sql);
+                        self.account(&p.sql);
                     }
                 }
                 Some(StreamResult::Error { error }) => tracing::warn!(
@@ -317,7 +343,7 @@ impl Session {
             .ok_or_else(|| Error::Protocol("batch reply without a batch".into()))?;
         if let Some(p) = &flight.prelude {
             if batch::prelude_error(built, &result).is_none() {
-                self.tx.apply(&p.sql);
+                self.account(&p.sql);
             }
         }
         batch::interpret(built, result)
@@ -349,14 +375,23 @@ impl Session {
         Ok(Output::Batch(sqlport_core::BatchResult { steps }))
     }
 
-    /// Account for a statement that ran successfully.
+    /// Account for a statement of the operation that ran successfully: the
+    /// transaction state, whether it ended the caller's transaction, and a
+    /// replayable PRAGMA assignment (recorded at once outside a
+    /// transaction; inside one, kept only if it commits).
     pub(super) fn ran(&mut self, stmt: &Statement) {
-        self.tx.apply(&stmt.sql);
-        if classify(&stmt.sql) == StatementKind::PragmaWrite {
-            // The last assignment of a PRAGMA wins: keep the list bounded.
-            let name = pragma_name(&stmt.sql);
-            self.pragmas.retain(|p| pragma_name(&p.sql) != name);
-            self.pragmas.push(stmt.clone());
+        if ends_transaction(&stmt.sql) {
+            if let Some(op) = &mut self.op {
+                op.ended_by_caller = true;
+            }
+        }
+        self.account(&stmt.sql);
+        if let Some(name) = replay::replayable(&stmt.sql) {
+            if !self.tx.in_tx {
+                self.record_pragma(stmt.clone());
+            } else if replay::kept_from_transactions(&name) {
+                self.tx_pragmas.push(stmt.clone());
+            }
         }
     }
 }

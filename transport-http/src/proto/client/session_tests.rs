@@ -161,6 +161,12 @@ fn failing_held_begin_reports_begins_error() {
         {"type":"ok","response":{"type":"get_autocommit","is_autocommit":true}}]}));
     let err = s.on_response(resp).unwrap_err();
     assert_eq!(err.remote_code(), Some("SQLITE_ERROR"));
+    // The caller's transaction never began: what it meant for it must not
+    // autocommit, so it counts as lost until the caller's ROLLBACK.
+    assert!(s.is_transaction_lost() && !s.is_autocommit());
+    let err = s.execute(&st("INSERT INTO t VALUES (1)")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TransactionLost);
+    done(s.execute(&st("ROLLBACK")).unwrap());
     assert!(s.is_autocommit());
 }
 
@@ -225,8 +231,17 @@ fn expiry_inside_a_transaction_is_reported_and_not_replayed() {
             in_transaction: true
         }
     ));
-    assert!(s.is_autocommit());
     assert!(!s.holds_baton());
+    // Lost until the caller's ROLLBACK, which sends nothing.
+    assert!(s.is_transaction_lost() && !s.is_autocommit());
+    for sql in ["INSERT INTO t VALUES (3)", "COMMIT", "BEGIN"] {
+        assert_eq!(
+            s.execute(&st(sql)).unwrap_err().kind(),
+            ErrorKind::TransactionLost
+        );
+    }
+    done(s.execute(&st("ROLLBACK")).unwrap());
+    assert!(s.is_autocommit());
 }
 
 #[test]
@@ -596,10 +611,10 @@ fn base_url_is_followed_for_the_stream_only() {
     let mut s = session(Version::V3);
     let (_, body) = sent(s.execute(&st("PRAGMA foreign_keys = OFF")).unwrap());
     let mut resp: J = serde_json::from_slice(&reply(&body, true, "b1").body).unwrap();
-    resp["base_url"] = json!("https://replica.test/db");
+    resp["base_url"] = json!("http://db.test/replica");
     done(s.on_response(ok_body(resp)).unwrap());
     let (req, _) = sent(s.execute(&st("SELECT 1")).unwrap());
-    assert_eq!(req.url, "https://replica.test/db/v3/pipeline");
+    assert_eq!(req.url, "http://db.test/replica/v3/pipeline");
     // Any non-2xx ends the stream and its base_url.
     let err = s
         .on_response(HttpResponse {
@@ -608,14 +623,6 @@ fn base_url_is_followed_for_the_stream_only() {
         })
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Http);
-    let (req, _) = sent(s.execute(&st("SELECT 1")).unwrap());
-    assert_eq!(req.url, "http://db.test/prefix/v3/pipeline");
-    // A non-http base_url is ignored.
-    let mut s = session(Version::V3);
-    let (_, body) = sent(s.execute(&st("PRAGMA foreign_keys = OFF")).unwrap());
-    let mut resp: J = serde_json::from_slice(&reply(&body, true, "b1").body).unwrap();
-    resp["base_url"] = json!("ftp://x/");
-    done(s.on_response(ok_body(resp)).unwrap());
     let (req, _) = sent(s.execute(&st("SELECT 1")).unwrap());
     assert_eq!(req.url, "http://db.test/prefix/v3/pipeline");
 }
@@ -628,16 +635,19 @@ fn an_abandoned_request_inside_a_transaction_is_reported() {
     done(s.on_response(reply(&body, false, "b1")).unwrap());
     // A request is sent, and its future dropped before the reply.
     let _ = sent(s.execute(&st("INSERT INTO t VALUES (2)")).unwrap());
+    assert!(
+        !s.is_autocommit(),
+        "its transaction will be lost, not ended"
+    );
     let err = s.execute(&st("SELECT 1")).unwrap_err();
-    assert!(matches!(
-        err,
-        Error::StreamExpired {
-            in_transaction: true
-        }
-    ));
+    assert_eq!(err.kind(), ErrorKind::TransactionLost);
+    assert!(!s.is_autocommit());
+    // A guard's queued ROLLBACK ends it without a request.
+    s.enqueue(st("ROLLBACK"));
     assert!(s.is_autocommit());
-    let (req, _) = sent(s.execute(&st("SELECT 1")).unwrap());
+    let (req, body) = sent(s.execute(&st("SELECT 1")).unwrap());
     assert!(!req.carries_baton);
+    assert_eq!(types(&body), ["execute", "get_autocommit", "close"]);
 }
 
 #[test]
@@ -825,3 +835,6 @@ fn the_longest_operation_fits_the_request_bound() {
     assert!(r.steps[1].err().is_some());
     assert!(matches!(r.steps[2], StepResult::Skipped));
 }
+
+#[path = "session_tests_faults.rs"]
+mod faults;

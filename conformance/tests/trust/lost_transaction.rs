@@ -1,0 +1,119 @@
+//! A lost transaction stays lost, through the facade's guards, over HTTP,
+//! blocking and async: after the server dropped the stream inside a
+//! transaction, nothing runs through the guard or the connection (no
+//! autocommit of the rest), commit fails, nothing is committed, and the
+//! guard's end (rollback or drop) makes the connection usable again.
+
+use super::*;
+
+fn count(conn: &mut sqlport::blocking::Connection) -> i64 {
+    conn.query_one("SELECT count(*) FROM t", ()).unwrap()
+}
+
+#[test]
+fn blocking_guard_after_stream_expiry() {
+    let s = server();
+    let db = sqlport::blocking::Database::open_with(&s.url(), remote_options(GUARD)).unwrap();
+    let mut conn = db.connect().unwrap();
+    let mut other = db.connect().unwrap();
+    conn.execute("CREATE TABLE t (x INTEGER)", ()).unwrap();
+
+    let mut tx = conn.transaction().unwrap();
+    tx.execute("INSERT INTO t VALUES (1)", ()).unwrap();
+    s.expire_idle_streams();
+    let err = tx.execute("INSERT INTO t VALUES (2)", ()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::StreamExpired, "{err:?}");
+    let err = tx.execute("INSERT INTO t VALUES (3)", ()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
+    let err = tx.commit().unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
+    assert_eq!(
+        count(&mut other),
+        0,
+        "half of a failed transaction committed"
+    );
+    assert!(conn.is_autocommit());
+    conn.execute("INSERT INTO t VALUES (4)", ()).unwrap();
+    assert_eq!(count(&mut other), 1);
+
+    // A savepoint inside the transaction: the loss reaches through it, and
+    // the transaction guard still ends it.
+    let mut tx = conn.transaction().unwrap();
+    tx.execute("INSERT INTO t VALUES (5)", ()).unwrap();
+    {
+        let mut sp = tx.savepoint().unwrap();
+        sp.execute("INSERT INTO t VALUES (6)", ()).unwrap();
+        s.expire_idle_streams();
+        sp.execute("INSERT INTO t VALUES (7)", ()).unwrap_err();
+        let err = sp.execute("INSERT INTO t VALUES (8)", ()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
+        let err = sp.release().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
+    }
+    let err = tx.execute("INSERT INTO t VALUES (9)", ()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
+    drop(tx);
+    assert_eq!(count(&mut other), 1);
+    assert_eq!(count(&mut conn), 1, "usable again after the guard ended");
+
+    // An outermost savepoint is ended by its own guard.
+    {
+        let mut sp = conn.savepoint().unwrap();
+        sp.execute("INSERT INTO t VALUES (10)", ()).unwrap();
+        s.expire_idle_streams();
+        sp.execute("INSERT INTO t VALUES (11)", ()).unwrap_err();
+        let err = sp.execute("INSERT INTO t VALUES (12)", ()).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
+    }
+    assert!(conn.is_autocommit());
+    assert_eq!(count(&mut conn), 1);
+}
+
+#[test]
+fn async_guard_after_stream_expiry() {
+    let s = server();
+    let rt = runtime();
+    rt.block_on(async {
+        let db = sqlport::Database::open_with(&s.url(), remote_options(GUARD)).unwrap();
+        let mut conn = db.connect().await.unwrap();
+        let mut other = db.connect().await.unwrap();
+        conn.execute("CREATE TABLE t (x INTEGER)", ())
+            .await
+            .unwrap();
+
+        let mut tx = conn.transaction().await.unwrap();
+        tx.execute("INSERT INTO t VALUES (1)", ()).await.unwrap();
+        s.expire_idle_streams();
+        let err = tx
+            .execute("INSERT INTO t VALUES (2)", ())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::StreamExpired, "{err:?}");
+        let err = tx
+            .execute("INSERT INTO t VALUES (3)", ())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
+        let err = tx.commit().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
+        let n: i64 = other.query_one("SELECT count(*) FROM t", ()).await.unwrap();
+        assert_eq!(n, 0, "half of a failed transaction committed");
+
+        {
+            let mut sp = conn.savepoint().await.unwrap();
+            sp.execute("INSERT INTO t VALUES (10)", ()).await.unwrap();
+            s.expire_idle_streams();
+            sp.execute("INSERT INTO t VALUES (11)", ())
+                .await
+                .unwrap_err();
+            let err = sp
+                .execute("INSERT INTO t VALUES (12)", ())
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
+        }
+        conn.execute("INSERT INTO t VALUES (4)", ()).await.unwrap();
+        let n: i64 = other.query_one("SELECT count(*) FROM t", ()).await.unwrap();
+        assert_eq!(n, 1);
+    });
+}
