@@ -23,8 +23,8 @@ pub mod serde_row;
 pub mod sql;
 pub mod statement;
 pub mod transport;
-pub mod types;
 pub mod tx_gate;
+pub mod types;
 pub mod value;
 pub mod worker;
 
