@@ -17,7 +17,7 @@ use sqlport_core::LocalTarget;
 
 const DEADLINE: Duration = Duration::from_secs(30);
 
-/// A tmux server on its own socket, killed on drop.
+/// A tmux server on its own socket (and no user configuration), killed on drop.
 struct Tmux {
     socket: PathBuf,
 }
@@ -25,7 +25,7 @@ struct Tmux {
 impl Tmux {
     fn run(&self, args: &[&str]) -> Output {
         Command::new("tmux")
-            .arg("-S")
+            .args(["-f", "/dev/null", "-S"])
             .arg(&self.socket)
             .args(args)
             .output()
@@ -247,9 +247,10 @@ fn session(tmux: &Tmux, db_name: &str, home: &Path, label: &str) {
     });
     assert_eq!(screen.matches("|     42 |").count(), 2, "{screen}");
     t.line("SELECT 'half", "   ...> ");
+    let before = prompts(&t.screen());
     tmux.key(&name, "C-c");
     tmux.wait(&name, "a fresh prompt after Ctrl-C", |s| {
-        last_line(s) == "sqlport>"
+        prompts(s) == before + 1 && last_line(s) == "sqlport>"
     });
 
     // An error prints its codes and the shell goes on.
@@ -285,11 +286,18 @@ fn session(tmux: &Tmux, db_name: &str, home: &Path, label: &str) {
     let name = format!("{label}-2");
     tmux.start(&name, &argv);
     tmux.wait(&name, "the first prompt", |s| last_line(s) == "sqlport>");
+    // History, newest first: `.quit`, the failed SELECT, then the answer (the
+    // recalled duplicate was not added). Each Up must show a different line
+    // before the next is sent.
+    let mut shown = last_line(&tmux.screen(&name)).to_string();
     let mut found = false;
-    for _ in 0..10 {
+    for _ in 0..3 {
         tmux.key(&name, "Up");
-        let screen = tmux.wait(&name, "a recalled line", |s| last_line(s) != "sqlport>");
-        if last_line(&screen) == "sqlport> SELECT 41 + 1 AS answer;" {
+        let screen = tmux.wait(&name, "the previous history entry", |s| {
+            last_line(s) != shown
+        });
+        shown = last_line(&screen).to_string();
+        if shown == "sqlport> SELECT 41 + 1 AS answer;" {
             found = true;
             break;
         }
@@ -299,7 +307,13 @@ fn session(tmux: &Tmux, db_name: &str, home: &Path, label: &str) {
         "not recalled from the history file:\n{}",
         tmux.screen(&name)
     );
+    // Ctrl-C drops the recalled line (wait for the fresh prompt: keys sent while
+    // no line is being read may be lost), then Ctrl-D leaves.
+    let before = prompts(&tmux.screen(&name));
     tmux.key(&name, "C-c");
+    tmux.wait(&name, "a fresh prompt after Ctrl-C", |s| {
+        prompts(s) == before + 1 && last_line(s) == "sqlport>"
+    });
     tmux.key(&name, "C-d");
     let deadline = Instant::now() + DEADLINE;
     while tmux.session_exists(&name) {
@@ -325,6 +339,9 @@ fn a_real_terminal_session() {
     let tmux = Tmux {
         socket: dir.path().join("tmux.sock"),
     };
+    // A session that lasts until the end keeps the tmux server up between the
+    // shell sessions (a server exiting as the next session starts fails it).
+    tmux.start("keeper", &["cat".to_string()]);
 
     let local = dir.path().join("local.sqlite3");
     let home = dir.path().join("home-local");
