@@ -1,4 +1,5 @@
-//! `sqlport`: Django-compatible migrations on any database NAME, local or remote.
+//! `sqlport`: an interactive SQL shell and Django-compatible migrations on any
+//! database NAME, local or remote.
 //!
 //! ```text
 //! sqlport migrate [APP [MIGRATION|zero]] [--plan]   apply or unapply, atomically
@@ -25,7 +26,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "sqlport",
     version,
-    about = "sqlport: Django-compatible migrations on local SQLite or remote libSQL"
+    about = "sqlport: an SQL shell and Django-compatible migrations on local SQLite or remote libSQL"
 )]
 pub struct Cli {
     /// What to do.
@@ -33,7 +34,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The subcommands (later ones — `shell`, `serve`, `check` — are added here).
+/// The subcommands (later ones — `serve`, `check` — are added here).
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Apply (or, with an earlier target, unapply) migrations atomically.

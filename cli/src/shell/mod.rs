@@ -210,7 +210,8 @@ pub fn run(args: &Args) -> ExitCode {
             eprintln!("sqlport: closing the connection: {}", errors::describe(&e));
         }
     }
-    ExitCode::from(u8::try_from(code.clamp(0, 255)).unwrap_or(1))
+    // As a POSIX exit status: the low 8 bits (`.exit -1` is 255).
+    ExitCode::from(u8::try_from(code.rem_euclid(256)).unwrap_or(1))
 }
 
 /// Standard input that is not a terminal: lines as they come, no prompts.
