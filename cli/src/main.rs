@@ -1,9 +1,11 @@
-//! `sqlport`: Django-compatible migrations on any database NAME, local or remote.
+//! `sqlport`: an interactive SQL shell and Django-compatible migrations on any
+//! database NAME, local or remote.
 //!
 //! ```text
 //! sqlport migrate [APP [MIGRATION|zero]] [--plan]   apply or unapply, atomically
 //! sqlport showmigrations [APP ...] [--plan]         what is applied
 //! sqlport sqlmigrate APP MIGRATION [--backwards]    the SQL, as Django prints it
+//! sqlport shell NAME [-c SQL]                       an interactive SQL shell, like sqlite3
 //! ```
 //!
 //! Migrations are JSON files (the format of `sqlport-schema`, one Django migration each)
@@ -13,6 +15,7 @@
 
 mod commands;
 mod project;
+mod shell;
 
 use std::process::ExitCode;
 
@@ -23,7 +26,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "sqlport",
     version,
-    about = "sqlport: Django-compatible migrations on local SQLite or remote libSQL"
+    about = "sqlport: an SQL shell and Django-compatible migrations on local SQLite or remote libSQL"
 )]
 pub struct Cli {
     /// What to do.
@@ -31,7 +34,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The subcommands (later ones — `shell`, `serve`, `check` — are added here).
+/// The subcommands (later ones — `serve`, `check` — are added here).
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Apply (or, with an earlier target, unapply) migrations atomically.
@@ -40,15 +43,21 @@ pub enum Command {
     Showmigrations(commands::showmigrations::Args),
     /// Print the SQL of one migration, byte for byte as Django's `sqlmigrate`.
     Sqlmigrate(commands::sqlmigrate::Args),
+    /// An interactive SQL shell on any NAME, local or remote (like `sqlite3`).
+    Shell(shell::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Shell(a) = &cli.command {
+        return shell::run(a);
+    }
     let mut out = std::io::stdout().lock();
     let result = match cli.command {
         Command::Migrate(a) => commands::migrate::run(&a, &mut out),
         Command::Showmigrations(a) => commands::showmigrations::run(&a, &mut out),
         Command::Sqlmigrate(a) => commands::sqlmigrate::run(&a, &mut out),
+        Command::Shell(_) => Ok(()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
