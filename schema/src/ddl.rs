@@ -25,6 +25,11 @@ impl<'a> Lookup<'a> {
                 return Ok(m);
             }
         }
+        for s in self.states {
+            if let Some(m) = s.related(app, name) {
+                return Ok(m);
+            }
+        }
         Err(SchemaError::UnknownModel(format!("{app}.{name}")))
     }
 }

@@ -3,6 +3,7 @@
 //! The JSON migration format is described in [`format`](mod@format) (`FORMAT.md`).
 #![forbid(unsafe_code)]
 
+mod catalog;
 mod ddl;
 mod defaults;
 mod diff;

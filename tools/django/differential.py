@@ -110,11 +110,12 @@ def corpora(args, tests_dir):
                 "sys_path": [tests_dir],
             }))
     if "golden" in kinds:
-        # The new operations' golden project (schema/tests/fixtures/django_ops).
-        out.append(("golden", {
-            "installed_apps": ["ops"],
-            "sys_path": [os.path.join(HERE, "golden_project")],
-        }))
+        # The golden projects (schema/tests/fixtures/django_ops, django_followup).
+        for name, app in (("golden", "ops"), ("golden_followup", "followup")):
+            out.append((name, {
+                "installed_apps": [app],
+                "sys_path": [os.path.join(HERE, "golden_project")],
+            }))
     if "generated" in kinds:
         count = 3 if args.ci else args.generated
         for seed in range(count):

@@ -28,6 +28,17 @@ def schema(path):
     return [list(r) for r in rows]
 
 
+def history(path):
+    """django_migrations as (app, name) pairs, in the order they were recorded."""
+    con = sqlite3.connect(path)
+    try:
+        return [list(r) for r in con.execute("SELECT app, name FROM django_migrations ORDER BY id")]
+    except sqlite3.OperationalError:
+        return []
+    finally:
+        con.close()
+
+
 def main():
     spec = json.load(open(sys.argv[1]))
     out = spec["out"]
@@ -80,6 +91,19 @@ def main():
         except Exception as e:  # Django's own refusal is part of the oracle
             return {"error": f"{type(e).__name__}: {e}"}
 
+    # Every statement the schema editor runs (not collects), for the golden files.
+    from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+    executed = []
+    original_execute = BaseDatabaseSchemaEditor.execute
+
+    def recording_execute(self, sql, params=()):
+        if not self.collect_sql:
+            executed.append([str(sql), None if params is None else [repr(x) for x in params]])
+        return original_execute(self, sql, params)
+
+    BaseDatabaseSchemaEditor.execute = recording_execute
+
     # Walk the full plan on one database: sqlmigrate each migration with the database
     # just before it, apply it, sqlmigrate --backwards with the database just after it.
     loader = MigrationLoader(connections["default"])
@@ -102,7 +126,10 @@ def main():
         os.remove(fresh)
     connections["default"].settings_dict["NAME"] = fresh
     connections.close_all()
+    executed.clear()
     result["migrate"] = attempt(lambda: cmd("migrate", verbosity=0))
+    result["migrate_executed"] = list(executed)
+    result["history_migrate"] = history(fresh)
     result["schema_migrate"] = schema(fresh)
     back = []
     loader = MigrationLoader(connections["default"])
@@ -111,7 +138,9 @@ def main():
         if not roots:
             continue
         target = roots[0][1]
+        executed.clear()
         back.append([app, target, attempt(lambda: cmd("migrate", app, target, verbosity=0))])
+        result.setdefault("back_executed", {})[app] = list(executed)
     result["back_targets"] = back
     result["schema_back"] = schema(fresh)
     connections.close_all()

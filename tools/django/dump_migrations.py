@@ -271,6 +271,8 @@ def operation(op):
             out[k] = [n for n, _m in v]
         elif k == "old_fields":
             out[k] = list(v) if v else None
+            if isinstance(v, list):
+                out["old_fields_is_list"] = True
         else:
             out[k] = loose(v)
     return out
