@@ -13,6 +13,7 @@ mod editor;
 mod error;
 mod expected;
 mod expr;
+mod expr_type;
 mod field;
 mod graph;
 mod handlers;

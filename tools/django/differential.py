@@ -114,18 +114,20 @@ def corpora(args, tests_dir):
                 "compare_apps": ["migrations"],
             }))
     if "golden" in kinds:
-        # The golden projects (schema/tests/fixtures/django_ops, django_followup).
-        for name, app in (("golden", "ops"), ("golden_followup", "followup")):
+        # The golden projects (schema/tests/fixtures/django_ops, django_followup,
+        # django_numeric).
+        for name, app in (("golden", "ops"), ("golden_followup", "followup"),
+                          ("golden_numeric", "numeric")):
             out.append((name, {
                 "installed_apps": [app],
                 "sys_path": [os.path.join(HERE, "golden_project")],
             }))
     if "generated" in kinds:
-        seeds = CI_GENERATED_SEEDS if args.ci else range(args.generated)
+        seeds = CI_GENERATED_SEEDS if args.ci else range(args.seed_start, args.seed_start + args.generated)
         for seed in seeds:
             out.append((f"generated/{seed}", {
                 "installed_apps": ["gen"],
-                "generate": {"seed": seed, "migrations": 12},
+                "generate": {"seed": seed, "migrations": args.generated_migrations},
             }))
     return out
 
@@ -278,6 +280,9 @@ def main():
     ap.add_argument("--corpus", default="contrib,tests,generated")
     ap.add_argument("--ci", action="store_true")
     ap.add_argument("--generated", type=int, default=40, help="generated projects outside CI")
+    ap.add_argument("--seed-start", type=int, default=0, help="first seed of the generated projects")
+    ap.add_argument("--generated-migrations", type=int, default=12,
+                    help="migrations per generated project")
     ap.add_argument("--workdir", default=os.path.join(ROOT, "target", "django-diff"))
     ap.add_argument("--only", default="", help="only corpora whose name contains this")
     ap.add_argument("--sqlport", help="the sqlport binary to test (default: cargo build -p sqlport-cli)")

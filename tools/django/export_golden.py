@@ -4,7 +4,8 @@
     python3 tools/django/differential.py --corpus golden     # runs real Django
     python3 tools/django/export_golden.py [WORKDIR] [VERSION]
 
-For each golden app (`ops` -> django_ops/, `followup` -> django_followup/) writes
+For each golden app (`ops` -> django_ops/, `followup` -> django_followup/, `numeric` ->
+django_numeric/) writes
 migrations/APP/*.json (Django's deconstruct(), our format), sql/<name>.sql and
 sql/<name>.backwards.sql (Django's sqlmigrate; `.error` when Django refuses),
 schema_migrate.json and schema_back.json (sqlite_master after Django's migrate, and after
@@ -28,6 +29,9 @@ GOLDEN = [
     ("golden_followup", "followup", "django_followup",
      "RenameIndex(old_fields), a non-atomic migration, and unapplying DeleteModel of a model "
      "another deleted model points at"),
+    ("golden_numeric", "numeric", "django_numeric",
+     "expressions whose output field is a DecimalField, cast by Django's SQLite backend "
+     "(SQLiteNumericMixin) in indexes, unique constraints, generated columns and defaults"),
 ]
 
 

@@ -14,7 +14,7 @@ use sqlport_schema::{
 
 use crate::TempDb;
 
-fn fixture(sub: &str) -> PathBuf {
+pub(crate) fn fixture(sub: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(sub)
@@ -35,7 +35,7 @@ fn json_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn migrations(sub: &str) -> Vec<Migration> {
+pub(crate) fn migrations(sub: &str) -> Vec<Migration> {
     let mut files = Vec::new();
     json_files(&fixture(sub).join("migrations"), &mut files);
     files
@@ -44,12 +44,12 @@ fn migrations(sub: &str) -> Vec<Migration> {
         .collect()
 }
 
-fn read_json(sub: &str, file: &str) -> serde_json::Value {
+pub(crate) fn read_json(sub: &str, file: &str) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(fixture(sub).join(file)).unwrap()).unwrap()
 }
 
 /// The statements Django's schema editor ran (its history table aside).
-fn django_executed(sub: &str, file: &str) -> Vec<String> {
+pub(crate) fn django_executed(sub: &str, file: &str) -> Vec<String> {
     read_json(sub, file)
         .as_array()
         .unwrap()
@@ -61,7 +61,7 @@ fn django_executed(sub: &str, file: &str) -> Vec<String> {
 
 /// The statements a plan runs for its migrations (not its own transaction and history
 /// steps).
-fn plan_sql(plan: &MigrationPlan) -> Vec<String> {
+pub(crate) fn plan_sql(plan: &MigrationPlan) -> Vec<String> {
     plan.steps
         .iter()
         .filter(|s| s.name.contains(": step "))
@@ -72,7 +72,7 @@ fn plan_sql(plan: &MigrationPlan) -> Vec<String> {
         .collect()
 }
 
-fn schema_json(t: &mut dyn Transport) -> serde_json::Value {
+pub(crate) fn schema_json(t: &mut dyn Transport) -> serde_json::Value {
     let rows = t
         .execute(&Statement::new(
             "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name",
