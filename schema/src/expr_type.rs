@@ -198,9 +198,10 @@ pub(crate) fn output(e: &Expr, r: Resolver<'_>) -> Result<Output> {
                     .collect();
                 if kinds.iter().any(|k| is_a(*k, FieldKind::DecimalField)) {
                     Output::Kind(FieldKind::DecimalField)
-                } else if kinds.iter().any(|k| is_a(*k, FieldKind::IntegerField)) {
-                    Output::Kind(FieldKind::FloatField)
-                } else if kinds.is_empty() {
+                } else if sources.is_empty()
+                    || kinds.iter().any(|k| is_a(*k, FieldKind::IntegerField))
+                {
+                    // Integer sources, or no sources at all (`Pi`, `Random`): a float.
                     Output::Kind(FieldKind::FloatField)
                 } else {
                     common(&sources)
