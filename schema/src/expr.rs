@@ -213,14 +213,18 @@ impl Expr {
             Expr::Value(v) => quote_value_json(v)?,
             Expr::Typed { expr, .. } => expr.body_sql(r)?,
             Expr::Desc(e) => format!("{} DESC", e.sql(r)?),
-            Expr::Combined { lhs, op, rhs } => format!("({} {op} {})", lhs.sql(r)?, rhs.sql(r)?),
-            Expr::Func { name, args } => {
-                if name == "Now" {
-                    return Ok("STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW')".into());
+            Expr::Combined { lhs, op, rhs } => {
+                let (l, rr) = (lhs.sql(r)?, rhs.sql(r)?);
+                // SQLite's `combine_expression`: no `^` or `#` operators; `%%` is the
+                // escaped `%` of the parameter interpolation.
+                match op.as_str() {
+                    "^" => format!("(POWER({l},{rr}))"),
+                    "#" => format!("(BITXOR({l},{rr}))"),
+                    "%%" => format!("({l} % {rr})"),
+                    _ => format!("({l} {op} {rr})"),
                 }
-                let parts = args.iter().map(|a| a.sql(r)).collect::<Result<Vec<_>>>()?;
-                format!("{}({})", name.to_uppercase(), parts.join(", "))
             }
+            Expr::Func { name, args } => func_sql(name, args, r)?,
         })
     }
 
@@ -244,6 +248,44 @@ impl Expr {
             }
         }
     }
+}
+
+/// A database function as Django's SQLite backend renders it (`as_sqlite` and the
+/// functions' SQLite names); other functions are `NAME(args)`.
+fn func_sql(name: &str, args: &[Expr], r: Resolver<'_>) -> Result<String> {
+    let parts = args.iter().map(|a| a.sql(r)).collect::<Result<Vec<_>>>()?;
+    Ok(match (name, parts.as_slice()) {
+        ("Now", _) => "STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW')".into(),
+        // `Concat` holds one nested `ConcatPair`, joined with `||` over `COALESCE(x, '')`.
+        ("Concat", [one]) => one.clone(),
+        ("ConcatPair", _) => {
+            let c: Vec<String> = parts.iter().map(|p| format!("COALESCE({p}, '')")).collect();
+            format!("({})", c.join(" || "))
+        }
+        // Their SQL depends on what the JSON form does not carry (the cast's output field,
+        // the collation, the time zone settings): refused rather than guessed.
+        ("Cast" | "Collate", _) => {
+            return Err(SchemaError::Unsupported(format!("function {name}")));
+        }
+        (n, _) if n.starts_with("Extract") || n.starts_with("Trunc") => {
+            return Err(SchemaError::Unsupported(format!("function {name}")));
+        }
+        ("Left", [text, n]) => format!("SUBSTR({text}, 1, {n})"),
+        ("Right", [text, n]) => format!("SUBSTR({text}, ({n} * -1), {n})"),
+        _ => {
+            let function = match name {
+                "Ceil" => "CEILING".to_string(),
+                "Greatest" => "MAX".into(),
+                "Least" => "MIN".into(),
+                "StrIndex" => "INSTR".into(),
+                "Chr" => "CHAR".into(),
+                "Ord" => "UNICODE".into(),
+                "JSONObject" => "JSON_OBJECT".into(),
+                other => other.to_uppercase(),
+            };
+            format!("{function}({})", parts.join(", "))
+        }
+    })
 }
 
 fn py_repr(v: &Json) -> String {
@@ -561,5 +603,36 @@ mod tests {
             .unwrap();
         assert_eq!(e.sql(&res).unwrap(), "UPPER('x')");
         assert!(Expr::from_json(&serde_json::json!({"what": 1})).is_err());
+        // Real Django 5.1.15 (SQLite), these expressions in an index: `Ceil("fl")`,
+        // `F("i") ** 2`, `F("i") % 3`, `F("i").bitand(3)`, `Right("c", 2)`.
+        let sql = |j: Json| Expr::from_json(&j).unwrap().sql(&res).unwrap();
+        use serde_json::json;
+        assert_eq!(
+            sql(json!({"func": "Ceil", "args": ["fl"]})),
+            "CEILING(\"fl\")"
+        );
+        assert_eq!(
+            sql(json!({"op": "^", "lhs": "i", "rhs": {"value": 2}})),
+            "(POWER(\"i\",2))"
+        );
+        assert_eq!(
+            sql(json!({"op": "%%", "lhs": "i", "rhs": {"value": 3}})),
+            "(\"i\" % 3)"
+        );
+        assert_eq!(
+            sql(json!({"op": "&", "lhs": "i", "rhs": {"value": 3}})),
+            "(\"i\" & 3)"
+        );
+        assert_eq!(
+            sql(json!({"func": "Right", "args": ["c", {"value": 2}]})),
+            "SUBSTR(\"c\", (2 * -1), 2)"
+        );
+        for refused in ["Cast", "Collate", "ExtractYear", "TruncDate"] {
+            let e = Expr::from_json(&json!({"func": refused, "args": ["c"]})).unwrap();
+            assert!(
+                matches!(e.sql(&res), Err(SchemaError::Unsupported(_))),
+                "{refused}"
+            );
+        }
     }
 }

@@ -114,6 +114,11 @@ def expr(e):
             raise Unsupported("RawSQL with params")
         return {"sql": e.sql, "repr": str(e)}
     if isinstance(e, Func) and type(e).__module__.startswith("django.db.models.functions"):
+        name = type(e).__name__
+        if name in ("Cast", "Collate") or name.startswith(("Extract", "Trunc")):
+            # Their SQL depends on what this format does not carry (output field,
+            # collation, time zone settings).
+            raise Unsupported(f"function {name}")
         if e.extra:
             raise Unsupported(f"function with extra {e!r}")
         return typed(e, {"func": type(e).__name__, "args": [expr(a) for a in e.get_source_expressions()]})

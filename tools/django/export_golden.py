@@ -31,7 +31,8 @@ GOLDEN = [
      "another deleted model points at"),
     ("golden_numeric", "numeric", "django_numeric",
      "expressions whose output field is a DecimalField, cast by Django's SQLite backend "
-     "(SQLiteNumericMixin) in indexes, unique constraints, generated columns and defaults"),
+     "(SQLiteNumericMixin) in indexes, unique constraints, generated columns and defaults; "
+     "functions SQLite's backend renders in its own way"),
 ]
 
 
