@@ -295,7 +295,8 @@ def add_index(model, ops):
         ix = models.Index(fields=ix_fields, name=ix_name, **kw)
     refs[model][ix_name] = fields
     extras[model]["indexes"].append(ix)
-    ops.append(migrations.AddIndex(model.lower(), ix))
+    # A copy in the operation: a later RenameIndex renames ours, not the one written.
+    ops.append(migrations.AddIndex(model.lower(), ix.clone()))
 
 
 def remove_index(model, ops):
@@ -344,7 +345,7 @@ def add_constraint(model, ops):
         c = models.UniqueConstraint(fields=picked, name=c_name, **kw)
         refs[model][c_name] = set(picked)
     extras[model]["constraints"].append(c)
-    ops.append(migrations.AddConstraint(model.lower(), c))
+    ops.append(migrations.AddConstraint(model.lower(), c.clone()))
 
 
 def remove_constraint(model, ops):
