@@ -67,7 +67,9 @@ def venv(workdir, version):
     if os.path.exists(stamp) and open(stamp).read() == open(req).read():
         return py
     subprocess.run([sys.executable, "-m", "venv", "--clear", path], check=True)
-    subprocess.run([py, "-m", "pip", "install", "-q", "-r", req], check=True)
+    # No .pyc compiled up front: only the modules imported get compiled (CI time).
+    subprocess.run([py, "-m", "pip", "install", "-q", "--no-compile", "--disable-pip-version-check",
+                    "-r", req], check=True)
     shutil.copy(req, stamp)
     return py
 
