@@ -257,19 +257,31 @@ def compare(name, out, sqlport, server_bin):
                 pass
             after = db_schema(path) if ok else None
             back_ok = True
+            back_refused = False
             if ok:
                 for app, tgt, theirs in oracle["back_targets"]:
+                    before = db_schema(path)
                     q = run([sqlport, "migrate", app, tgt, "-m", mdir, "-d", target, "--noop-handler", "*"])
-                    # Both succeed, or both refuse (an irreversible operation).
+                    # Both succeed, or both refuse (an irreversible operation, or SQLite
+                    # failing a statement of both).
                     back_ok &= (q.returncode == 0) == ("error" not in theirs)
+                    if q.returncode != 0 and "error" in theirs:
+                        # Django keeps the migrations it unapplied before the failure (one
+                        # transaction each); our plan is atomic: the database must be as it
+                        # was, and Django's partial state is not comparable.
+                        back_refused = True
+                        back_ok &= db_schema(path) == before
             back = db_schema(path) if ok else None
         finally:
             if server:
                 server.stop()
         same_m = ok == django_ok and (not ok or after == norm_schema(oracle["schema_migrate"]))
-        same_b = back_ok and (not ok or back == norm_schema(oracle["schema_back"]))
-        res["schema"][transport] = {"migrate": "same" if same_m else "different",
-                                    "back": "same" if same_b else "different"}
+        same_b = back_ok and (not ok or back_refused or back == norm_schema(oracle["schema_back"]))
+        res["schema"][transport] = {
+            "migrate": "same" if same_m else "different",
+            "back": ("different" if not same_b
+                     else "refused by both (ours unchanged: atomic)" if back_refused else "same"),
+        }
         if not same_m:
             res["differences"].append({"what": f"schema after migrate ({transport})",
                                        "django": oracle["schema_migrate"], "ours": after if ok else p.stderr})
@@ -349,6 +361,8 @@ def main():
                 totals["schema_skipped"] += 1
             elif v["migrate"] == "same" and v["back"] == "same":
                 totals["schema_same"] += 1
+            elif v["migrate"] == "same" and v["back"].startswith("refused by both"):
+                totals["schema_back_refused_both"] = totals.get("schema_back_refused_both", 0) + 1
             else:
                 totals["schema_diff"] += 1
         t2 = time.monotonic()
