@@ -205,3 +205,141 @@ fn bad_input_is_a_clear_error_not_a_panic() {
         assert!(!o.status.success(), "{args:?}");
     }
 }
+
+/// The followup golden project (RenameIndex of an unnamed index, a non-atomic migration),
+/// plus an app whose RunSQL renames that index behind the migrations' back.
+fn followup_dir(tmp: &Path) -> PathBuf {
+    let src = fixtures().join("../django_followup/migrations/followup");
+    let dir = tmp.join("followup-migrations");
+    std::fs::create_dir_all(dir.join("followup")).unwrap();
+    std::fs::create_dir_all(dir.join("manual")).unwrap();
+    for e in std::fs::read_dir(src).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, dir.join("followup").join(p.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(
+        dir.join("manual/0001_rename_by_hand.json"),
+        r#"{"app_label": "manual", "name": "0001_rename_by_hand",
+            "dependencies": [["followup", "0002_index_together"]],
+            "operations": [{"op": "RunSQL", "reverse_sql": "",
+              "sql": "DROP INDEX \"followup_tag_name_slug_8f6d9b8e_idx\"; CREATE INDEX \"custom_tag_idx\" ON \"followup_tag\" (\"name\", \"slug\");"}]}"#,
+    )
+    .unwrap();
+    dir
+}
+
+/// `sqlmigrate` finds the name of an unnamed index as Django does: in the named database
+/// when there is one (here renamed by hand, so the computed name would be wrong), else the
+/// name a database migrated from empty has; a database without the index is Django's
+/// error. `migrate` drops it by its real name.
+fn index_names_looked_up(m: &str, db: &str, empty_db: &str) {
+    let golden = std::fs::read_to_string(
+        fixtures().join("../django_followup/sql/0003_rename_unnamed_index.sql"),
+    )
+    .unwrap();
+    assert_eq!(
+        ok(sqlport(&["sqlmigrate", "followup", "0003", "-m", m])),
+        golden
+    );
+    ok(sqlport(&["migrate", "manual", "-m", m, "-d", db]));
+    let found = ok(sqlport(&[
+        "sqlmigrate",
+        "followup",
+        "0003",
+        "-m",
+        m,
+        "-d",
+        db,
+    ]));
+    assert_eq!(
+        found,
+        golden.replace("followup_tag_name_slug_8f6d9b8e_idx", "custom_tag_idx")
+    );
+    // Without the database: the replayed name (manual is no ancestor of followup 0003).
+    assert_eq!(
+        ok(sqlport(&["sqlmigrate", "followup", "0003", "-m", m])),
+        golden
+    );
+    let o = sqlport(&["sqlmigrate", "followup", "0003", "-m", m, "-d", empty_db]);
+    assert!(!o.status.success(), "{}", stdout(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("found wrong number (0) of indexes"), "{err}");
+    let out = ok(sqlport(&["migrate", "-m", m, "-d", db]));
+    assert!(
+        out.contains("  Applying followup.0004_non_atomic... OK"),
+        "{out}"
+    );
+    let shown = ok(sqlport(&["showmigrations", "-m", m, "-d", db]));
+    assert_eq!(shown.matches("[X]").count(), 6, "{shown}");
+}
+
+#[test]
+fn sqlmigrate_looks_index_names_up_in_the_database_local() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = followup_dir(tmp.path());
+    let db = tmp.path().join("db.sqlite3");
+    let empty = tmp.path().join("empty.sqlite3");
+    index_names_looked_up(
+        m.to_str().unwrap(),
+        db.to_str().unwrap(),
+        empty.to_str().unwrap(),
+    );
+}
+
+#[test]
+fn sqlmigrate_looks_index_names_up_in_the_database_over_http() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = followup_dir(tmp.path());
+    let start = |name: &str| {
+        TestServer::start(ServerConfig {
+            database: LocalTarget::Path(tmp.path().join(name)),
+            ..Default::default()
+        })
+        .unwrap()
+    };
+    let (server, empty) = (start("served.sqlite3"), start("empty.sqlite3"));
+    index_names_looked_up(m.to_str().unwrap(), &server.url(), &empty.url());
+}
+
+/// A non-atomic migration that fails: the migrations before it stay committed, its history
+/// row is not written, and the command says what stayed (local and over HTTP).
+fn non_atomic_failure(m: &Path, db: &str) {
+    let bad = m.join("followup/0004_non_atomic.json");
+    let text = std::fs::read_to_string(&bad)
+        .unwrap()
+        .replace("INSERT INTO followup_author", "INSERT INTO missing_table");
+    std::fs::write(&bad, text).unwrap();
+    let m = m.to_str().unwrap();
+    let o = sqlport(&["migrate", "followup", "-m", m, "-d", db]);
+    assert!(!o.status.success());
+    let out = stdout(&o);
+    assert!(
+        out.contains("Stopped: committed before the failure (a non-atomic migration runs outside the transaction): applied followup.0001_initial, applied followup.0002_index_together, applied followup.0003_rename_unnamed_index."),
+        "{out}"
+    );
+    let shown = ok(sqlport(&["showmigrations", "followup", "-m", m, "-d", db]));
+    assert_eq!(
+        shown,
+        "followup\n [X] 0001_initial\n [X] 0002_index_together\n [X] 0003_rename_unnamed_index\n [ ] 0004_non_atomic\n [ ] 0005_delete_author_book\n"
+    );
+}
+
+#[test]
+fn a_failing_non_atomic_migration_local() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = followup_dir(tmp.path());
+    let db = tmp.path().join("db.sqlite3");
+    non_atomic_failure(&m, db.to_str().unwrap());
+}
+
+#[test]
+fn a_failing_non_atomic_migration_over_http() {
+    let tmp = tempfile::tempdir().unwrap();
+    let m = followup_dir(tmp.path());
+    let server = TestServer::start(ServerConfig {
+        database: LocalTarget::Path(tmp.path().join("served.sqlite3")),
+        ..Default::default()
+    })
+    .unwrap();
+    non_atomic_failure(&m, &server.url());
+}
