@@ -16,7 +16,7 @@ use sqlport_core::{
 };
 use sqlport_http::{
     AsyncHttpConnector, AsyncHttpTransport, HttpConfig, HttpConnector, HttpTransport,
-    ProtocolVersion, Version,
+    Version,
 };
 
 mod auth;

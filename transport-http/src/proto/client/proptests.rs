@@ -10,7 +10,8 @@ use sqlport_core::{Batch, BatchMode, CollectRows, Statement};
 use url::Url;
 
 use super::cursor::CursorReader;
-use super::request::{HttpResponse, Version};
+use super::request::HttpResponse;
+use crate::proto::Version;
 use super::session::{Next, Session};
 use crate::proto::wire;
 
