@@ -1,10 +1,32 @@
 //! The per-connection session: one Hrana stream, its baton and `base_url`, the
 //! transaction state (and whether it was lost, [`TxGate`]), a held `BEGIN`,
 //! the PRAGMA assignments to re-apply on a new stream ([`super::replay`]),
-//! and statements queued by `enqueue`. Sans-IO: every operation
-//! yields an [`HttpRequest`] to send or a finished [`Output`]; replies are fed
-//! back with [`Session::on_response`] (or, for a cursor body,
-//! [`Session::cursor_reader`] and [`Session::cursor_end`]).
+//! and statements queued by `enqueue`. Sans-IO: every operation yields a
+//! [`Next`]: an [`HttpRequest`] to send, or a finished [`Output`].
+//!
+//! ```text
+//!  connect ──probe v3/v2──▶ Idle ◀──────────── Done(Output) ◀──┐
+//!                            │ execute / batch / query_stream    │
+//!                            ▼ / close                           │
+//!                         InFlight ──Send(req)──▶ backend ──reply(status),
+//!                            ▲                     Reply::feed(chunks),
+//!                            │                     on_reply / on_transport_error
+//!                            └── Send(next req): retry on a new stream,
+//!                                locate a refused batch's bad step, next probe
+//!
+//!  Idle, by what the stream holds:
+//!    no baton ──BEGIN (held, 0 requests)──▶ held BEGIN ──first stmt──▶ in tx (baton)
+//!    in tx ──COMMIT/ROLLBACK──▶ no baton (closed in the same request)
+//!    in tx ──expiry, 5xx, cut reply, server rollback──▶ lost: every call fails
+//!          with TransactionLost, nothing is sent, until the caller's ROLLBACK
+//!    PRAGMA assignment ──▶ baton kept (state) ; idle expiry ──▶ new stream,
+//!          PRAGMAs replayed first
+//! ```
+//!
+//! Files: `build.rs` (requests), `body.rs` (reading replies), `reply.rs`
+//! (pipeline, v1 and probe replies, HTTP errors, transport failures),
+//! `cursor.rs`, `locate.rs` (a batch refused for a parse error), `state.rs`
+//! (lost transactions, PRAGMAs, `base_url`).
 
 use sqlport_core::sql::{StatementKind, classify};
 use sqlport_core::tx_gate::{Admission, TxGate};
