@@ -9,7 +9,7 @@ use sqlport_core::{
 
 use crate::batch::{execute, run_batch};
 use crate::bind::param_names;
-use crate::describe::Description;
+use sqlport_core::Description;
 use crate::error::map_error;
 use crate::exec::{columns, prepare, run, run_simple};
 
