@@ -18,8 +18,8 @@ pub mod error;
 pub mod name;
 mod name_parse;
 pub mod params;
-pub mod relay;
 pub mod protocol;
+pub mod relay;
 pub mod result;
 pub mod secret;
 #[cfg(feature = "serde")]
@@ -34,16 +34,16 @@ pub mod value;
 #[cfg(test)]
 mod proptests;
 
+pub use async_over_blocking::{AsyncOverBlocking, AsyncOverBlockingConnector};
 pub use capability::{Capabilities, Capability};
 pub use convert::{FromSql, ToSql};
 pub use describe::Description;
 pub use error::{ConversionError, Error, ErrorKind, Result, SqliteError, codes};
 pub use name::{LocalTarget, RemoteTarget, Target};
-pub use protocol::HranaVersion;
 pub use params::{IntoParams, Params, named_params_from_iter, params_from_iter};
+pub use protocol::HranaVersion;
 pub use result::{CollectRows, Column, ColumnIndex, ResultSet, Row, RowSink, Summary};
 pub use secret::AuthToken;
 pub use statement::{Batch, BatchMode, BatchResult, Statement, StepResult, TransactionBehavior};
 pub use transport::{AsyncConnector, AsyncTransport, Connector, Transport};
 pub use value::{Type, Value, ValueRef};
-pub use async_over_blocking::{AsyncOverBlocking, AsyncOverBlockingConnector};

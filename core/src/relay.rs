@@ -128,7 +128,11 @@ mod tests {
     use crate::value::Value;
 
     fn row(i: i64) -> Row {
-        Row::new(Arc::from(vec![Column::new("x", None)]), vec![Value::Integer(i)]).unwrap()
+        Row::new(
+            Arc::from(vec![Column::new("x", None)]),
+            vec![Value::Integer(i)],
+        )
+        .unwrap()
     }
 
     #[test]

@@ -7,9 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyAny;
 use sqlport::core::sql::{StatementKind, classify, is_blank};
 use sqlport::local::{LocalConfig, LocalConnector};
-use sqlport::{
-    Batch, BatchMode, Error, HranaVersion, OpenOptions, Statement, StepResult, Target,
-};
+use sqlport::{Batch, BatchMode, Error, HranaVersion, OpenOptions, Statement, StepResult, Target};
 
 use crate::convert::to_params;
 use crate::errors::{self, IntoPy, new_err};

@@ -156,7 +156,10 @@ fn read_body(
         match body.read(&mut buf) {
             Ok(0) => return None,
             Ok(n) => {
-                if reply.feed(buf.get(..n).unwrap_or_default(), sink).is_break() {
+                if reply
+                    .feed(buf.get(..n).unwrap_or_default(), sink)
+                    .is_break()
+                {
                     return None;
                 }
             }

@@ -8,7 +8,8 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 use sqlport_core::error::ConversionError;
 use sqlport_core::{
-    Capabilities, Capability, Connector, Error, LocalTarget, Result, Transport, AsyncOverBlockingConnector,
+    AsyncOverBlockingConnector, Capabilities, Capability, Connector, Error, LocalTarget, Result,
+    Transport,
 };
 
 use crate::config::LocalConfig;

@@ -36,7 +36,7 @@ mod transport;
 
 pub use config::LocalConfig;
 pub use connector::{AsyncLocalConnector, LocalConnector, async_connector};
-pub use sqlport_core::Description;
 pub use error::map_error;
 pub use rusqlite;
+pub use sqlport_core::Description;
 pub use transport::LocalTransport;

@@ -54,9 +54,20 @@ fn serve() -> Served {
 #[test]
 fn check_passes_against_serve() {
     let server = serve();
-    assert!(server.url.starts_with("http://127.0.0.1:"), "{}", server.url);
+    assert!(
+        server.url.starts_with("http://127.0.0.1:"),
+        "{}",
+        server.url
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_sqlport"))
-        .args(["check", &server.url, "--filter", "values::", "--format", "json"])
+        .args([
+            "check",
+            &server.url,
+            "--filter",
+            "values::",
+            "--format",
+            "json",
+        ])
         .output()
         .expect("sqlport check runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -66,7 +77,10 @@ fn check_passes_against_serve() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report: serde_json::Value = serde_json::from_str(&stdout).expect("a JSON report");
-    assert_eq!(report["transports"], serde_json::json!(["http", "http-async"]));
+    assert_eq!(
+        report["transports"],
+        serde_json::json!(["http", "http-async"])
+    );
     assert!(report["summary"]["passed"].as_u64().unwrap() > 0);
     assert_eq!(report["summary"]["failed"], 0);
 }

@@ -24,7 +24,8 @@ pub struct BlockingOverAsyncConnector {
 
 impl std::fmt::Debug for BlockingOverAsyncConnector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BlockingOverAsyncConnector").finish_non_exhaustive()
+        f.debug_struct("BlockingOverAsyncConnector")
+            .finish_non_exhaustive()
     }
 }
 

@@ -31,9 +31,9 @@ fn local_db(target: &LocalTarget) -> Result<Database> {
 
 fn local_async_db(target: &LocalTarget) -> Result<Database> {
     let connector = async_connector(LocalConnector::open(target, LocalConfig::default())?);
-    Ok(Database::from_connector(BlockingOverAsyncConnector::new(Arc::new(
-        connector,
-    ))?))
+    Ok(Database::from_connector(BlockingOverAsyncConnector::new(
+        Arc::new(connector),
+    )?))
 }
 
 fn http_config(token: Option<AuthToken>) -> HttpConfig {
@@ -50,9 +50,9 @@ fn http_db(target: &RemoteTarget) -> Result<Database> {
 
 fn http_async_db(target: &RemoteTarget) -> Result<Database> {
     let connector = AsyncHttpConnector::new(target, http_config(target.auth_token.clone()))?;
-    Ok(Database::from_connector(BlockingOverAsyncConnector::new(Arc::new(
-        connector,
-    ))?))
+    Ok(Database::from_connector(BlockingOverAsyncConnector::new(
+        Arc::new(connector),
+    )?))
 }
 
 /// The in-process reference server (stopped when dropped).

@@ -413,7 +413,9 @@ impl<C> Clone for AsyncOverBlockingConnector<C> {
 
 impl<C: fmt::Debug> fmt::Debug for AsyncOverBlockingConnector<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("AsyncOverBlockingConnector").field(&self.inner).finish()
+        f.debug_tuple("AsyncOverBlockingConnector")
+            .field(&self.inner)
+            .finish()
     }
 }
 

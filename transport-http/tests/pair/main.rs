@@ -82,7 +82,10 @@ impl Server {
     fn take(&mut self, baton: Option<&str>) -> std::result::Result<(ServerStream, Exec), Fatal> {
         match baton {
             None => {
-                let conn = self.db.connect_local().map_err(|e| Fatal::protocol(e.to_string()))?;
+                let conn = self
+                    .db
+                    .connect_local()
+                    .map_err(|e| Fatal::protocol(e.to_string()))?;
                 Ok((ServerStream::new(), Exec(conn)))
             }
             Some(b) => {
@@ -257,7 +260,10 @@ fn a_transaction_carries_its_baton_across_requests() {
     p.execute("ROLLBACK", vec![]).unwrap();
     assert!(p.client.is_autocommit());
     assert_eq!(p.int("SELECT count(*) FROM t"), 0);
-    assert!(p.server.with_baton >= 2, "later requests went to the same stream");
+    assert!(
+        p.server.with_baton >= 2,
+        "later requests went to the same stream"
+    );
     assert!(p.server.streams.is_empty(), "the stream was closed");
 }
 
@@ -270,7 +276,9 @@ fn a_cursor_streams_rows_through_the_sink() {
     )
     .unwrap();
     let mut sink = CollectRows::default();
-    let next = p.client.query_stream(&Statement::new("SELECT n FROM t ORDER BY n"));
+    let next = p
+        .client
+        .query_stream(&Statement::new("SELECT n FROM t ORDER BY n"));
     let summary = p.drive(next, &mut sink).unwrap().into_summary().unwrap();
     assert_eq!(summary.columns[0].name, "n");
     assert_eq!(sink.rows.len(), 500);
@@ -292,7 +300,9 @@ fn errors_come_back_with_their_codes() {
     let e = p.execute("SELEC 1", vec![]).unwrap_err();
     assert_eq!(e.sqlite_code(), Some(1));
     p.execute("CREATE TABLE t (x NOT NULL)", vec![]).unwrap();
-    let e = p.execute("INSERT INTO t VALUES (NULL)", vec![]).unwrap_err();
+    let e = p
+        .execute("INSERT INTO t VALUES (NULL)", vec![])
+        .unwrap_err();
     assert_eq!(e.sqlite_code(), Some(19));
     // A cursor's failing statement too.
     let next = p

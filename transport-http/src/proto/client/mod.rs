@@ -15,8 +15,8 @@ pub mod tx;
 #[cfg(test)]
 mod proptests;
 
-pub use cursor::{CursorOutcome, CursorReader, LineDecoder};
 pub use crate::proto::Version;
+pub use cursor::{CursorOutcome, CursorReader, LineDecoder};
 pub use negotiate::{Negotiated, capabilities};
 pub use request::{HttpRequest, HttpResponse, Method};
 pub use session::{

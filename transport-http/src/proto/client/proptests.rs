@@ -11,8 +11,8 @@ use url::Url;
 
 use super::cursor::CursorReader;
 use super::request::HttpResponse;
-use crate::proto::Version;
 use super::session::{Next, Session};
+use crate::proto::Version;
 use crate::proto::wire;
 
 /// A JSON value as the wire encodes it.

@@ -39,7 +39,7 @@ enum Body {
     },
     /// A 2xx `/v3/cursor` body, decoded line by line into the sink.
     Cursor {
-        reader: CursorReader,
+        reader: Box<CursorReader>,
         must_drain: bool,
         failed: Option<Error>,
         abandoned: bool,
@@ -104,7 +104,7 @@ impl Session {
         let cursor = flight.and_then(|f| f.cursor.as_ref()).filter(|_| ok);
         let body = match cursor {
             Some(layout) => Body::Cursor {
-                reader: CursorReader::new(layout.steps, layout.target),
+                reader: Box::new(CursorReader::new(layout.steps, layout.target)),
                 must_drain: self.cursor_must_drain(),
                 failed: None,
                 abandoned: false,
@@ -174,7 +174,7 @@ impl Session {
                 } else {
                     let outcome = match read_error {
                         Some(e) => Err(cursor_read_error(e)),
-                        None => reader.finish(sink),
+                        None => (*reader).finish(sink),
                     };
                     self.cursor_end(outcome)
                 };

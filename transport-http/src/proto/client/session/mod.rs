@@ -567,7 +567,6 @@ impl Session {
     }
 }
 
-
 fn encode_body<T: serde::Serialize>(body: &T) -> Result<Vec<u8>> {
     serde_json::to_vec(body).map_err(|e| {
         // Only non-finite floats can fail, and they are refused earlier.

@@ -9,12 +9,12 @@ use sqlport_core::{Error, Result, Statement, StepResult};
 use super::super::batch;
 use super::super::codec;
 use super::super::errors::{hrana_error, http_error, is_lost_stream, parse_error_body};
+use super::super::negotiate::{self, Probe};
 use super::super::replay;
 use super::super::request::HttpResponse;
-use crate::proto::Version;
-use super::super::negotiate::{self, Probe};
 use super::locate::is_parse_time;
 use super::{InFlight, Layout, Next, Op, Output, Phase, Session, decode_body, response_kind};
+use crate::proto::Version;
 use crate::proto::wire::{self, StreamResponse, StreamResult};
 use sqlport_core::BatchMode;
 
