@@ -30,6 +30,7 @@
 mod app;
 mod auth;
 mod baton;
+#[cfg(feature = "cli")]
 pub mod cli;
 mod config;
 mod control;

@@ -1,20 +1,7 @@
 //! [`StreamExecutor`]: what the server half needs from one stream's connection.
 
-use sqlport_core::{Column, Result, ResultSet, RowSink, Statement, Summary};
-
-/// The description of a statement (`describe` request), as the executor's
-/// database reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Description {
-    /// One entry per SQL parameter: its name with prefix (`:a`, `?2`), or `None` for `?`.
-    pub params: Vec<Option<String>>,
-    /// Result columns.
-    pub columns: Vec<Column>,
-    /// An `EXPLAIN` statement.
-    pub is_explain: bool,
-    /// The statement does not write.
-    pub is_readonly: bool,
-}
+pub use sqlport_core::Description;
+use sqlport_core::{Result, ResultSet, RowSink, Statement, Summary};
 
 /// One stream's database connection, as seen by the server half. The reference
 /// server implements it over `sqlport_local::LocalTransport`.

@@ -2,7 +2,7 @@
 //! consuming its incrementally read body.
 
 use sqlport_core::sql::{StatementKind, classify};
-use sqlport_core::{Error, Result, RowSink, Statement, Summary};
+use sqlport_core::{Error, Result, Statement, Summary};
 
 use super::super::cursor::{CursorOutcome, CursorReader, CursorStep};
 use super::super::request::{HttpRequest, Method};
@@ -10,40 +10,24 @@ use super::{CursorLayout, InFlight, Op, Session, encode_body};
 use crate::proto::client::codec;
 use crate::proto::wire;
 
-/// The error for a cursor body that could not be read to its end: a
-/// [`Error::Timeout`] when the per-read idle timeout fired while reading it,
-/// else a protocol error (the body is cut short).
-pub fn cursor_read_error(timed_out: bool, detail: impl std::fmt::Display) -> Error {
-    if timed_out {
-        Error::Timeout(format!("reading the cursor body: {detail}"))
-    } else {
-        Error::Protocol(format!("cursor body could not be read: {detail}"))
-    }
-}
-
 impl Session {
+    /// The `/v3/cursor` request of `flight`: queued and replayed statements,
+    /// a held `BEGIN`, then `stmt` (run only if the `BEGIN` succeeded).
     pub(super) fn build_cursor(
         &self,
         flight: &mut InFlight,
         stmt: &Statement,
     ) -> Result<HttpRequest> {
-        let mut steps = Vec::new();
-        for p in &flight.pending {
-            steps.push(wire::BatchStep {
+        let prefix = self.prefix(flight)?;
+        let (pending, replay) = (prefix.pending, prefix.replay);
+        let mut steps: Vec<wire::BatchStep> = prefix
+            .stmts
+            .into_iter()
+            .map(|stmt| wire::BatchStep {
                 condition: None,
-                stmt: codec::encode_stmt(p, false)?,
-            });
-        }
-        let pending = steps.len();
-        if self.baton.is_none() {
-            for p in &self.pragmas {
-                steps.push(wire::BatchStep {
-                    condition: None,
-                    stmt: codec::encode_stmt(p, false)?,
-                });
-            }
-        }
-        let replay = steps.len() - pending;
+                stmt,
+            })
+            .collect();
         let prelude = match &flight.prelude {
             Some(begin) => {
                 steps.push(wire::BatchStep {
@@ -82,58 +66,9 @@ impl Session {
         })
     }
 
-    /// A 2xx cursor reply arrived: the reader to feed its body to.
-    pub fn cursor_reader(&self) -> Result<CursorReader> {
-        let layout = self
-            .inflight
-            .as_ref()
-            .and_then(|f| f.cursor.as_ref())
-            .ok_or_else(|| Error::Protocol("no cursor in flight".into()))?;
-        Ok(CursorReader::new(layout.steps, layout.target))
-    }
-
-    /// Feed one chunk of a 2xx cursor body to `reader` (from
-    /// [`Session::cursor_reader`]). `Some(result)` ends the operation before
-    /// the body ended: the body cannot be decoded, or the sink stopped and
-    /// nothing needs the rest (no state is held), so the backend drops the
-    /// body and the stream is forgotten. Otherwise keep reading; at the end
-    /// call [`Session::cursor_finish`].
-    pub fn cursor_chunk(
-        &mut self,
-        reader: &mut CursorReader,
-        chunk: &[u8],
-        sink: &mut dyn RowSink,
-    ) -> Option<Result<Summary>> {
-        if let Err(e) = reader.feed(chunk, sink) {
-            return Some(self.cursor_end(Err(e)));
-        }
-        if reader.is_discarding() && !self.cursor_must_drain() {
-            let done = self.cursor_abandon(reader);
-            self.settle();
-            return Some(done);
-        }
-        None
-    }
-
-    /// The cursor body ended (`read_error`: it could not be read to its end,
-    /// see [`cursor_read_error`]; fatal to the stream). Returns the
-    /// statement's summary.
-    pub fn cursor_finish(
-        &mut self,
-        reader: CursorReader,
-        read_error: Option<Error>,
-        sink: &mut dyn RowSink,
-    ) -> Result<Summary> {
-        let outcome = match read_error {
-            Some(e) => Err(e),
-            None => reader.finish(sink),
-        };
-        self.cursor_end(outcome)
-    }
-
     /// Whether, after the sink stopped early, the rest of a cursor body must
     /// still be read (the stream holds state), rather than dropped.
-    fn cursor_must_drain(&self) -> bool {
+    pub(super) fn cursor_must_drain(&self) -> bool {
         self.holds_state()
             || self.inflight.as_ref().is_some_and(|f| {
                 f.prelude.is_some()
@@ -146,7 +81,7 @@ impl Session {
     /// [`Session::cursor_must_drain`]): the backend drops the body, and the
     /// stream is forgotten (the server ends it). Returns the summary so far.
     /// A sink error is returned as is.
-    fn cursor_abandon(&mut self, reader: &mut CursorReader) -> Result<Summary> {
+    pub(super) fn cursor_abandon(&mut self, reader: &mut CursorReader) -> Result<Summary> {
         self.inflight = None;
         self.drop_stream();
         let (columns, sink_error) = reader.take_abandoned();
@@ -162,7 +97,7 @@ impl Session {
 
     /// The cursor body ended (or failed to be read: pass the error). Returns
     /// the statement's summary.
-    pub fn cursor_end(&mut self, outcome: Result<CursorOutcome>) -> Result<Summary> {
+    pub(super) fn cursor_end(&mut self, outcome: Result<CursorOutcome>) -> Result<Summary> {
         let result = self.cursor_outcome(outcome);
         self.settle();
         result

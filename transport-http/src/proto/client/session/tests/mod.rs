@@ -529,13 +529,13 @@ fn v1_is_stateless() {
 fn cursor_with_held_begin_and_savepoint_tracking() {
     let mut s = session(Version::V3);
     done(s.execute(&st("BEGIN")).unwrap());
-    let (req, body) = sent(s.cursor(&st("SELECT x FROM t")).unwrap());
+    let (req, body) = sent(s.query_stream(&st("SELECT x FROM t")).unwrap());
     assert!(req.streaming);
     assert_eq!(req.endpoint, "v3/cursor");
     let steps = body["batch"]["steps"].as_array().unwrap();
     assert_eq!(steps.len(), 2);
     assert_eq!(steps[1]["condition"], json!({"type":"ok","step":0}));
-    let mut reader = s.cursor_reader().unwrap();
+    let mut reply = s.reply(200);
     let mut sink = sqlport_core::CollectRows::default();
     let ndjson = concat!(
         "{\"baton\":\"c1\",\"base_url\":null}\n",
@@ -545,8 +545,14 @@ fn cursor_with_held_begin_and_savepoint_tracking() {
         "{\"type\":\"row\",\"row\":[{\"type\":\"text\",\"value\":\"a\"}]}\n",
         "{\"type\":\"step_end\",\"affected_row_count\":0,\"last_insert_rowid\":null}\n",
     );
-    reader.feed(ndjson.as_bytes(), &mut sink).unwrap();
-    let summary = s.cursor_end(reader.finish(&mut sink)).unwrap();
+    assert!(reply.feed(ndjson.as_bytes(), &mut sink).is_continue());
+    let summary = s
+        .on_reply(reply, None, &mut sink)
+        .unwrap()
+        .into_output()
+        .unwrap()
+        .into_summary()
+        .unwrap();
     assert_eq!(summary.columns.len(), 1);
     assert_eq!(sink.rows.len(), 1);
     assert!(!s.is_autocommit());
@@ -759,13 +765,15 @@ fn cursor_body(baton: &str) -> String {
 }
 
 fn run_cursor(s: &mut Session, baton: &str) -> J {
-    let (_, body) = sent(s.cursor(&st("SELECT x FROM t")).unwrap());
-    let mut reader = s.cursor_reader().unwrap();
+    let (_, body) = sent(s.query_stream(&st("SELECT x FROM t")).unwrap());
+    let mut reply = s.reply(200);
     let mut sink = sqlport_core::CollectRows::default();
-    reader
-        .feed(cursor_body(baton).as_bytes(), &mut sink)
-        .unwrap();
-    s.cursor_end(reader.finish(&mut sink)).unwrap();
+    assert!(
+        reply
+            .feed(cursor_body(baton).as_bytes(), &mut sink)
+            .is_continue()
+    );
+    done(s.on_reply(reply, None, &mut sink).unwrap());
     body
 }
 
@@ -836,5 +844,4 @@ fn the_longest_operation_fits_the_request_bound() {
     assert!(matches!(r.steps[2], StepResult::Skipped));
 }
 
-#[path = "session_tests_faults.rs"]
 mod faults;

@@ -9,10 +9,12 @@ use sqlport_core::{Error, Result, Statement, StepResult};
 use super::super::batch;
 use super::super::codec;
 use super::super::errors::{hrana_error, http_error, is_lost_stream, parse_error_body};
+use super::super::negotiate::{self, Probe};
 use super::super::replay;
-use super::super::request::{HttpResponse, Version};
-use super::locate_half::is_parse_time;
+use super::super::request::HttpResponse;
+use super::locate::is_parse_time;
 use super::{InFlight, Layout, Next, Op, Output, Phase, Session, decode_body, response_kind};
+use crate::proto::Version;
 use crate::proto::wire::{self, StreamResponse, StreamResult};
 use sqlport_core::BatchMode;
 
@@ -41,6 +43,10 @@ impl Session {
         let Some(mut flight) = self.inflight.take() else {
             return Err(err);
         };
+        if matches!(flight.op, Op::Probe(_)) {
+            // A failed probe decides nothing (and is not retried).
+            return Err(err);
+        }
         if !reached_server && !flight.retried {
             flight.retried = true;
             return self.send(flight);
@@ -58,8 +64,8 @@ impl Session {
         Err(err)
     }
 
-    /// Feed a complete reply (any status for pipelines and v1; non-2xx for a
-    /// cursor, whose 2xx body goes through [`Session::cursor_reader`]).
+    /// Feed a complete buffered reply (what [`Session::on_reply`] does with
+    /// every reply but a 2xx cursor body; handy for scripted tests).
     pub fn on_response(&mut self, resp: HttpResponse) -> Result<Next> {
         let next = self.response(resp);
         self.finish(next)
@@ -69,13 +75,16 @@ impl Session {
         let Some(flight) = self.inflight.take() else {
             return Err(Error::Protocol("reply without a request in flight".into()));
         };
+        if let Op::Probe(candidate) = flight.op {
+            return self.on_probe(candidate, &resp);
+        }
         if !(200..300).contains(&resp.status) {
             return self.on_http_error(flight, resp);
         }
         if matches!(flight.op, Op::Cursor(_)) {
             self.inflight = Some(flight);
             return Err(Error::Protocol(
-                "a cursor body must be read with cursor_reader".into(),
+                "a cursor body is read through Session::reply".into(),
             ));
         }
         if matches!(flight.phase, Phase::Locate { .. }) {
@@ -117,6 +126,23 @@ impl Session {
             }
             Step::Out(o) => Ok(Next::Done(o)),
         }
+    }
+
+    /// The reply to a version probe: the version is found (and kept for
+    /// the connector), or the next probe goes out, or v1 it is.
+    fn on_probe(&mut self, candidate: Version, resp: &HttpResponse) -> Result<Next> {
+        let found = match negotiate::probe_outcome(resp.status, &resp.body)? {
+            Probe::Supported => candidate,
+            Probe::Unsupported => match negotiate::next_probe(candidate) {
+                Some(next) => return self.start(Op::Probe(next)),
+                None => Version::V1,
+            },
+        };
+        self.version = found;
+        if let Some(versions) = self.versions.take() {
+            versions.settle(found);
+        }
+        Ok(Next::Done(Output::Connected(found)))
     }
 
     fn on_http_error(&mut self, mut flight: InFlight, resp: HttpResponse) -> Result<Next> {
@@ -189,7 +215,7 @@ impl Session {
                 let bb = batch::build(None, &b.steps, b.mode, self.batch_ctx(false, false))?;
                 batch::interpret(&bb, r.result).map(Output::Batch)
             }
-            Op::Close | Op::Cursor(_) => Ok(Output::Closed),
+            Op::Close | Op::Cursor(_) | Op::Probe(_) => Ok(Output::Closed),
         }
     }
 

@@ -12,7 +12,6 @@ use sqlport::{ErrorKind, OpenOptions, TransactionBehavior};
     feature = "json",
     feature = "rust_decimal"
 ))]
-#[path = "facade/types.rs"]
 mod types;
 
 fn blocking_db() -> sqlport::blocking::Database {

@@ -1,21 +1,47 @@
 //! The per-connection session: one Hrana stream, its baton and `base_url`, the
 //! transaction state (and whether it was lost, [`TxGate`]), a held `BEGIN`,
 //! the PRAGMA assignments to re-apply on a new stream ([`super::replay`]),
-//! and statements queued by `enqueue`. Sans-IO: every operation
-//! yields an [`HttpRequest`] to send or a finished [`Output`]; replies are fed
-//! back with [`Session::on_response`] (or, for a cursor body,
-//! [`Session::cursor_reader`] and [`Session::cursor_end`]).
+//! and statements queued by `enqueue`. Sans-IO: every operation yields a
+//! [`Next`]: an [`HttpRequest`] to send, or a finished [`Output`].
+//!
+//! ```text
+//!  connect ──probe v3/v2──▶ Idle ◀──────────── Done(Output) ◀──┐
+//!                            │ execute / batch / query_stream    │
+//!                            ▼ / close                           │
+//!                         InFlight ──Send(req)──▶ backend ──reply(status),
+//!                            ▲                     Reply::feed(chunks),
+//!                            │                     on_reply / on_transport_error
+//!                            └── Send(next req): retry on a new stream,
+//!                                locate a refused batch's bad step, next probe
+//!
+//!  Idle, by what the stream holds:
+//!    no baton ──BEGIN (held, 0 requests)──▶ held BEGIN ──first stmt──▶ in tx (baton)
+//!    in tx ──COMMIT/ROLLBACK──▶ no baton (closed in the same request)
+//!    in tx ──expiry, 5xx, cut reply, server rollback──▶ lost: every call fails
+//!          with TransactionLost, nothing is sent, until the caller's ROLLBACK
+//!    PRAGMA assignment ──▶ baton kept (state) ; idle expiry ──▶ new stream,
+//!          PRAGMAs replayed first
+//! ```
+//!
+//! Files: `build.rs` (requests), `body.rs` (reading replies), `reply.rs`
+//! (pipeline, v1 and probe replies, HTTP errors, transport failures),
+//! `cursor.rs`, `locate.rs` (a batch refused for a parse error), `state.rs`
+//! (lost transactions, PRAGMAs, `base_url`).
 
 use sqlport_core::sql::{StatementKind, classify};
 use sqlport_core::tx_gate::{Admission, TxGate};
-use sqlport_core::{Batch, BatchMode, BatchResult, Error, Result, ResultSet, Statement};
+use std::sync::Arc;
+
+use sqlport_core::{
+    Batch, BatchResult, Capabilities, Error, Result, ResultSet, Statement, Summary,
+};
 use url::Url;
 
-use super::batch::{self, BatchContext, BuiltBatch};
-use super::codec;
-use super::replay;
-use super::request::{HttpRequest, Method, Version, endpoint};
+use super::batch::BuiltBatch;
+use super::negotiate::{self, Negotiated};
+use super::request::{HttpRequest, probe};
 use super::tx::TxState;
+use crate::proto::Version;
 use crate::proto::wire::{self, StreamRequest, StreamResponse};
 
 /// The most HTTP requests one operation sends: its own request, the
@@ -41,6 +67,10 @@ pub enum Output {
     Rows(ResultSet),
     /// The result of `batch`.
     Batch(BatchResult),
+    /// The summary of `query_stream` (its rows went to the sink).
+    Summary(Summary),
+    /// The connection is open, speaking this version.
+    Connected(Version),
     /// The connection is closed.
     Closed,
 }
@@ -61,6 +91,14 @@ impl Output {
             _ => Err(Error::Protocol("unexpected output for batch".into())),
         }
     }
+
+    /// The summary of a finished `query_stream`.
+    pub fn into_summary(self) -> Result<Summary> {
+        match self {
+            Output::Summary(s) => Ok(s),
+            _ => Err(Error::Protocol("unexpected output for query_stream".into())),
+        }
+    }
 }
 
 /// What a backend does next.
@@ -72,12 +110,25 @@ pub enum Next {
     Done(Output),
 }
 
+impl Next {
+    /// The output of a finished operation (an error while a request is
+    /// still to be sent).
+    pub fn into_output(self) -> Result<Output> {
+        match self {
+            Next::Done(out) => Ok(out),
+            Next::Send(_) => Err(Error::Protocol("the operation is not finished".into())),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Execute(Statement),
     Batch(Batch),
     Close,
     Cursor(Statement),
+    /// A version probe (`GET /v3`, `GET /v2`) while connecting.
+    Probe(Version),
 }
 
 /// Where things sit in a sent pipeline.
@@ -162,6 +213,11 @@ pub struct Session {
     inflight: Option<InFlight>,
     /// Requests built for the current operation.
     requests: usize,
+    /// Where a negotiated version is kept (while connecting).
+    versions: Option<Arc<Negotiated>>,
+    /// The operation is a `query_stream` run as `execute` (no cursor): its
+    /// rows go to the sink when it finishes.
+    feeding: bool,
 }
 
 impl Session {
@@ -183,7 +239,31 @@ impl Session {
             closed: false,
             inflight: None,
             requests: 0,
+            versions: None,
+            feeding: false,
         }
+    }
+
+    /// Open a connection to the database at `base`: the version is the one
+    /// `versions` knows, else found by probing (HRANA.md §1.2) and kept in
+    /// `versions` for the connector's later connections. The returned
+    /// [`Next`] is [`Output::Connected`] at once when the version is known.
+    pub fn connect(base: Url, versions: &Arc<Negotiated>) -> (Session, Result<Next>) {
+        if let Some(version) = versions.get() {
+            return (
+                Session::new(base, version),
+                Ok(Next::Done(Output::Connected(version))),
+            );
+        }
+        let mut session = Session::new(base, Version::V3);
+        session.versions = Some(versions.clone());
+        let next = session.start(Op::Probe(Version::V3));
+        (session, next)
+    }
+
+    /// What this connection can do (by its version).
+    pub fn capabilities(&self) -> Capabilities {
+        negotiate::capabilities(self.version)
     }
 
     /// The protocol version in use.
@@ -318,14 +398,28 @@ impl Session {
         self.finish(next)
     }
 
-    /// Start a cursor query (v3 only; see [`Session::supports_cursor`]).
-    pub fn cursor(&mut self, stmt: &Statement) -> Result<Next> {
+    /// Start `query_stream`: its rows go to the sink given to
+    /// [`Session::on_reply`] as they arrive, through `/v3/cursor` on v3;
+    /// on v1 and v2 (no cursor) the statement runs as `execute` and its
+    /// rows are handed over at the end. Finishes with [`Output::Summary`].
+    pub fn query_stream(&mut self, stmt: &Statement) -> Result<Next> {
+        if !self.supports_cursor() {
+            let next = self.execute(stmt)?;
+            return Ok(match next {
+                Next::Done(Output::Rows(rs)) => Next::Done(Output::Summary(Summary {
+                    columns: rs.columns,
+                    rows_affected: rs.rows_affected,
+                    last_insert_rowid: rs.last_insert_rowid,
+                })),
+                next => {
+                    self.feeding = matches!(next, Next::Send(_));
+                    next
+                }
+            });
+        }
         self.check_open()?;
         self.abandon_stale();
         self.gate.admit_many()?;
-        if !self.supports_cursor() {
-            return Err(Error::Unsupported("cursors need Hrana 3".into()));
-        }
         let next = self.start(Op::Cursor(stmt.clone()));
         self.finish(next)
     }
@@ -415,6 +509,7 @@ impl Session {
             ended_by_caller: false,
         });
         self.requests = 0;
+        self.feeding = false;
         let flight = InFlight {
             op,
             prelude,
@@ -442,6 +537,7 @@ impl Session {
                 let stmt = stmt.clone();
                 self.build_cursor(&mut flight, &stmt)
             }
+            Op::Probe(version) => Ok(probe(&self.base, *version)),
             _ => match self.version {
                 Version::V1 => self.build_v1(&flight),
                 Version::V2 | Version::V3 => self.build_pipeline(&mut flight),
@@ -468,209 +564,6 @@ impl Session {
         let mut pending = flight.pending;
         pending.append(&mut self.pending);
         self.pending = pending;
-    }
-
-    fn url(&self, path: &str) -> String {
-        endpoint(self.stream_base.as_ref().unwrap_or(&self.base), path)
-    }
-
-    fn pipeline_request(&self, body: &wire::PipelineRequest) -> Result<HttpRequest> {
-        let (path, name) = match self.version {
-            Version::V3 => ("v3/pipeline", "v3/pipeline"),
-            _ => ("v2/pipeline", "v2/pipeline"),
-        };
-        Ok(HttpRequest {
-            method: Method::Post,
-            url: self.url(path),
-            endpoint: name,
-            body: encode_body(body)?,
-            carries_baton: body.baton.is_some(),
-            streaming: false,
-        })
-    }
-
-    /// Whether the stream must be kept after `flight` runs (predicted; the
-    /// next request closes a stream kept needlessly).
-    fn keeps_stream(&self, flight: &InFlight) -> bool {
-        if !self.pragmas.is_empty() {
-            return true;
-        }
-        let sets_state = |s: &Statement| replay::replayable(&s.sql).is_some();
-        let mut tx = self.tx.clone();
-        for p in &flight.pending {
-            tx.apply(&p.sql);
-        }
-        if let Some(p) = &flight.prelude {
-            tx.apply(&p.sql);
-        }
-        match &flight.op {
-            Op::Close => false,
-            Op::Execute(s) | Op::Cursor(s) => sets_state(s) || tx.after(&s.sql).in_tx,
-            Op::Batch(b) => {
-                let mut after = tx.clone();
-                let mut keep = false;
-                for s in &b.steps {
-                    after.apply(&s.sql);
-                    keep |= sets_state(s);
-                }
-                keep || after.in_tx || (tx.in_tx && !matches!(b.mode, BatchMode::Atomic(_)))
-            }
-        }
-    }
-
-    fn build_pipeline(&self, flight: &mut InFlight) -> Result<HttpRequest> {
-        let mut requests = Vec::new();
-        for p in &flight.pending {
-            requests.push(StreamRequest::Execute {
-                stmt: codec::encode_stmt(p, false)?,
-            });
-        }
-        let pending = requests.len();
-        if self.baton.is_none() {
-            for p in &self.pragmas {
-                requests.push(StreamRequest::Execute {
-                    stmt: codec::encode_stmt(p, false)?,
-                });
-            }
-        }
-        let replay = requests.len() - pending;
-        let keep = self.keeps_stream(flight);
-        let mut built = None;
-        let mut stored: Vec<(i32, String)> = Vec::new();
-        let mut main_count = 1;
-        match &flight.op {
-            Op::Execute(stmt) => match &flight.prelude {
-                None => requests.push(StreamRequest::Execute {
-                    stmt: codec::encode_stmt(stmt, true)?,
-                }),
-                Some(begin) => {
-                    let b = batch::build(
-                        Some(begin),
-                        std::slice::from_ref(stmt),
-                        BatchMode::ContinueOnError,
-                        self.batch_ctx(true, false),
-                    )?;
-                    requests.push(StreamRequest::Batch {
-                        batch: b.batch.clone(),
-                    });
-                    built = Some(b);
-                }
-            },
-            Op::Batch(b) if b.mode == BatchMode::ContinueOnError && flight.prelude.is_none() => {
-                // Independent steps are independent pipeline requests: one
-                // statement's parse error cannot fail the others (a Hrana
-                // batch fails whole on a parse error), same round trip.
-                let (to_store, ids) = batch::plan_stored_sql(&b.steps, self.batch_ctx(false, true));
-                for (id, sql) in &to_store {
-                    requests.push(StreamRequest::StoreSql {
-                        sql_id: *id,
-                        sql: sql.clone(),
-                    });
-                }
-                for (s, id) in b.steps.iter().zip(ids) {
-                    let mut stmt = codec::encode_stmt(s, true)?;
-                    if id.is_some() {
-                        stmt.sql = None;
-                        stmt.sql_id = id;
-                    }
-                    requests.push(StreamRequest::Execute { stmt });
-                }
-                main_count = b.steps.len();
-                stored = to_store;
-            }
-            Op::Batch(b) => {
-                let in_tx = self.tx.in_tx || flight.prelude.is_some();
-                let bb = batch::build(
-                    flight.prelude.as_ref(),
-                    &b.steps,
-                    b.mode,
-                    self.batch_ctx(in_tx, true),
-                )?;
-                for (id, sql) in &bb.stored {
-                    requests.push(StreamRequest::StoreSql {
-                        sql_id: *id,
-                        sql: sql.clone(),
-                    });
-                }
-                requests.push(StreamRequest::Batch {
-                    batch: bb.batch.clone(),
-                });
-                stored.clone_from(&bb.stored);
-                built = Some(bb);
-            }
-            Op::Close => requests.push(StreamRequest::Close),
-            Op::Cursor(_) => {
-                return Err(Error::Protocol("cursor op in a pipeline".into()));
-            }
-        }
-        let main = requests.len() - main_count;
-        let closing_op = matches!(flight.op, Op::Close);
-        if keep && !closing_op {
-            for (id, _) in &stored {
-                requests.push(StreamRequest::CloseSql { sql_id: *id });
-            }
-        }
-        let get_autocommit = (self.version == Version::V3 && !closing_op).then(|| {
-            requests.push(StreamRequest::GetAutocommit);
-            requests.len() - 1
-        });
-        let closes = closing_op || !keep;
-        if closes && !closing_op {
-            requests.push(StreamRequest::Close);
-        }
-        batch::validate_sql_ids(&requests)?;
-        let kinds = requests.iter().map(request_kind).collect();
-        flight.layout = Some(Layout {
-            kinds,
-            pending,
-            replay,
-            main,
-            main_count,
-            get_autocommit,
-            closes,
-            built,
-        });
-        self.pipeline_request(&wire::PipelineRequest {
-            baton: self.baton.clone(),
-            requests,
-        })
-    }
-
-    fn batch_ctx(&self, in_transaction: bool, may_store_sql: bool) -> BatchContext {
-        BatchContext {
-            v3: self.version == Version::V3,
-            in_transaction,
-            may_store_sql: may_store_sql && self.version != Version::V1,
-        }
-    }
-
-    fn build_v1(&self, flight: &InFlight) -> Result<HttpRequest> {
-        let (path, body) = match &flight.op {
-            Op::Execute(stmt) => (
-                "v1/execute",
-                encode_body(&wire::V1ExecuteRequest {
-                    stmt: codec::encode_stmt(stmt, true)?,
-                })?,
-            ),
-            Op::Batch(b) => {
-                let bb = batch::build(None, &b.steps, b.mode, self.batch_ctx(false, false))?;
-                (
-                    "v1/batch",
-                    encode_body(&wire::V1BatchRequest { batch: bb.batch })?,
-                )
-            }
-            Op::Close | Op::Cursor(_) => {
-                return Err(Error::Unsupported("not available on v1".into()));
-            }
-        };
-        Ok(HttpRequest {
-            method: Method::Post,
-            url: self.url(path),
-            endpoint: path,
-            body,
-            carries_baton: false,
-            streaming: false,
-        })
     }
 }
 
@@ -715,16 +608,14 @@ fn response_kind(r: &StreamResponse) -> &'static str {
 }
 
 #[cfg(test)]
-#[path = "session_tests.rs"]
 mod tests;
 
-#[path = "session_cursor.rs"]
-mod cursor_half;
-pub use cursor_half::cursor_read_error;
-#[path = "session_locate.rs"]
-mod locate_half;
-#[path = "session_reply.rs"]
-mod reply_half;
-#[path = "session_state.rs"]
-mod state_half;
-use state_half::OpTrack;
+mod body;
+mod build;
+mod cursor;
+mod locate;
+mod reply;
+mod state;
+use state::OpTrack;
+
+pub use body::{MAX_BODY_BYTES, Reply};

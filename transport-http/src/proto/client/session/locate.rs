@@ -6,8 +6,9 @@
 use sqlport_core::{Batch, BatchMode, BatchResult, Error, Result, StepResult};
 
 use super::super::errors::hrana_error;
-use super::super::request::{HttpRequest, Version};
+use super::super::request::HttpRequest;
 use super::{InFlight, Layout, Next, Op, Output, Phase, Session, request_kind};
+use crate::proto::Version;
 use crate::proto::wire::{self, StreamRequest, StreamResult};
 
 /// A Hrana error that sqld raises while parsing, before anything runs.

@@ -13,7 +13,6 @@
 ))]
 #![allow(dead_code)] // with only some of the features, some helpers are unused
 
-#[path = "django_types/fixture.rs"]
 mod fixture;
 
 use std::fmt::Debug;

@@ -1,9 +1,10 @@
-//! [`Description`]: what a statement takes and returns, without running it.
+//! [`Description`]: what a statement takes and returns, without running it
+//! (the local transport's `describe`, the Hrana `describe` request).
 
-use sqlport_core::Column;
+use crate::Column;
 
-/// The shape of a prepared statement (see [`LocalTransport::describe`](crate::LocalTransport::describe)).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The shape of a prepared statement.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Description {
     /// Parameters in index order: the name with its prefix (`":a"`, `"?3"`),
     /// `None` for a bare `?`.

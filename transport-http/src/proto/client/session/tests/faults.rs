@@ -28,7 +28,7 @@ fn assert_lost(s: &mut Session) {
     let b = Batch::atomic([st("INSERT INTO t VALUES (9)")]);
     assert_eq!(s.batch(&b).unwrap_err().kind(), ErrorKind::TransactionLost);
     assert_eq!(
-        s.cursor(&st("SELECT 1")).unwrap_err().kind(),
+        s.query_stream(&st("SELECT 1")).unwrap_err().kind(),
         ErrorKind::TransactionLost
     );
     // The caller's ROLLBACK ends it, sending nothing.
@@ -152,20 +152,16 @@ fn a_transaction_the_server_rolled_back_is_lost() {
 #[test]
 fn a_cursor_cut_inside_a_transaction_loses_it() {
     let mut s = in_transaction();
-    let _ = sent(s.cursor(&st("SELECT x FROM t")).unwrap());
-    let mut reader = s.cursor_reader().unwrap();
+    let _ = sent(s.query_stream(&st("SELECT x FROM t")).unwrap());
+    let mut reply = s.reply(200);
     let mut sink = sqlport_core::CollectRows::default();
     assert!(
-        s.cursor_chunk(
-            &mut reader,
-            b"{\"baton\":\"b2\",\"base_url\":null}\n",
-            &mut sink
-        )
-        .is_none()
+        reply
+            .feed(b"{\"baton\":\"b2\",\"base_url\":null}\n", &mut sink)
+            .is_continue()
     );
-    let err = s
-        .cursor_finish(reader, Some(cursor_read_error(false, "reset")), &mut sink)
-        .unwrap_err();
+    let reset = Error::Io(std::io::ErrorKind::ConnectionReset.into());
+    let err = s.on_reply(reply, Some(reset), &mut sink).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Protocol);
     assert_lost(&mut s);
 }
@@ -318,18 +314,15 @@ fn base_url_on_another_origin_is_ignored() {
             ))
             .unwrap(),
         );
-        let (_, _) = sent(s.cursor(&st("SELECT 1")).unwrap());
-        let mut reader = s.cursor_reader().unwrap();
+        let (_, _) = sent(s.query_stream(&st("SELECT 1")).unwrap());
+        let mut reply = s.reply(200);
         let line = format!(
             "{}\n{{\"type\":\"step_begin\",\"step\":0,\"cols\":[]}}\n{{\"type\":\"step_end\",\"affected_row_count\":0,\"last_insert_rowid\":null}}\n",
             json!({"baton":"b3","base_url":elsewhere})
         );
         let mut sink = sqlport_core::CollectRows::default();
-        assert!(
-            s.cursor_chunk(&mut reader, line.as_bytes(), &mut sink)
-                .is_none()
-        );
-        s.cursor_finish(reader, None, &mut sink).unwrap();
+        assert!(reply.feed(line.as_bytes(), &mut sink).is_continue());
+        done(s.on_reply(reply, None, &mut sink).unwrap());
         let (req, _) = sent(s.execute(&st("SELECT 1")).unwrap());
         assert_eq!(req.url, want, "cursor: {base} -> {elsewhere}");
     }

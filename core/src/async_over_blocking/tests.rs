@@ -1,4 +1,4 @@
-//! Tests of [`WorkerTransport`] with a fake blocking transport.
+//! Tests of [`AsyncOverBlocking`] with a fake blocking transport.
 
 use std::sync::atomic::AtomicUsize;
 use std::thread::ThreadId;
@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::*;
 use crate::capability::Capability;
 use crate::error::ErrorKind;
-use crate::result::CollectRows;
+use crate::result::{CollectRows, Column, Row};
 use crate::value::Value;
 
 /// Hang guard for waits that must complete (never a timing assertion).
@@ -85,8 +85,12 @@ impl Transport for Fake {
     }
 
     fn query_stream(&mut self, stmt: &Statement, sink: &mut dyn RowSink) -> Result<Summary> {
-        let n: usize = stmt
-            .sql
+        // `ROWS n`: n rows; `ROWS n THEN FAIL`: n rows, then a stepping error.
+        let (count, fails) = match stmt.sql.strip_suffix(" THEN FAIL") {
+            Some(head) => (head, true),
+            None => (&*stmt.sql, false),
+        };
+        let n: usize = count
             .strip_prefix("ROWS ")
             .and_then(|n| n.parse().ok())
             .ok_or_else(|| Error::sqlite(1, None, "not ROWS n"))?;
@@ -98,6 +102,9 @@ impl Transport for Fake {
             if sink.row(row)?.is_break() {
                 break;
             }
+        }
+        if fails {
+            return Err(Error::sqlite(19, Some(275), "CHECK constraint failed"));
         }
         Ok(Summary {
             columns: cols,
@@ -143,8 +150,8 @@ impl Transport for Fake {
     }
 }
 
-fn worker(probe: &Arc<Probe>) -> WorkerTransport {
-    WorkerTransport::spawn(Box::new(Fake::new(probe.clone()))).unwrap()
+fn worker(probe: &Arc<Probe>) -> AsyncOverBlocking {
+    AsyncOverBlocking::spawn(Box::new(Fake::new(probe.clone()))).unwrap()
 }
 
 fn text(rs: &ResultSet) -> String {
@@ -202,6 +209,24 @@ async fn streams_all_rows_in_order() {
         .await
         .unwrap_err();
     assert_eq!(err.sqlite_code(), Some(1));
+}
+
+/// A statement that fails while stepping keeps the rows it produced before
+/// the error, as on the blocking path (the worker used to drop the rows it
+/// had buffered, up to a chunk's worth).
+#[tokio::test]
+async fn rows_before_a_stepping_error_reach_the_caller() {
+    let probe = Arc::new(Probe::default());
+    let mut w = worker(&probe);
+    for n in [3, STREAM_CHUNK_ROWS + 5] {
+        let mut sink = CollectRows::default();
+        let err = w
+            .query_stream(&Statement::new(format!("ROWS {n} THEN FAIL")), &mut sink)
+            .await
+            .unwrap_err();
+        assert_eq!(err.extended_code(), Some(275));
+        assert_eq!(sink.rows.len(), n, "rows before the error");
+    }
 }
 
 struct Stopper {
@@ -295,7 +320,7 @@ async fn close_and_drop_close_the_transport() {
     let (tx, rx) = flume::bounded(1);
     let mut fake = Fake::new(probe.clone());
     fake.on_close = Some(tx);
-    let mut w = WorkerTransport::spawn(Box::new(fake)).unwrap();
+    let mut w = AsyncOverBlocking::spawn(Box::new(fake)).unwrap();
     w.execute(&Statement::new("BEGIN")).await.unwrap();
     drop(w);
     rx.recv_timeout(GUARD).unwrap();
@@ -326,7 +351,7 @@ async fn a_blocked_call_does_not_block_the_executor() {
     let mut fake = Fake::new(probe.clone());
     fake.entered = Some(entered_tx);
     fake.gate = Some(gate_rx);
-    let mut w = WorkerTransport::spawn(Box::new(fake)).unwrap();
+    let mut w = AsyncOverBlocking::spawn(Box::new(fake)).unwrap();
     let task = tokio::spawn(async move { w.execute(&Statement::new("BLOCK")).await.map(|_| ()) });
     // Runs only because the executor is free while the worker blocks.
     entered_rx.recv_async().await.unwrap();
@@ -353,7 +378,7 @@ impl Connector for FakeConnector {
 #[tokio::test]
 async fn connector_connects_on_the_worker_thread() {
     let thread = Arc::new(Mutex::new(None));
-    let c = WorkerConnector::new(FakeConnector {
+    let c = AsyncOverBlockingConnector::new(FakeConnector {
         probe: Arc::new(Probe::default()),
         thread: thread.clone(),
         fail: false,
@@ -368,7 +393,7 @@ async fn connector_connects_on_the_worker_thread() {
     assert!(conn.is_autocommit());
     conn.execute(&Statement::new("x")).await.unwrap();
 
-    let c = WorkerConnector::new(FakeConnector {
+    let c = AsyncOverBlockingConnector::new(FakeConnector {
         probe: Arc::new(Probe::default()),
         thread,
         fail: true,
@@ -396,7 +421,7 @@ async fn an_abandoned_begin_is_rolled_back() {
     let (gate_tx, gate_rx) = flume::unbounded();
     let mut fake = Fake::new(probe.clone());
     fake.gate = Some(gate_rx);
-    let mut w = WorkerTransport::spawn(Box::new(fake)).unwrap();
+    let mut w = AsyncOverBlocking::spawn(Box::new(fake)).unwrap();
     // A BEGIN that waits (as on a busy database) is cancelled, then succeeds.
     poll_once_then_drop(w.execute(&Statement::new("BLOCK BEGIN"))).await;
     gate_tx.send(()).unwrap();
@@ -414,7 +439,7 @@ async fn a_command_abandoned_inside_a_transaction_loses_it() {
     let (gate_tx, gate_rx) = flume::unbounded();
     let mut fake = Fake::new(probe.clone());
     fake.gate = Some(gate_rx);
-    let mut w = WorkerTransport::spawn(Box::new(fake)).unwrap();
+    let mut w = AsyncOverBlocking::spawn(Box::new(fake)).unwrap();
     w.execute(&Statement::new("BEGIN")).await.unwrap();
     // BLOCK waits on the gate, so the first poll cannot see it finish.
     poll_once_then_drop(w.execute(&Statement::new("BLOCK"))).await;

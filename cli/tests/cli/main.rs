@@ -6,6 +6,8 @@ use std::process::{Command, Output};
 use sqlport_conformance::server::{ServerConfig, TestServer};
 use sqlport_core::LocalTarget;
 
+mod serve_check;
+
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../schema/tests/fixtures/django_ops")
 }

@@ -1,4 +1,5 @@
-//! Run any blocking [`Transport`] as an [`AsyncTransport`] on a dedicated worker
+//! The adapter from a blocking transport to the async API: run any blocking
+//! [`Transport`] as an [`AsyncTransport`] on a dedicated worker
 //! thread (as sqlx's SQLite driver does), so async callers never block their
 //! executor. Used for the local transport's async flavour; third-party blocking
 //! transports get an async flavour the same way.
@@ -26,7 +27,8 @@ use async_trait::async_trait;
 
 use crate::capability::Capabilities;
 use crate::error::{Error, Result};
-use crate::result::{Column, ResultSet, Row, RowSink, Summary};
+use crate::relay::{self, RelaySink, RowBatch};
+use crate::result::{ResultSet, RowSink, Summary};
 use crate::sql::{StatementKind, classify};
 use crate::statement::{Batch, BatchResult, Statement};
 use crate::transport::{AsyncConnector, AsyncTransport, Connector, Transport};
@@ -44,7 +46,7 @@ enum Command {
     Execute(Statement, Reply<ResultSet>),
     Stream {
         stmt: Statement,
-        rows: flume::Sender<StreamMsg>,
+        rows: flume::Sender<RowBatch>,
         done: Reply<Summary>,
     },
     Batch(Batch, Reply<BatchResult>),
@@ -56,11 +58,6 @@ enum Command {
         was_open: bool,
     },
     Close(Reply<()>),
-}
-
-enum StreamMsg {
-    Columns(Arc<[Column]>),
-    Rows(Vec<Row>),
 }
 
 /// State the worker publishes after every command, read without I/O.
@@ -100,7 +97,7 @@ impl Shared {
 /// Dropping it ends the thread, which closes the transport (rolling back an
 /// open transaction). If the thread is gone, every call fails with
 /// [`Error::Closed`].
-pub struct WorkerTransport {
+pub struct AsyncOverBlocking {
     commands: flume::Sender<Command>,
     /// Disconnects when the worker thread ends (normally or by a panic).
     alive: flume::Receiver<()>,
@@ -118,9 +115,9 @@ pub struct WorkerTransport {
     queued_autocommit: Option<bool>,
 }
 
-impl fmt::Debug for WorkerTransport {
+impl fmt::Debug for AsyncOverBlocking {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WorkerTransport")
+        f.debug_struct("AsyncOverBlocking")
             .field("autocommit", &self.shared.autocommit.load(Ordering::SeqCst))
             .field("capabilities", &self.shared.capabilities())
             .field("closed", &self.closed)
@@ -130,7 +127,7 @@ impl fmt::Debug for WorkerTransport {
 
 type Opener = Box<dyn FnOnce() -> Result<Box<dyn Transport>> + Send>;
 
-impl WorkerTransport {
+impl AsyncOverBlocking {
     /// Move `transport` onto a new worker thread.
     pub fn spawn(transport: Box<dyn Transport>) -> Result<Self> {
         let shared = Shared::new(transport.is_autocommit(), transport.capabilities());
@@ -162,7 +159,7 @@ impl WorkerTransport {
                 }
             })?;
         Ok((
-            WorkerTransport {
+            AsyncOverBlocking {
                 commands,
                 alive,
                 shared,
@@ -245,16 +242,12 @@ fn serve(mut transport: Box<dyn Transport>, inbox: &flume::Receiver<Command>, sh
                 answer(shared, &*transport, &reply, result);
             }
             Command::Stream { stmt, rows, done } => {
-                let mut sink = ChannelSink {
-                    tx: rows,
-                    buf: Vec::new(),
-                    open: true,
-                };
+                let mut sink = RelaySink::new(STREAM_CHUNK_ROWS, |b| rows.send(b).is_ok());
                 let result = transport.query_stream(&stmt, &mut sink);
-                if result.is_ok() {
-                    sink.flush();
-                }
-                // The last rows are sent before the summary.
+                // The last rows are sent before the summary, also when the
+                // statement failed while stepping (the rows before the
+                // error are the caller's, as on the blocking path).
+                sink.flush();
                 drop(sink);
                 answer(shared, &*transport, &done, result);
             }
@@ -301,46 +294,8 @@ fn answer<T>(shared: &Shared, transport: &dyn Transport, reply: &Reply<T>, resul
     let _ = reply.send(result);
 }
 
-/// Sends streamed rows back in chunks; stops when the receiver is gone.
-struct ChannelSink {
-    tx: flume::Sender<StreamMsg>,
-    buf: Vec<Row>,
-    open: bool,
-}
-
-impl ChannelSink {
-    fn flush(&mut self) {
-        if self.open && !self.buf.is_empty() {
-            let chunk = std::mem::take(&mut self.buf);
-            self.open = self.tx.send(StreamMsg::Rows(chunk)).is_ok();
-        }
-    }
-}
-
-impl RowSink for ChannelSink {
-    fn columns(&mut self, columns: &Arc<[Column]>) -> Result<()> {
-        self.open = self.tx.send(StreamMsg::Columns(columns.clone())).is_ok();
-        Ok(())
-    }
-
-    fn row(&mut self, row: Row) -> Result<ControlFlow<()>> {
-        if !self.open {
-            return Ok(ControlFlow::Break(()));
-        }
-        self.buf.push(row);
-        if self.buf.len() >= STREAM_CHUNK_ROWS {
-            self.flush();
-        }
-        Ok(if self.open {
-            ControlFlow::Continue(())
-        } else {
-            ControlFlow::Break(())
-        })
-    }
-}
-
 #[async_trait]
-impl AsyncTransport for WorkerTransport {
+impl AsyncTransport for AsyncOverBlocking {
     async fn execute(&mut self, stmt: &Statement) -> Result<ResultSet> {
         self.settle_abandoned();
         if self.gate.admit(&stmt.sql)? == Admission::Absorbed {
@@ -366,38 +321,18 @@ impl AsyncTransport for WorkerTransport {
             done: done_tx,
         })?;
         self.abandoned = Some(was_open);
-        let mut sink_error = None;
-        'recv: while let Some(msg) = self.recv(&rows_rx).await {
-            match msg {
-                StreamMsg::Columns(cols) => {
-                    if let Err(e) = sink.columns(&cols) {
-                        sink_error = Some(e);
-                        break 'recv;
-                    }
-                }
-                StreamMsg::Rows(chunk) => {
-                    for row in chunk {
-                        match sink.row(row) {
-                            Ok(ControlFlow::Continue(())) => {}
-                            Ok(ControlFlow::Break(())) => break 'recv,
-                            Err(e) => {
-                                sink_error = Some(e);
-                                break 'recv;
-                            }
-                        }
-                    }
-                }
+        let mut stopped = None;
+        while let Some(batch) = self.recv(&rows_rx).await {
+            if let ControlFlow::Break(why) = relay::deliver(batch, sink) {
+                stopped = Some(why);
+                break;
             }
         }
         // Tell the worker to stop (its next send fails), then wait for it.
         drop(rows_rx);
         let summary = self.recv(&done_rx).await;
         self.replied();
-        let summary = summary.ok_or(Error::Closed)?;
-        match sink_error {
-            Some(e) => Err(e),
-            None => summary,
-        }
+        relay::outcome(stopped, summary.ok_or(Error::Closed)?)
     }
 
     async fn batch(&mut self, batch: &Batch) -> Result<BatchResult> {
@@ -463,29 +398,31 @@ impl AsyncTransport for WorkerTransport {
 }
 
 /// An [`AsyncConnector`] that opens connections with a blocking [`Connector`]
-/// (on the worker thread) and wraps each in a [`WorkerTransport`].
-pub struct WorkerConnector<C> {
+/// (on the worker thread) and wraps each in a [`AsyncOverBlocking`].
+pub struct AsyncOverBlockingConnector<C> {
     inner: std::sync::Arc<C>,
 }
 
-impl<C> Clone for WorkerConnector<C> {
+impl<C> Clone for AsyncOverBlockingConnector<C> {
     fn clone(&self) -> Self {
-        WorkerConnector {
+        AsyncOverBlockingConnector {
             inner: self.inner.clone(),
         }
     }
 }
 
-impl<C: fmt::Debug> fmt::Debug for WorkerConnector<C> {
+impl<C: fmt::Debug> fmt::Debug for AsyncOverBlockingConnector<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("WorkerConnector").field(&self.inner).finish()
+        f.debug_tuple("AsyncOverBlockingConnector")
+            .field(&self.inner)
+            .finish()
     }
 }
 
-impl<C: Connector + 'static> WorkerConnector<C> {
+impl<C: Connector + 'static> AsyncOverBlockingConnector<C> {
     /// Wrap a blocking connector.
     pub fn new(inner: C) -> Self {
-        WorkerConnector {
+        AsyncOverBlockingConnector {
             inner: std::sync::Arc::new(inner),
         }
     }
@@ -497,16 +434,15 @@ impl<C: Connector + 'static> WorkerConnector<C> {
 }
 
 #[async_trait]
-impl<C: Connector + 'static> AsyncConnector for WorkerConnector<C> {
+impl<C: Connector + 'static> AsyncConnector for AsyncOverBlockingConnector<C> {
     async fn connect(&self) -> Result<Box<dyn AsyncTransport>> {
         let inner = self.inner.clone();
         let shared = Shared::new(true, Capabilities::none());
-        let (worker, ready) = WorkerTransport::start(Box::new(move || inner.connect()), shared)?;
+        let (worker, ready) = AsyncOverBlocking::start(Box::new(move || inner.connect()), shared)?;
         ready.recv_async().await.map_err(|_| Error::Closed)??;
         Ok(Box::new(worker))
     }
 }
 
 #[cfg(test)]
-#[path = "worker_tests.rs"]
 mod tests;
