@@ -196,7 +196,14 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             .route("/v1/execute", post(handlers::v1_execute))
             .route("/v1/batch", post(handlers::v1_batch));
     }
-    app.fallback(|| async { StatusCode::NOT_FOUND })
+    // As on sqld: permissive CORS on every route (so browser clients work,
+    // and preflights are answered), but not on the 404 of unknown paths.
+    let cors = tower_http::cors::CorsLayer::new()
+        .allow_methods(tower_http::cors::AllowMethods::any())
+        .allow_headers(tower_http::cors::Any)
+        .allow_origin(tower_http::cors::Any);
+    app.layer(cors)
+        .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(middleware::from_fn_with_state(
             shared.clone(),
             count_requests,
