@@ -116,11 +116,6 @@ impl Shared {
         }))
     }
 
-    /// The largest `PRAGMA busy_timeout` a client may set: the statement timeout.
-    pub(crate) fn max_busy_timeout_ms(&self) -> u64 {
-        u64::try_from(self.config.statement_timeout.as_millis()).unwrap_or(u64::MAX)
-    }
-
     /// Expire idle streams now (all of them when `force`), rolling back their
     /// connections on the calling thread; also roll back transactions that
     /// held the write lock too long while a writer waits.
@@ -173,6 +168,7 @@ async fn count_requests(State(shared): State<Arc<Shared>>, req: Request, next: N
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let c = &shared.config;
     let mut app = Router::new()
+        .route("/", get(handlers::root))
         .route("/health", get(handlers::health))
         .route("/version", get(handlers::version));
     if c.enable_v2 {

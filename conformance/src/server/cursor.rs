@@ -15,11 +15,10 @@ use sqlport_http::proto::wire;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use super::app::Shared;
-use super::auth::Access;
 use super::control::{CancelOnDrop, Control};
-use super::handlers::{Failure, batch_sqls, writes};
+
 use super::request::Admitted;
-use super::responses::{fatal, forbidden, internal};
+use super::responses::{fatal, internal};
 
 /// Most bytes of queued lines sent to the socket in one piece.
 const CHUNK: usize = 64 * 1024;
@@ -85,19 +84,14 @@ pub(crate) async fn run(shared: &Arc<Shared>, admitted: Admitted<wire::CursorReq
     };
     let limits = shared.limits;
     let cancel = CancelOnDrop::new(data.exec.control());
-    let (started_tx, started_rx) = tokio::sync::oneshot::channel::<Result<(), Failure>>();
+    let (started_tx, started_rx) =
+        tokio::sync::oneshot::channel::<Result<(), sqlport_http::proto::server::Fatal>>();
     let task = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let (mut lease, mut data) = (lease, data);
         data.exec.begin_request(access);
         let super::registry::StreamData { exec, proto } = &mut *data;
-        let checked = if access == Access::ReadOnly
-            && writes(exec, batch_sqls(&req.batch, proto).iter().map(|s| &**s))
-        {
-            Err(Failure::Forbidden)
-        } else {
-            prepare_cursor(proto, &req.batch, exec).map_err(Failure::Fatal)
-        };
+        let checked = prepare_cursor(proto, &req.batch, exec);
         let prepared = match checked {
             Ok(p) => p.with_max_line_bytes(limits.max_line_bytes),
             Err(failure) => {
@@ -129,8 +123,10 @@ pub(crate) async fn run(shared: &Arc<Shared>, admitted: Admitted<wire::CursorReq
                 lease.finish(None);
             }
             Err(f) => {
-                // Too late for a status: end the body early (the client sees a
-                // truncated cursor) and destroy the stream.
+                // Too late for a status (a permission denied, as sqld checks
+                // it once the batch starts, or an internal error): end the
+                // body early (the client sees a truncated cursor) and destroy
+                // the stream.
                 tracing::debug!(error = %f, "cursor failed mid-body; stream destroyed");
                 lease.finish(None);
             }
@@ -178,12 +174,9 @@ pub(crate) async fn run(shared: &Arc<Shared>, admitted: Admitted<wire::CursorReq
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
             r
         }
-        Ok(Err(failure)) => {
+        Ok(Err(f)) => {
             cancel.disarm();
-            match failure {
-                Failure::Fatal(f) => fatal(&f),
-                Failure::Forbidden => forbidden(),
-            }
+            fatal(&f)
         }
         Err(_) => {
             cancel.disarm();
