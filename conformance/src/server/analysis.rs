@@ -47,8 +47,8 @@ fn pragma_kind(name: &QualifiedName, body: Option<&PragmaBody>) -> Option<Statem
     match name.as_str() {
         // Introspection: reads, with or without an argument.
         "table_list" | "index_list" | "table_info" | "table_xinfo" | "index_info"
-        | "index_xinfo" | "pragma_list" | "compile_options" | "database_list"
-        | "function_list" | "module_list" | "encoding" => Some(StatementKind::Read),
+        | "index_xinfo" | "pragma_list" | "compile_options" | "database_list" | "function_list"
+        | "module_list" | "encoding" => Some(StatementKind::Read),
         "schema_version" if body.is_none() => Some(StatementKind::Read),
         // Served by the primary only (so they count as writes), argument or not.
         "defer_foreign_keys" | "foreign_keys" | "foreign_key_list" | "foreign_key_check"
@@ -57,13 +57,34 @@ fn pragma_kind(name: &QualifiedName, body: Option<&PragmaBody>) -> Option<Statem
             Some(StatementKind::Write)
         }
         // Readable, never assignable.
-        "analysis_limit" | "application_id" | "auto_vacuum" | "automatic_index"
-        | "busy_timeout" | "cache_size" | "cache_spill" | "cell_size_check"
-        | "checkpoint_fullfsync" | "fullfsync" | "hard_heap_limit" | "journal_mode"
-        | "journal_size_limit" | "legacy_alter_table" | "locking_mode" | "max_page_count"
-        | "mmap_size" | "page_size" | "query_only" | "read_uncommitted"
-        | "recursive_triggers" | "reverse_unordered_selects" | "secure_delete"
-        | "soft_heap_limit" | "synchronous" | "temp_store" | "threads" | "trusted_schema"
+        "analysis_limit"
+        | "application_id"
+        | "auto_vacuum"
+        | "automatic_index"
+        | "busy_timeout"
+        | "cache_size"
+        | "cache_spill"
+        | "cell_size_check"
+        | "checkpoint_fullfsync"
+        | "fullfsync"
+        | "hard_heap_limit"
+        | "journal_mode"
+        | "journal_size_limit"
+        | "legacy_alter_table"
+        | "locking_mode"
+        | "max_page_count"
+        | "mmap_size"
+        | "page_size"
+        | "query_only"
+        | "read_uncommitted"
+        | "recursive_triggers"
+        | "reverse_unordered_selects"
+        | "secure_delete"
+        | "soft_heap_limit"
+        | "synchronous"
+        | "temp_store"
+        | "threads"
+        | "trusted_schema"
         | "wal_autocheckpoint" => body.is_none().then_some(StatementKind::Write),
         // Everything else (connection state sqld will not let a client
         // change, and unknown names).
@@ -178,9 +199,7 @@ pub(crate) fn split(sql: &str) -> Split {
     loop {
         let start = parser.offset();
         // The parser may panic on some inputs (sqld guards it the same way).
-        let next = match catch_unwind(AssertUnwindSafe(|| {
-            parser.next()
-        })) {
+        let next = match catch_unwind(AssertUnwindSafe(|| parser.next())) {
             Ok(r) => r,
             Err(_) => {
                 out.error = Some("unexpected parser error".into());
@@ -243,6 +262,7 @@ mod tests {
     fn refuses_what_sqld_refuses() {
         for sql in [
             "VACUUM",
+            "VACUUM INTO 'x.db'",
             "ANALYZE",
             "CREATE TEMP TABLE t (x)",
             "CREATE TABLE temp.t (x)",
@@ -257,14 +277,20 @@ mod tests {
         ] {
             let (k, e) = kinds(sql);
             assert!(k.is_empty(), "{sql}");
-            assert!(e.is_some_and(|e| e.starts_with("unsupported statement")), "{sql}");
+            assert!(
+                e.is_some_and(|e| e.starts_with("unsupported statement")),
+                "{sql}"
+            );
         }
     }
 
     #[test]
     fn classifies_and_splits() {
         use StatementKind::*;
-        assert_eq!(kinds("SELECT 1; BEGIN; COMMIT"), (vec![Read, Read, Read], None));
+        assert_eq!(
+            kinds("SELECT 1; BEGIN; COMMIT"),
+            (vec![Read, Read, Read], None)
+        );
         assert_eq!(kinds("PRAGMA foreign_keys").0, vec![Write]);
         assert_eq!(kinds("PRAGMA table_info(t)").0, vec![Read]);
         assert_eq!(kinds("EXPLAIN DELETE FROM t").0, vec![Read]);
@@ -272,19 +298,37 @@ mod tests {
         assert_eq!(kinds("DETACH o").0, vec![Detach]);
         assert_eq!(kinds("").0, vec![]);
         let s = split("INSERT INTO t VALUES (1); UPDATE t SET x = 2; SELECT 1");
-        let flags: Vec<(bool, bool)> = s.statements.iter().map(|p| (p.is_iud, p.is_insert)).collect();
+        let flags: Vec<(bool, bool)> = s
+            .statements
+            .iter()
+            .map(|p| (p.is_iud, p.is_insert))
+            .collect();
         assert_eq!(flags, vec![(true, true), (true, false), (false, false)]);
         assert_eq!(s.statements[1].text.trim(), "UPDATE t SET x = 2;");
         // sqld's parser refuses HAVING without GROUP BY.
         let (k, e) = kinds("SELECT 1; SELECT x FROM t HAVING 1");
         assert_eq!(k, vec![Read]);
         assert!(e.is_some());
-        assert!(split("SELEC 1").error.is_some_and(|e| e.contains("syntax error")));
+        assert!(
+            split("SELEC 1")
+                .error
+                .is_some_and(|e| e.contains("syntax error"))
+        );
     }
 
     #[test]
     fn garbage_does_not_panic() {
-        for sql in ["'", "\"", "[", "/*", "x'4", "0x", "?abc", "SELECT \u{0}", "\u{e9}\u{e9}"] {
+        for sql in [
+            "'",
+            "\"",
+            "[",
+            "/*",
+            "x'4",
+            "0x",
+            "?abc",
+            "SELECT \u{0}",
+            "\u{e9}\u{e9}",
+        ] {
             let _ = split(sql);
         }
     }

@@ -84,6 +84,10 @@ pub(crate) async fn run(shared: &Arc<Shared>, admitted: Admitted<wire::CursorReq
     };
     let limits = shared.limits;
     let cancel = CancelOnDrop::new(data.exec.control());
+    // Set when the batch fails after the first line: the body then ends
+    // with an error (cut short), as sqld's does.
+    let aborted = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let abort = Arc::clone(&aborted);
     let (started_tx, started_rx) =
         tokio::sync::oneshot::channel::<Result<(), sqlport_http::proto::server::Fatal>>();
     let task = tokio::task::spawn_blocking(move || {
@@ -128,6 +132,7 @@ pub(crate) async fn run(shared: &Arc<Shared>, admitted: Admitted<wire::CursorReq
                 // body early (the client sees a truncated cursor) and destroy
                 // the stream.
                 tracing::debug!(error = %f, "cursor failed mid-body; stream destroyed");
+                abort.store(true, std::sync::atomic::Ordering::SeqCst);
                 lease.finish(None);
             }
         }
@@ -138,37 +143,41 @@ pub(crate) async fn run(shared: &Arc<Shared>, admitted: Admitted<wire::CursorReq
             // dropped and the batch's statement interrupted. Once the batch
             // has ended (the queue's sender is gone) there is nothing left
             // to cancel.
-            let stream = futures_util::stream::unfold(
-                (rx, Some(cancel)),
-                |(mut rx, mut guard)| async move {
-                    match rx.recv().await {
-                        Some((line, permit)) => {
-                            // Lines already queued go out together, in one
-                            // chunk of at most CHUNK bytes.
-                            let mut chunk = Vec::from(line);
-                            drop(permit);
-                            while chunk.len() < CHUNK {
-                                let Ok((line, permit)) = rx.try_recv() else {
-                                    break;
-                                };
-                                chunk.extend_from_slice(&line);
-                                // The reader took the line: its room is free again.
+            let stream =
+                futures_util::stream::unfold((rx, Some(cancel)), move |(mut rx, mut guard)| {
+                    let aborted = Arc::clone(&aborted);
+                    async move {
+                        match rx.recv().await {
+                            Some((line, permit)) => {
+                                // Lines already queued go out together, in one
+                                // chunk of at most CHUNK bytes.
+                                let mut chunk = Vec::from(line);
                                 drop(permit);
+                                while chunk.len() < CHUNK {
+                                    let Ok((line, permit)) = rx.try_recv() else {
+                                        break;
+                                    };
+                                    chunk.extend_from_slice(&line);
+                                    // The reader took the line: its room is free again.
+                                    drop(permit);
+                                }
+                                Some((Ok::<_, std::io::Error>(Bytes::from(chunk)), (rx, guard)))
                             }
-                            Some((
-                                Ok::<_, std::convert::Infallible>(Bytes::from(chunk)),
-                                (rx, guard),
-                            ))
-                        }
-                        None => {
-                            if let Some(g) = guard.take() {
-                                g.disarm();
+                            None => {
+                                if let Some(g) = guard.take() {
+                                    g.disarm();
+                                    if aborted.load(std::sync::atomic::Ordering::SeqCst) {
+                                        return Some((
+                                            Err(std::io::Error::other("the cursor's batch failed")),
+                                            (rx, None),
+                                        ));
+                                    }
+                                }
+                                None
                             }
-                            None
                         }
                     }
-                },
-            );
+                });
             let mut r = Response::new(Body::from_stream(stream));
             r.headers_mut()
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));

@@ -17,9 +17,7 @@ use sqlport_core::{
     Column, Error, Params, ResultSet, Row, RowSink, Statement, Summary, TransactionBehavior,
     Transport, Value, codes,
 };
-use sqlport_http::proto::server::{
-    Analysis, Analyzed, Description, StatementKind, StreamExecutor,
-};
+use sqlport_http::proto::server::{Analysis, Analyzed, Description, StatementKind, StreamExecutor};
 use sqlport_local::LocalTransport;
 
 use super::analysis;
@@ -55,9 +53,9 @@ impl LocalExecutor {
     /// Wrap a connection and install the server's guards on it: the
     /// authorizer ([`super::policy`]), the progress handler (deadline,
     /// cancellation, shutdown), `SQLITE_LIMIT_LENGTH`, defensive mode, no
-    /// attached database; and sqld's connection defaults (foreign keys and
-    /// recursive triggers on, `synchronous = NORMAL`) and functions (REGEXP,
-    /// math, [`super::functions`]).
+    /// attached database; and sqld's connection defaults (foreign keys on,
+    /// `synchronous = NORMAL`) and functions (REGEXP, math,
+    /// [`super::functions`]).
     pub(crate) fn new(
         mut conn: LocalTransport,
         settings: ConnSettings,
@@ -88,11 +86,9 @@ impl LocalExecutor {
             tracing::warn!(error = %e, "could not register REGEXP and the math functions");
         }
         control.policy.set_internal(true);
-        // sqld's SQLite is built with foreign keys and recursive triggers
-        // on, and sqld runs its connections with `synchronous = NORMAL`.
-        let defaults = raw.execute_batch(
-            "PRAGMA foreign_keys = ON; PRAGMA recursive_triggers = ON; PRAGMA synchronous = NORMAL;",
-        );
+        // sqld's SQLite is built with foreign keys on, and sqld runs its
+        // connections with `synchronous = NORMAL`.
+        let defaults = raw.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;");
         control.policy.set_internal(false);
         if let Err(e) = defaults {
             tracing::warn!(error = %e, "could not set the connection defaults");
@@ -121,7 +117,6 @@ impl LocalExecutor {
             // for it: prepare them again.
             let raw = self.conn.raw();
             raw.flush_prepared_statement_cache();
-            self.control.policy.set_read_only(read_only);
             self.control.policy.set_internal(true);
             let set = raw.pragma_update(None, "query_only", read_only);
             self.control.policy.set_internal(false);
@@ -228,11 +223,6 @@ impl LocalExecutor {
                     code: "SQL_PARSE_ERROR".into(),
                     message: format!("unsupported statement: {}", truncate(sql)),
                 },
-                Some(Denial::ReadOnly) => Error::sqlite(
-                    codes::SQLITE_AUTH,
-                    Some(codes::SQLITE_AUTH),
-                    "not authorized: this token may only read",
-                ),
                 None => e,
             },
             Some(codes::SQLITE_INTERRUPT) if timed_out => Error::sqlite(
@@ -504,4 +494,3 @@ impl StreamExecutor for LocalExecutor {
         self.last_ms
     }
 }
-

@@ -21,7 +21,9 @@ use rusqlite::{Connection, Error, Result};
 const BACKTRACK_LIMIT: usize = 1_000_000;
 
 fn flags() -> FunctionFlags {
-    FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC | FunctionFlags::SQLITE_INNOCUOUS
+    FunctionFlags::SQLITE_UTF8
+        | FunctionFlags::SQLITE_DETERMINISTIC
+        | FunctionFlags::SQLITE_INNOCUOUS
 }
 
 /// A number after SQLite's numeric affinity.
@@ -100,7 +102,11 @@ fn numeric_text(t: &str) -> Option<Num> {
 
 /// A double result: NaN is NULL, as SQLite stores it.
 fn real(x: f64) -> Value {
-    if x.is_nan() { Value::Null } else { Value::Real(x) }
+    if x.is_nan() {
+        Value::Null
+    } else {
+        Value::Real(x)
+    }
 }
 
 fn arg(ctx: &Context<'_>, i: usize) -> Option<Num> {
@@ -214,7 +220,11 @@ fn real_text(r: f64) -> String {
         let s = format!("{r:e}");
         match s.split_once('e') {
             Some((m, e)) => {
-                let m = if m.contains('.') { m.to_owned() } else { format!("{m}.0") };
+                let m = if m.contains('.') {
+                    m.to_owned()
+                } else {
+                    format!("{m}.0")
+                };
                 let (sign, digits) = match e.strip_prefix('-') {
                     Some(d) => ("-", d),
                     None => ("+", e),
@@ -336,8 +346,14 @@ mod tests {
         ] {
             assert_eq!(one(&c, sql), Value::Integer(want), "{sql}");
         }
-        assert!(c.query_row("SELECT 'a' REGEXP NULL", [], |_| Ok(())).is_err());
-        assert!(c.query_row("SELECT 'a' REGEXP '('", [], |_| Ok(())).is_err());
+        assert!(
+            c.query_row("SELECT 'a' REGEXP NULL", [], |_| Ok(()))
+                .is_err()
+        );
+        assert!(
+            c.query_row("SELECT 'a' REGEXP '('", [], |_| Ok(()))
+                .is_err()
+        );
     }
 
     #[test]

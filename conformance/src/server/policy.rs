@@ -16,8 +16,10 @@
 //! - `ATTACH` is refused (sqld answers 403 for a database name, and refuses
 //!   a file name); `DETACH` may run (there is nothing to detach).
 //! - `load_extension()` and `fts3_tokenizer()` are refused.
-//! - A read-only token may only read: every write action is refused
-//!   (`SQLITE_AUTH`), and the connection also runs with `query_only`.
+//! - What a read-only token may run is decided by sqld's classification
+//!   (a write gets 403 before it runs, as on sqld; an `EXPLAIN` of a write
+//!   is a read); its connection also runs with `query_only`, so SQLite
+//!   refuses any write that would get past that.
 //! - While a statement is only described (`describe`), everything may be
 //!   prepared, as on sqld: a described statement never runs, and is never
 //!   kept in the statement cache.
@@ -93,14 +95,11 @@ const READ_ONLY: &[&str] = &[
 pub(crate) enum Denial {
     /// Not on the allowlist (reported as sqld does: `SQL_PARSE_ERROR`).
     Unsupported,
-    /// A write by a read-only token.
-    ReadOnly,
 }
 
 /// The authorizer's state for one connection.
 #[derive(Debug, Default)]
 pub(crate) struct Policy {
-    read_only: AtomicBool,
     /// The server itself is running a statement (`PRAGMA query_only`).
     internal: AtomicBool,
     /// A statement is being prepared only to describe it.
@@ -112,11 +111,6 @@ impl Policy {
     /// A read-write policy.
     pub(crate) fn new() -> Self {
         Policy::default()
-    }
-
-    /// Restrict to reads (or lift the restriction).
-    pub(crate) fn set_read_only(&self, read_only: bool) {
-        self.read_only.store(read_only, Ordering::SeqCst);
     }
 
     /// Let the server's own statements through while `internal`.
@@ -138,7 +132,6 @@ impl Policy {
     pub(crate) fn denial(&self) -> Option<Denial> {
         match self.denied.load(Ordering::SeqCst) {
             1 => Some(Denial::Unsupported),
-            2 => Some(Denial::ReadOnly),
             _ => None,
         }
     }
@@ -146,7 +139,6 @@ impl Policy {
     fn deny(&self, why: Denial) -> Authorization {
         let code = match why {
             Denial::Unsupported => 1,
-            Denial::ReadOnly => 2,
         };
         self.denied.store(code, Ordering::SeqCst);
         Authorization::Deny
@@ -157,14 +149,6 @@ impl Policy {
         if self.internal.load(Ordering::SeqCst) || self.describing.load(Ordering::SeqCst) {
             return Authorization::Allow;
         }
-        let read_only = self.read_only.load(Ordering::SeqCst);
-        let write = |p: &Policy| {
-            if read_only {
-                p.deny(Denial::ReadOnly)
-            } else {
-                Authorization::Allow
-            }
-        };
         match ctx.action {
             AuthAction::Select
             | AuthAction::Read { .. }
@@ -184,7 +168,7 @@ impl Policy {
             AuthAction::Pragma {
                 pragma_name,
                 pragma_value,
-            } => self.pragma(pragma_name, pragma_value, read_only),
+            } => self.pragma(pragma_name, pragma_value),
             AuthAction::Insert { .. }
             | AuthAction::Update { .. }
             | AuthAction::Delete { .. }
@@ -199,31 +183,21 @@ impl Policy {
             | AuthAction::AlterTable { .. }
             | AuthAction::Reindex { .. }
             | AuthAction::CreateVtable { .. }
-            | AuthAction::DropVtable { .. } => write(self),
+            | AuthAction::DropVtable { .. } => Authorization::Allow,
             // ATTACH, temporary objects (sqld refuses them), and anything
             // this list does not know.
             _ => self.deny(Denial::Unsupported),
         }
     }
 
-    fn pragma(&self, name: &str, value: Option<&str>, read_only: bool) -> Authorization {
+    fn pragma(&self, name: &str, value: Option<&str>) -> Authorization {
         let name = name.to_ascii_lowercase();
         let name = name.as_str();
-        if WITH_ARGUMENT.contains(&name) {
-            // A read-only token may read these, not set them.
-            return match (value, name) {
-                (Some(_), "foreign_keys" | "defer_foreign_keys" | "user_version")
-                    if read_only =>
-                {
-                    self.deny(Denial::ReadOnly)
-                }
-                _ => Authorization::Allow,
-            };
+        if WITH_ARGUMENT.contains(&name) || name == "user_version" {
+            return Authorization::Allow;
         }
         match value {
-            None if READ_ONLY.contains(&name) || name == "user_version" => Authorization::Allow,
-            Some(_) if name == "user_version" && read_only => self.deny(Denial::ReadOnly),
-            Some(_) if name == "user_version" => Authorization::Allow,
+            None if READ_ONLY.contains(&name) => Authorization::Allow,
             _ => self.deny(Denial::Unsupported),
         }
     }
@@ -260,7 +234,7 @@ mod tests {
             "PRAGMA integrity_check(10)",
             "PRAGMA encoding = 'UTF-8'",
             "SELECT * FROM pragma_table_info('sqlite_master')",
-            "DETACH nothing",
+            "DETACH other",
         ] {
             assert!(prepares(&c, ok), "{ok}");
         }
@@ -277,7 +251,6 @@ mod tests {
             "PRAGMA no_such_pragma",
             "ATTACH ':memory:' AS x",
             "ATTACH '' AS x",
-            "VACUUM INTO 'x.db'",
             "CREATE TEMP TABLE t (x)",
             "SELECT load_extension('x')",
         ] {
@@ -289,29 +262,5 @@ mod tests {
         policy.set_describing(true);
         assert!(prepares(&c, "PRAGMA journal_mode = DELETE"));
         policy.set_describing(false);
-    }
-
-    #[test]
-    fn read_only_refuses_writes_but_not_reads() {
-        let policy = std::sync::Arc::new(Policy::new());
-        let c = conn(policy.clone());
-        c.execute_batch("CREATE TABLE t (x)").unwrap();
-        policy.set_read_only(true);
-        for refused in [
-            "INSERT INTO t VALUES (1)",
-            "UPDATE t SET x = 2",
-            "DELETE FROM t",
-            "CREATE TABLE u (x)",
-            "DROP TABLE t",
-            "PRAGMA user_version = 7",
-            "PRAGMA foreign_keys = ON",
-        ] {
-            policy.clear_denial();
-            assert!(!prepares(&c, refused), "{refused}");
-            assert_eq!(policy.denial(), Some(Denial::ReadOnly), "{refused}");
-        }
-        for ok in ["SELECT * FROM t", "BEGIN", "PRAGMA foreign_keys"] {
-            assert!(prepares(&c, ok), "{ok}");
-        }
     }
 }

@@ -105,10 +105,7 @@ pub(crate) async fn slot(shared: &Shared) -> Result<OwnedSemaphorePermit, Respon
 
 /// A new connection's controls.
 pub(crate) fn new_control(shared: &Shared) -> Arc<Control> {
-    Control::new(
-        Arc::clone(&shared.flags),
-        Policy::new(),
-    )
+    Control::new(Arc::clone(&shared.flags), Policy::new())
 }
 
 /// Open a connection with the server's guards (blocking work).

@@ -27,7 +27,11 @@ fn tokens_and_schemes() -> Seq {
     s.v3("no token", "", select.clone());
     s.get("GET /v3 without a token", "/v3");
     s.get("GET /health without a token", "/health");
-    s.post("v1 without a token", "/v1/execute", &json!({"stmt": {"sql": "SELECT 1"}}));
+    s.post(
+        "v1 without a token",
+        "/v1/execute",
+        &json!({"stmt": {"sql": "SELECT 1"}}),
+    );
     s.cursor("cursor without a token", "", json!([step("SELECT 1")]));
     for (label, header) in [
         ("valid", format!("Bearer {valid}")),
@@ -38,7 +42,10 @@ fn tokens_and_schemes() -> Seq {
         ("id: default", format!("Bearer {id_default}")),
         ("p: rw on default", format!("Bearer {p_rw}")),
         ("expired", format!("Bearer {expired}")),
-        ("expired within the leeway", format!("Bearer {just_expired}")),
+        (
+            "expired within the leeway",
+            format!("Bearer {just_expired}"),
+        ),
         ("signed by another key", format!("Bearer {wrong_key}")),
         ("id: other", format!("Bearer {id_other}")),
         ("nbf in the future", format!("Bearer {not_yet}")),
@@ -55,17 +62,34 @@ fn tokens_and_schemes() -> Seq {
         s.v3(label, "", select.clone());
     }
     s.authorization(None);
-    s.send("x-authorization header", "POST", "/v3/pipeline", &[("Content-Type", "application/json"), ("x-authorization", &format!("Bearer {valid}"))], Some(select.to_string()));
+    s.send(
+        "x-authorization header",
+        "POST",
+        "/v3/pipeline",
+        &[
+            ("Content-Type", "application/json"),
+            ("x-authorization", &format!("Bearer {valid}")),
+        ],
+        Some(select.to_string()),
+    );
     s.send(
         "both headers, bad Authorization",
         "POST",
         "/v3/pipeline",
-        &[("Content-Type", "application/json"), ("Authorization", "Bearer x"), ("x-authorization", &format!("Bearer {valid}"))],
+        &[
+            ("Content-Type", "application/json"),
+            ("Authorization", "Bearer x"),
+            ("x-authorization", &format!("Bearer {valid}")),
+        ],
         Some(select.to_string()),
     );
     s.bearer(&p_ro);
     s.v3("p: ro reads", "", select.clone());
-    s.v3("p: ro writes", "", json!([exec("CREATE TABLE au_p (x)"), close()]));
+    s.v3(
+        "p: ro writes",
+        "",
+        json!([exec("CREATE TABLE au_p (x)"), close()]),
+    );
     s
 }
 
@@ -79,14 +103,37 @@ fn read_only() -> Seq {
     s.once("insert", "INSERT INTO au_t VALUES (1)");
     for (who, t) in [("ro", &ro), ("roa", &roa)] {
         s.bearer(t);
-        s.v3(&format!("{who}: select"), "", json!([exec("SELECT * FROM au_t"), close()]));
-        s.v3(&format!("{who}: insert"), "", json!([exec("INSERT INTO au_t VALUES (2)"), close()]));
-        s.v3(&format!("{who}: read then write"), "", json!([exec("SELECT 1"), exec("DELETE FROM au_t"), close()]));
-        s.v3(&format!("{who}: ddl"), "", json!([exec("CREATE TABLE au_ro (x)")]));
+        s.v3(
+            &format!("{who}: select"),
+            "",
+            json!([exec("SELECT * FROM au_t"), close()]),
+        );
+        s.v3(
+            &format!("{who}: insert"),
+            "",
+            json!([exec("INSERT INTO au_t VALUES (2)"), close()]),
+        );
+        s.v3(
+            &format!("{who}: read then write"),
+            "",
+            json!([exec("SELECT 1"), exec("DELETE FROM au_t"), close()]),
+        );
+        s.v3(
+            &format!("{who}: ddl"),
+            "",
+            json!([exec("CREATE TABLE au_ro (x)")]),
+        );
         s.v3(
             &format!("{who}: transactions"),
             "",
-            json!([exec("BEGIN"), exec("SELECT 1"), exec("SAVEPOINT a"), exec("RELEASE a"), exec("COMMIT"), close()]),
+            json!([
+                exec("BEGIN"),
+                exec("SELECT 1"),
+                exec("SAVEPOINT a"),
+                exec("RELEASE a"),
+                exec("COMMIT"),
+                close()
+            ]),
         );
         for sql in [
             "PRAGMA foreign_keys",
@@ -106,18 +153,69 @@ fn read_only() -> Seq {
         ] {
             s.v3(&format!("{who}: {sql}"), "", json!([exec(sql), close()]));
         }
-        s.v3(&format!("{who}: describe a write"), "", json!([{"type": "describe", "sql": "DELETE FROM au_t"}, close()]));
-        s.v3(&format!("{who}: store a write"), "", json!([{"type": "store_sql", "sql_id": 1, "sql": "DELETE FROM au_t"}, close()]));
-        s.v3(&format!("{who}: sequence"), "", json!([{"type": "sequence", "sql": "SELECT 1; DELETE FROM au_t"}, close()]));
-        s.v3(&format!("{who}: batch"), "", json!([batch(json!([step("SELECT 1"), step("DELETE FROM au_t")])), close()]));
-        s.cursor(&format!("{who}: cursor read"), "", json!([step("SELECT * FROM au_t")]));
-        s.cursor(&format!("{who}: cursor write"), "", json!([step("SELECT 1"), step("DELETE FROM au_t")]));
-        s.post(&format!("{who}: v1 read"), "/v1/execute", &json!({"stmt": {"sql": "SELECT * FROM au_t"}}));
-        s.post(&format!("{who}: v1 write"), "/v1/execute", &json!({"stmt": {"sql": "DELETE FROM au_t"}}));
-        s.post(&format!("{who}: v1 batch write"), "/v1/batch", &json!({"batch": {"steps": [step("DELETE FROM au_t")]}}));
-        s.v3(&format!("{who}: stream for later"), &format!("@{who}"), json!([exec("SELECT 1")]));
-        s.v3(&format!("{who}: write on that stream"), &format!("@{who}"), json!([exec("DELETE FROM au_t")]));
-        s.v3(&format!("{who}: stream after the 403"), &format!("@{who}"), json!([exec("SELECT 1")]));
+        s.v3(
+            &format!("{who}: describe a write"),
+            "",
+            json!([{"type": "describe", "sql": "DELETE FROM au_t"}, close()]),
+        );
+        s.v3(
+            &format!("{who}: store a write"),
+            "",
+            json!([{"type": "store_sql", "sql_id": 1, "sql": "DELETE FROM au_t"}, close()]),
+        );
+        s.v3(
+            &format!("{who}: sequence"),
+            "",
+            json!([{"type": "sequence", "sql": "SELECT 1; DELETE FROM au_t"}, close()]),
+        );
+        s.v3(
+            &format!("{who}: batch"),
+            "",
+            json!([
+                batch(json!([step("SELECT 1"), step("DELETE FROM au_t")])),
+                close()
+            ]),
+        );
+        s.cursor(
+            &format!("{who}: cursor read"),
+            "",
+            json!([step("SELECT * FROM au_t")]),
+        );
+        s.cursor(
+            &format!("{who}: cursor write"),
+            "",
+            json!([step("SELECT 1"), step("DELETE FROM au_t")]),
+        );
+        s.post(
+            &format!("{who}: v1 read"),
+            "/v1/execute",
+            &json!({"stmt": {"sql": "SELECT * FROM au_t"}}),
+        );
+        s.post(
+            &format!("{who}: v1 write"),
+            "/v1/execute",
+            &json!({"stmt": {"sql": "DELETE FROM au_t"}}),
+        );
+        s.post(
+            &format!("{who}: v1 batch write"),
+            "/v1/batch",
+            &json!({"batch": {"steps": [step("DELETE FROM au_t")]}}),
+        );
+        s.v3(
+            &format!("{who}: stream for later"),
+            &format!("@{who}"),
+            json!([exec("SELECT 1")]),
+        );
+        s.v3(
+            &format!("{who}: write on that stream"),
+            &format!("@{who}"),
+            json!([exec("DELETE FROM au_t")]),
+        );
+        s.v3(
+            &format!("{who}: stream after the 403"),
+            &format!("@{who}"),
+            json!([exec("SELECT 1")]),
+        );
     }
     s.bearer(&rw);
     s.once("nothing was deleted", "SELECT count(*) FROM au_t");
@@ -125,9 +223,17 @@ fn read_only() -> Seq {
     s.authorization(None);
     s.v3("same stream, no token", "@w", json!([exec("SELECT 2")]));
     s.bearer(&ro);
-    s.v3("same stream, read-only token", "@w", json!([exec("INSERT INTO au_t VALUES (5)")]));
+    s.v3(
+        "same stream, read-only token",
+        "@w",
+        json!([exec("INSERT INTO au_t VALUES (5)")]),
+    );
     s.bearer(&rw);
-    s.v3("same stream, back to rw", "@w", json!([exec("SELECT 3"), close()]));
+    s.v3(
+        "same stream, back to rw",
+        "@w",
+        json!([exec("SELECT 3"), close()]),
+    );
     s
 }
 

@@ -40,7 +40,12 @@ enum Body {
 
 fn content_class(reply: &Reply) -> String {
     let ct = reply.header("content-type").unwrap_or("");
-    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     match essence.as_str() {
         "" => "none".into(),
         "application/json" => "json".into(),

@@ -15,8 +15,48 @@ pub struct Known {
     matches: fn(&Found) -> bool,
 }
 
+fn request_is(f: &Found, prefix: &str) -> bool {
+    f.request.starts_with(prefix)
+}
+
+fn sql_is(f: &Found, sqls: &[&str]) -> bool {
+    sqls.iter()
+        .any(|s| f.request.contains(&format!("\"sql\":\"{s}\"")))
+}
+
 /// Every deliberate difference.
-pub const KNOWN: &[Known] = &[];
+pub const KNOWN: &[Known] = &[
+    Known {
+        id: "no-protobuf",
+        reason: "the reference server speaks Hrana's JSON encoding only: `GET /v3-protobuf` is 404, so \
+                 clients that prefer Protobuf (hrana-client-ts) fall back to JSON instead of failing",
+        matches: |f| request_is(f, "GET /v3-protobuf"),
+    },
+    Known {
+        id: "no-legacy-query-api",
+        reason: "sqld's pre-Hrana query API (`POST /` with `{\"statements\": [...]}`) is not served \
+                 (405): no current client speaks it, the libSQL clients and sqlport speak Hrana",
+        matches: |f| request_is(f, "POST / "),
+    },
+    Known {
+        id: "server-configuration-pragmas",
+        reason: "reads of what each server configures for itself: its file path (`database_list`), its \
+                 SQLite build (`compile_options`; sqld's adds sqlean's `text_nocase` collation), and \
+                 how long SQLite itself waits for a lock (`busy_timeout`: sqld queues writers in its \
+                 connection manager, the reference server waits in SQLite's busy handler)",
+        matches: |f| {
+            sql_is(
+                f,
+                &[
+                    "PRAGMA busy_timeout",
+                    "PRAGMA database_list",
+                    "PRAGMA compile_options",
+                    "PRAGMA collation_list",
+                ],
+            )
+        },
+    },
+];
 
 /// The deliberate difference `f` is, if any.
 pub fn classify(f: &Found) -> Option<&'static Known> {

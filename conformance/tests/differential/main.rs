@@ -16,6 +16,7 @@
 //! sets its number of seeds). `SQLPORT_DIFF_TRACE=1` prints every exchange.
 #![forbid(unsafe_code)]
 
+mod auth;
 mod compare;
 mod http;
 mod known;
@@ -27,7 +28,6 @@ mod servers;
 mod sql;
 mod streams;
 mod tokens;
-mod auth;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -55,8 +55,9 @@ fn run_seq(servers: &Servers, seq: &Seq, stats: &Mutex<Stats>) -> Result<(), Fai
     let mut a = Side::new(&pair.sqld_client);
     let mut b = Side::new(&pair.ref_client);
     let found = replay(seq, &mut a, &mut b);
-    let (known, unknown): (Vec<Found>, Vec<Found>) =
-        found.into_iter().partition(|f| known::classify(f).is_some());
+    let (known, unknown): (Vec<Found>, Vec<Found>) = found
+        .into_iter()
+        .partition(|f| known::classify(f).is_some());
     {
         let mut st = stats.lock().unwrap_or_else(|e| e.into_inner());
         st.requests += seq.requests();

@@ -25,11 +25,47 @@ struct Gen {
     savepoints: usize,
 }
 
-const INTS: &[i64] = &[0, 1, -1, 2, 7, 42, -100, 1000, 65536, i64::MAX, i64::MIN, 9007199254740993];
+const INTS: &[i64] = &[
+    0,
+    1,
+    -1,
+    2,
+    7,
+    42,
+    -100,
+    1000,
+    65536,
+    i64::MAX,
+    i64::MIN,
+    9007199254740993,
+];
 const FLOATS: &[f64] = &[0.5, -0.25, 1.5, 2.0, 1e10, -3.75, 0.125, 1e-3, 6.02e23];
-const TEXTS: &[&str] = &["", "a", "abc", "héllo", "O'Brien", "line\nbreak", "✓ \u{1F600}", "123", "1.5", "NULL", "a%b_c"];
+const TEXTS: &[&str] = &[
+    "",
+    "a",
+    "abc",
+    "héllo",
+    "O'Brien",
+    "line\nbreak",
+    "✓ \u{1F600}",
+    "123",
+    "1.5",
+    "NULL",
+    "a%b_c",
+];
 const BLOBS: &[&str] = &["", "AA", "AAEC/w", "+//+AQ", "aGVsbG8"];
-const TYPES: &[&str] = &["INTEGER", "INT", "REAL", "TEXT", "BLOB", "NUMERIC", "", "VARCHAR(10)", "BOOLEAN", "DATETIME"];
+const TYPES: &[&str] = &[
+    "INTEGER",
+    "INT",
+    "REAL",
+    "TEXT",
+    "BLOB",
+    "NUMERIC",
+    "",
+    "VARCHAR(10)",
+    "BOOLEAN",
+    "DATETIME",
+];
 
 impl Gen {
     fn new(seed: u64) -> Self {
@@ -58,7 +94,9 @@ impl Gen {
             2 => format!("'{}'", self.pick(TEXTS).replace('\'', "''")),
             3 => {
                 let n = self.rng.random_range(0..4);
-                let bytes: String = (0..n).map(|_| format!("{:02x}", self.rng.random::<u8>())).collect();
+                let bytes: String = (0..n)
+                    .map(|_| format!("{:02x}", self.rng.random::<u8>()))
+                    .collect();
                 format!("x'{bytes}'")
             }
             4 => "NULL".into(),
@@ -157,46 +195,93 @@ impl Gen {
             0..=4 => {
                 let n = self.rng.random_range(1..=cols.len());
                 let used: Vec<String> = cols[..n].to_vec();
-                let returning = if self.chance(0.3) { " RETURNING id" } else { "" };
+                let returning = if self.chance(0.3) {
+                    " RETURNING id"
+                } else {
+                    ""
+                };
                 let or = *self.pick(&["", "", "", "OR IGNORE ", "OR REPLACE "]);
                 if self.chance(0.5) {
                     let args: Vec<Json> = (0..n).map(|_| self.arg()).collect();
                     let marks = vec!["?"; n].join(", ");
-                    (format!("INSERT {or}INTO {t} ({}) VALUES ({marks}){returning}", used.join(", ")), Some(Json::Array(args)))
+                    (
+                        format!(
+                            "INSERT {or}INTO {t} ({}) VALUES ({marks}){returning}",
+                            used.join(", ")
+                        ),
+                        Some(Json::Array(args)),
+                    )
                 } else {
                     let vals: Vec<String> = (0..n).map(|_| self.literal()).collect();
-                    (format!("INSERT {or}INTO {t} ({}) VALUES ({}){returning}", used.join(", "), vals.join(", ")), None)
+                    (
+                        format!(
+                            "INSERT {or}INTO {t} ({}) VALUES ({}){returning}",
+                            used.join(", "),
+                            vals.join(", ")
+                        ),
+                        None,
+                    )
                 }
             }
             5..=6 => {
                 let c = self.pick(&cols).clone();
                 let v = self.literal();
                 let w = self.cond(&cols);
-                let returning = if self.chance(0.3) { format!(" RETURNING id, {c}") } else { String::new() };
-                (format!("UPDATE {t} SET {c} = {v} WHERE {w}{returning}"), None)
+                let returning = if self.chance(0.3) {
+                    format!(" RETURNING id, {c}")
+                } else {
+                    String::new()
+                };
+                (
+                    format!("UPDATE {t} SET {c} = {v} WHERE {w}{returning}"),
+                    None,
+                )
             }
             7 => {
                 let w = self.cond(&cols);
-                let returning = if self.chance(0.3) { " RETURNING id" } else { "" };
+                let returning = if self.chance(0.3) {
+                    " RETURNING id"
+                } else {
+                    ""
+                };
                 (format!("DELETE FROM {t} WHERE {w}{returning}"), None)
             }
             8..=11 => {
                 let n = self.rng.random_range(1..4);
                 let exprs: Vec<String> = (0..n).map(|_| self.expr(&cols)).collect();
                 let w = self.cond(&cols);
-                (format!("SELECT id, {} FROM {t} WHERE {w} ORDER BY id", exprs.join(", ")), None)
+                (
+                    format!(
+                        "SELECT id, {} FROM {t} WHERE {w} ORDER BY id",
+                        exprs.join(", ")
+                    ),
+                    None,
+                )
             }
             12 => {
                 let c = self.pick(&cols).clone();
-                (format!("SELECT count(*), count({c}), typeof(max({c})), group_concat(typeof({c})) FROM {t}"), None)
+                (
+                    format!(
+                        "SELECT count(*), count({c}), typeof(max({c})), group_concat(typeof({c})) FROM {t}"
+                    ),
+                    None,
+                )
             }
             13 => {
                 let c = self.pick(&cols).clone();
-                (format!("SELECT typeof({c}), count(*) FROM {t} GROUP BY typeof({c}) ORDER BY 1"), None)
+                (
+                    format!(
+                        "SELECT typeof({c}), count(*) FROM {t} GROUP BY typeof({c}) ORDER BY 1"
+                    ),
+                    None,
+                )
             }
             14 => {
                 let c = self.pick(&cols).clone();
-                (format!("SELECT id FROM {t} WHERE {c} = ? ORDER BY id"), Some(json!([self.arg()])))
+                (
+                    format!("SELECT id FROM {t} WHERE {c} = ? ORDER BY id"),
+                    Some(json!([self.arg()])),
+                )
             }
             15 => {
                 // An error of some class.
@@ -211,7 +296,13 @@ impl Gen {
                 (e, None)
             }
             16 => {
-                let p = *self.pick(&["PRAGMA foreign_keys", "PRAGMA user_version", "PRAGMA table_info", "PRAGMA busy_timeout = 10", "PRAGMA integrity_check"]);
+                let p = *self.pick(&[
+                    "PRAGMA foreign_keys",
+                    "PRAGMA user_version",
+                    "PRAGMA table_info",
+                    "PRAGMA busy_timeout = 10",
+                    "PRAGMA integrity_check",
+                ]);
                 if p == "PRAGMA table_info" {
                     (format!("PRAGMA table_info({t})"), None)
                 } else {
@@ -220,7 +311,10 @@ impl Gen {
             }
             17 => {
                 let c = self.pick(&cols).clone();
-                (format!("SELECT id FROM {t} WHERE {c} = :v OR id = @id ORDER BY id"), None)
+                (
+                    format!("SELECT id FROM {t} WHERE {c} = :v OR id = @id ORDER BY id"),
+                    None,
+                )
             }
             _ => (format!("SELECT * FROM {t} ORDER BY id"), None),
         }
@@ -229,7 +323,9 @@ impl Gen {
     fn stmt_json(sql: &str, args: Option<Json>) -> Json {
         match args {
             Some(a) => json!({"sql": sql, "args": a}),
-            None if sql.contains(":v") => json!({"sql": sql, "named_args": [{"name": "v", "value": int(1)}, {"name": "@id", "value": int(2)}]}),
+            None if sql.contains(":v") => {
+                json!({"sql": sql, "named_args": [{"name": "v", "value": int(1)}, {"name": "@id", "value": int(2)}]})
+            }
             None => json!({"sql": sql}),
         }
     }
@@ -285,7 +381,11 @@ fn sequence(seed: u64, ops: usize) -> Seq {
                 let version = if g.chance(0.2) { 2 } else { 3 };
                 let mut reqs = vec![json!({"type": "execute", "stmt": Gen::stmt_json(&sql, args)})];
                 if version == 3 || stream.is_empty() {
-                    reqs.extend(tail.iter().cloned().filter(|r| version == 3 || r["type"] != "get_autocommit"));
+                    reqs.extend(
+                        tail.iter()
+                            .cloned()
+                            .filter(|r| version == 3 || r["type"] != "get_autocommit"),
+                    );
                 }
                 s.pipeline(&label, version, stream, Json::Array(reqs));
             }
@@ -363,5 +463,7 @@ pub fn ci() -> Vec<Seq> {
 
 /// The large run: `seeds` seeds after the CI ones.
 pub fn large(seeds: u64) -> Vec<Seq> {
-    (1000..1000 + seeds).map(|seed| sequence(seed, LARGE_OPS)).collect()
+    (1000..1000 + seeds)
+        .map(|seed| sequence(seed, LARGE_OPS))
+        .collect()
 }

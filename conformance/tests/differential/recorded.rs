@@ -61,7 +61,12 @@ impl Batons {
 
 /// Build one sequence from exchanges `select`; `idle_before` maps an exchange
 /// to the idle time (on the stream its baton names) waited before it.
-fn build(name: &str, group: Group, select: impl Fn(u32) -> bool, idle_before: &[(u32, Duration)]) -> Seq {
+fn build(
+    name: &str,
+    group: Group,
+    select: impl Fn(u32) -> bool,
+    idle_before: &[(u32, Duration)],
+) -> Seq {
     let mut seq = Seq::new(name, group);
     let mut batons = Batons {
         by_baton: HashMap::new(),
@@ -100,9 +105,13 @@ fn build(name: &str, group: Group, select: impl Fn(u32) -> bool, idle_before: &[
             mut v => {
                 if let Some(b) = v.get("baton").and_then(Json::as_str).map(str::to_owned) {
                     let r = batons.reference(&b, &latest);
-                    stream_used = r.as_str().map(|s| s.trim_start_matches('@').trim_end_matches('~').to_owned());
+                    stream_used = r
+                        .as_str()
+                        .map(|s| s.trim_start_matches('@').trim_end_matches('~').to_owned());
                     v["baton"] = r;
-                } else if v.is_object() && (path.ends_with("/pipeline") || path.ends_with("/cursor")) {
+                } else if v.is_object()
+                    && (path.ends_with("/pipeline") || path.ends_with("/cursor"))
+                {
                     // A new stream: track it under the exchange's number.
                     batons.streams += 1;
                     let s = format!("r{n}");
@@ -117,8 +126,10 @@ fn build(name: &str, group: Group, select: impl Fn(u32) -> bool, idle_before: &[
                 seq.idle(&format!("idle before {name}"), s, *d);
             }
         }
-        let header_refs: Vec<(&str, &str)> =
-            headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let header_refs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         seq.send(&name, method, &path, &header_refs, body);
         // The baton sqld answered with belongs to the stream used.
         let response = load(&dir().join(format!("{name}.response.json")));
@@ -143,7 +154,12 @@ fn build(name: &str, group: Group, select: impl Fn(u32) -> bool, idle_before: &[
 
 /// Exchanges 01–49 without 42–44 (sqld without auth).
 pub fn plain() -> Seq {
-    build("recorded::plain_01_49", Group::Plain, |n| n <= 49 && !(42..=44).contains(&n), &[])
+    build(
+        "recorded::plain_01_49",
+        Group::Plain,
+        |n| n <= 49 && !(42..=44).contains(&n),
+        &[],
+    )
 }
 
 /// Exchanges 42–44: a transaction left idle past the expiry (12 s).
@@ -158,5 +174,10 @@ pub fn expiry() -> Seq {
 
 /// Exchanges 50–67 (sqld with the recordings' JWT key).
 pub fn auth() -> Seq {
-    build("recorded::auth_50_67", Group::RecordedAuth, |n| n >= 50, &[])
+    build(
+        "recorded::auth_50_67",
+        Group::RecordedAuth,
+        |n| n >= 50,
+        &[],
+    )
 }

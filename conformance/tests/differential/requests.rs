@@ -21,15 +21,36 @@ fn execute() -> Seq {
         json!([
             exec_args(
                 "INSERT INTO ex_t (i, r, t, b, n, u) VALUES (?, ?, ?, ?, ?, ?)",
-                json!([int(i64::MAX), float(1.5), text("héllo ✓ \u{1F600}"), blob("AAEC/w"), int(7), nil()])
+                json!([
+                    int(i64::MAX),
+                    float(1.5),
+                    text("héllo ✓ \u{1F600}"),
+                    blob("AAEC/w"),
+                    int(7),
+                    nil()
+                ])
             ),
             exec_args(
                 "INSERT INTO ex_t (i, r, t, b, n, u) VALUES (?, ?, ?, ?, ?, ?)",
-                json!([int(i64::MIN), float(-0.25), text(""), blob(""), float(2.5), text("x")])
+                json!([
+                    int(i64::MIN),
+                    float(-0.25),
+                    text(""),
+                    blob(""),
+                    float(2.5),
+                    text("x")
+                ])
             ),
             exec_args(
                 "INSERT INTO ex_t (i, r, t, b, n, u) VALUES (?, ?, ?, ?, ?, ?)",
-                json!([int(9007199254740993), float(1e300), text("a\nb\"c\\d"), blob("+//+AQ=="), text("12"), blob("AA")])
+                json!([
+                    int(9007199254740993),
+                    float(1e300),
+                    text("a\nb\"c\\d"),
+                    blob("+//+AQ=="),
+                    text("12"),
+                    blob("AA")
+                ])
             ),
             exec("SELECT id, i, r, t, b, n, u, typeof(n), typeof(u) FROM ex_t ORDER BY id"),
             exec("SELECT 1e999, -1e999, 0.1 + 0.2, 1.0, -0.0, 5e-324, 1.5e300"),
@@ -151,16 +172,49 @@ fn batch_conditions() -> Seq {
             close(),
         ]),
     );
-    s.v3("condition on a later step", "", json!([batch(json!([step_if("SELECT 1", ok(0))]))]));
-    s.v3("condition on a far step", "", json!([batch(json!([step("SELECT 1"), step_if("SELECT 1", err(7))]))]));
-    s.pipeline("v2 is_autocommit", 2, "", json!([batch(json!([step_if("SELECT 1", json!({"type": "is_autocommit"}))]))]));
+    s.v3(
+        "condition on a later step",
+        "",
+        json!([batch(json!([step_if("SELECT 1", ok(0))]))]),
+    );
+    s.v3(
+        "condition on a far step",
+        "",
+        json!([batch(json!([
+            step("SELECT 1"),
+            step_if("SELECT 1", err(7))
+        ]))]),
+    );
+    s.pipeline(
+        "v2 is_autocommit",
+        2,
+        "",
+        json!([batch(json!([step_if(
+            "SELECT 1",
+            json!({"type": "is_autocommit"})
+        )]))]),
+    );
     s.pipeline(
         "v2 batch",
         2,
         "",
-        json!([batch(json!([step("SELECT 1"), step_if("SELECT 2", ok(0)), step_if("SELECT 3", err(0))])), close()]),
+        json!([
+            batch(json!([
+                step("SELECT 1"),
+                step_if("SELECT 2", ok(0)),
+                step_if("SELECT 3", err(0))
+            ])),
+            close()
+        ]),
     );
-    s.v3("unknown condition", "", json!([batch(json!([step("SELECT 1"), step_if("SELECT 1", json!({"type": "maybe"}))]))]));
+    s.v3(
+        "unknown condition",
+        "",
+        json!([batch(json!([
+            step("SELECT 1"),
+            step_if("SELECT 1", json!({"type": "maybe"}))
+        ]))]),
+    );
     s
 }
 
@@ -190,7 +244,11 @@ fn stream_requests() -> Seq {
         ]),
     );
     s.v3("sequence without sql", "", json!([{"type": "sequence"}]));
-    s.v3("sequence with sql and sql_id", "", json!([{"type": "sequence", "sql": "SELECT 1", "sql_id": 1}]));
+    s.v3(
+        "sequence with sql and sql_id",
+        "",
+        json!([{"type": "sequence", "sql": "SELECT 1", "sql_id": 1}]),
+    );
     s.v3(
         "describe",
         "@d",
@@ -236,8 +294,16 @@ fn stream_requests() -> Seq {
             {"type": "execute", "stmt": {"sql_id": 4}},
         ]),
     );
-    s.v3("store_sql: duplicate id", "@s", json!([{"type": "store_sql", "sql_id": 1, "sql": "SELECT 2"}]));
-    s.v3("store_sql: after the stream failed", "@s", json!([{"type": "execute", "stmt": {"sql_id": 1}}]));
+    s.v3(
+        "store_sql: duplicate id",
+        "@s",
+        json!([{"type": "store_sql", "sql_id": 1, "sql": "SELECT 2"}]),
+    );
+    s.v3(
+        "store_sql: after the stream failed",
+        "@s",
+        json!([{"type": "execute", "stmt": {"sql_id": 1}}]),
+    );
     let mut many = Vec::new();
     for id in 0..51 {
         many.push(json!({"type": "store_sql", "sql_id": id, "sql": "SELECT 1"}));
@@ -246,9 +312,21 @@ fn stream_requests() -> Seq {
     many.push(json!({"type": "store_sql", "sql_id": 60, "sql": "SELECT 60"}));
     many.push(close());
     s.v3("store_sql: too many", "", json!(many));
-    s.v3("unknown sql_id", "", json!([{"type": "execute", "stmt": {"sql_id": 12}}]));
-    s.v3("sql and sql_id", "", json!([{"type": "execute", "stmt": {"sql": "SELECT 1", "sql_id": 1}}]));
-    s.v3("neither sql nor sql_id", "", json!([{"type": "execute", "stmt": {}}]));
+    s.v3(
+        "unknown sql_id",
+        "",
+        json!([{"type": "execute", "stmt": {"sql_id": 12}}]),
+    );
+    s.v3(
+        "sql and sql_id",
+        "",
+        json!([{"type": "execute", "stmt": {"sql": "SELECT 1", "sql_id": 1}}]),
+    );
+    s.v3(
+        "neither sql nor sql_id",
+        "",
+        json!([{"type": "execute", "stmt": {}}]),
+    );
     s.pipeline(
         "v2 sequence/describe/store",
         2,
@@ -262,7 +340,17 @@ fn stream_requests() -> Seq {
         ]),
     );
     s.pipeline("v2 get_autocommit", 2, "", json!([autocommit()]));
-    s.v3("get_autocommit", "@g", json!([autocommit(), exec("BEGIN"), autocommit(), exec("COMMIT"), autocommit()]));
+    s.v3(
+        "get_autocommit",
+        "@g",
+        json!([
+            autocommit(),
+            exec("BEGIN"),
+            autocommit(),
+            exec("COMMIT"),
+            autocommit()
+        ]),
+    );
     s.v3("close then more", "@g", json!([close(), exec("SELECT 1")]));
     s.v3("closed baton", "@g~", json!([exec("SELECT 1")]));
     s.v3("close twice", "", json!([close(), close()]));
@@ -276,25 +364,81 @@ fn stream_requests() -> Seq {
 /// The v1 endpoints.
 fn v1() -> Seq {
     let mut s = Seq::new("requests::v1", Group::Plain);
-    s.post("execute", "/v1/execute", &json!({"stmt": {"sql": "CREATE TABLE v1_t (x UNIQUE)"}}));
-    s.post("execute insert", "/v1/execute", &json!({"stmt": {"sql": "INSERT INTO v1_t VALUES (?) RETURNING x", "args": [int(1)]}}));
-    s.post("execute constraint", "/v1/execute", &json!({"stmt": {"sql": "INSERT INTO v1_t VALUES (1)"}}));
-    s.post("execute no such table", "/v1/execute", &json!({"stmt": {"sql": "SELECT * FROM no_such_table"}}));
-    s.post("execute no such column", "/v1/execute", &json!({"stmt": {"sql": "SELECT nope FROM v1_t"}}));
-    s.post("execute parse error", "/v1/execute", &json!({"stmt": {"sql": "SELEC 1"}}));
-    s.post("execute two statements", "/v1/execute", &json!({"stmt": {"sql": "SELECT 1; SELECT 2"}}));
-    s.post("execute no statement", "/v1/execute", &json!({"stmt": {"sql": " "}}));
-    s.post("execute bad args", "/v1/execute", &json!({"stmt": {"sql": "SELECT ?, ?", "args": [int(1)]}}));
+    s.post(
+        "execute",
+        "/v1/execute",
+        &json!({"stmt": {"sql": "CREATE TABLE v1_t (x UNIQUE)"}}),
+    );
+    s.post(
+        "execute insert",
+        "/v1/execute",
+        &json!({"stmt": {"sql": "INSERT INTO v1_t VALUES (?) RETURNING x", "args": [int(1)]}}),
+    );
+    s.post(
+        "execute constraint",
+        "/v1/execute",
+        &json!({"stmt": {"sql": "INSERT INTO v1_t VALUES (1)"}}),
+    );
+    s.post(
+        "execute no such table",
+        "/v1/execute",
+        &json!({"stmt": {"sql": "SELECT * FROM no_such_table"}}),
+    );
+    s.post(
+        "execute no such column",
+        "/v1/execute",
+        &json!({"stmt": {"sql": "SELECT nope FROM v1_t"}}),
+    );
+    s.post(
+        "execute parse error",
+        "/v1/execute",
+        &json!({"stmt": {"sql": "SELEC 1"}}),
+    );
+    s.post(
+        "execute two statements",
+        "/v1/execute",
+        &json!({"stmt": {"sql": "SELECT 1; SELECT 2"}}),
+    );
+    s.post(
+        "execute no statement",
+        "/v1/execute",
+        &json!({"stmt": {"sql": " "}}),
+    );
+    s.post(
+        "execute bad args",
+        "/v1/execute",
+        &json!({"stmt": {"sql": "SELECT ?, ?", "args": [int(1)]}}),
+    );
     s.post(
         "execute both args",
         "/v1/execute",
         &json!({"stmt": {"sql": "SELECT ?", "args": [int(1)], "named_args": [{"name": "a", "value": int(1)}]}}),
     );
-    s.post("execute sql_id", "/v1/execute", &json!({"stmt": {"sql_id": 1}}));
-    s.post("execute unsupported", "/v1/execute", &json!({"stmt": {"sql": "VACUUM"}}));
-    s.post("execute no want_rows", "/v1/execute", &json!({"stmt": {"sql": "SELECT x FROM v1_t", "want_rows": false}}));
-    s.post("execute BEGIN", "/v1/execute", &json!({"stmt": {"sql": "BEGIN"}}));
-    s.post("execute after BEGIN", "/v1/execute", &json!({"stmt": {"sql": "COMMIT"}}));
+    s.post(
+        "execute sql_id",
+        "/v1/execute",
+        &json!({"stmt": {"sql_id": 1}}),
+    );
+    s.post(
+        "execute unsupported",
+        "/v1/execute",
+        &json!({"stmt": {"sql": "VACUUM"}}),
+    );
+    s.post(
+        "execute no want_rows",
+        "/v1/execute",
+        &json!({"stmt": {"sql": "SELECT x FROM v1_t", "want_rows": false}}),
+    );
+    s.post(
+        "execute BEGIN",
+        "/v1/execute",
+        &json!({"stmt": {"sql": "BEGIN"}}),
+    );
+    s.post(
+        "execute after BEGIN",
+        "/v1/execute",
+        &json!({"stmt": {"sql": "COMMIT"}}),
+    );
     s.post_raw("execute malformed", "/v1/execute", "{\"stmt\":");
     s.post("execute no stmt", "/v1/execute", &json!({}));
     s.post(
@@ -306,11 +450,27 @@ fn v1() -> Seq {
             step_if("SELECT x FROM v1_t ORDER BY x", err(1)),
         ]}}),
     );
-    s.post("batch parse error", "/v1/batch", &json!({"batch": {"steps": [step("SELECT 1"), step("SELEC 2")]}}));
-    s.post("batch is_autocommit", "/v1/batch", &json!({"batch": {"steps": [step_if("SELECT 1", json!({"type": "is_autocommit"}))]}}));
-    s.post("batch sql_id", "/v1/batch", &json!({"batch": {"steps": [{"stmt": {"sql_id": 1}}]}}));
+    s.post(
+        "batch parse error",
+        "/v1/batch",
+        &json!({"batch": {"steps": [step("SELECT 1"), step("SELEC 2")]}}),
+    );
+    s.post(
+        "batch is_autocommit",
+        "/v1/batch",
+        &json!({"batch": {"steps": [step_if("SELECT 1", json!({"type": "is_autocommit"}))]}}),
+    );
+    s.post(
+        "batch sql_id",
+        "/v1/batch",
+        &json!({"batch": {"steps": [{"stmt": {"sql_id": 1}}]}}),
+    );
     s.post("batch empty", "/v1/batch", &json!({"batch": {"steps": []}}));
-    s.post("batch bad step ref", "/v1/batch", &json!({"batch": {"steps": [step_if("SELECT 1", ok(3))]}}));
+    s.post(
+        "batch bad step ref",
+        "/v1/batch",
+        &json!({"batch": {"steps": [step_if("SELECT 1", ok(3))]}}),
+    );
     s.get("GET /v1", "/v1");
     s.get("GET /v1/execute", "/v1/execute");
     s

@@ -176,7 +176,11 @@ impl Seq {
         body: Option<String>,
     ) -> &mut Self {
         let mut all = self.auth.clone();
-        all.extend(headers.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        all.extend(
+            headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         self.steps.push(Step {
             label: label.to_owned(),
             action: Action::Send(Request {
@@ -218,7 +222,13 @@ impl Seq {
 
     /// A pipeline on `/v{version}/pipeline` on `stream` (`@name`, `@name~`,
     /// or a literal baton).
-    pub fn pipeline(&mut self, label: &str, version: u8, stream: &str, requests: Json) -> &mut Self {
+    pub fn pipeline(
+        &mut self,
+        label: &str,
+        version: u8,
+        stream: &str,
+        requests: Json,
+    ) -> &mut Self {
         let baton = baton_ref(stream);
         self.post(
             label,
@@ -453,7 +463,11 @@ fn describe_request(req: &Request, path: &str) -> String {
         req.path,
         req.body.as_deref().map(short).unwrap_or_default()
     );
-    let Some(body) = req.body.as_deref().and_then(|b| serde_json::from_str::<Json>(b).ok()) else {
+    let Some(body) = req
+        .body
+        .as_deref()
+        .and_then(|b| serde_json::from_str::<Json>(b).ok())
+    else {
         return whole;
     };
     let index = |key: &str| -> Option<usize> {
@@ -470,7 +484,12 @@ fn describe_request(req: &Request, path: &str) -> String {
         Some(k) => r.pointer(&format!("/batch/steps/{k}")).unwrap_or(r),
         None => r,
     };
-    format!("{} {} requests[{i}]: {}", req.method, req.path, short(&part.to_string()))
+    format!(
+        "{} {} requests[{i}]: {}",
+        req.method,
+        req.path,
+        short(&part.to_string())
+    )
 }
 
 fn short(s: &str) -> String {

@@ -17,7 +17,10 @@ fn each(s: &mut Seq, prefix: &str, sqls: &[&str]) {
 /// PRAGMA reads and assignments.
 fn pragmas() -> Seq {
     let mut s = Seq::new("sql::pragmas", Group::Plain);
-    s.once("create", "CREATE TABLE pr_t (id INTEGER PRIMARY KEY, p REFERENCES pr_t(id))");
+    s.once(
+        "create",
+        "CREATE TABLE pr_t (id INTEGER PRIMARY KEY, p REFERENCES pr_t(id))",
+    );
     each(
         &mut s,
         "read",
@@ -65,7 +68,7 @@ fn pragmas() -> Seq {
             "PRAGMA foreign_key_check(pr_t)",
             "PRAGMA integrity_check",
             "PRAGMA quick_check",
-            "PRAGMA table_list",
+            "PRAGMA table_list(pr_t)",
             "PRAGMA collation_list",
             "PRAGMA database_list",
             "PRAGMA stats",
@@ -354,21 +357,44 @@ fn functions() -> Seq {
 fn refusals_in_batches() -> Seq {
     let mut s = Seq::new("sql::refusals_in_batches", Group::Plain);
     s.once("create", "CREATE TABLE rb_t (x)");
-    let refused: &[&str] = &["VACUUM", "PRAGMA busy_timeout = 5", "CREATE TEMP TABLE rb_tmp (x)", "SELECT x FROM rb_t HAVING 1", "ATTACH 'f.db' AS f", "ANALYZE"];
+    let refused: &[&str] = &[
+        "VACUUM",
+        "PRAGMA busy_timeout = 5",
+        "CREATE TEMP TABLE rb_tmp (x)",
+        "SELECT x FROM rb_t HAVING 1",
+        "ATTACH 'f.db' AS f",
+        "ANALYZE",
+    ];
     for sql in refused {
         s.v3(
             &format!("batch: {sql}"),
             "",
-            json!([batch(json!([step("INSERT INTO rb_t VALUES (1)"), step(sql)])), exec("SELECT count(*) FROM rb_t"), close()]),
+            json!([
+                batch(json!([step("INSERT INTO rb_t VALUES (1)"), step(sql)])),
+                exec("SELECT count(*) FROM rb_t"),
+                close()
+            ]),
         );
         s.v3(
             &format!("sequence: {sql}"),
             "",
             json!([{"type": "sequence", "sql": format!("INSERT INTO rb_t VALUES (2); {sql}")}, exec("SELECT count(*) FROM rb_t"), close()]),
         );
-        s.cursor(&format!("cursor: {sql}"), "", json!([step("INSERT INTO rb_t VALUES (3)"), step(sql)]));
-        s.v3(&format!("describe: {sql}"), "", json!([{"type": "describe", "sql": sql}, close()]));
-        s.post(&format!("v1: {sql}"), "/v1/execute", &json!({"stmt": {"sql": sql}}));
+        s.cursor(
+            &format!("cursor: {sql}"),
+            "",
+            json!([step("INSERT INTO rb_t VALUES (3)"), step(sql)]),
+        );
+        s.v3(
+            &format!("describe: {sql}"),
+            "",
+            json!([{"type": "describe", "sql": sql}, close()]),
+        );
+        s.post(
+            &format!("v1: {sql}"),
+            "/v1/execute",
+            &json!({"stmt": {"sql": sql}}),
+        );
         s.once(&format!("count after {sql}"), "SELECT count(*) FROM rb_t");
     }
     s
@@ -405,5 +431,12 @@ fn values() -> Seq {
 }
 
 pub fn all() -> Vec<Seq> {
-    vec![pragmas(), statements(), errors(), functions(), refusals_in_batches(), values()]
+    vec![
+        pragmas(),
+        statements(),
+        errors(),
+        functions(),
+        refusals_in_batches(),
+        values(),
+    ]
 }

@@ -58,22 +58,26 @@ pub(crate) fn to_statement(
             .unwrap_or(StatementKind::Read),
         (0, Some(e)) => return Ok(Err(map_error(&e)?)),
         (0, None) => {
-            return Ok(Err(ErrorCode::SqlNoStatement
-                .error("SQL string does not contain any statement")));
+            return Ok(Err(
+                ErrorCode::SqlNoStatement.error("SQL string does not contain any statement")
+            ));
         }
         _ => {
-            return Ok(Err(ErrorCode::SqlManyStatements
-                .error("SQL string contains more than one statement")));
+            return Ok(Err(
+                ErrorCode::SqlManyStatements.error("SQL string contains more than one statement")
+            ));
         }
     };
     if !stmt.args.is_empty() && !stmt.named_args.is_empty() {
-        return Ok(Err(ErrorCode::ArgsBothPositionalAndNamed
-            .error("Specifying both positional and named arguments is not supported")));
+        return Ok(Err(ErrorCode::ArgsBothPositionalAndNamed.error(
+            "Specifying both positional and named arguments is not supported",
+        )));
     }
     let params = if !stmt.args.is_empty() {
         Params::Positional(stmt.args.iter().cloned().map(Into::into).collect())
     } else if !stmt.named_args.is_empty() {
-        let mut named: Vec<(String, sqlport_core::Value)> = Vec::with_capacity(stmt.named_args.len());
+        let mut named: Vec<(String, sqlport_core::Value)> =
+            Vec::with_capacity(stmt.named_args.len());
         for a in &stmt.named_args {
             let value: sqlport_core::Value = a.value.clone().into();
             match named.iter_mut().find(|(n, _)| *n == a.name) {
