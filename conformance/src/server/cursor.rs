@@ -2,7 +2,9 @@
 //! body); then line 1 goes out with the next baton and entries follow as the
 //! batch produces them, through a queue bounded in bytes. A reader that stops
 //! reading for the stall timeout, or goes away, stops the batch and destroys
-//! the stream (rolled back), as sqld does when the client disconnects.
+//! the stream (rolled back), as sqld does when the client disconnects. A
+//! batch that fails mid-body (403, an internal error) cuts the body short
+//! and keeps the stream, as sqld does.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -128,12 +130,13 @@ pub(crate) async fn run(shared: &Arc<Shared>, admitted: Admitted<wire::CursorReq
             }
             Err(f) => {
                 // Too late for a status (a permission denied, as sqld checks
-                // it once the batch starts, or an internal error): end the
-                // body early (the client sees a truncated cursor) and destroy
-                // the stream.
-                tracing::debug!(error = %f, "cursor failed mid-body; stream destroyed");
+                // it once the batch starts, or an internal error such as a
+                // TEXT value that is not UTF-8): end the body early (the
+                // client sees a truncated cursor). The stream lives on, as
+                // on sqld, where the baton of line 1 stays valid.
+                tracing::debug!(error = %f, "cursor failed mid-body; body cut short");
                 abort.store(true, std::sync::atomic::Ordering::SeqCst);
-                lease.finish(None);
+                lease.release(data);
             }
         }
     });
@@ -167,6 +170,11 @@ pub(crate) async fn run(shared: &Arc<Shared>, admitted: Admitted<wire::CursorReq
                                 if let Some(g) = guard.take() {
                                     g.disarm();
                                     if aborted.load(std::sync::atomic::Ordering::SeqCst) {
+                                        // Let the lines already given go
+                                        // out first: an error from the body
+                                        // closes the connection without
+                                        // flushing what is buffered.
+                                        tokio::task::yield_now().await;
                                         return Some((
                                             Err(std::io::Error::other("the cursor's batch failed")),
                                             (rx, None),

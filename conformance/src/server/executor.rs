@@ -360,11 +360,11 @@ fn from_sql(v: ValueRef<'_>) -> sqlport_core::Result<Value> {
 
 /// Run one statement on `conn` as sqld does, handing its columns (before
 /// binding, so a statement whose arguments do not bind has "begun") and rows
-/// to `sink`.
+/// to `sink`; without a sink the rows are stepped through, never decoded.
 fn run_like_sqld(
     conn: &rusqlite::Connection,
     stmt: &Statement,
-    sink: &mut dyn RowSink,
+    mut sink: Option<&mut dyn RowSink>,
 ) -> sqlport_core::Result<Summary> {
     let sql: &str = &stmt.sql;
     let mut prepared = conn.prepare_cached(sql).map_err(from_rusqlite)?;
@@ -374,12 +374,17 @@ fn run_like_sqld(
         .map(|c| Column::new(c.name(), c.decl_type().map(str::to_owned)))
         .collect::<Vec<_>>()
         .into();
-    sink.columns(&cols)?;
+    if let Some(sink) = sink.as_deref_mut() {
+        sink.columns(&cols)?;
+    }
     bind_like_sqld(&mut prepared, &stmt.params)?;
     let width = cols.len();
     {
         let mut rows = prepared.raw_query();
         while let Some(row) = rows.next().map_err(from_rusqlite)? {
+            let Some(sink) = sink.as_deref_mut() else {
+                continue;
+            };
             let mut values = Vec::with_capacity(width);
             for i in 0..width {
                 values.push(from_sql(row.get_ref(i).map_err(from_rusqlite)?)?);
@@ -414,7 +419,14 @@ impl StreamExecutor for LocalExecutor {
         stmt: &Statement,
         sink: &mut dyn RowSink,
     ) -> sqlport_core::Result<Summary> {
-        self.guarded(&stmt.sql, |conn| run_like_sqld(conn.raw(), stmt, sink))
+        self.guarded(&stmt.sql, |conn| {
+            run_like_sqld(conn.raw(), stmt, Some(sink))
+        })
+    }
+
+    fn execute_discarding_rows(&mut self, stmt: &Statement) -> sqlport_core::Result<()> {
+        self.guarded(&stmt.sql, |conn| run_like_sqld(conn.raw(), stmt, None))
+            .map(|_| ())
     }
 
     fn describe(&mut self, sql: &str) -> sqlport_core::Result<Description> {

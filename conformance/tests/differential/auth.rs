@@ -186,6 +186,16 @@ fn read_only() -> Seq {
             "",
             json!([step("SELECT 1"), step("DELETE FROM au_t")]),
         );
+        s.cursor(
+            &format!("{who}: cursor write on a stream"),
+            &format!("@{who}k"),
+            json!([step("SELECT 1"), step("DELETE FROM au_t")]),
+        );
+        s.v3(
+            &format!("{who}: that stream after the cut"),
+            &format!("@{who}k"),
+            json!([exec("SELECT 1"), close()]),
+        );
         s.post(
             &format!("{who}: v1 read"),
             "/v1/execute",

@@ -13,7 +13,8 @@
 //!
 //! `cargo test -p sqlport-conformance --test differential -- --include-ignored`
 //! also runs the larger random run (`random::large`; `SQLPORT_DIFF_SEEDS`
-//! sets its number of seeds). `SQLPORT_DIFF_TRACE=1` prints every exchange.
+//! sets its number of seeds, 300 by default, and `SQLPORT_DIFF_FIRST_SEED`
+//! its first, 1000 by default). `SQLPORT_DIFF_TRACE=1` prints every exchange.
 #![forbid(unsafe_code)]
 
 mod auth;
@@ -129,12 +130,11 @@ fn main() {
         let (servers, stats) = (Arc::clone(&servers), Arc::clone(&stats));
         trials.push(
             Trial::test("random::large", move || {
-                let seeds = std::env::var("SQLPORT_DIFF_SEEDS")
-                    .ok()
-                    .and_then(|s| s.parse().ok())
-                    .unwrap_or(300);
+                let var = |name: &str| std::env::var(name).ok().and_then(|s| s.parse().ok());
+                let seeds = var("SQLPORT_DIFF_SEEDS").unwrap_or(300);
+                let first = var("SQLPORT_DIFF_FIRST_SEED").unwrap_or(random::LARGE_FIRST_SEED);
                 let mut failures = Vec::new();
-                for seq in random::large(seeds) {
+                for seq in random::large(first, seeds) {
                     if let Err(f) = run_seq(&servers, &seq, &stats) {
                         failures.push(format!("{f:?}"));
                     }

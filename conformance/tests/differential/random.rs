@@ -461,9 +461,12 @@ pub fn ci() -> Vec<Seq> {
     (1..=CI_SEEDS).map(|seed| sequence(seed, CI_OPS)).collect()
 }
 
-/// The large run: `seeds` seeds after the CI ones.
-pub fn large(seeds: u64) -> Vec<Seq> {
-    (1000..1000 + seeds)
+/// The first seed of the large run (after the CI ones).
+pub const LARGE_FIRST_SEED: u64 = 1000;
+
+/// The large run: `seeds` seeds from `first`.
+pub fn large(first: u64, seeds: u64) -> Vec<Seq> {
+    (first..first.saturating_add(seeds))
         .map(|seed| sequence(seed, LARGE_OPS))
         .collect()
 }

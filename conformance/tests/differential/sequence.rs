@@ -425,9 +425,12 @@ pub fn replay(seq: &Seq, sqld: &mut Side<'_>, ours: &mut Side<'_>) -> Vec<Found>
                 }
                 if std::env::var_os("SQLPORT_DIFF_TRACE").is_some() {
                     eprintln!(
-                        "[{}#{i} {}] sqld {} {} | ours {} {}",
+                        "[{}#{i} {}] {} {} {}\n  sqld {} {} | ours {} {}",
                         seq.name,
                         step.label,
+                        req.method,
+                        req.path,
+                        req.body.as_deref().unwrap_or(""),
                         a.status,
                         snippet(&a),
                         b.status,

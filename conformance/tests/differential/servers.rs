@@ -13,8 +13,9 @@ use crate::tokens;
 
 /// One sqld and one reference server, configured alike.
 pub struct Pair {
-    pub sqld: Sqld,
-    pub reference: TestServer,
+    /// Held so the servers run as long as the pair (stopped on drop).
+    _sqld: Sqld,
+    _reference: TestServer,
     pub sqld_client: Client,
     pub ref_client: Client,
 }
@@ -39,8 +40,8 @@ fn pair(binary: &Path, extra: &[&str], auth: Option<ServerAuth>) -> std::io::Res
     Ok(Pair {
         sqld_client: Client::new(sqld.url()),
         ref_client: Client::new(&reference.url()),
-        sqld,
-        reference,
+        _sqld: sqld,
+        _reference: reference,
     })
 }
 

@@ -240,6 +240,45 @@ fn cursor() -> Seq {
         "",
         json!([step("SELECT 1"), step("VACUUM")]),
     );
+    // TEXT that is not UTF-8 (a blob cast to text) fails the batch mid-body:
+    // the body is cut short, and the stream lives on (sqld).
+    s.cursor(
+        "invalid UTF-8 mid-body",
+        "@u",
+        json!([
+            step("BEGIN"),
+            step("SELECT 1"),
+            step("SELECT CAST(x'ff' AS TEXT)"),
+            step("SELECT 2"),
+        ]),
+    );
+    s.v3(
+        "the stream after the cut",
+        "@u",
+        json!([autocommit(), exec("SELECT 3"), close()]),
+    );
+    s.v3(
+        "invalid UTF-8 in execute",
+        "@u2",
+        json!([exec("BEGIN"), exec("SELECT upper(x'c3')")]),
+    );
+    s.v3("the stream after the 500", "@u2", json!([autocommit()]));
+    s.v3(
+        "invalid UTF-8 in a sequence (rows are not read)",
+        "",
+        json!([{"type": "sequence", "sql": "SELECT CAST(x'ff' AS TEXT); SELECT 1"}, close()]),
+    );
+    s.v3(
+        "invalid UTF-8 in a batch",
+        "",
+        json!([
+            batch(json!([
+                step("SELECT 1"),
+                step("SELECT CAST(x'fe' AS TEXT)")
+            ])),
+            close()
+        ]),
+    );
     s.cursor("empty", "", json!([]));
     s.cursor("bad condition", "", json!([step_if("SELECT 1", ok(0))]));
     s.cursor("garbage baton", "nope", json!([step("SELECT 1")]));

@@ -46,14 +46,3 @@ pub fn now_plus(offset: i64) -> i64 {
         .unwrap_or(0);
     now + offset
 }
-
-/// A token from `tests/fixtures/auth/NAME`.
-pub fn recorded(name: &str) -> String {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/auth")
-        .join(name);
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .trim()
-        .to_owned()
-}

@@ -72,6 +72,13 @@ pub trait StreamExecutor {
         sqlport_core::transport::feed(rs, sink)
     }
 
+    /// Run one statement whose rows nobody reads (a `sequence` statement):
+    /// as sqld, its values are never decoded. Defaults to
+    /// [`StreamExecutor::execute`].
+    fn execute_discarding_rows(&mut self, stmt: &Statement) -> Result<()> {
+        self.execute(stmt).map(|_| ())
+    }
+
     /// Prepare a statement without running it and describe it. Used for
     /// `describe` and to find parse errors before a batch or sequence runs.
     fn describe(&mut self, sql: &str) -> Result<Description>;

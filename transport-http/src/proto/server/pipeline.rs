@@ -254,7 +254,8 @@ fn run_sequence(
     let kinds: Vec<&StatementKind> = analysis.statements.iter().map(|a| &a.kind).collect();
     permit(exec, &kinds)?;
     for part in &analysis.statements {
-        if let Err(e) = exec.execute(&sqlport_core::Statement::new(part.sql.as_str())) {
+        let stmt = sqlport_core::Statement::new(part.sql.as_str());
+        if let Err(e) = exec.execute_discarding_rows(&stmt) {
             return Ok(Err(map_error(&e)?));
         }
     }
