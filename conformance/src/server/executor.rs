@@ -367,7 +367,10 @@ fn run_like_sqld(
     mut sink: Option<&mut dyn RowSink>,
 ) -> sqlport_core::Result<Summary> {
     let sql: &str = &stmt.sql;
-    let mut prepared = conn.prepare_cached(sql).map_err(from_rusqlite)?;
+    // Prepared afresh each time, as sqld does: a statement cached before
+    // another connection changed the schema would describe the old columns
+    // (and "begin" before failing where sqld's fails to prepare).
+    let mut prepared = conn.prepare(sql).map_err(from_rusqlite)?;
     let cols: Arc<[Column]> = prepared
         .columns()
         .iter()

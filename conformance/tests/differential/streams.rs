@@ -476,6 +476,76 @@ pub fn expiry() -> Seq {
     s
 }
 
+/// The schema changed by another stream between two uses of a statement
+/// on this one: the statement is prepared again (its columns are the new
+/// ones, a dropped table fails it before it begins).
+fn schema_changes() -> Seq {
+    let mut s = Seq::new("streams::schema_changes", Group::Plain);
+    s.once("create", "CREATE TABLE sc_t (a, b)");
+    s.once("insert", "INSERT INTO sc_t VALUES (1, 2)");
+    let select = || json!([step("SELECT * FROM sc_t")]);
+    s.cursor("select on @a", "@a", select());
+    s.v3(
+        "select on @a (pipeline)",
+        "@a",
+        json!([exec("SELECT * FROM sc_t")]),
+    );
+    s.v3(
+        "add a column on @b",
+        "@b",
+        json!([exec("ALTER TABLE sc_t ADD COLUMN c DEFAULT 3")]),
+    );
+    s.cursor("select on @a again", "@a", select());
+    s.v3(
+        "pipeline on @a again",
+        "@a",
+        json!([exec("SELECT * FROM sc_t")]),
+    );
+    s.v3(
+        "drop on @b",
+        "@b",
+        json!([exec("DROP TABLE sc_t"), close()]),
+    );
+    s.cursor("select a dropped table on @a", "@a", select());
+    s.v3(
+        "create two tables on @b",
+        "@b",
+        json!([exec("CREATE TABLE sc_u (x)"), exec("CREATE TABLE sc_v (y)")]),
+    );
+    s.cursor(
+        "cache on @a",
+        "@a",
+        json!([step("SELECT * FROM sc_u"), step("SELECT * FROM sc_v")]),
+    );
+    s.v3(
+        "drop both on @b",
+        "@b",
+        json!([exec("DROP TABLE sc_u"), exec("DROP TABLE sc_v"), close()]),
+    );
+    s.cursor(
+        "both dropped, on @a",
+        "@a",
+        json!([
+            step("SELECT * FROM sc_u"),
+            step("SELECT * FROM sc_v"),
+            step("SELECT 1")
+        ]),
+    );
+    s.v3(
+        "pipeline on @a after the drop",
+        "@a",
+        json!([exec("SELECT * FROM sc_t"), close()]),
+    );
+    s
+}
+
+/// Every sequence of this file that runs in CI (expiry runs last, apart).
 pub fn all() -> Vec<Seq> {
-    vec![batons(), transactions(), cursor(), endpoints()]
+    vec![
+        batons(),
+        transactions(),
+        cursor(),
+        endpoints(),
+        schema_changes(),
+    ]
 }
