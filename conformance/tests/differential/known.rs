@@ -9,7 +9,6 @@ pub struct Known {
     /// Short name, used in the run's summary.
     pub id: &'static str,
     /// Why the reference server differs.
-    #[allow(dead_code)]
     pub reason: &'static str,
     /// Whether a found difference is this one.
     matches: fn(&Found) -> bool,

@@ -165,6 +165,9 @@ fn main() {
                     .join(", ")
             }
         );
+        for k in known::KNOWN.iter().filter(|k| st.known.contains_key(k.id)) {
+            println!("  {}: {}", k.id, k.reason);
+        }
     }
     drop(servers);
     conclusion.exit();
