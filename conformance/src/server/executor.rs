@@ -219,10 +219,7 @@ impl LocalExecutor {
             e.sqlite_code() == Some(codes::SQLITE_AUTH) || message.contains("not authorized");
         match e.sqlite_code() {
             _ if refused => match self.control.policy.denial() {
-                Some(Denial::Unsupported) => Error::Remote {
-                    code: "SQL_PARSE_ERROR".into(),
-                    message: format!("unsupported statement: {}", truncate(sql)),
-                },
+                Some(Denial::Unsupported) => unsupported(sql),
                 None => e,
             },
             Some(codes::SQLITE_INTERRUPT) if timed_out => Error::sqlite(
@@ -235,6 +232,14 @@ impl LocalExecutor {
             ),
             _ => e,
         }
+    }
+}
+
+/// A statement the server refuses, reported as sqld reports it.
+fn unsupported(sql: &str) -> Error {
+    Error::Remote {
+        code: "SQL_PARSE_ERROR".into(),
+        message: format!("unsupported statement: {}", truncate(sql)),
     }
 }
 
@@ -436,6 +441,7 @@ impl StreamExecutor for LocalExecutor {
         // As sqld: SQLite prepares the first statement, whatever it is (a
         // described statement never runs, and is not cached).
         self.control.policy.set_describing(true);
+        self.control.policy.clear_denial();
         let described = {
             let raw = self.conn.raw();
             let mut statements = rusqlite::Batch::new(raw, sql);
@@ -456,7 +462,10 @@ impl StreamExecutor for LocalExecutor {
                     is_readonly: true,
                     ..Description::default()
                 }),
-                Err(e) => Err(from_rusqlite(e)),
+                Err(e) => Err(match self.control.policy.denial() {
+                    Some(Denial::Unsupported) => unsupported(sql),
+                    None => from_rusqlite(e),
+                }),
             }
         };
         self.control.policy.set_describing(false);

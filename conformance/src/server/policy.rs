@@ -20,9 +20,11 @@
 //!   (a write gets 403 before it runs, as on sqld; an `EXPLAIN` of a write
 //!   is a read); its connection also runs with `query_only`, so SQLite
 //!   refuses any write that would get past that.
-//! - While a statement is only described (`describe`), everything may be
-//!   prepared, as on sqld: a described statement never runs, and is never
-//!   kept in the statement cache.
+//! - While a statement is only described (`describe`), everything but a
+//!   refused PRAGMA may be prepared, as on sqld: a described statement never
+//!   runs, and is never kept in the statement cache. A PRAGMA acts while it
+//!   is prepared, so a refused one is refused here too (unlike sqld, where
+//!   describing `PRAGMA hard_heap_limit = 1` limits the whole process).
 
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
@@ -146,8 +148,21 @@ impl Policy {
 
     /// The authorizer callback.
     pub(crate) fn authorize(&self, ctx: AuthContext<'_>) -> Authorization {
-        if self.internal.load(Ordering::SeqCst) || self.describing.load(Ordering::SeqCst) {
+        if self.internal.load(Ordering::SeqCst) {
             return Authorization::Allow;
+        }
+        if self.describing.load(Ordering::SeqCst) {
+            // A PRAGMA acts while it is prepared (`hard_heap_limit = 1`
+            // would limit the whole process, `query_only = 0` lift a
+            // read-only token's guard): those are refused even here, where
+            // sqld prepares anything.
+            return match ctx.action {
+                AuthAction::Pragma {
+                    pragma_name,
+                    pragma_value,
+                } => self.pragma(pragma_name, pragma_value),
+                _ => Authorization::Allow,
+            };
         }
         match ctx.action {
             AuthAction::Select
@@ -258,9 +273,25 @@ mod tests {
             assert!(!prepares(&c, refused), "{refused}");
             assert_eq!(policy.denial(), Some(Denial::Unsupported), "{refused}");
         }
-        // Described only: anything prepares.
+        // Described only: anything prepares but a refused PRAGMA (it would
+        // act while prepared).
         policy.set_describing(true);
-        assert!(prepares(&c, "PRAGMA journal_mode = DELETE"));
+        for ok in [
+            "VACUUM INTO 'x.db'",
+            "ATTACH ':memory:' AS x",
+            "PRAGMA foreign_keys = OFF",
+        ] {
+            assert!(prepares(&c, ok), "{ok}");
+        }
+        for refused in [
+            "PRAGMA hard_heap_limit = 1",
+            "PRAGMA query_only = 0",
+            "PRAGMA busy_timeout = 5",
+        ] {
+            policy.clear_denial();
+            assert!(!prepares(&c, refused), "{refused}");
+            assert_eq!(policy.denial(), Some(Denial::Unsupported), "{refused}");
+        }
         policy.set_describing(false);
     }
 }
