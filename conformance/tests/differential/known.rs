@@ -26,6 +26,17 @@ fn sql_is(f: &Found, sqls: &[&str]) -> bool {
 /// Every deliberate difference.
 pub const KNOWN: &[Known] = &[
     Known {
+        id: "describe-refused-pragma",
+        reason: "`describe` of a PRAGMA the server refuses is refused (SQL_PARSE_ERROR): a PRAGMA acts \
+                 while it is prepared, and sqld, which prepares anything it describes, lets \
+                 `describe PRAGMA hard_heap_limit = 1` limit its whole process",
+        matches: |f| {
+            f.request.contains("\"type\":\"describe\"")
+                && f.request.contains("\"sql\":\"PRAGMA ")
+                && f.request.contains(" = ")
+        },
+    },
+    Known {
         id: "no-protobuf",
         reason: "the reference server speaks Hrana's JSON encoding only: `GET /v3-protobuf` is 404, so \
                  clients that prefer Protobuf (hrana-client-ts) fall back to JSON instead of failing",

@@ -268,6 +268,8 @@ fn stream_requests() -> Seq {
             {"type": "describe", "sql": "SELECT 1; SELECT 2"},
             {"type": "describe", "sql": "VACUUM"},
             {"type": "describe", "sql": "PRAGMA journal_mode = WAL"},
+            {"type": "describe", "sql": "PRAGMA busy_timeout = 5"},
+            {"type": "describe", "sql": "PRAGMA user_version = 1"},
             close(),
         ]),
     );

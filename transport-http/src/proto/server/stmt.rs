@@ -99,18 +99,20 @@ pub(crate) fn to_statement(
 mod tests {
     use sqlport_core::Value;
 
+    use super::super::tests::Fake;
     use super::*;
 
     #[test]
     fn converts_args() {
         let store = SqlStore::new();
+        let exec = &mut Fake::new();
         let s = wire::Stmt {
             sql: Some("select ?".into()),
             args: vec![wire::Value::Integer(1)],
             ..Default::default()
         };
-        let st = to_statement(&s, &store).unwrap().unwrap();
-        assert_eq!(st.params, Params::Positional(vec![Value::Integer(1)]));
+        let st = to_statement(&s, &store, exec).unwrap().unwrap();
+        assert_eq!(st.stmt.params, Params::Positional(vec![Value::Integer(1)]));
         let s = wire::Stmt {
             sql: Some("select :a".into()),
             named_args: vec![wire::NamedArg {
@@ -119,13 +121,17 @@ mod tests {
             }],
             ..Default::default()
         };
-        let st = to_statement(&s, &store).unwrap().unwrap();
-        assert_eq!(st.params, Params::Named(vec![("a".into(), Value::Null)]));
+        let st = to_statement(&s, &store, exec).unwrap().unwrap();
+        assert_eq!(
+            st.stmt.params,
+            Params::Named(vec![("a".into(), Value::Null)])
+        );
     }
 
     #[test]
     fn mixed_args_are_in_band_and_misuse_is_fatal() {
         let store = SqlStore::new();
+        let exec = &mut Fake::new();
         let s = wire::Stmt {
             sql: Some("select ?, :a".into()),
             args: vec![wire::Value::Integer(1)],
@@ -135,15 +141,15 @@ mod tests {
             }],
             ..Default::default()
         };
-        let e = to_statement(&s, &store).unwrap().unwrap_err();
+        let e = to_statement(&s, &store, exec).unwrap().unwrap_err();
         assert_eq!(e.code.as_deref(), Some("ARGS_BOTH_POSITIONAL_AND_NAMED"));
         let none = wire::Stmt::default();
-        assert!(to_statement(&none, &store).is_err());
+        assert!(to_statement(&none, &store, exec).is_err());
         let nan = wire::Stmt {
             sql: Some("select ?".into()),
             args: vec![wire::Value::Float(f64::NAN)],
             ..Default::default()
         };
-        assert!(to_statement(&nan, &store).is_err());
+        assert!(to_statement(&nan, &store, exec).is_err());
     }
 }
