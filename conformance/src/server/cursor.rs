@@ -134,9 +134,16 @@ pub(crate) async fn run(shared: &Arc<Shared>, admitted: Admitted<wire::CursorReq
                 // TEXT value that is not UTF-8): end the body early (the
                 // client sees a truncated cursor). The stream lives on, as
                 // on sqld, where the baton of line 1 stays valid.
-                tracing::debug!(error = %f, "cursor failed mid-body; body cut short");
                 abort.store(true, std::sync::atomic::Ordering::SeqCst);
-                lease.release(data);
+                if queue.control.cancelled() {
+                    // The reader went away (or the server is stopping): the
+                    // statement was interrupted for that; as above.
+                    tracing::debug!(error = %f, "cursor cancelled mid-body; stream destroyed");
+                    lease.finish(None);
+                } else {
+                    tracing::debug!(error = %f, "cursor failed mid-body; body cut short");
+                    lease.release(data);
+                }
             }
         }
     });
