@@ -109,8 +109,8 @@ impl Gen {
         match self.rng.random_range(0..6) {
             0 => int(*self.pick(INTS)),
             1 => float(*self.pick(FLOATS)),
-            2 => text(*self.pick(TEXTS)),
-            3 => blob(*self.pick(BLOBS)),
+            2 => text(self.pick::<&str>(TEXTS)),
+            3 => blob(self.pick::<&str>(BLOBS)),
             4 => nil(),
             _ => int(self.rng.random_range(-5..50)),
         }
@@ -334,7 +334,7 @@ impl Gen {
     fn tx_statement(&mut self) -> &'static str {
         if !self.in_tx {
             self.in_tx = true;
-            return *self.pick(&["BEGIN", "BEGIN IMMEDIATE", "SAVEPOINT sp"]);
+            return self.pick::<&str>(&["BEGIN", "BEGIN IMMEDIATE", "SAVEPOINT sp"]);
         }
         match self.rng.random_range(0..5) {
             0 => {
@@ -383,8 +383,8 @@ fn sequence(seed: u64, ops: usize) -> Seq {
                 if version == 3 || stream.is_empty() {
                     reqs.extend(
                         tail.iter()
-                            .cloned()
-                            .filter(|r| version == 3 || r["type"] != "get_autocommit"),
+                            .filter(|r| version == 3 || r["type"] != "get_autocommit")
+                            .cloned(),
                     );
                 }
                 s.pipeline(&label, version, stream, Json::Array(reqs));

@@ -275,12 +275,11 @@ impl Seq {
     }
 }
 
-/// `""` is a new stream (`null`), `"@a"` stream a, anything else literal.
+/// `""` is a new stream (`null`); `"@a"` (stream a, resolved per server
+/// when sent) and anything else are kept as they are.
 fn baton_ref(stream: &str) -> Json {
     if stream.is_empty() {
         Json::Null
-    } else if stream.starts_with('@') {
-        Json::String(stream.to_owned())
     } else {
         Json::String(stream.to_owned())
     }
