@@ -27,6 +27,7 @@
 //! [`BoundServer`] from async code; `sqlport-conformance serve` runs it from the
 //! command line.
 
+mod analysis;
 mod app;
 mod auth;
 mod baton;
@@ -36,6 +37,7 @@ mod config;
 mod control;
 mod cursor;
 mod executor;
+mod functions;
 mod handlers;
 mod policy;
 mod registry;

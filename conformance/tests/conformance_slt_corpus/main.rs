@@ -234,10 +234,13 @@ fn local_async_agrees_with_the_harness_record_by_record() {
     assert_agrees(&builtin::local_async(), &BTreeMap::new());
 }
 
+/// The reference server follows sqld: it refuses what sqld refuses, so the
+/// records listed in `SQLD` must fail on it too, and nothing else.
 #[test]
 fn reference_server_agrees_with_the_harness_record_by_record() {
-    assert_agrees(&builtin::http_blocking(), &BTreeMap::new());
-    assert_agrees(&builtin::http_async(), &BTreeMap::new());
+    let refused = sqld_refusals();
+    assert_agrees(&builtin::http_blocking(), &refused);
+    assert_agrees(&builtin::http_async(), &refused);
 }
 
 /// Against a real sqld: the same verdicts, except on the records sqld itself

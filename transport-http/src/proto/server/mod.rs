@@ -30,7 +30,7 @@ pub use cursor::{
 };
 pub use encode::{encode_error, encode_pipeline_response, encode_stmt_result, encode_value};
 pub use errors::{ErrorCode, Fatal, map_error};
-pub use executor::{Description, StreamExecutor};
+pub use executor::{Analysis, Analyzed, Description, StatementKind, StreamExecutor};
 pub use pipeline::{PipelineOutput, ServerStream, decode_cursor, decode_pipeline};
 pub use split::split_statements;
 pub use store::{MAX_SQL_BYTES, MAX_STORED_SQL, SqlStore};

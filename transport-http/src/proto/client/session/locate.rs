@@ -88,12 +88,20 @@ impl Session {
             self.tx.reset();
         }
         let total = b.steps.len();
-        let found = results.iter().enumerate().find_map(|(i, r)| match r {
-            Some(StreamResult::Error { error }) if i < total && is_parse_time(error) => {
-                Some((i, hrana_error(error)))
-            }
-            _ => None,
-        });
+        // sqld describes by preparing with SQLite, which reports a syntax
+        // error as `SQL_INPUT_ERROR` (an error with an offset): the step
+        // refused is the first whose describe failed so, unless one failed
+        // with a parse-time code of sqld's own parser.
+        let first = |accept: &dyn Fn(&wire::Error) -> bool| {
+            results.iter().enumerate().find_map(|(i, r)| match r {
+                Some(StreamResult::Error { error }) if i < total && accept(error) => {
+                    Some((i, hrana_error(error)))
+                }
+                _ => None,
+            })
+        };
+        let found = first(&is_parse_time)
+            .or_else(|| first(&|e| e.code.as_deref() == Some("SQL_INPUT_ERROR")));
         let Some((failed, step_error)) = found else {
             return Err(error);
         };
