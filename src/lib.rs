@@ -18,7 +18,7 @@
 //! let mut conn = db.connect().await?;
 //! conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)", ()).await?;
 //! conn.execute("INSERT INTO t (name) VALUES (?)", ["ada"]).await?;
-//! let name: String = conn.query_one("SELECT name FROM t WHERE id = ?", [1]).await?;
+//! let name: String = conn.query_scalar("SELECT name FROM t WHERE id = ?", [1]).await?;
 //! assert_eq!(name, "ada");
 //! # Ok(()) }
 //! ```
@@ -77,14 +77,15 @@ mod options;
 mod shared;
 mod trace;
 
-pub use nonblocking::{Connection, Database, Savepoint, Transaction};
+pub use nonblocking::{Connection, Database, PreparedStatement, Savepoint, Transaction};
 pub use options::{OpenOptions, RemoteProtocol};
 pub use sqlport_core::{
     AsyncConnector, AsyncTransport, AuthToken, Batch, BatchMode, BatchResult, Capabilities,
-    Capability, Column, ColumnIndex, Connector, ConversionError, Error, ErrorKind, FromSql,
-    IntoParams, LocalTarget, Params, RemoteTarget, Result, ResultSet, Row, RowSink, SqliteError,
-    Statement, StepResult, Summary, Target, ToSql, TransactionBehavior, Transport, Type, Value,
-    ValueRef, codes, named_params, named_params_from_iter, params, params_from_iter,
+    Capability, Column, ColumnIndex, Connector, Constraint, ConversionError, Error, ErrorKind,
+    FromSql, IntoParams, LocalTarget, OptionalExt, Params, RemoteTarget, Result, ResultSet, Row,
+    RowSink, SqliteError, Statement, StepResult, Summary, Target, ToSql, TransactionBehavior,
+    Transport, Type, Value, ValueRef, codes, named_params, named_params_from_iter, params,
+    params_from_iter,
 };
 
 /// The core crate (types and traits for transport authors).

@@ -20,6 +20,7 @@ pub mod result;
 pub mod secret;
 #[cfg(feature = "serde")]
 pub mod serde_row;
+pub mod split;
 pub mod sql;
 pub mod statement;
 pub mod transport;
@@ -33,7 +34,9 @@ mod proptests;
 
 pub use capability::{Capabilities, Capability};
 pub use convert::{FromSql, ToSql};
-pub use error::{ConversionError, Error, ErrorKind, Result, SqliteError, codes};
+pub use error::{
+    Constraint, ConversionError, Error, ErrorKind, OptionalExt, Result, SqliteError, codes,
+};
 pub use name::{LocalTarget, RemoteTarget, Target};
 pub use params::{IntoParams, Params, named_params_from_iter, params_from_iter};
 pub use result::{CollectRows, Column, ColumnIndex, ResultSet, Row, RowSink, Summary};

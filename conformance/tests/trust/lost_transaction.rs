@@ -7,7 +7,7 @@
 use super::*;
 
 fn count(conn: &mut sqlport::blocking::Connection) -> i64 {
-    conn.query_one("SELECT count(*) FROM t", ()).unwrap()
+    conn.query_scalar("SELECT count(*) FROM t", ()).unwrap()
 }
 
 #[test]
@@ -96,7 +96,10 @@ fn async_guard_after_stream_expiry() {
         assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
         let err = tx.commit().await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
-        let n: i64 = other.query_one("SELECT count(*) FROM t", ()).await.unwrap();
+        let n: i64 = other
+            .query_scalar("SELECT count(*) FROM t", ())
+            .await
+            .unwrap();
         assert_eq!(n, 0, "half of a failed transaction committed");
 
         {
@@ -113,7 +116,10 @@ fn async_guard_after_stream_expiry() {
             assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
         }
         conn.execute("INSERT INTO t VALUES (4)", ()).await.unwrap();
-        let n: i64 = other.query_one("SELECT count(*) FROM t", ()).await.unwrap();
+        let n: i64 = other
+            .query_scalar("SELECT count(*) FROM t", ())
+            .await
+            .unwrap();
         assert_eq!(n, 1);
     });
 }
