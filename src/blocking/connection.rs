@@ -195,7 +195,9 @@ impl Connection {
     /// Run a script of several statements separated by `;` (no parameters),
     /// in order, stopping at the first failure, as rusqlite's
     /// `execute_batch`. Remotely the whole script is one HTTP request (a Hrana
-    /// batch). A failure is [`Error::Batch`](crate::Error::Batch) whose
+    /// batch; only when a statement does not parse, which sqld reports for
+    /// the whole batch before running any of it, does the transport spend up
+    /// to two more to find it and run the statements before it). A failure is [`Error::Batch`](crate::Error::Batch) whose
     /// [`failed_step`](crate::Error::failed_step) is the failing statement's
     /// index in the script (0-based), with its SQLite code; the statements
     /// before it stay applied (the script is not wrapped in a transaction:
