@@ -45,7 +45,8 @@
 //! | `http-blocking` | remote databases, blocking (ureq) |
 //! | `http-async` | remote databases, async (reqwest) |
 //! | `schema` | Django-compatible schema, introspection, migrations ([`schema`]) |
-//! | `serde` | deserialize rows into structs ([`Row::deserialize`]) |
+//! | `serde` | deserialize rows into structs ([`Row::deserialize`], `query_as`) |
+//! | `async-pool` | the async connection pool ([`Pool`]; tokio) |
 //! | `chrono`, `time` | dates, times, datetimes and durations in Django's storage formats ([`types`]) |
 //! | `uuid`, `json`, `rust_decimal` | `Uuid`, `serde_json::Value` / `types::Json`, `Decimal` as Django stores them ([`types`]) |
 //!
@@ -74,11 +75,15 @@ pub mod blocking;
 mod nonblocking;
 mod open;
 mod options;
+mod pool;
 mod shared;
 mod trace;
 
 pub use nonblocking::{Connection, Database, PreparedStatement, Savepoint, Transaction};
 pub use options::{OpenOptions, RemoteProtocol};
+#[cfg(feature = "async-pool")]
+pub use pool::nonblocking::{Pool, PooledConnection};
+pub use pool::{HealthCheck, PoolOptions, PoolStatus};
 pub use sqlport_core::{
     AsyncConnector, AsyncTransport, AuthToken, Batch, BatchMode, BatchResult, Capabilities,
     Capability, Column, ColumnIndex, Connector, Constraint, ConversionError, Error, ErrorKind,

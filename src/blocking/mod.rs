@@ -25,6 +25,7 @@ mod guard_methods;
 mod prepared;
 mod transaction;
 
+pub use crate::pool::blocking::{Pool, PooledConnection};
 pub use connection::Connection;
 pub use database::Database;
 pub use executor::Executor;
