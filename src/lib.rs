@@ -72,6 +72,8 @@
 #![forbid(unsafe_code)]
 
 pub mod blocking;
+#[cfg(feature = "local")]
+mod local_hatch;
 mod nonblocking;
 mod open;
 mod options;

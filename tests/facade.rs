@@ -15,6 +15,10 @@ use sqlport::{ErrorKind, OpenOptions, TransactionBehavior};
 #[path = "facade/types.rs"]
 mod types;
 
+#[cfg(all(feature = "local", feature = "functions"))]
+#[path = "facade/escape.rs"]
+mod escape;
+
 fn blocking_db() -> sqlport::blocking::Database {
     sqlport::blocking::Database::open(":memory:").unwrap()
 }

@@ -42,6 +42,6 @@ pub use params::{IntoParams, Params, named_params_from_iter, params_from_iter};
 pub use result::{CollectRows, Column, ColumnIndex, ResultSet, Row, RowSink, Summary};
 pub use secret::AuthToken;
 pub use statement::{Batch, BatchMode, BatchResult, Statement, StepResult, TransactionBehavior};
-pub use transport::{AsyncConnector, AsyncTransport, Connector, Transport};
+pub use transport::{AsyncConnector, AsyncTransport, BlockingFn, Connector, Transport};
 pub use value::{Type, Value, ValueRef};
 pub use worker::{WorkerConnector, WorkerTransport};

@@ -29,7 +29,7 @@ use crate::error::{Error, Result};
 use crate::result::{Column, ResultSet, Row, RowSink, Summary};
 use crate::sql::{StatementKind, classify};
 use crate::statement::{Batch, BatchResult, Statement};
-use crate::transport::{AsyncConnector, AsyncTransport, Connector, Transport};
+use crate::transport::{AsyncConnector, AsyncTransport, BlockingFn, Connector, Transport};
 use crate::tx_gate::{Admission, TxGate};
 
 /// Rows per chunk when streaming a query from the worker thread.
@@ -56,6 +56,8 @@ enum Command {
         was_open: bool,
     },
     Close(Reply<()>),
+    /// Run a closure on the transport (see [`AsyncTransport::with_blocking`]).
+    Raw(BlockingFn, Reply<()>),
 }
 
 enum StreamMsg {
@@ -286,6 +288,10 @@ fn serve(mut transport: Box<dyn Transport>, inbox: &flume::Receiver<Command>, sh
                 answer(shared, &*transport, &reply, result);
                 return;
             }
+            Command::Raw(f, reply) => {
+                f(&mut *transport);
+                answer(shared, &*transport, &reply, Ok(()));
+            }
         }
     }
     // The handle was dropped: close (rolls back an open transaction).
@@ -341,6 +347,11 @@ impl RowSink for ChannelSink {
 
 #[async_trait]
 impl AsyncTransport for WorkerTransport {
+    async fn with_blocking(&mut self, f: BlockingFn) -> Result<()> {
+        self.settle_abandoned();
+        self.call(|reply| Command::Raw(f, reply)).await
+    }
+
     async fn execute(&mut self, stmt: &Statement) -> Result<ResultSet> {
         self.settle_abandoned();
         if self.gate.admit(&stmt.sql)? == Admission::Absorbed {

@@ -262,6 +262,29 @@ impl Connection {
         self.transport.as_mut()
     }
 
+    /// Run `f` on the underlying rusqlite connection of a local database:
+    /// user-defined functions (feature `functions`), extensions (feature
+    /// `load-extension`; rusqlite's loading calls are `unsafe`, so they are
+    /// made in your code), backups, hooks. A remote connection is
+    /// [`Error::Unsupported`](crate::Error::Unsupported). What `f` runs bypasses sqlport: a
+    /// transaction it leaves open is seen (`is_autocommit`), but the guards do
+    /// not know about it.
+    ///
+    /// ```
+    /// # fn main() -> sqlport::Result<()> {
+    /// let mut conn = sqlport::blocking::Database::open(":memory:")?.connect()?;
+    /// let changes = conn.with_rusqlite(|raw| raw.execute("CREATE TABLE t (x)", []))?;
+    /// assert_eq!(changes.unwrap(), 0);
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "local")]
+    pub fn with_rusqlite<R>(
+        &mut self,
+        f: impl FnOnce(&mut sqlport_local::rusqlite::Connection) -> R,
+    ) -> Result<R> {
+        crate::local_hatch::with_local(self.transport.as_mut(), f)
+    }
+
     /// Close the connection (an open transaction rolls back).
     pub fn close(mut self) -> Result<()> {
         self.transport.close()

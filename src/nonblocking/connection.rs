@@ -227,6 +227,36 @@ impl Connection {
         self.transport.as_mut()
     }
 
+    /// Run `f` on the underlying rusqlite connection of a local database, on
+    /// the connection's worker thread (so the executor is not blocked); see
+    /// [`blocking::Connection::with_rusqlite`](crate::blocking::Connection::with_rusqlite).
+    /// A remote connection is [`Error::Unsupported`](crate::Error::Unsupported).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> sqlport::Result<()> {
+    /// let mut conn = sqlport::Database::open(":memory:")?.connect().await?;
+    /// let on_worker = conn.with_rusqlite(|raw| raw.is_autocommit()).await?;
+    /// assert!(on_worker);
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "local")]
+    pub async fn with_rusqlite<R: Send + 'static>(
+        &mut self,
+        f: impl FnOnce(&mut sqlport_local::rusqlite::Connection) -> R + Send + 'static,
+    ) -> Result<R> {
+        let slot = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let out = slot.clone();
+        self.transport
+            .with_blocking(Box::new(move |t| {
+                let result = crate::local_hatch::with_local(t, f);
+                *out.lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
+            }))
+            .await?;
+        let result = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+        result.unwrap_or(Err(sqlport_core::Error::Closed))
+    }
+
     /// Close the connection (an open transaction rolls back).
     pub async fn close(mut self) -> Result<()> {
         self.transport.close().await

@@ -228,3 +228,24 @@ fn async_helpers_keep_their_contracts() {
         });
     }
 }
+
+#[test]
+fn the_rusqlite_connection_exists_only_locally() {
+    let rt = runtime();
+    for t in Target::all() {
+        let mut c = t.blocking().connect().unwrap();
+        let blocking = c.with_rusqlite(|raw| raw.is_autocommit());
+        let db = t.nonblocking();
+        let nonblocking = rt.block_on(async {
+            let mut c = db.connect().await.unwrap();
+            c.with_rusqlite(|raw| raw.is_autocommit()).await
+        });
+        match t.kind {
+            Kind::Local => assert!(blocking.unwrap() && nonblocking.unwrap()),
+            Kind::Http => {
+                assert_eq!(blocking.unwrap_err().kind(), ErrorKind::Unsupported);
+                assert_eq!(nonblocking.unwrap_err().kind(), ErrorKind::Unsupported);
+            }
+        }
+    }
+}
