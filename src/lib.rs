@@ -7,9 +7,12 @@
 //! remote server in production, with the same semantics: real transactions,
 //! savepoints and connection-scoped PRAGMAs everywhere.
 //!
-//! Two flavours with the same shape: async at the crate root
-//! ([`Database`], [`Connection`], [`Transaction`], [`Savepoint`]) and blocking in
-//! [`blocking`].
+//! Two flavours with the same types and methods: async at the crate root
+//! ([`Database`], [`Connection`], [`Transaction`], [`Savepoint`],
+//! [`PreparedStatement`], and `Pool` with the `async-pool` feature) and
+//! blocking in [`blocking`] (the same, plus `blocking::Executor` for helpers
+//! that take a connection or a guard). The query helpers and their contracts
+//! are listed on [`blocking::Connection`].
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -35,6 +38,8 @@
 //! | `libsql://my-db-org.turso.io` | remote, HTTPS |
 //! | `my-db-org.turso.io` (bare host name: only `*.turso.io`) | remote, HTTPS |
 //! | `http://127.0.0.1:8080` | remote, plain HTTP (a local server) |
+//! | `libsql://127.0.0.1:8080?tls=0` | remote, plain HTTP |
+//! | `wss://my-db-org.turso.io` / `ws://127.0.0.1:8080` | remote, spoken to over HTTPS / plain HTTP (Hrana over HTTP, not WebSockets) |
 //! | `…?authToken=TOKEN` on a remote form | token taken from the URL |
 //!
 //! ## Features
@@ -62,6 +67,9 @@
 //!
 //! One [`Error`] type; compare [`Error::kind`] and the SQLite codes
 //! ([`Error::sqlite_code`], [`Error::extended_code`]), never message text.
+//! Constraint violations: [`Error::is_unique_violation`] and its siblings
+//! answer the same locally and remotely (see [`Constraint`]); remote servers
+//! send no extended codes.
 //!
 //! A transaction that was lost (the server or SQLite rolled it back, a
 //! request inside it failed, an async operation inside it was cancelled)
