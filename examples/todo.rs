@@ -44,7 +44,7 @@ fn run(args: Vec<String>) -> sqlport::Result<()> {
         Some("add") => {
             let title = args[1..].join(" ");
             let id: i64 =
-                conn.query_one("INSERT INTO todo (title) VALUES (?) RETURNING id", [title])?;
+                conn.query_scalar("INSERT INTO todo (title) VALUES (?) RETURNING id", [title])?;
             println!("added #{id}");
         }
         Some("done") => {
@@ -67,7 +67,7 @@ fn run(args: Vec<String>) -> sqlport::Result<()> {
         Some("clear-done") => {
             // A transaction: count and delete see the same rows.
             let mut tx = conn.transaction()?;
-            let n: i64 = tx.query_one("SELECT count(*) FROM todo WHERE done", ())?;
+            let n: i64 = tx.query_scalar("SELECT count(*) FROM todo WHERE done", ())?;
             tx.execute("DELETE FROM todo WHERE done", ())?;
             tx.commit()?;
             println!("cleared {n}");

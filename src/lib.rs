@@ -7,9 +7,12 @@
 //! remote server in production, with the same semantics: real transactions,
 //! savepoints and connection-scoped PRAGMAs everywhere.
 //!
-//! Two flavours with the same shape: async at the crate root
-//! ([`Database`], [`Connection`], [`Transaction`], [`Savepoint`]) and blocking in
-//! [`blocking`].
+//! Two flavours with the same types and methods: async at the crate root
+//! ([`Database`], [`Connection`], [`Transaction`], [`Savepoint`],
+//! [`PreparedStatement`], and `Pool` with the `async-pool` feature) and
+//! blocking in [`blocking`] (the same, plus `blocking::Executor` for helpers
+//! that take a connection or a guard). The query helpers and their contracts
+//! are listed on [`blocking::Connection`].
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -18,7 +21,7 @@
 //! let mut conn = db.connect().await?;
 //! conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)", ()).await?;
 //! conn.execute("INSERT INTO t (name) VALUES (?)", ["ada"]).await?;
-//! let name: String = conn.query_one("SELECT name FROM t WHERE id = ?", [1]).await?;
+//! let name: String = conn.query_scalar("SELECT name FROM t WHERE id = ?", [1]).await?;
 //! assert_eq!(name, "ada");
 //! # Ok(()) }
 //! ```
@@ -38,7 +41,8 @@
 //! | `http-blocking` | remote databases, blocking (ureq) |
 //! | `http-async` | remote databases, async (reqwest) |
 //! | `schema` | Django-compatible schema, introspection, migrations ([`schema`]) |
-//! | `serde` | deserialize rows into structs ([`Row::deserialize`]) |
+//! | `serde` | deserialize rows into structs ([`Row::deserialize`], `query_as`) |
+//! | `async-pool` | the async connection pool ([`Pool`]; tokio) |
 //! | `chrono`, `time` | dates, times, datetimes and durations in Django's storage formats ([`types`]) |
 //! | `uuid`, `json`, `rust_decimal` | `Uuid`, `serde_json::Value` / `types::Json`, `Decimal` as Django stores them ([`types`]) |
 //!
@@ -49,6 +53,9 @@
 //!
 //! One [`Error`] type; compare [`Error::kind`] and the SQLite codes
 //! ([`Error::sqlite_code`], [`Error::extended_code`]), never message text.
+//! Constraint violations: [`Error::is_unique_violation`] and its siblings
+//! answer the same locally and remotely (see [`Constraint`]); remote servers
+//! send no extended codes.
 //!
 //! A transaction that was lost (the server or SQLite rolled it back, a
 //! request inside it failed, an async operation inside it was cancelled)
@@ -59,21 +66,28 @@
 #![forbid(unsafe_code)]
 
 pub mod blocking;
+#[cfg(feature = "local")]
+mod local_hatch;
 mod nonblocking;
 mod open;
 mod options;
+mod pool;
 mod shared;
 mod trace;
 
-pub use nonblocking::{Connection, Database, Savepoint, Transaction};
+pub use nonblocking::{Connection, Database, PreparedStatement, Savepoint, Transaction};
 pub use options::OpenOptions;
+#[cfg(feature = "async-pool")]
+pub use pool::nonblocking::{Pool, PooledConnection};
+pub use pool::{HealthCheck, PoolOptions, PoolStatus};
 pub use sqlport_core::HranaVersion;
 pub use sqlport_core::{
     AsyncConnector, AsyncTransport, AuthToken, Batch, BatchMode, BatchResult, Capabilities,
-    Capability, Column, ColumnIndex, Connector, ConversionError, Error, ErrorKind, FromSql,
-    IntoParams, LocalTarget, Params, RemoteTarget, Result, ResultSet, Row, RowSink, SqliteError,
-    Statement, StepResult, Summary, Target, ToSql, TransactionBehavior, Transport, Type, Value,
-    ValueRef, codes, named_params, named_params_from_iter, params, params_from_iter,
+    Capability, Column, ColumnIndex, Connector, Constraint, ConversionError, Error, ErrorKind,
+    FromSql, IntoParams, LocalTarget, OptionalExt, Params, RemoteTarget, Result, ResultSet, Row,
+    RowSink, SqliteError, Statement, StepResult, Summary, Target, ToSql, TransactionBehavior,
+    Transport, Type, Value, ValueRef, codes, named_params, named_params_from_iter, params,
+    params_from_iter,
 };
 
 /// The core crate (types and traits for transport authors).

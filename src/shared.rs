@@ -1,7 +1,9 @@
 //! What the blocking and async flavours share: the database handle's
 //! connector and printable name, the transaction-control statements their
-//! guards send, savepoint naming, the row sink behind `query_each`, and the
-//! first-row helper behind `query_row`.
+//! guards send, savepoint naming, the row sink behind `query_each`, the
+//! result shapers behind the query helpers (`query_row`, `query_one`,
+//! `query_opt`, `query_scalar`, `query_map`, `query_as`), and the batch a
+//! script becomes (`execute_batch`).
 
 use std::fmt;
 use std::ops::ControlFlow;
@@ -117,6 +119,49 @@ pub(crate) fn first_row<T>(rs: &ResultSet, f: impl FnOnce(&Row) -> Result<T>) ->
     rs.rows.first().ok_or(Error::NoRows).and_then(f)
 }
 
+/// Map the only row of a result: [`Error::NoRows`] if there is none,
+/// [`Error::TooManyRows`] if there are more.
+pub(crate) fn only_row<T>(rs: &ResultSet, f: impl FnOnce(&Row) -> Result<T>) -> Result<T> {
+    match rs.rows.as_slice() {
+        [] => Err(Error::NoRows),
+        [row] => f(row),
+        _ => Err(Error::TooManyRows),
+    }
+}
+
+/// Map the row of a result if there is one; [`Error::TooManyRows`] if there are more.
+pub(crate) fn optional_row<T>(
+    rs: &ResultSet,
+    f: impl FnOnce(&Row) -> Result<T>,
+) -> Result<Option<T>> {
+    match rs.rows.as_slice() {
+        [] => Ok(None),
+        [row] => f(row).map(Some),
+        _ => Err(Error::TooManyRows),
+    }
+}
+
+/// The first column of the only row.
+pub(crate) fn scalar<T: sqlport_core::FromSql>(rs: &ResultSet) -> Result<T> {
+    only_row(rs, |row| row.get(0))
+}
+
+/// Map every row, in order; the first error stops.
+pub(crate) fn map_rows<T>(rs: &ResultSet, f: impl FnMut(&Row) -> Result<T>) -> Result<Vec<T>> {
+    rs.rows.iter().map(f).collect()
+}
+
+/// A script as one batch: its statements (split by
+/// [`sqlport_core::split::statements`]) in order, stopping at the first failure.
+pub(crate) fn script_batch(script: &str) -> Batch {
+    Batch::new(
+        sqlport_core::split::statements(script)
+            .into_iter()
+            .map(Statement::new),
+        BatchMode::StopOnError,
+    )
+}
+
 /// A [`RowSink`] that hands each row to a closure; an error stops the query.
 pub(crate) struct FnSink<F>(pub(crate) F);
 
@@ -130,19 +175,16 @@ impl<F: FnMut(Row) -> Result<()>> RowSink for FnSink<F> {
     }
 }
 
-/// `Deref`/`DerefMut` to `Connection` for guard types (`Transaction`,
-/// `Savepoint`) that hold `conn: &mut Connection`, in either flavour.
+/// `Deref` (read-only) to `Connection` for guard types (`Transaction`,
+/// `Savepoint`) that hold `conn: &mut Connection`, in either flavour. There
+/// is deliberately no `DerefMut`: a guard must not hand out `&mut Connection`,
+/// or `tx.transaction()` would compile and fail at run time. The statement
+/// methods are forwarded one by one instead (`guard_methods!`).
 macro_rules! deref_to_connection {
     ($($guard:ident),+) => {$(
         impl std::ops::Deref for $guard<'_> {
             type Target = Connection;
             fn deref(&self) -> &Connection {
-                self.conn
-            }
-        }
-
-        impl std::ops::DerefMut for $guard<'_> {
-            fn deref_mut(&mut self) -> &mut Connection {
                 self.conn
             }
         }

@@ -94,7 +94,7 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 id = id % 10_000 + 1;
                 let v: String = conn
-                    .query_one("SELECT v FROM t WHERE id = ?", [id])
+                    .query_scalar("SELECT v FROM t WHERE id = ?", [id])
                     .expect("select");
                 black_box(v)
             })

@@ -204,6 +204,10 @@ pub enum ErrorKind {
     InvalidColumn,
     /// A query expected to return a row returned none.
     NoRows,
+    /// A query expected to return at most one row returned more.
+    TooManyRows,
+    /// No pooled connection became available within the pool's acquire timeout.
+    PoolTimeout,
     /// The transport cannot do this.
     Unsupported,
     /// The server sent something that is not valid protocol.
@@ -269,9 +273,21 @@ pub enum Error {
     /// A column index or name that a row does not have.
     #[error("no such column: {0}")]
     InvalidColumn(String),
-    /// A query that must return a row (`query_row`) returned none.
+    /// A query that must return a row (`query_row`, `query_one`,
+    /// `query_scalar`) returned none.
     #[error("query returned no rows")]
     NoRows,
+    /// A query that must return at most one row (`query_one`, `query_opt`,
+    /// `query_scalar`) returned more than one.
+    #[error("query returned more than one row")]
+    TooManyRows,
+    /// No pooled connection became available within the pool's acquire
+    /// timeout (all `max_size` connections stayed in use).
+    #[error("timed out after {waited:?} waiting for a pooled connection")]
+    PoolTimeout {
+        /// How long the caller waited.
+        waited: std::time::Duration,
+    },
     /// The transport does not support this operation.
     #[error("unsupported: {0}")]
     Unsupported(String),
@@ -388,6 +404,8 @@ impl Error {
             Error::Conversion { .. } => ErrorKind::Conversion,
             Error::InvalidColumn(_) => ErrorKind::InvalidColumn,
             Error::NoRows => ErrorKind::NoRows,
+            Error::TooManyRows => ErrorKind::TooManyRows,
+            Error::PoolTimeout { .. } => ErrorKind::PoolTimeout,
             Error::Unsupported(_) => ErrorKind::Unsupported,
             Error::Protocol(_) => ErrorKind::Protocol,
             Error::Http { .. } => ErrorKind::Http,
@@ -445,6 +463,73 @@ impl Error {
         self.sqlite_code() == Some(codes::SQLITE_CONSTRAINT)
     }
 
+    /// Which constraint a constraint violation broke, the same on every
+    /// transport; `None` for any other error. See [`Constraint`] for how it is
+    /// told without extended codes (sqld sends primary codes only).
+    pub fn constraint(&self) -> Option<Constraint> {
+        let e = self.as_sqlite()?;
+        if e.code != codes::SQLITE_CONSTRAINT {
+            return None;
+        }
+        Some(match e.extended_code {
+            Some(codes::SQLITE_CONSTRAINT_UNIQUE) => Constraint::Unique,
+            Some(codes::SQLITE_CONSTRAINT_PRIMARYKEY | codes::SQLITE_CONSTRAINT_ROWID) => {
+                Constraint::PrimaryKey
+            }
+            Some(codes::SQLITE_CONSTRAINT_NOTNULL) => Constraint::NotNull,
+            Some(codes::SQLITE_CONSTRAINT_CHECK) => Constraint::Check,
+            Some(codes::SQLITE_CONSTRAINT_FOREIGNKEY) => Constraint::ForeignKey,
+            Some(_) => Constraint::Other,
+            None => Constraint::from_message(&e.message),
+        })
+    }
+
+    /// A `UNIQUE` or `PRIMARY KEY` constraint failed (a primary key is a
+    /// unique constraint, and a remote server's reply cannot tell them apart:
+    /// both read "UNIQUE constraint failed: ..."). The same answer on every
+    /// transport.
+    ///
+    /// ```
+    /// # let db = sqlport_core::Error::sqlite(19, None, "SQLite error: UNIQUE constraint failed: t.x");
+    /// # let local = sqlport_core::Error::sqlite(19, Some(1555), "UNIQUE constraint failed: t.id");
+    /// assert!(db.is_unique_violation() && local.is_unique_violation());
+    /// ```
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self.constraint(),
+            Some(Constraint::Unique | Constraint::PrimaryKey | Constraint::UniqueOrPrimaryKey)
+        )
+    }
+
+    /// A `FOREIGN KEY` constraint failed (on every transport).
+    pub fn is_foreign_key_violation(&self) -> bool {
+        self.constraint() == Some(Constraint::ForeignKey)
+    }
+
+    /// A `NOT NULL` constraint failed (on every transport).
+    pub fn is_not_null_violation(&self) -> bool {
+        self.constraint() == Some(Constraint::NotNull)
+    }
+
+    /// A `CHECK` constraint failed (on every transport).
+    pub fn is_check_violation(&self) -> bool {
+        self.constraint() == Some(Constraint::Check)
+    }
+
+    /// Whether a `PRIMARY KEY` constraint failed, when that can be known:
+    /// `Some(true)` or `Some(false)` where the error carries SQLite's extended
+    /// code (local connections), `None` for a unique-shaped violation without
+    /// one (remote: sqld sends "UNIQUE constraint failed: ..." for both, with the
+    /// primary code only). Any other error is `Some(false)`.
+    /// [`Error::is_unique_violation`] is `true` for both everywhere.
+    pub fn is_primary_key_violation(&self) -> Option<bool> {
+        match self.constraint() {
+            Some(Constraint::PrimaryKey) => Some(true),
+            Some(Constraint::UniqueOrPrimaryKey) => None,
+            _ => Some(false),
+        }
+    }
+
     /// The database was busy or locked.
     pub fn is_busy(&self) -> bool {
         matches!(
@@ -477,6 +562,80 @@ impl Error {
     }
 }
 
+/// Which constraint a violation broke ([`Error::constraint`]).
+///
+/// Local connections know SQLite's extended result code
+/// (`SQLITE_CONSTRAINT_UNIQUE`, `_PRIMARYKEY`, `_NOTNULL`, `_CHECK`,
+/// `_FOREIGNKEY`) and answer from it. Remote servers (sqld, Turso, the
+/// reference server) send only the primary code `SQLITE_CONSTRAINT`, so there
+/// the kind is read from the shape of SQLite's message, which SQLite words
+/// the same for every version sqld ships: `UNIQUE constraint failed: t.c`,
+/// `NOT NULL constraint failed: t.c`, `CHECK constraint failed: name`,
+/// `FOREIGN KEY constraint failed` (sqld prefixes `SQLite error: `). A primary
+/// key conflict reads `UNIQUE constraint failed` too, so remotely it is
+/// [`Constraint::UniqueOrPrimaryKey`]. A trigger's `RAISE(ABORT, msg)` whose
+/// message imitates one of these shapes would be read as that kind remotely.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Constraint {
+    /// `UNIQUE` (known from the extended code).
+    Unique,
+    /// `PRIMARY KEY` (known from the extended code).
+    PrimaryKey,
+    /// `UNIQUE` or `PRIMARY KEY`: a remote reply, which cannot tell them apart.
+    UniqueOrPrimaryKey,
+    /// `NOT NULL`.
+    NotNull,
+    /// `CHECK`.
+    Check,
+    /// `FOREIGN KEY`.
+    ForeignKey,
+    /// Another constraint (a trigger's `RAISE`, ...).
+    Other,
+}
+
+impl Constraint {
+    /// The kind a message without an extended code shows.
+    fn from_message(message: &str) -> Constraint {
+        let m = message.strip_prefix("SQLite error: ").unwrap_or(message);
+        if m.starts_with("UNIQUE constraint failed") {
+            Constraint::UniqueOrPrimaryKey
+        } else if m.starts_with("NOT NULL constraint failed") {
+            Constraint::NotNull
+        } else if m.starts_with("CHECK constraint failed") {
+            Constraint::Check
+        } else if m.starts_with("FOREIGN KEY constraint failed") {
+            Constraint::ForeignKey
+        } else {
+            Constraint::Other
+        }
+    }
+}
+
+/// `.optional()` on a query's result, as rusqlite's `OptionalExtension`: a
+/// [`Error::NoRows`] becomes `Ok(None)`, any other error stays an error.
+///
+/// ```
+/// use sqlport_core::{Error, OptionalExt};
+/// let none: Result<i64, Error> = Err(Error::NoRows);
+/// assert_eq!(none.optional().unwrap(), None);
+/// assert!(Err::<i64, _>(Error::TooManyRows).optional().is_err());
+/// ```
+pub trait OptionalExt<T> {
+    /// `Ok(Some(v))`, `Ok(None)` for [`Error::NoRows`], or the error.
+    fn optional(self) -> Result<Option<T>>;
+}
+
+impl<T> OptionalExt<T> for Result<T> {
+    fn optional(self) -> Result<Option<T>> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(Error::NoRows) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 impl From<ConversionError> for Error {
     fn from(source: ConversionError) -> Self {
         Error::Conversion {
@@ -499,6 +658,61 @@ mod tests {
             codes::primary_name(codes::SQLITE_CONSTRAINT_UNIQUE),
             Some("SQLITE_CONSTRAINT")
         );
+    }
+
+    #[test]
+    fn constraint_kinds_from_codes_and_messages() {
+        use Constraint as C;
+        let local = |ext, msg: &str| Error::sqlite(19, Some(ext), msg);
+        let remote = |msg: &str| Error::sqlite(19, None, format!("SQLite error: {msg}"));
+        let cases = [
+            (local(2067, "UNIQUE constraint failed: t.x"), C::Unique),
+            (local(1555, "UNIQUE constraint failed: t.id"), C::PrimaryKey),
+            (
+                local(2579, "UNIQUE constraint failed: t.rowid"),
+                C::PrimaryKey,
+            ),
+            (local(1299, "NOT NULL constraint failed: t.x"), C::NotNull),
+            (local(275, "CHECK constraint failed: positive"), C::Check),
+            (local(787, "FOREIGN KEY constraint failed"), C::ForeignKey),
+            (
+                local(1811, "UNIQUE constraint failed: not really"),
+                C::Other,
+            ),
+            (
+                remote("UNIQUE constraint failed: t.x"),
+                C::UniqueOrPrimaryKey,
+            ),
+            (remote("NOT NULL constraint failed: t.x"), C::NotNull),
+            (remote("CHECK constraint failed: positive"), C::Check),
+            (remote("FOREIGN KEY constraint failed"), C::ForeignKey),
+            (remote("boom"), C::Other),
+            (
+                Error::sqlite(19, None, "NOT NULL constraint failed: t.x"),
+                C::NotNull,
+            ),
+        ];
+        for (e, want) in cases {
+            assert_eq!(e.constraint(), Some(want), "{e}");
+        }
+        assert_eq!(
+            Error::sqlite(1, None, "UNIQUE constraint failed").constraint(),
+            None
+        );
+        assert_eq!(Error::NoRows.constraint(), None);
+
+        let pk_local = local(1555, "UNIQUE constraint failed: t.id");
+        let pk_remote = remote("UNIQUE constraint failed: t.id");
+        assert!(pk_local.is_unique_violation() && pk_remote.is_unique_violation());
+        assert_eq!(pk_local.is_primary_key_violation(), Some(true));
+        assert_eq!(pk_remote.is_primary_key_violation(), None);
+        assert_eq!(local(2067, "x").is_primary_key_violation(), Some(false));
+        let in_batch = Error::Batch {
+            step: 1,
+            source: Box::new(remote("FOREIGN KEY constraint failed")),
+        };
+        assert!(in_batch.is_foreign_key_violation());
+        assert!(!in_batch.is_check_violation() && !in_batch.is_not_null_violation());
     }
 
     #[test]

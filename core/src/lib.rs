@@ -24,6 +24,7 @@ pub mod result;
 pub mod secret;
 #[cfg(feature = "serde")]
 pub mod serde_row;
+pub mod split;
 pub mod sql;
 pub mod statement;
 pub mod transport;
@@ -38,12 +39,14 @@ pub use async_over_blocking::{AsyncOverBlocking, AsyncOverBlockingConnector};
 pub use capability::{Capabilities, Capability};
 pub use convert::{FromSql, ToSql};
 pub use describe::Description;
-pub use error::{ConversionError, Error, ErrorKind, Result, SqliteError, codes};
+pub use error::{
+    Constraint, ConversionError, Error, ErrorKind, OptionalExt, Result, SqliteError, codes,
+};
 pub use name::{LocalTarget, RemoteTarget, Target};
 pub use params::{IntoParams, Params, named_params_from_iter, params_from_iter};
 pub use protocol::HranaVersion;
 pub use result::{CollectRows, Column, ColumnIndex, ResultSet, Row, RowSink, Summary};
 pub use secret::AuthToken;
 pub use statement::{Batch, BatchMode, BatchResult, Statement, StepResult, TransactionBehavior};
-pub use transport::{AsyncConnector, AsyncTransport, Connector, Transport};
+pub use transport::{AsyncConnector, AsyncTransport, BlockingFn, Connector, Transport};
 pub use value::{Type, Value, ValueRef};

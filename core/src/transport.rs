@@ -88,7 +88,18 @@ pub trait Transport: Send {
     /// Close the connection, rolling back an open transaction. Later calls fail
     /// with [`Error::Closed`]. Closing twice is not an error.
     fn close(&mut self) -> Result<()>;
+
+    /// The transport as [`Any`](std::any::Any), so that an application can
+    /// reach a concrete transport's own API (the local transport's rusqlite
+    /// connection). The default is `None`.
+    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
+        None
+    }
 }
+
+/// A closure run on a blocking transport from async code
+/// ([`AsyncTransport::with_blocking`]).
+pub type BlockingFn = Box<dyn FnOnce(&mut dyn Transport) + Send>;
 
 /// An async connection to a database. Dyn-compatible (`Box<dyn AsyncTransport>`)
 /// with `Send` futures.
@@ -125,6 +136,17 @@ pub trait AsyncTransport: Send {
 
     /// Close the connection, rolling back an open transaction.
     async fn close(&mut self) -> Result<()>;
+
+    /// Run `f` on the blocking transport this async transport drives, on the
+    /// thread that owns it (the worker of [`AsyncOverBlocking`](crate::AsyncOverBlocking)),
+    /// between two operations. The default (a natively async transport) is
+    /// [`Error::Unsupported`].
+    async fn with_blocking(&mut self, f: BlockingFn) -> Result<()> {
+        drop(f);
+        Err(Error::Unsupported(
+            "this connection does not run on a blocking transport".into(),
+        ))
+    }
 }
 
 /// Opens blocking connections to one database. Any

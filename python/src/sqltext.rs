@@ -1,6 +1,6 @@
-//! A small SQL lexer: the parameter names of a statement, and a script split
-//! into statements. The core has neither (see the report); the local
-//! transport could ask SQLite, but a remote connection must know them before
+//! A small SQL lexer: the parameter names of a statement (a script is split
+//! into statements by the core's splitter). The core has no parameter
+//! scanner; the local transport could ask SQLite, but a remote connection must know them before
 //! the statement reaches the server (to bind a mapping the way `sqlite3` does,
 //! ignoring keys the SQL does not use, and to send a script as one batch).
 
@@ -9,10 +9,6 @@
 enum Piece<'a> {
     /// A parameter: `?`, `?NNN`, `:name`, `@name`, `$name` (as written).
     Param(&'a str),
-    /// A word (keyword or bare identifier), as written.
-    Word(&'a str),
-    /// `;` outside quotes and comments.
-    Semicolon(usize),
     /// Anything else that is not blank or a comment.
     Other,
 }
@@ -65,10 +61,6 @@ fn scan<'a>(sql: &'a str, mut f: impl FnMut(Piece<'a>)) {
                 i = (i + 1).min(n);
                 f(Piece::Other);
             }
-            b';' => {
-                f(Piece::Semicolon(i));
-                i += 1;
-            }
             b'?' => {
                 let start = i;
                 i += 1;
@@ -89,11 +81,11 @@ fn scan<'a>(sql: &'a str, mut f: impl FnMut(Piece<'a>)) {
                 f(Piece::Param(&sql[start..i]));
             }
             _ if is_ident(c) => {
-                let start = i;
+                // A word: `$` inside it is not a parameter.
                 while i < n && (is_ident(b[i]) || b[i] == b'$') {
                     i += 1;
                 }
-                f(Piece::Word(&sql[start..i]));
+                f(Piece::Other);
             }
             _ => {
                 // Keep multi-byte characters whole: advance to the next char boundary.
@@ -137,58 +129,15 @@ pub fn param_info(sql: &str) -> ParamInfo {
     info
 }
 
-/// Split a script into its statements (text between top-level semicolons,
-/// a `CREATE TRIGGER ... BEGIN ... END` body kept whole); blank pieces and
+/// Split a script into its statements with the core's splitter
+/// ([`sqlport::core::split::statements`]): text between top-level semicolons,
+/// a `CREATE TRIGGER ... BEGIN ... END` body kept whole; blank pieces and
 /// pieces holding only comments are dropped.
 pub fn split_script(sql: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut start = 0usize;
-    // State of the current statement: words seen so far, to notice CREATE
-    // [TEMP] TRIGGER, and BEGIN/END nesting inside a trigger body.
-    let mut words: Vec<String> = Vec::new();
-    let mut in_trigger = false;
-    let mut depth = 0usize;
-    let mut has_content = false;
-    scan(sql, |p| match p {
-        Piece::Semicolon(at) => {
-            if in_trigger && depth > 0 {
-                return;
-            }
-            if has_content {
-                out.push(sql[start..at].trim().to_owned());
-            }
-            start = at + 1;
-            words.clear();
-            in_trigger = false;
-            depth = 0;
-            has_content = false;
-        }
-        Piece::Word(w) => {
-            has_content = true;
-            let upper = w.to_ascii_uppercase();
-            if words.len() < 4 {
-                words.push(upper.clone());
-                if words.first().map(String::as_str) == Some("CREATE")
-                    && words.iter().any(|w| w == "TRIGGER")
-                {
-                    in_trigger = true;
-                }
-            }
-            if in_trigger {
-                match upper.as_str() {
-                    "BEGIN" => depth += 1,
-                    "END" if depth > 0 => depth -= 1,
-                    "CASE" => depth += 1,
-                    _ => {}
-                }
-            }
-        }
-        Piece::Param(_) | Piece::Other => has_content = true,
-    });
-    if has_content {
-        out.push(sql[start..].trim().to_owned());
-    }
-    out
+    sqlport::core::split::statements(sql)
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The blocking flavour: [`Database`] → [`Connection`] → [`Transaction`] /
-//! [`Savepoint`] guards. The same shape as the async flavour at the crate root,
-//! with plain methods instead of `async` ones. Blocking users pull in no async
+//! [`Savepoint`] guards, [`PreparedStatement`] and [`Pool`]. The same types and
+//! methods as the async flavour at the crate root, with plain methods instead
+//! of `async` ones. Blocking users pull in no async
 //! runtime.
 //!
 //! ```
@@ -12,17 +13,21 @@
 //! let mut tx = conn.transaction()?;
 //! tx.execute("INSERT INTO kv VALUES (?, ?)", ("a", 1))?;
 //! tx.commit()?;
-//! let v: i64 = conn.query_one("SELECT v FROM kv WHERE k = ?", ["a"])?;
+//! let v: i64 = conn.query_scalar("SELECT v FROM kv WHERE k = ?", ["a"])?;
 //! assert_eq!(v, 1);
 //! # Ok(()) }
 //! ```
 
 mod connection;
 mod database;
+mod executor;
+mod guard_methods;
 mod prepared;
 mod transaction;
 
+pub use crate::pool::blocking::{Pool, PooledConnection};
 pub use connection::Connection;
 pub use database::Database;
+pub use executor::Executor;
 pub use prepared::PreparedStatement;
 pub use transaction::{Savepoint, Transaction};

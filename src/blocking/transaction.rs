@@ -2,15 +2,41 @@
 
 use sqlport_core::{Result, TransactionBehavior};
 
-use super::Connection;
+use super::guard_methods::guard_methods;
+use super::{Connection, PreparedStatement};
 use crate::shared;
 
 shared::deref_to_connection!(Transaction, Savepoint);
+guard_methods!(Transaction, Savepoint);
 
-/// An open transaction. Statements run through it (it dereferences to the
+/// An open transaction. Statements run through it (it has the connection's
+/// statement and query methods, and dereferences read-only to the
 /// [`Connection`]); [`commit`](Transaction::commit) or
 /// [`rollback`](Transaction::rollback) end it, and dropping it unfinished rolls
-/// it back.
+/// it back. Nest with [`savepoint`](Transaction::savepoint): a second
+/// `transaction()` through the guard does not compile.
+///
+/// ```compile_fail,E0596
+/// # fn main() -> sqlport::Result<()> {
+/// let mut conn = sqlport::blocking::Database::open(":memory:")?.connect()?;
+/// let mut tx = conn.transaction()?;
+/// let nested = tx.transaction()?; // error: cannot borrow data in dereference of `Transaction` as mutable
+/// # Ok(()) }
+/// ```
+///
+/// ```
+/// # fn main() -> sqlport::Result<()> {
+/// let mut conn = sqlport::blocking::Database::open(":memory:")?.connect()?;
+/// conn.execute("CREATE TABLE t (x)", ())?;
+/// let mut tx = conn.transaction()?;
+/// tx.execute("INSERT INTO t VALUES (1)", ())?;
+/// let mut sp = tx.savepoint()?;
+/// sp.execute("INSERT INTO t VALUES (2)", ())?;
+/// sp.rollback()?;
+/// tx.commit()?;
+/// assert_eq!(conn.query_scalar::<i64>("SELECT count(*) FROM t", ())?, 1);
+/// # Ok(()) }
+/// ```
 ///
 /// If the transaction is lost (the server or SQLite rolled it back, a
 /// request inside it failed or timed out), every statement through the guard
@@ -19,7 +45,7 @@ shared::deref_to_connection!(Transaction, Savepoint);
 /// nothing of it is committed; rolling back or dropping the guard ends it.
 #[derive(Debug)]
 pub struct Transaction<'c> {
-    conn: &'c mut Connection,
+    pub(super) conn: &'c mut Connection,
     done: bool,
 }
 
@@ -59,7 +85,7 @@ impl Drop for Transaction<'_> {
 /// undoes it, and dropping it unfinished rolls it back.
 #[derive(Debug)]
 pub struct Savepoint<'c> {
-    conn: &'c mut Connection,
+    pub(super) conn: &'c mut Connection,
     name: String,
     /// It opened the transaction (none was open before it): undoing it is
     /// rolling the transaction back, which also ends a lost one.

@@ -6,10 +6,23 @@ use sqlport_core::{
 };
 use tracing::Instrument;
 
-use super::{Savepoint, Transaction};
-use crate::shared::{FnSink, SavepointNames};
+use super::{PreparedStatement, Savepoint, Transaction};
+use crate::shared::{self, FnSink, SavepointNames};
 
-/// One connection (async); see [`blocking::Connection`](crate::blocking::Connection).
+/// One connection (async): the same methods as
+/// [`blocking::Connection`](crate::blocking::Connection), with the same
+/// contracts (see its table of query helpers), as `async fn`s.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> sqlport::Result<()> {
+/// let mut conn = sqlport::Database::open(":memory:")?.connect().await?;
+/// conn.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1), (2);").await?;
+/// assert_eq!(conn.query_scalar::<i64>("SELECT sum(x) FROM t", ()).await?, 3);
+/// let xs = conn.query_map("SELECT x FROM t ORDER BY x", (), |r| r.get::<i64>(0)).await?;
+/// assert_eq!(xs, [1, 2]);
+/// # Ok(()) }
+/// ```
 pub struct Connection {
     transport: Box<dyn AsyncTransport>,
     savepoints: SavepointNames,
@@ -50,19 +63,88 @@ impl Connection {
         self.run(&stmt).await
     }
 
-    /// Run a query and map its first row; [`Error::NoRows`](crate::Error::NoRows) if it returns none.
+    /// Run a query and map its first row (extra rows ignored);
+    /// [`Error::NoRows`](crate::Error::NoRows) if it returns none.
     pub async fn query_row<T>(
         &mut self,
         sql: &str,
         params: impl IntoParams,
         f: impl FnOnce(&Row) -> Result<T>,
     ) -> Result<T> {
-        crate::shared::first_row(&self.query(sql, params).await?, f)
+        shared::first_row(&self.query(sql, params).await?, f)
     }
 
-    /// The first column of the first row.
-    pub async fn query_one<T: FromSql>(&mut self, sql: &str, params: impl IntoParams) -> Result<T> {
-        self.query_row(sql, params, |row| row.get(0)).await
+    /// Run a query that must return exactly one row and map it:
+    /// [`Error::NoRows`](crate::Error::NoRows) if none,
+    /// [`Error::TooManyRows`](crate::Error::TooManyRows) if more.
+    pub async fn query_one<T>(
+        &mut self,
+        sql: &str,
+        params: impl IntoParams,
+        f: impl FnOnce(&Row) -> Result<T>,
+    ) -> Result<T> {
+        shared::only_row(&self.query(sql, params).await?, f)
+    }
+
+    /// Run a query that returns at most one row (`None` for none,
+    /// [`Error::TooManyRows`](crate::Error::TooManyRows) for more).
+    pub async fn query_opt<T>(
+        &mut self,
+        sql: &str,
+        params: impl IntoParams,
+        f: impl FnOnce(&Row) -> Result<T>,
+    ) -> Result<Option<T>> {
+        shared::optional_row(&self.query(sql, params).await?, f)
+    }
+
+    /// The first column of the query's only row (`NoRows` / `TooManyRows`
+    /// otherwise). Before 0.2 this was `query_one`.
+    pub async fn query_scalar<T: FromSql>(
+        &mut self,
+        sql: &str,
+        params: impl IntoParams,
+    ) -> Result<T> {
+        shared::scalar(&self.query(sql, params).await?)
+    }
+
+    /// Map every row of a query into a `Vec`, in order.
+    pub async fn query_map<T>(
+        &mut self,
+        sql: &str,
+        params: impl IntoParams,
+        f: impl FnMut(&Row) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        shared::map_rows(&self.query(sql, params).await?, f)
+    }
+
+    /// Every row deserialized into `T` (sqlx's `query_as(..).fetch_all`).
+    #[cfg(feature = "serde")]
+    pub async fn query_as<T: serde::de::DeserializeOwned>(
+        &mut self,
+        sql: &str,
+        params: impl IntoParams,
+    ) -> Result<Vec<T>> {
+        self.query_map(sql, params, Row::deserialize).await
+    }
+
+    /// The query's only row deserialized into `T`.
+    #[cfg(feature = "serde")]
+    pub async fn query_one_as<T: serde::de::DeserializeOwned>(
+        &mut self,
+        sql: &str,
+        params: impl IntoParams,
+    ) -> Result<T> {
+        self.query_one(sql, params, Row::deserialize).await
+    }
+
+    /// The query's row, if any, deserialized into `T`.
+    #[cfg(feature = "serde")]
+    pub async fn query_opt_as<T: serde::de::DeserializeOwned>(
+        &mut self,
+        sql: &str,
+        params: impl IntoParams,
+    ) -> Result<Option<T>> {
+        self.query_opt(sql, params, Row::deserialize).await
     }
 
     /// Stream a query's rows through `f` as they arrive (bounded memory).
@@ -85,6 +167,23 @@ impl Connection {
     pub async fn batch(&mut self, batch: &Batch) -> Result<BatchResult> {
         let span = crate::trace::batch_span(batch);
         self.transport.batch(batch).instrument(span).await
+    }
+
+    /// Run a script of several statements, in order, stopping at the first
+    /// failure (one HTTP request remotely); see
+    /// [`blocking::Connection::execute_batch`](crate::blocking::Connection::execute_batch).
+    pub async fn execute_batch(&mut self, script: &str) -> Result<()> {
+        let batch = shared::script_batch(script);
+        if batch.steps.is_empty() {
+            return Ok(());
+        }
+        shared::first_step_error(self.batch(&batch).await?)
+    }
+
+    /// A statement bound to this connection, to run many times (see
+    /// [`PreparedStatement`]).
+    pub fn prepare(&mut self, sql: &str) -> Result<PreparedStatement<'_>> {
+        Ok(PreparedStatement::new(self, sql))
     }
 
     /// Begin a deferred transaction; it rolls back unless committed.
@@ -126,6 +225,36 @@ impl Connection {
     /// The underlying transport.
     pub fn transport(&mut self) -> &mut dyn AsyncTransport {
         self.transport.as_mut()
+    }
+
+    /// Run `f` on the underlying rusqlite connection of a local database, on
+    /// the connection's worker thread (so the executor is not blocked); see
+    /// [`blocking::Connection::with_rusqlite`](crate::blocking::Connection::with_rusqlite).
+    /// A remote connection is [`Error::Unsupported`](crate::Error::Unsupported).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> sqlport::Result<()> {
+    /// let mut conn = sqlport::Database::open(":memory:")?.connect().await?;
+    /// let on_worker = conn.with_rusqlite(|raw| raw.is_autocommit()).await?;
+    /// assert!(on_worker);
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "local")]
+    pub async fn with_rusqlite<R: Send + 'static>(
+        &mut self,
+        f: impl FnOnce(&mut sqlport_local::rusqlite::Connection) -> R + Send + 'static,
+    ) -> Result<R> {
+        let slot = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let out = slot.clone();
+        self.transport
+            .with_blocking(Box::new(move |t| {
+                let result = crate::local_hatch::with_local(t, f);
+                *out.lock().unwrap_or_else(|p| p.into_inner()) = Some(result);
+            }))
+            .await?;
+        let result = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
+        result.unwrap_or(Err(sqlport_core::Error::Closed))
     }
 
     /// Close the connection (an open transaction rolls back).

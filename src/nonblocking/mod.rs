@@ -1,6 +1,7 @@
 //! The async flavour (re-exported at the crate root): [`Database`] →
-//! [`Connection`] → [`Transaction`] / [`Savepoint`] guards, the same shape as
-//! [`blocking`](crate::blocking) with `async` methods. Futures are `Send`.
+//! [`Connection`] → [`Transaction`] / [`Savepoint`] guards and
+//! [`PreparedStatement`], the same types and methods as
+//! [`blocking`](crate::blocking), as `async fn`s. Futures are `Send`.
 //! Local databases run on a worker thread per connection, so the executor is
 //! never blocked; remote ones use the async HTTP backend.
 //!
@@ -20,8 +21,11 @@
 
 mod connection;
 mod database;
+mod guard_methods;
+mod prepared;
 mod transaction;
 
 pub use connection::Connection;
 pub use database::Database;
+pub use prepared::PreparedStatement;
 pub use transaction::{Savepoint, Transaction};

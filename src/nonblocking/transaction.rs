@@ -2,15 +2,27 @@
 
 use sqlport_core::{Result, TransactionBehavior};
 
-use super::Connection;
+use super::guard_methods::guard_methods;
+use super::{Connection, PreparedStatement};
 use crate::shared;
 
 shared::deref_to_connection!(Transaction, Savepoint);
+guard_methods!(Transaction, Savepoint);
 
 /// An open transaction (async); dropping it unfinished queues a `ROLLBACK`.
+/// It has the connection's statement and query methods; nest with
+/// [`savepoint`](Transaction::savepoint) — a second `transaction()` through
+/// the guard does not compile:
+///
+/// ```compile_fail,E0596
+/// # async fn f(conn: &mut sqlport::Connection) -> sqlport::Result<()> {
+/// let mut tx = conn.transaction().await?;
+/// let nested = tx.transaction().await?; // error: cannot borrow as mutable
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct Transaction<'c> {
-    conn: &'c mut Connection,
+    pub(super) conn: &'c mut Connection,
     done: bool,
 }
 
@@ -48,7 +60,7 @@ impl Drop for Transaction<'_> {
 /// An open savepoint (async); dropping it unfinished queues its rollback.
 #[derive(Debug)]
 pub struct Savepoint<'c> {
-    conn: &'c mut Connection,
+    pub(super) conn: &'c mut Connection,
     name: String,
     /// It opened the transaction (none was open before it): undoing it is
     /// rolling the transaction back, which also ends a lost one.

@@ -14,12 +14,15 @@ use sqlport::{ErrorKind, OpenOptions, TransactionBehavior};
 ))]
 mod types;
 
+#[cfg(all(feature = "local", feature = "functions"))]
+mod escape;
+
 fn blocking_db() -> sqlport::blocking::Database {
     sqlport::blocking::Database::open(":memory:").unwrap()
 }
 
 fn count(conn: &mut sqlport::blocking::Connection) -> i64 {
-    conn.query_one("SELECT count(*) FROM t", ()).unwrap()
+    conn.query_scalar("SELECT count(*) FROM t", ()).unwrap()
 }
 
 #[test]
@@ -115,7 +118,7 @@ fn blocking_query_helpers() {
     assert_eq!(s, "row 3");
     // A wrong-type read is an error, not a panic.
     let err = conn
-        .query_one::<i64>("SELECT s FROM t LIMIT 1", ())
+        .query_scalar::<i64>("SELECT s FROM t LIMIT 1", ())
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conversion);
 }
@@ -202,7 +205,10 @@ async fn async_guards_and_rollback_on_drop() {
         tx.execute("INSERT INTO t VALUES (1)", ()).await.unwrap();
         // dropped unfinished: the rollback is queued and runs first
     }
-    let n: i64 = conn.query_one("SELECT count(*) FROM t", ()).await.unwrap();
+    let n: i64 = conn
+        .query_scalar("SELECT count(*) FROM t", ())
+        .await
+        .unwrap();
     assert_eq!(n, 0);
     assert!(conn.is_autocommit());
 
@@ -336,7 +342,10 @@ async fn async_a_transaction_sqlite_rolled_back_stays_lost() {
     assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
     let err = tx.commit().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
-    let n: i64 = conn.query_one("SELECT count(*) FROM t", ()).await.unwrap();
+    let n: i64 = conn
+        .query_scalar("SELECT count(*) FROM t", ())
+        .await
+        .unwrap();
     assert_eq!(n, 1, "nothing of the lost transaction committed");
     assert!(conn.is_autocommit());
     {
@@ -351,6 +360,9 @@ async fn async_a_transaction_sqlite_rolled_back_stays_lost() {
         assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
     }
     conn.execute("INSERT INTO t VALUES (6)", ()).await.unwrap();
-    let n: i64 = conn.query_one("SELECT count(*) FROM t", ()).await.unwrap();
+    let n: i64 = conn
+        .query_scalar("SELECT count(*) FROM t", ())
+        .await
+        .unwrap();
     assert_eq!(n, 2);
 }

@@ -127,11 +127,11 @@ fn typed_write_and_read_on_memory() {
 
     // A wrong type is a conversion error, never a panic.
     let err = conn
-        .query_one::<NaiveDate>("SELECT uid FROM event", ())
+        .query_scalar::<NaiveDate>("SELECT uid FROM event", ())
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conversion);
     let err = conn
-        .query_one::<Uuid>("SELECT 'not-a-uuid'", ())
+        .query_scalar::<Uuid>("SELECT 'not-a-uuid'", ())
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conversion);
     // A value Django cannot hold is refused when binding.
@@ -178,21 +178,21 @@ fn django_fixture_file_reads_through_the_local_transport() {
     }
     // A few typed reads straight from Django's rows.
     let at: DateTime<Utc> = conn
-        .query_one(
+        .query_scalar(
             "SELECT value FROM djtypes_awaredatetime WHERE label = 'plus_0530'",
             (),
         )
         .unwrap();
     assert_eq!(at.to_rfc3339(), "2024-06-30T18:00:00.500+00:00");
     let d: Decimal = conn
-        .query_one(
+        .query_scalar(
             "SELECT value FROM djtypes_decimalsample WHERE label = 'tenth'",
             (),
         )
         .unwrap();
     assert_eq!(d.to_string(), "0.1");
     let u: Uuid = conn
-        .query_one(
+        .query_scalar(
             "SELECT value FROM djtypes_uuidsample WHERE label = 'typical'",
             (),
         )

@@ -147,6 +147,10 @@ impl Transport for LocalTransport {
         self.capabilities
     }
 
+    fn as_any_mut(&mut self) -> Option<&mut dyn std::any::Any> {
+        Some(self)
+    }
+
     fn close(&mut self) -> Result<()> {
         if self.closed {
             return Ok(());

@@ -18,7 +18,6 @@ mod errors;
 mod keepalive;
 mod output;
 mod session;
-mod splitter;
 mod terminal;
 
 use std::cell::RefCell;

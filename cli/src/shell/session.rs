@@ -9,7 +9,7 @@ use super::completion::{Names, SharedNames};
 use super::errors::describe;
 use super::keepalive::SharedConnection;
 use super::output::{Format, print_rows};
-use super::splitter::split;
+use sqlport::core::split::split;
 
 /// What the input loop does next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -583,7 +583,7 @@ impl LiveShell {
 fn count(url: &str, table: &str) -> i64 {
     let db = Database::open(url).unwrap();
     let mut conn = db.connect().unwrap();
-    conn.query_one(&format!("SELECT count(*) FROM {table}"), ())
+    conn.query_scalar(&format!("SELECT count(*) FROM {table}"), ())
         .unwrap()
 }
 

@@ -150,7 +150,8 @@ impl Term<'_> {
 fn count(name: &str) -> i64 {
     let db = Database::open(name).unwrap();
     let mut conn = db.connect().unwrap();
-    conn.query_one("SELECT count(*) FROM widgets", ()).unwrap()
+    conn.query_scalar("SELECT count(*) FROM widgets", ())
+        .unwrap()
 }
 
 const TABLE: &str = "\

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use sqlport::blocking::Connection;
+use sqlport::blocking::{Connection, Executor};
 use sqlport::{Error, ErrorKind, FromSql, IntoParams, ResultSet, Value};
 
 /// What a case returns.
@@ -161,7 +161,7 @@ pub trait Checked {
     fn ok_execute(&mut self, sql: &str, params: impl IntoParams) -> Result<u64, Failure>;
     /// `query`, expecting success.
     fn ok_query(&mut self, sql: &str, params: impl IntoParams) -> Result<ResultSet, Failure>;
-    /// `query_one`, expecting success.
+    /// `query_scalar`, expecting success.
     fn ok_one<T: FromSql>(&mut self, sql: &str, params: impl IntoParams) -> Result<T, Failure>;
     /// The values of the only row of a query.
     fn ok_row(&mut self, sql: &str, params: impl IntoParams) -> Result<Vec<Value>, Failure>;
@@ -182,7 +182,7 @@ pub trait Checked {
     fn ok_column<T: FromSql>(&mut self, sql: &str) -> Result<Vec<T>, Failure>;
 }
 
-impl Checked for Connection {
+impl<C: Executor> Checked for C {
     fn ok_execute(&mut self, sql: &str, params: impl IntoParams) -> Result<u64, Failure> {
         self.execute(sql, params)
             .map_err(|e| Failure::error(Some(sql), &e))
@@ -194,7 +194,7 @@ impl Checked for Connection {
     }
 
     fn ok_one<T: FromSql>(&mut self, sql: &str, params: impl IntoParams) -> Result<T, Failure> {
-        self.query_one(sql, params)
+        self.query_scalar(sql, params)
             .map_err(|e| Failure::error(Some(sql), &e))
     }
 

@@ -101,7 +101,7 @@ async fn rows(db: &Database) -> Vec<String> {
 /// The connection is in autocommit mode, and a write through it is at once
 /// visible to another connection (so no transaction nobody guards holds it).
 async fn check_defined(env: &Env, conn: &mut Connection, what: &str) {
-    conn.query_one::<i64>("SELECT 1", ())
+    conn.query_scalar::<i64>("SELECT 1", ())
         .await
         .unwrap_or_else(|e| panic!("{what}: not usable: {e:?}"));
     assert!(conn.is_autocommit(), "{what}: left inside a transaction");
@@ -353,7 +353,7 @@ fn a_timeout_around_begin_on_a_busy_database_leaves_no_transaction() {
         assert!(conn.is_autocommit());
         let mut peer = blocking.connect().unwrap();
         let n: i64 = peer
-            .query_one("SELECT count(*) FROM t WHERE v = 'auto'", ())
+            .query_scalar("SELECT count(*) FROM t WHERE v = 'auto'", ())
             .unwrap();
         assert_eq!(
             n, 1,

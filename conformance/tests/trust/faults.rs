@@ -168,7 +168,7 @@ impl Client {
 fn counts(direct: &mut sqlport::blocking::Connection, table: &str) -> [i64; 4] {
     ["a", "b", "c", "after"].map(|v| {
         direct
-            .query_one(&format!("SELECT count(*) FROM {table} WHERE v = ?"), [v])
+            .query_scalar(&format!("SELECT count(*) FROM {table} WHERE v = ?"), [v])
             .unwrap()
     })
 }

@@ -79,7 +79,7 @@ impl Target {
     fn count(&self) -> i64 {
         let db = sqlport::blocking::Database::open_with(&self.name(), self.options()).unwrap();
         let mut c = db.connect().unwrap();
-        c.query_one("SELECT n FROM counter WHERE id = 1", ())
+        c.query_scalar("SELECT n FROM counter WHERE id = 1", ())
             .unwrap()
     }
 }
@@ -109,7 +109,7 @@ fn increment_blocking(
         }
         Increment::ReadModifyWrite => {
             let mut tx = c.transaction_with(TransactionBehavior::Immediate)?;
-            let n: i64 = tx.query_one("SELECT n FROM counter WHERE id = 1", ())?;
+            let n: i64 = tx.query_scalar("SELECT n FROM counter WHERE id = 1", ())?;
             tx.execute("UPDATE counter SET n = ? WHERE id = 1", [n + 1])?;
             tx.commit()?;
         }
@@ -128,7 +128,7 @@ async fn increment_async(c: &mut sqlport::Connection, how: Increment) -> sqlport
         Increment::ReadModifyWrite => {
             let mut tx = c.transaction_with(TransactionBehavior::Immediate).await?;
             let n: i64 = tx
-                .query_one("SELECT n FROM counter WHERE id = 1", ())
+                .query_scalar("SELECT n FROM counter WHERE id = 1", ())
                 .await?;
             tx.execute("UPDATE counter SET n = ? WHERE id = 1", [n + 1])
                 .await?;

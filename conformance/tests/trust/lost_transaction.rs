@@ -8,7 +8,7 @@ use super::proxy::{Fault, FaultProxy};
 use super::*;
 
 fn count(conn: &mut sqlport::blocking::Connection) -> i64 {
-    conn.query_one("SELECT count(*) FROM t", ()).unwrap()
+    conn.query_scalar("SELECT count(*) FROM t", ()).unwrap()
 }
 
 #[test]
@@ -97,7 +97,10 @@ fn async_guard_after_stream_expiry() {
         assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
         let err = tx.commit().await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
-        let n: i64 = other.query_one("SELECT count(*) FROM t", ()).await.unwrap();
+        let n: i64 = other
+            .query_scalar("SELECT count(*) FROM t", ())
+            .await
+            .unwrap();
         assert_eq!(n, 0, "half of a failed transaction committed");
 
         {
@@ -114,7 +117,10 @@ fn async_guard_after_stream_expiry() {
             assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
         }
         conn.execute("INSERT INTO t VALUES (4)", ()).await.unwrap();
-        let n: i64 = other.query_one("SELECT count(*) FROM t", ()).await.unwrap();
+        let n: i64 = other
+            .query_scalar("SELECT count(*) FROM t", ())
+            .await
+            .unwrap();
         assert_eq!(n, 1);
     });
 }
@@ -137,7 +143,7 @@ fn seeded(direct: &mut sqlport::blocking::Connection, table: &str) {
 
 fn count_in(direct: &mut sqlport::blocking::Connection, table: &str) -> i64 {
     direct
-        .query_one(&format!("SELECT count(*) FROM {table}"), ())
+        .query_scalar(&format!("SELECT count(*) FROM {table}"), ())
         .unwrap()
 }
 

@@ -81,7 +81,7 @@ fn real_sqld_lost_transaction_and_pragma_replay() {
     let err = tx.execute("INSERT INTO t VALUES (3)", ()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::TransactionLost, "{err:?}");
     assert_eq!(tx.commit().unwrap_err().kind(), ErrorKind::TransactionLost);
-    let n: i64 = other.query_one("SELECT count(*) FROM t", ()).unwrap();
+    let n: i64 = other.query_scalar("SELECT count(*) FROM t", ()).unwrap();
     assert_eq!(n, 0, "half of a failed transaction committed");
 
     // 2. The PRAGMA repro: A's rolled-back user_version never overwrites B's.
@@ -91,10 +91,10 @@ fn real_sqld_lost_transaction_and_pragma_replay() {
     conn.execute("ROLLBACK", ()).unwrap();
     other.execute("PRAGMA user_version = 7", ()).unwrap();
     outwait_expiry();
-    conn.query_one::<i64>("SELECT 1", ()).unwrap();
+    conn.query_scalar::<i64>("SELECT 1", ()).unwrap();
     let mut reader = db.connect().unwrap();
-    let v: i64 = reader.query_one("PRAGMA user_version", ()).unwrap();
+    let v: i64 = reader.query_scalar("PRAGMA user_version", ()).unwrap();
     assert_eq!(v, 7, "A's rolled-back PRAGMA overwrote B's committed value");
-    let fk: i64 = conn.query_one("PRAGMA foreign_keys", ()).unwrap();
+    let fk: i64 = conn.query_scalar("PRAGMA foreign_keys", ()).unwrap();
     assert_eq!(fk, 0, "connection state re-applied");
 }

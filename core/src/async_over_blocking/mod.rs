@@ -31,7 +31,7 @@ use crate::relay::{self, RelaySink, RowBatch};
 use crate::result::{ResultSet, RowSink, Summary};
 use crate::sql::{StatementKind, classify};
 use crate::statement::{Batch, BatchResult, Statement};
-use crate::transport::{AsyncConnector, AsyncTransport, Connector, Transport};
+use crate::transport::{AsyncConnector, AsyncTransport, BlockingFn, Connector, Transport};
 use crate::tx_gate::{Admission, TxGate};
 
 /// Rows per chunk when streaming a query from the worker thread.
@@ -58,6 +58,8 @@ enum Command {
         was_open: bool,
     },
     Close(Reply<()>),
+    /// Run a closure on the transport (see [`AsyncTransport::with_blocking`]).
+    Raw(BlockingFn, Reply<()>),
 }
 
 /// State the worker publishes after every command, read without I/O.
@@ -279,6 +281,10 @@ fn serve(mut transport: Box<dyn Transport>, inbox: &flume::Receiver<Command>, sh
                 answer(shared, &*transport, &reply, result);
                 return;
             }
+            Command::Raw(f, reply) => {
+                f(&mut *transport);
+                answer(shared, &*transport, &reply, Ok(()));
+            }
         }
     }
     // The handle was dropped: close (rolls back an open transaction).
@@ -296,6 +302,11 @@ fn answer<T>(shared: &Shared, transport: &dyn Transport, reply: &Reply<T>, resul
 
 #[async_trait]
 impl AsyncTransport for AsyncOverBlocking {
+    async fn with_blocking(&mut self, f: BlockingFn) -> Result<()> {
+        self.settle_abandoned();
+        self.call(|reply| Command::Raw(f, reply)).await
+    }
+
     async fn execute(&mut self, stmt: &Statement) -> Result<ResultSet> {
         self.settle_abandoned();
         if self.gate.admit(&stmt.sql)? == Admission::Absorbed {

@@ -1,7 +1,7 @@
 //! Batches: atomic all-or-nothing with the failing step's index, and the
 //! non-atomic modes that stop at or continue past a failure.
 
-use sqlport::blocking::Connection;
+use sqlport::blocking::{Connection, Executor};
 use sqlport::{Batch, BatchMode, Capability, Statement, StepResult, TransactionBehavior, Value};
 
 use crate::suite::case::Case;
@@ -31,11 +31,11 @@ fn stmt(sql: &str, params: impl sqlport::IntoParams) -> Result<Statement, Failur
     Statement::with_params(sql, params).map_err(|e| Failure::error(Some(sql), &e))
 }
 
-fn setup(conn: &mut Connection, table: &str) -> CaseResult {
+fn setup(conn: &mut impl Executor, table: &str) -> CaseResult {
     conn.fresh_table(table, "id INTEGER PRIMARY KEY, v TEXT UNIQUE")
 }
 
-fn ids(conn: &mut Connection, table: &str) -> Result<Vec<i64>, Failure> {
+fn ids(conn: &mut impl Executor, table: &str) -> Result<Vec<i64>, Failure> {
     conn.ok_column(&format!("SELECT id FROM {table} ORDER BY id"))
 }
 

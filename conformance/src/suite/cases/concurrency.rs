@@ -140,7 +140,7 @@ fn increment(conn: &mut Connection) -> Result<(), Failure> {
     let what = "BEGIN IMMEDIATE; SELECT n; UPDATE c_counter SET n = ?; COMMIT";
     retry_busy(what, || {
         let mut tx = conn.transaction_with(TransactionBehavior::Immediate)?;
-        let n: i64 = tx.query_one("SELECT n FROM c_counter WHERE id = 1", ())?;
+        let n: i64 = tx.query_scalar("SELECT n FROM c_counter WHERE id = 1", ())?;
         tx.execute("UPDATE c_counter SET n = ? WHERE id = 1", [n + 1])?;
         tx.commit()
     })

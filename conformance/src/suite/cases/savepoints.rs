@@ -1,7 +1,7 @@
 //! Savepoints: nested, rollback-to, release, dropped guards, and the SQL forms.
 
 use sqlport::Capability;
-use sqlport::blocking::Connection;
+use sqlport::blocking::Executor;
 
 use crate::suite::case::Case;
 use crate::suite::check::{
@@ -27,11 +27,11 @@ pub(super) const CASES: &[Case] = &[
     Case::new("savepoints::sql_forms", SP, sql_forms),
 ];
 
-fn values(conn: &mut Connection, table: &str) -> Result<Vec<String>, Failure> {
+fn values(conn: &mut impl Executor, table: &str) -> Result<Vec<String>, Failure> {
     conn.ok_column(&format!("SELECT v FROM {table} ORDER BY id"))
 }
 
-fn setup(conn: &mut Connection, table: &str) -> CaseResult {
+fn setup(conn: &mut impl Executor, table: &str) -> CaseResult {
     conn.fresh_table(table, "id INTEGER PRIMARY KEY, v TEXT")
 }
 

@@ -1,7 +1,7 @@
 //! Transactions: BEGIN DEFERRED/IMMEDIATE/EXCLUSIVE, commit, rollback, a
 //! dropped guard, and isolation between two connections.
 
-use sqlport::blocking::Connection;
+use sqlport::blocking::Executor;
 use sqlport::{Capability, ErrorKind, TransactionBehavior};
 
 use crate::suite::case::Case;
@@ -43,11 +43,11 @@ pub(super) const CASES: &[Case] = &[
     ),
 ];
 
-fn count(conn: &mut Connection, table: &str) -> Result<i64, Failure> {
+fn count(conn: &mut impl Executor, table: &str) -> Result<i64, Failure> {
     conn.ok_one(&format!("SELECT count(*) FROM {table}"), ())
 }
 
-fn setup(conn: &mut Connection, table: &str) -> CaseResult {
+fn setup(conn: &mut impl Executor, table: &str) -> CaseResult {
     conn.fresh_table(table, "id INTEGER PRIMARY KEY, v TEXT")
 }
 
@@ -205,7 +205,7 @@ fn isolation_between_connections(ctx: &mut Ctx) -> CaseResult {
     // The other connection must not see the uncommitted row: it sees the old
     // state, or (depending on the journal mode) is told the database is busy.
     let sql = "SELECT count(*) FROM t_iso";
-    match b.query_one::<i64>(sql, ()) {
+    match b.query_scalar::<i64>(sql, ()) {
         Ok(n) => ensure_eq(
             Some(sql),
             "rows seen by another connection before commit",

@@ -1,4 +1,6 @@
-//! Where one SQL statement ends: splits shell input into complete statements.
+//! Where one SQL statement ends: the one statement splitter of sqlport, used
+//! by `execute_batch` (a script run as a batch), the interactive shell (is
+//! the typed input complete yet?) and the Python module's `executescript`.
 //!
 //! A statement is complete at a `;` that is outside string literals, quoted
 //! identifiers (`"x"`, `` `x` ``, `[x]`) and comments (`-- ...`, `/* ... */`).
@@ -9,6 +11,38 @@
 //! rest incomplete; nothing here panics on any input.
 
 use std::ops::Range;
+
+/// The statements of a script, in order: each without its terminating `;` and
+/// trimmed of surrounding whitespace. Empty statements (`;;`) and pieces that
+/// hold only comments are dropped; an unterminated last statement is kept (the
+/// server reports its error). Never panics.
+///
+/// ```
+/// let script = "CREATE TABLE t (x); -- note;\nINSERT INTO t VALUES (';');;\n\
+///               CREATE TRIGGER tr AFTER INSERT ON t BEGIN DELETE FROM t; END;\n\
+///               SELECT 1";
+/// let parts = sqlport_core::split::statements(script);
+/// assert_eq!(parts.len(), 4);
+/// assert_eq!(parts[1], "-- note;\nINSERT INTO t VALUES (';')");
+/// assert!(parts[2].ends_with("DELETE FROM t; END"));
+/// assert_eq!(parts[3], "SELECT 1");
+/// ```
+pub fn statements(script: &str) -> Vec<&str> {
+    let s = split(script);
+    let mut out = Vec::with_capacity(s.complete.len() + 1);
+    for r in s.complete {
+        let text = script.get(r).unwrap_or("");
+        let text = text.strip_suffix(';').unwrap_or(text).trim();
+        if !crate::sql::is_blank(text) {
+            out.push(text);
+        }
+    }
+    let rest = script.get(s.rest_start..).unwrap_or("").trim();
+    if !crate::sql::is_blank(rest) {
+        out.push(rest);
+    }
+    out
+}
 
 /// The result of [`split`]: complete statements, then what is left.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -295,6 +329,23 @@ mod tests {
         assert!(blank);
         let (c, ..) = parts("SELECT 'é;ü'; SELECT ñ;");
         assert_eq!(c, ["SELECT 'é;ü';", " SELECT ñ;"]);
+    }
+
+    #[test]
+    fn script_statements() {
+        assert!(statements("").is_empty());
+        assert!(statements(" ;; -- c\n /* d */ ;").is_empty());
+        assert_eq!(statements("SELECT 1"), ["SELECT 1"]);
+        assert_eq!(statements("SELECT 1;SELECT 2;"), ["SELECT 1", "SELECT 2"]);
+        assert_eq!(
+            statements("SELECT 'a;b'; SELECT 2 -- tail"),
+            ["SELECT 'a;b'", "SELECT 2 -- tail"]
+        );
+        // An unterminated literal is one (bad) statement, for the server to refuse.
+        assert_eq!(
+            statements("SELECT 1; SELECT 'x;"),
+            ["SELECT 1", "SELECT 'x;"]
+        );
     }
 
     #[test]

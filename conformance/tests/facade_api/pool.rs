@@ -1,0 +1,244 @@
+//! The connection pool, both flavours, local and HTTP: the size bound under
+//! concurrency, the acquire timeout's error kind, a connection returned with
+//! a transaction open comes back clean, a broken connection is discarded,
+//! stale idle connections are replaced, and a pooled connection is reused
+//! whole (its connection state, worker thread and statement cache).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use sqlport::{ErrorKind, HealthCheck, PoolOptions};
+
+use super::*;
+
+fn options(max: usize) -> PoolOptions {
+    PoolOptions::new()
+        .max_size(max)
+        .acquire_timeout(Duration::from_millis(300))
+        .health_check(HealthCheck::Never)
+}
+
+/// Raise `max` to `now` if higher.
+fn record(max: &AtomicUsize, now: usize) {
+    max.fetch_max(now, Ordering::SeqCst);
+}
+
+#[test]
+fn blocking_pool_bounds_times_out_and_reuses() {
+    for t in Target::all() {
+        let what = format!("{:?}", t.kind);
+        let pool = sqlport::blocking::Pool::new(t.blocking(), options(2));
+        let a = pool.get().unwrap();
+        let b = pool.get().unwrap();
+        let err = pool.get().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::PoolTimeout, "{what}: {err}");
+        let s = pool.status();
+        assert_eq!(
+            (s.open, s.in_use, s.idle, s.timed_out),
+            (2, 2, 0, 1),
+            "{what}"
+        );
+        drop(a);
+        let c = pool.get().unwrap();
+        assert_eq!(
+            pool.status().created,
+            2,
+            "{what}: the returned connection was reused"
+        );
+        drop(c);
+        drop(b);
+        // Reused whole: connection state (a PRAGMA, persisting remotely too)
+        // and, locally, a TEMP table live on their connection only.
+        let pool = sqlport::blocking::Pool::new(t.blocking(), options(1));
+        let mut fresh = t.blocking().connect().unwrap();
+        let default: i64 = fresh.query_scalar("PRAGMA foreign_keys", ()).unwrap();
+        let mut c = pool.get().unwrap();
+        c.execute(&format!("PRAGMA foreign_keys = {}", 1 - default), ())
+            .unwrap();
+        if t.kind == Kind::Local {
+            c.execute("CREATE TEMP TABLE mine (x)", ()).unwrap();
+        }
+        drop(c);
+        let mut c = pool.get().unwrap();
+        assert_eq!(
+            c.query_scalar::<i64>("PRAGMA foreign_keys", ()).unwrap(),
+            1 - default,
+            "{what}"
+        );
+        if t.kind == Kind::Local {
+            assert_eq!(
+                c.query_scalar::<i64>("SELECT count(*) FROM temp.mine", ())
+                    .unwrap(),
+                0
+            );
+        }
+        assert_eq!(pool.status().created, 1, "{what}");
+    }
+}
+
+#[test]
+fn blocking_pool_respects_its_bound_under_concurrency() {
+    for t in Target::all() {
+        let what = format!("{:?}", t.kind);
+        let pool = sqlport::blocking::Pool::new(t.blocking(), options(3).acquire_timeout(GUARD));
+        let active = Arc::new(AtomicUsize::new(0));
+        let max = Arc::new(AtomicUsize::new(0));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let (pool, active, max) = (pool.clone(), active.clone(), max.clone());
+                std::thread::spawn(move || {
+                    for _ in 0..10 {
+                        let mut c = pool.get().unwrap();
+                        record(&max, active.fetch_add(1, Ordering::SeqCst) + 1);
+                        assert_eq!(c.query_scalar::<i64>("SELECT 1", ()).unwrap(), 1);
+                        active.fetch_sub(1, Ordering::SeqCst);
+                    }
+                })
+            })
+            .collect();
+        for th in threads {
+            th.join().unwrap();
+        }
+        let s = pool.status();
+        assert!(max.load(Ordering::SeqCst) <= 3, "{what}: {max:?}");
+        assert!(s.created <= 3 && s.open <= 3, "{what}: {s:?}");
+        assert_eq!((s.acquired, s.in_use), (80, 0), "{what}: {s:?}");
+    }
+}
+
+#[test]
+fn blocking_pool_returns_clean_connections_and_discards_broken_ones() {
+    for t in Target::all() {
+        let what = format!("{:?}", t.kind);
+        let pool = sqlport::blocking::Pool::new(
+            t.blocking(),
+            options(1).health_check(HealthCheck::Always),
+        );
+        {
+            let mut c = pool.get().unwrap();
+            c.execute_batch("DROP TABLE IF EXISTS pt; CREATE TABLE pt (x)")
+                .unwrap();
+            // A transaction left open without a guard.
+            c.execute_batch("BEGIN; INSERT INTO pt VALUES (1);")
+                .unwrap();
+            assert!(!c.is_autocommit());
+        }
+        {
+            let mut c = pool.get().unwrap();
+            assert!(c.is_autocommit(), "{what}: returned rolled back");
+            assert_eq!(
+                c.query_scalar::<i64>("SELECT count(*) FROM pt", ())
+                    .unwrap(),
+                0,
+                "{what}"
+            );
+            assert_eq!(pool.status().created, 1, "{what}");
+            // Break it: the health check finds out on the next get.
+            c.transport().close().unwrap();
+        }
+        let mut c = pool.get().unwrap();
+        assert_eq!(
+            c.query_scalar::<i64>("SELECT count(*) FROM pt", ())
+                .unwrap(),
+            0,
+            "{what}"
+        );
+        let s = pool.status();
+        assert_eq!((s.created, s.discarded), (2, 1), "{what}: {s:?}");
+        drop(c);
+        // Stale idle connections are closed, not handed out.
+        let pool = sqlport::blocking::Pool::new(
+            t.blocking(),
+            options(1).idle_timeout(Some(Duration::ZERO)),
+        );
+        drop(pool.get().unwrap());
+        drop(pool.get().unwrap());
+        let s = pool.status();
+        assert_eq!((s.created, s.discarded), (2, 1), "{what}: {s:?}");
+    }
+}
+
+#[test]
+fn async_pool_bounds_times_out_cleans_and_discards() {
+    let rt = runtime();
+    for t in Target::all() {
+        let what = format!("{:?}", t.kind);
+        let db = t.nonblocking();
+        rt.block_on(async {
+            let pool = sqlport::Pool::new(db.clone(), options(2));
+            let a = pool.get().await.unwrap();
+            let _b = pool.get().await.unwrap();
+            let err = pool.get().await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::PoolTimeout, "{what}: {err}");
+            assert_eq!(pool.status().timed_out, 1);
+            drop(a);
+            let _c = pool.get().await.unwrap();
+            assert_eq!(pool.status().created, 2, "{what}");
+
+            // Returned with a transaction open: rolled back before reuse.
+            let pool = sqlport::Pool::new(
+                db.clone(),
+                options(1)
+                    .acquire_timeout(GUARD)
+                    .health_check(HealthCheck::Always),
+            );
+            let mut c = pool.get().await.unwrap();
+            c.execute_batch("DROP TABLE IF EXISTS pt; CREATE TABLE pt (x)")
+                .await
+                .unwrap();
+            c.execute_batch("BEGIN; INSERT INTO pt VALUES (1);")
+                .await
+                .unwrap();
+            drop(c);
+            let mut c = pool.get().await.unwrap();
+            assert!(c.is_autocommit(), "{what}");
+            assert_eq!(
+                c.query_scalar::<i64>("SELECT count(*) FROM pt", ())
+                    .await
+                    .unwrap(),
+                0,
+                "{what}"
+            );
+            assert_eq!(pool.status().created, 1, "{what}");
+            c.transport().close().await.unwrap();
+            drop(c);
+            let mut c = pool.get().await.unwrap();
+            assert_eq!(c.query_scalar::<i64>("SELECT 1", ()).await.unwrap(), 1);
+            let s = pool.status();
+            assert_eq!((s.created, s.discarded), (2, 1), "{what}: {s:?}");
+        });
+    }
+}
+
+#[test]
+fn async_pool_respects_its_bound_under_concurrency() {
+    let rt = runtime();
+    for t in Target::all() {
+        let what = format!("{:?}", t.kind);
+        let pool = sqlport::Pool::new(t.nonblocking(), options(3).acquire_timeout(GUARD));
+        let active = Arc::new(AtomicUsize::new(0));
+        let max = Arc::new(AtomicUsize::new(0));
+        rt.block_on(async {
+            let tasks: Vec<_> = (0..8)
+                .map(|_| {
+                    let (pool, active, max) = (pool.clone(), active.clone(), max.clone());
+                    tokio::spawn(async move {
+                        for _ in 0..10 {
+                            let mut c = pool.get().await.unwrap();
+                            record(&max, active.fetch_add(1, Ordering::SeqCst) + 1);
+                            assert_eq!(c.query_scalar::<i64>("SELECT 1", ()).await.unwrap(), 1);
+                            active.fetch_sub(1, Ordering::SeqCst);
+                        }
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+        });
+        let s = pool.status();
+        assert!(max.load(Ordering::SeqCst) <= 3, "{what}");
+        assert!(s.created <= 3, "{what}: {s:?}");
+        assert_eq!((s.acquired, s.in_use), (80, 0), "{what}: {s:?}");
+    }
+}

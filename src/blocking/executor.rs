@@ -1,0 +1,164 @@
+//! [`Executor`]: write a helper once for a [`Connection`], a [`Transaction`]
+//! or a [`Savepoint`].
+
+use sqlport_core::{Batch, BatchResult, FromSql, IntoParams, Result, ResultSet, Row, Statement};
+
+use super::{Connection, Savepoint, Transaction};
+
+mod sealed {
+    /// Reaches the connection behind an executor. Not nameable outside the
+    /// crate, so `&mut Connection` (and with it `transaction()`) never leaks
+    /// out of a guard.
+    pub trait Sealed {
+        fn conn(&mut self) -> &mut super::Connection;
+    }
+}
+
+impl sealed::Sealed for Connection {
+    fn conn(&mut self) -> &mut Connection {
+        self
+    }
+}
+
+impl sealed::Sealed for Transaction<'_> {
+    fn conn(&mut self) -> &mut Connection {
+        self.conn
+    }
+}
+
+impl sealed::Sealed for Savepoint<'_> {
+    fn conn(&mut self) -> &mut Connection {
+        self.conn
+    }
+}
+
+/// What statements run on: a [`Connection`], a [`Transaction`] or a
+/// [`Savepoint`] (like postgres's `GenericClient`, or sqlx's `Executor`).
+/// Write helpers over `&mut impl Executor`; they then run inside or outside
+/// a transaction. It has no `transaction()`: nest with
+/// [`savepoint`](Executor::savepoint). The methods are the inherent ones of
+/// the same names, with the same contracts.
+///
+/// ```
+/// use sqlport::blocking::{Database, Executor};
+///
+/// fn add(db: &mut impl Executor, title: &str) -> sqlport::Result<()> {
+///     db.execute("INSERT INTO todo (title) VALUES (?)", [title]).map(drop)
+/// }
+///
+/// # fn main() -> sqlport::Result<()> {
+/// let mut conn = Database::open(":memory:")?.connect()?;
+/// conn.execute("CREATE TABLE todo (title TEXT)", ())?;
+/// add(&mut conn, "outside")?;
+/// let mut tx = conn.transaction()?;
+/// add(&mut tx, "inside")?;
+/// tx.commit()?;
+/// assert_eq!(conn.query_scalar::<i64>("SELECT count(*) FROM todo", ())?, 2);
+/// # Ok(()) }
+/// ```
+pub trait Executor: sealed::Sealed {
+    /// See [`Connection::run`].
+    fn run(&mut self, stmt: &Statement) -> Result<ResultSet> {
+        self.conn().run(stmt)
+    }
+
+    /// See [`Connection::execute`].
+    fn execute(&mut self, sql: &str, params: impl IntoParams) -> Result<u64>
+    where
+        Self: Sized,
+    {
+        self.conn().execute(sql, params)
+    }
+
+    /// See [`Connection::query`].
+    fn query(&mut self, sql: &str, params: impl IntoParams) -> Result<ResultSet>
+    where
+        Self: Sized,
+    {
+        self.conn().query(sql, params)
+    }
+
+    /// See [`Connection::query_row`].
+    fn query_row<T>(
+        &mut self,
+        sql: &str,
+        params: impl IntoParams,
+        f: impl FnOnce(&Row) -> Result<T>,
+    ) -> Result<T>
+    where
+        Self: Sized,
+    {
+        self.conn().query_row(sql, params, f)
+    }
+
+    /// See [`Connection::query_one`].
+    fn query_one<T>(
+        &mut self,
+        sql: &str,
+        params: impl IntoParams,
+        f: impl FnOnce(&Row) -> Result<T>,
+    ) -> Result<T>
+    where
+        Self: Sized,
+    {
+        self.conn().query_one(sql, params, f)
+    }
+
+    /// See [`Connection::query_opt`].
+    fn query_opt<T>(
+        &mut self,
+        sql: &str,
+        params: impl IntoParams,
+        f: impl FnOnce(&Row) -> Result<T>,
+    ) -> Result<Option<T>>
+    where
+        Self: Sized,
+    {
+        self.conn().query_opt(sql, params, f)
+    }
+
+    /// See [`Connection::query_scalar`].
+    fn query_scalar<T: FromSql>(&mut self, sql: &str, params: impl IntoParams) -> Result<T>
+    where
+        Self: Sized,
+    {
+        self.conn().query_scalar(sql, params)
+    }
+
+    /// See [`Connection::query_map`].
+    fn query_map<T>(
+        &mut self,
+        sql: &str,
+        params: impl IntoParams,
+        f: impl FnMut(&Row) -> Result<T>,
+    ) -> Result<Vec<T>>
+    where
+        Self: Sized,
+    {
+        self.conn().query_map(sql, params, f)
+    }
+
+    /// See [`Connection::batch`].
+    fn batch(&mut self, batch: &Batch) -> Result<BatchResult> {
+        self.conn().batch(batch)
+    }
+
+    /// See [`Connection::execute_batch`].
+    fn execute_batch(&mut self, script: &str) -> Result<()> {
+        self.conn().execute_batch(script)
+    }
+
+    /// Open a savepoint (see [`Connection::savepoint`]).
+    fn savepoint(&mut self) -> Result<Savepoint<'_>> {
+        self.conn().savepoint()
+    }
+
+    /// See [`Connection::is_autocommit`].
+    fn is_autocommit(&mut self) -> bool {
+        self.conn().is_autocommit()
+    }
+}
+
+impl Executor for Connection {}
+impl Executor for Transaction<'_> {}
+impl Executor for Savepoint<'_> {}
