@@ -33,6 +33,8 @@ mod connector;
 mod describe;
 mod error;
 mod exec;
+mod meta;
+mod quick;
 mod transport;
 
 pub use config::LocalConfig;
