@@ -77,7 +77,8 @@ fn insert(c: &mut Criterion) {
         let mut st = rq.prepare_cached(INSERT_SQL).expect("prepare");
         b.iter(|| {
             n += 1;
-            st.execute(rusqlite::params![n, "text", 0.5]).expect("insert")
+            st.execute(rusqlite::params![n, "text", 0.5])
+                .expect("insert")
         })
     });
     rq.execute_batch("ROLLBACK").expect("rollback");

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rusqlite::OptionalExtension;
+use sqlport_bench_common::cpu::{process_cpu, thread_cpu};
 use sqlport_bench_common::memory::PeakMeter;
 use sqlport_bench_common::record::emit;
 use sqlport_bench_common::stats::{Keys, us_per_op};
@@ -13,7 +14,7 @@ use sqlport_bench_common::stats::{Keys, us_per_op};
 use crate::{ALLOC, Sizes};
 
 /// Rows in the point-query table `t`.
-pub const POINT_ROWS: u64 = 100_000;
+pub const POINT_ROWS: u64 = 10_000;
 /// The point query every client runs.
 pub const POINT_SQL: &str = "SELECT id, name FROM t WHERE id = ?";
 /// The prepared insert.
@@ -33,7 +34,7 @@ pub struct LocalFiles {
 
 /// Create the databases in `dir` unless they are there with the right sizes.
 pub fn prepare_files(dir: &Path, sizes: &Sizes) -> rusqlite::Result<LocalFiles> {
-    let read_db = dir.join(format!("local-read-{}.db", sizes.scan_rows));
+    let read_db = dir.join(format!("local-read-{}-{POINT_ROWS}.db", sizes.scan_rows));
     let insert_db = dir.join("local-insert.db");
     let conn = rusqlite::Connection::open(&read_db)?;
     conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
@@ -41,7 +42,11 @@ pub fn prepare_files(dir: &Path, sizes: &Sizes) -> rusqlite::Result<LocalFiles> 
         .query_row("SELECT count(*) FROM big", [], |r| r.get(0))
         .optional()
         .unwrap_or(None);
-    if have != Some(sizes.scan_rows as i64) {
+    let have_t: Option<i64> = conn
+        .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+        .optional()
+        .unwrap_or(None);
+    if have != Some(sizes.scan_rows as i64) || have_t != Some(POINT_ROWS as i64) {
         eprintln!("creating {} ...", read_db.display());
         conn.execute_batch(&format!(
             "DROP TABLE IF EXISTS t; DROP TABLE IF EXISTS big;
@@ -83,6 +88,7 @@ pub fn point(files: &LocalFiles, sizes: &Sizes, round: u32) {
     let mut sp = sqlport_conn(&files.read_db);
     let run_rusqlite = |ops: u64| {
         let mut keys = Keys::new(42);
+        let cpu = thread_cpu();
         let start = Instant::now();
         for _ in 0..ops {
             let id = keys.next_in(POINT_ROWS) as i64;
@@ -92,11 +98,15 @@ pub fn point(files: &LocalFiles, sizes: &Sizes, round: u32) {
                 .expect("row");
             black_box(row);
         }
-        us_per_op(start.elapsed(), ops)
+        (
+            us_per_op(start.elapsed(), ops),
+            us_per_op(thread_cpu() - cpu, ops),
+        )
     };
     let mut run_sqlport = |ops: u64| {
         let mut keys = Keys::new(42);
         let mut st = sp.prepare(POINT_SQL).expect("prepare");
+        let cpu = thread_cpu();
         let start = Instant::now();
         for _ in 0..ops {
             let id = keys.next_in(POINT_ROWS) as i64;
@@ -105,7 +115,10 @@ pub fn point(files: &LocalFiles, sizes: &Sizes, round: u32) {
                 .expect("row");
             black_box(row);
         }
-        us_per_op(start.elapsed(), ops)
+        (
+            us_per_op(start.elapsed(), ops),
+            us_per_op(thread_cpu() - cpu, ops),
+        )
     };
     // Warm both (statement caches, page cache), then alternate.
     run_rusqlite(ops / 10);
@@ -117,8 +130,10 @@ pub fn point(files: &LocalFiles, sizes: &Sizes, round: u32) {
         let b = run_sqlport(ops);
         (run_rusqlite(ops), b)
     };
-    emit("local_point", "rusqlite", round, "us_per_op", a);
-    emit("local_point", "sqlport", round, "us_per_op", b);
+    for (client, (wall, cpu)) in [("rusqlite", a), ("sqlport", b)] {
+        emit("local_point", client, round, "us_per_op", wall);
+        emit("local_point", client, round, "cpu_us_per_op", cpu);
+    }
 }
 
 /// 100,000-row prepared insert in one transaction, blocking.
@@ -136,6 +151,7 @@ pub fn insert(files: &LocalFiles, sizes: &Sizes, round: u32) {
     let run_rusqlite = || {
         reset();
         let mut c = rusqlite_conn(&files.insert_db);
+        let cpu = thread_cpu();
         let start = Instant::now();
         let tx = c.transaction().expect("begin");
         {
@@ -146,11 +162,15 @@ pub fn insert(files: &LocalFiles, sizes: &Sizes, round: u32) {
             }
         }
         tx.commit().expect("commit");
-        start.elapsed().as_secs_f64() * 1e3
+        (
+            start.elapsed().as_secs_f64() * 1e3,
+            (thread_cpu() - cpu).as_secs_f64() * 1e3,
+        )
     };
     let run_sqlport = || {
         reset();
         let mut c = sqlport_conn(&files.insert_db);
+        let cpu = thread_cpu();
         let start = Instant::now();
         let mut tx = c.transaction().expect("begin");
         {
@@ -160,7 +180,10 @@ pub fn insert(files: &LocalFiles, sizes: &Sizes, round: u32) {
             }
         }
         tx.commit().expect("commit");
-        start.elapsed().as_secs_f64() * 1e3
+        (
+            start.elapsed().as_secs_f64() * 1e3,
+            (thread_cpu() - cpu).as_secs_f64() * 1e3,
+        )
     };
     let (a, b) = if round % 2 == 0 {
         let a = run_rusqlite();
@@ -169,8 +192,10 @@ pub fn insert(files: &LocalFiles, sizes: &Sizes, round: u32) {
         let b = run_sqlport();
         (run_rusqlite(), b)
     };
-    emit("local_insert", "rusqlite", round, "ms", a);
-    emit("local_insert", "sqlport", round, "ms", b);
+    for (client, (wall, cpu)) in [("rusqlite", a), ("sqlport", b)] {
+        emit("local_insert", client, round, "ms", wall);
+        emit("local_insert", client, round, "cpu_ms", cpu);
+    }
 }
 
 /// 1M-row scan with `query_each` (rows streamed), time and peak heap growth.
@@ -179,6 +204,7 @@ pub fn scan(files: &LocalFiles, _sizes: &Sizes, round: u32) {
     let mut sp = sqlport_conn(&files.read_db);
     let run_rusqlite = || {
         let meter = PeakMeter::start(&ALLOC);
+        let cpu = thread_cpu();
         let start = Instant::now();
         let mut st = rq.prepare_cached(SCAN_SQL).expect("prepare");
         let mut rows = st.query([]).expect("query");
@@ -191,10 +217,17 @@ pub fn scan(files: &LocalFiles, _sizes: &Sizes, round: u32) {
             n += 1;
         }
         black_box(sum);
-        (start.elapsed().as_secs_f64() * 1e3, meter.peak_mib(&ALLOC), n)
+        let cpu_ms = (thread_cpu() - cpu).as_secs_f64() * 1e3;
+        (
+            start.elapsed().as_secs_f64() * 1e3,
+            meter.peak_mib(&ALLOC),
+            n,
+            cpu_ms,
+        )
     };
     let mut run_sqlport = || {
         let meter = PeakMeter::start(&ALLOC);
+        let cpu = thread_cpu();
         let start = Instant::now();
         let (mut n, mut sum) = (0u64, 0i64);
         sp.query_each(SCAN_SQL, (), |r| {
@@ -207,7 +240,13 @@ pub fn scan(files: &LocalFiles, _sizes: &Sizes, round: u32) {
         })
         .expect("scan");
         black_box(sum);
-        (start.elapsed().as_secs_f64() * 1e3, meter.peak_mib(&ALLOC), n)
+        let cpu_ms = (thread_cpu() - cpu).as_secs_f64() * 1e3;
+        (
+            start.elapsed().as_secs_f64() * 1e3,
+            meter.peak_mib(&ALLOC),
+            n,
+            cpu_ms,
+        )
     };
     let (a, b) = if round % 2 == 0 {
         let a = run_rusqlite();
@@ -216,8 +255,9 @@ pub fn scan(files: &LocalFiles, _sizes: &Sizes, round: u32) {
         let b = run_sqlport();
         (run_rusqlite(), b)
     };
-    for (client, (ms, mib, n)) in [("rusqlite", a), ("sqlport", b)] {
+    for (client, (ms, mib, n, cpu_ms)) in [("rusqlite", a), ("sqlport", b)] {
         emit("local_scan", client, round, "ms", ms);
+        emit("local_scan", client, round, "cpu_ms", cpu_ms);
         emit("local_scan", client, round, "peak_mib", mib);
         emit("local_scan", client, round, "rows", n as f64);
     }
@@ -251,8 +291,9 @@ pub fn async_point(files: &LocalFiles, sizes: &Sizes, round: u32, rt: &tokio::ru
         let mut sx = sqlx::SqliteConnection::connect_with(&opts)
             .await
             .expect("sqlx connect");
-        async fn run_sp(c: &mut sqlport::Connection, ops: u64) -> f64 {
+        async fn run_sp(c: &mut sqlport::Connection, ops: u64) -> (f64, f64) {
             let mut keys = Keys::new(7);
+            let cpu = process_cpu();
             let start = Instant::now();
             for _ in 0..ops {
                 let id = keys.next_in(POINT_ROWS) as i64;
@@ -262,10 +303,14 @@ pub fn async_point(files: &LocalFiles, sizes: &Sizes, round: u32, rt: &tokio::ru
                     .expect("row");
                 black_box(row);
             }
-            us_per_op(start.elapsed(), ops)
+            (
+                us_per_op(start.elapsed(), ops),
+                us_per_op(process_cpu() - cpu, ops),
+            )
         }
-        async fn run_sqlx(c: &mut sqlx::SqliteConnection, ops: u64) -> f64 {
+        async fn run_sqlx(c: &mut sqlx::SqliteConnection, ops: u64) -> (f64, f64) {
             let mut keys = Keys::new(7);
+            let cpu = process_cpu();
             let start = Instant::now();
             for _ in 0..ops {
                 let id = keys.next_in(POINT_ROWS) as i64;
@@ -277,7 +322,10 @@ pub fn async_point(files: &LocalFiles, sizes: &Sizes, round: u32, rt: &tokio::ru
                 let v: (i64, String) = (row.get(0), row.get(1));
                 black_box(v);
             }
-            us_per_op(start.elapsed(), ops)
+            (
+                us_per_op(start.elapsed(), ops),
+                us_per_op(process_cpu() - cpu, ops),
+            )
         }
         run_sp(&mut sp, ops / 10).await;
         run_sqlx(&mut sx, ops / 10).await;
@@ -290,7 +338,9 @@ pub fn async_point(files: &LocalFiles, sizes: &Sizes, round: u32, rt: &tokio::ru
         }
     });
     let rq_us = rusqlite_run(ops);
-    emit("async_point", "sqlport_async", round, "us_per_op", sp_us);
-    emit("async_point", "sqlx", round, "us_per_op", sqlx_us);
+    for (client, (wall, cpu)) in [("sqlport_async", sp_us), ("sqlx", sqlx_us)] {
+        emit("async_point", client, round, "us_per_op", wall);
+        emit("async_point", client, round, "process_cpu_us_per_op", cpu);
+    }
     emit("async_point", "rusqlite", round, "us_per_op", rq_us);
 }

@@ -50,8 +50,7 @@ pub fn prepare_server(url: &str, sizes: &Sizes) -> sqlport::Result<()> {
         "DROP TABLE IF EXISTS big".to_owned(),
         "DROP TABLE IF EXISTS txt".to_owned(),
         "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, value REAL NOT NULL)".into(),
-        "CREATE TABLE big (id INTEGER PRIMARY KEY, name TEXT NOT NULL, value REAL NOT NULL)"
-            .into(),
+        "CREATE TABLE big (id INTEGER PRIMARY KEY, name TEXT NOT NULL, value REAL NOT NULL)".into(),
         "CREATE TABLE txt (id INTEGER PRIMARY KEY, v TEXT NOT NULL)".into(),
         format!(
             "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {REMOTE_POINT_ROWS}) \
@@ -106,7 +105,8 @@ pub fn requests(upstream: std::net::SocketAddr, scen: &str, rt: &tokio::runtime:
         for _ in 0..N {
             let mut tx = c.transaction().expect("begin");
             for j in 0..10 {
-                tx.execute(TX_SQL, [format!("blocking {j}")]).expect("insert");
+                tx.execute(TX_SQL, [format!("blocking {j}")])
+                    .expect("insert");
             }
             tx.commit().expect("commit");
         }
@@ -149,10 +149,34 @@ fn record_counts(
     n: u64,
 ) {
     let n = n as f64;
-    emit(&format!("remote_requests{scen}"), client, 1, "query_requests", q.requests as f64 / n);
-    emit(&format!("remote_requests{scen}"), client, 1, "query_connections", q.connections as f64 / n);
-    emit(&format!("remote_requests{scen}"), client, 1, "tx10_requests", t.requests as f64 / n);
-    emit(&format!("remote_requests{scen}"), client, 1, "tx10_connections", t.connections as f64 / n);
+    emit(
+        &format!("remote_requests{scen}"),
+        client,
+        1,
+        "query_requests",
+        q.requests as f64 / n,
+    );
+    emit(
+        &format!("remote_requests{scen}"),
+        client,
+        1,
+        "query_connections",
+        q.connections as f64 / n,
+    );
+    emit(
+        &format!("remote_requests{scen}"),
+        client,
+        1,
+        "tx10_requests",
+        t.requests as f64 / n,
+    );
+    emit(
+        &format!("remote_requests{scen}"),
+        client,
+        1,
+        "tx10_connections",
+        t.connections as f64 / n,
+    );
 }
 
 /// Sequential point queries on one connection (time and client CPU per op).
@@ -346,7 +370,12 @@ pub fn cursor(url: &str, scen: &str, sizes: &Sizes, round: u32, rt: &tokio::runt
             n += 1;
             Ok(())
         });
-        (start.elapsed().as_secs_f64() * 1e3, meter.peak_mib(&ALLOC), n, result.err())
+        (
+            start.elapsed().as_secs_f64() * 1e3,
+            meter.peak_mib(&ALLOC),
+            n,
+            result.err(),
+        )
     };
     let run_async = || {
         rt.block_on(async {
@@ -362,7 +391,12 @@ pub fn cursor(url: &str, scen: &str, sizes: &Sizes, round: u32, rt: &tokio::runt
                     Ok(())
                 })
                 .await;
-            (start.elapsed().as_secs_f64() * 1e3, meter.peak_mib(&ALLOC), n, result.err())
+            (
+                start.elapsed().as_secs_f64() * 1e3,
+                meter.peak_mib(&ALLOC),
+                n,
+                result.err(),
+            )
         })
     };
     let (b, a) = if round % 2 == 0 {
@@ -403,8 +437,22 @@ fn curl_cursor(url: &str, sql: &str) -> Result<(f64, u64), String> {
     .to_string();
     let start = Instant::now();
     let out = std::process::Command::new("curl")
-        .args(["-sS", "--fail", "-o", "/dev/null", "-w", "%{size_download}", "-X", "POST"])
-        .args(["-H", "Content-Type: application/json", "--data-binary", &body])
+        .args([
+            "-sS",
+            "--fail",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{size_download}",
+            "-X",
+            "POST",
+        ])
+        .args([
+            "-H",
+            "Content-Type: application/json",
+            "--data-binary",
+            &body,
+        ])
         .arg(format!("{}/v3/cursor", url.trim_end_matches('/')))
         .output()
         .map_err(|e| format!("curl: {e}"))?;
@@ -412,6 +460,9 @@ fn curl_cursor(url: &str, sql: &str) -> Result<(f64, u64), String> {
     if !out.status.success() {
         return Err(String::from_utf8_lossy(&out.stderr).into_owned());
     }
-    let bytes = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0);
+    let bytes = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0);
     Ok((ms, bytes))
 }

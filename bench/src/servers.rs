@@ -33,7 +33,10 @@ pub fn spawn_reference(db: &Path) -> std::io::Result<ChildServer> {
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()?;
-    let stdout = child.stdout.take().ok_or_else(|| std::io::Error::other("no stdout"))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| std::io::Error::other("no stdout"))?;
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line)?;
     let url = line
@@ -46,7 +49,9 @@ pub fn spawn_reference(db: &Path) -> std::io::Result<ChildServer> {
 
 /// Start a real sqld on a free loopback port; wait (bounded) for `/health`.
 pub fn spawn_sqld(bin: &Path, dir: &Path) -> std::io::Result<ChildServer> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let addr = format!("127.0.0.1:{port}");
     let db_path = dir.join("bench.sqld");
     let child = Command::new(bin)
@@ -68,7 +73,9 @@ pub fn spawn_sqld(bin: &Path, dir: &Path) -> std::io::Result<ChildServer> {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    Err(std::io::Error::other("sqld did not answer /health within 30 s"))
+    Err(std::io::Error::other(
+        "sqld did not answer /health within 30 s",
+    ))
 }
 
 fn health(addr: &str) -> bool {
@@ -76,8 +83,7 @@ fn health(addr: &str) -> bool {
         return false;
     };
     let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    if s
-        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    if s.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .is_err()
     {
         return false;

@@ -19,3 +19,19 @@ pub fn process_cpu() -> Duration {
         Err(_) => Duration::ZERO,
     }
 }
+
+/// User + system CPU time of the calling thread so far: unlike wall time it
+/// does not count time the thread waited for a core, so it stays meaningful
+/// on a loaded machine.
+pub fn thread_cpu() -> Duration {
+    match getrusage(UsageWho::RUSAGE_THREAD) {
+        Ok(u) => {
+            let us = |t: nix::sys::time::TimeVal| {
+                Duration::from_secs(t.tv_sec().max(0) as u64)
+                    + Duration::from_micros(t.tv_usec().max(0) as u64)
+            };
+            us(u.user_time()) + us(u.system_time())
+        }
+        Err(_) => Duration::ZERO,
+    }
+}

@@ -49,7 +49,10 @@ pub fn emit_note(
     }
     eprintln!(
         "  {scenario:<16} {client:<16} round {round} {metric:<18} {value:>12.3}{}",
-        r.note.as_deref().map(|n| format!("  ({n})")).unwrap_or_default()
+        r.note
+            .as_deref()
+            .map(|n| format!("  ({n})"))
+            .unwrap_or_default()
     );
 }
 

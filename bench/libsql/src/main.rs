@@ -23,7 +23,7 @@ use sqlport_bench_common::stats::{Keys, us_per_op};
 #[global_allocator]
 static ALLOC: PeakAlloc = PeakAlloc;
 
-const POINT_ROWS: u64 = 100_000;
+const POINT_ROWS: u64 = 10_000;
 const REMOTE_POINT_ROWS: u64 = 10_000;
 const POINT_SQL: &str = "SELECT id, name FROM t WHERE id = ?";
 const INSERT_SQL: &str = "INSERT INTO ins (id, name, value) VALUES (?, ?, ?)";
@@ -82,7 +82,9 @@ async fn main() {
         cursor_rows: if args.full { 1_000_000 } else { 100_000 },
     };
     let want = |g: &str| args.only.is_empty() || args.only.iter().any(|o| o == g);
-    let read_db = args.dir.join(format!("local-read-{}.db", args.scan_rows));
+    let read_db = args
+        .dir
+        .join(format!("local-read-{}-{POINT_ROWS}.db", args.scan_rows));
     let insert_db = args.dir.join("local-insert.db");
     let mut servers = Vec::new();
     if let Some(u) = &args.url {
