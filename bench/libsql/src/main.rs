@@ -120,7 +120,10 @@ async fn main() {
 }
 
 async fn local_conn(path: &std::path::Path) -> libsql::Connection {
-    let db = libsql::Builder::new_local(path).build().await.expect("open");
+    let db = libsql::Builder::new_local(path)
+        .build()
+        .await
+        .expect("open");
     let conn = db.connect().expect("connect");
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .expect("busy timeout");
@@ -177,7 +180,13 @@ async fn local_insert(path: &std::path::Path, sizes: &Sizes, round: u32) {
         }
     }
     tx.commit().await.expect("commit");
-    emit("local_insert", "libsql", round, "ms", start.elapsed().as_secs_f64() * 1e3);
+    emit(
+        "local_insert",
+        "libsql",
+        round,
+        "ms",
+        start.elapsed().as_secs_f64() * 1e3,
+    );
 }
 
 async fn local_scan(path: &std::path::Path, round: u32) {
@@ -194,8 +203,20 @@ async fn local_scan(path: &std::path::Path, round: u32) {
         n += 1;
     }
     black_box(sum);
-    emit("local_scan", "libsql", round, "ms", start.elapsed().as_secs_f64() * 1e3);
-    emit("local_scan", "libsql", round, "peak_mib", meter.peak_mib(&ALLOC));
+    emit(
+        "local_scan",
+        "libsql",
+        round,
+        "ms",
+        start.elapsed().as_secs_f64() * 1e3,
+    );
+    emit(
+        "local_scan",
+        "libsql",
+        round,
+        "peak_mib",
+        meter.peak_mib(&ALLOC),
+    );
     emit("local_scan", "libsql", round, "rows", n as f64);
 }
 
@@ -219,7 +240,9 @@ async fn requests(url: &str, scen: &str) {
     for _ in 0..N {
         let tx = c.transaction().await.expect("begin");
         for j in 0..10 {
-            tx.execute(TX_SQL, [format!("libsql {j}")]).await.expect("insert");
+            tx.execute(TX_SQL, [format!("libsql {j}")])
+                .await
+                .expect("insert");
         }
         tx.commit().await.expect("commit");
     }
@@ -227,9 +250,21 @@ async fn requests(url: &str, scen: &str) {
     let s = format!("remote_requests{scen}");
     let n = N as f64;
     emit(&s, "libsql", 1, "query_requests", q.requests as f64 / n);
-    emit(&s, "libsql", 1, "query_connections", q.connections as f64 / n);
+    emit(
+        &s,
+        "libsql",
+        1,
+        "query_connections",
+        q.connections as f64 / n,
+    );
     emit(&s, "libsql", 1, "tx10_requests", t.requests as f64 / n);
-    emit(&s, "libsql", 1, "tx10_connections", t.connections as f64 / n);
+    emit(
+        &s,
+        "libsql",
+        1,
+        "tx10_connections",
+        t.connections as f64 / n,
+    );
 }
 
 async fn point(c: &libsql::Connection, id: i64) {
@@ -248,8 +283,20 @@ async fn remote_seq(url: &str, scen: &str, sizes: &Sizes, round: u32) {
         point(&c, keys.next_in(REMOTE_POINT_ROWS) as i64).await;
     }
     let s = format!("remote_seq{scen}");
-    emit(&s, "libsql", round, "us_per_op", us_per_op(start.elapsed(), sizes.remote_ops));
-    emit(&s, "libsql", round, "cpu_us_per_op", us_per_op(process_cpu() - cpu, sizes.remote_ops));
+    emit(
+        &s,
+        "libsql",
+        round,
+        "us_per_op",
+        us_per_op(start.elapsed(), sizes.remote_ops),
+    );
+    emit(
+        &s,
+        "libsql",
+        round,
+        "cpu_us_per_op",
+        us_per_op(process_cpu() - cpu, sizes.remote_ops),
+    );
 }
 
 async fn remote_parallel(url: &str, scen: &str, sizes: &Sizes, round: u32) {
@@ -280,8 +327,20 @@ async fn remote_parallel(url: &str, scen: &str, sizes: &Sizes, round: u32) {
         t.await.expect("task");
     }
     let s = format!("remote_16{scen}");
-    emit(&s, "libsql", round, "us_per_op", us_per_op(start.elapsed(), total));
-    emit(&s, "libsql", round, "cpu_us_per_op", us_per_op(process_cpu() - cpu, total));
+    emit(
+        &s,
+        "libsql",
+        round,
+        "us_per_op",
+        us_per_op(start.elapsed(), total),
+    );
+    emit(
+        &s,
+        "libsql",
+        round,
+        "cpu_us_per_op",
+        us_per_op(process_cpu() - cpu, total),
+    );
 }
 
 async fn remote_tx(url: &str, scen: &str, sizes: &Sizes, round: u32) {
@@ -291,17 +350,28 @@ async fn remote_tx(url: &str, scen: &str, sizes: &Sizes, round: u32) {
     for _ in 0..sizes.remote_txs {
         let tx = c.transaction().await.expect("begin");
         for j in 0..10 {
-            tx.execute(TX_SQL, [format!("value {j}")]).await.expect("insert");
+            tx.execute(TX_SQL, [format!("value {j}")])
+                .await
+                .expect("insert");
         }
         tx.commit().await.expect("commit");
     }
     let ms = start.elapsed().as_secs_f64() * 1e3 / sizes.remote_txs as f64;
-    emit(&format!("remote_tx{scen}"), "libsql", round, "ms_per_tx", ms);
+    emit(
+        &format!("remote_tx{scen}"),
+        "libsql",
+        round,
+        "ms_per_tx",
+        ms,
+    );
 }
 
 async fn remote_cursor(url: &str, scen: &str, sizes: &Sizes, round: u32) {
     let (_db, c) = remote_conn(url).await;
-    let sql = format!("SELECT id, name, value FROM big WHERE id <= {}", sizes.cursor_rows);
+    let sql = format!(
+        "SELECT id, name, value FROM big WHERE id <= {}",
+        sizes.cursor_rows
+    );
     let meter = PeakMeter::start(&ALLOC);
     let start = Instant::now();
     let mut n = 0u64;
