@@ -30,7 +30,11 @@ pub(crate) fn execute_kind(
 }
 
 /// Run one statement and collect its result.
-pub(crate) fn execute(conn: &Connection, meta: &mut MetaCache, stmt: &Statement) -> Result<ResultSet> {
+pub(crate) fn execute(
+    conn: &Connection,
+    meta: &mut MetaCache,
+    stmt: &Statement,
+) -> Result<ResultSet> {
     execute_kind(conn, meta, stmt).map(|(rs, _)| rs)
 }
 

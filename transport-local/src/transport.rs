@@ -55,7 +55,11 @@ pub struct LocalTransport {
 }
 
 impl LocalTransport {
-    pub(crate) fn new(conn: Connection, capabilities: Capabilities, busy_timeout: Duration) -> Self {
+    pub(crate) fn new(
+        conn: Connection,
+        capabilities: Capabilities,
+        busy_timeout: Duration,
+    ) -> Self {
         LocalTransport {
             conn,
             closed: false,

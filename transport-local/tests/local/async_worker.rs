@@ -191,17 +191,28 @@ async fn queued_statements_run_before_an_inline_select() {
     use sqlport_core::AsyncConnector;
     let db = sqlport_local::async_connector(LocalConnector::open_memory().unwrap());
     let mut c = db.connect().await.unwrap();
-    c.execute(&Statement::new("CREATE TABLE t (x)")).await.unwrap();
+    c.execute(&Statement::new("CREATE TABLE t (x)"))
+        .await
+        .unwrap();
     let q = Statement::new("SELECT count(*) FROM t");
     for _ in 0..2 {
-        assert_eq!(c.execute(&q).await.unwrap().rows[0].get::<i64>(0).unwrap(), 0);
+        assert_eq!(
+            c.execute(&q).await.unwrap().rows[0].get::<i64>(0).unwrap(),
+            0
+        );
     }
     c.execute(&Statement::new("BEGIN")).await.unwrap();
     c.execute(&Statement::new("INSERT INTO t VALUES (1)"))
         .await
         .unwrap();
-    assert_eq!(c.execute(&q).await.unwrap().rows[0].get::<i64>(0).unwrap(), 1);
+    assert_eq!(
+        c.execute(&q).await.unwrap().rows[0].get::<i64>(0).unwrap(),
+        1
+    );
     c.enqueue(Statement::new("ROLLBACK"));
-    assert_eq!(c.execute(&q).await.unwrap().rows[0].get::<i64>(0).unwrap(), 0);
+    assert_eq!(
+        c.execute(&q).await.unwrap().rows[0].get::<i64>(0).unwrap(),
+        0
+    );
     assert!(c.is_autocommit());
 }

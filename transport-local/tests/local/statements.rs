@@ -241,7 +241,11 @@ fn remembered_columns_follow_schema_changes() {
 
     exec(&mut other, "ALTER TABLE t ADD COLUMN c REAL");
     let rs = exec(&mut c, star);
-    assert_eq!(rs.columns.len(), 3, "another connection's change is seen at once");
+    assert_eq!(
+        rs.columns.len(),
+        3,
+        "another connection's change is seen at once"
+    );
     assert_eq!(rs.rows[0].len(), 3);
 
     // Push the statement out of both caches (rusqlite's: 64 statements by
