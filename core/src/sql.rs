@@ -86,7 +86,8 @@ pub fn classify(sql: &str) -> StatementKind {
         return StatementKind::Other;
     };
     let kw = |w: &str, k: &str| w.eq_ignore_ascii_case(k);
-    match word.to_ascii_uppercase().as_str() {
+    let mut buf = [0u8; KEYWORD_MAX];
+    match upper(word, &mut buf) {
         "SELECT" | "VALUES" => StatementKind::Select,
         "INSERT" => StatementKind::Insert,
         "REPLACE" => StatementKind::Replace,
@@ -201,6 +202,20 @@ pub fn pragma_target(sql: &str) -> Option<PragmaTarget> {
     })
 }
 
+/// The longest keyword [`classify`] looks at (`SAVEPOINT`, `ROLLBACK`, ...).
+const KEYWORD_MAX: usize = 16;
+
+/// `word` in upper case, in `buf` (no allocation: `classify` runs on every
+/// statement); a word longer than any keyword becomes `""`.
+fn upper<'b>(word: &str, buf: &'b mut [u8; KEYWORD_MAX]) -> &'b str {
+    let Some(dst) = buf.get_mut(..word.len()) else {
+        return "";
+    };
+    dst.copy_from_slice(word.as_bytes());
+    dst.make_ascii_uppercase();
+    std::str::from_utf8(dst).unwrap_or("")
+}
+
 /// `true` when `sql` holds only whitespace, comments and `;`.
 pub fn is_blank(sql: &str) -> bool {
     Lexer::new(sql).all(|t| t == Token::Punct(';'))
@@ -227,7 +242,7 @@ fn classify_with(lexer: &mut Lexer<'_>) -> StatementKind {
             Token::Punct('(') => depth = depth.saturating_add(1),
             Token::Punct(')') => depth = depth.saturating_sub(1),
             Token::Punct(';') if depth == 0 => break,
-            Token::Word(w) if depth == 0 => match w.to_ascii_uppercase().as_str() {
+            Token::Word(w) if depth == 0 => match upper(w, &mut [0u8; KEYWORD_MAX]) {
                 "SELECT" | "VALUES" => return StatementKind::Select,
                 "INSERT" => return StatementKind::Insert,
                 "REPLACE" => return StatementKind::Replace,

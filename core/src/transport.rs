@@ -78,6 +78,17 @@ pub trait Transport: Send {
     /// Run a batch (one round trip on remote transports).
     fn batch(&mut self, batch: &Batch) -> Result<BatchResult>;
 
+    /// Run `stmt` now only if it is sure to finish quickly without waiting
+    /// (for a lock, the network, ...): the async worker
+    /// ([`WorkerTransport`](crate::WorkerTransport)) calls this on the async
+    /// caller's own thread when the worker is idle, and sends the statement to
+    /// the worker thread when it returns `None`. `None` means nothing
+    /// observable happened. The default always declines.
+    fn try_execute_quick(&mut self, stmt: &Statement) -> Option<Result<ResultSet>> {
+        let _ = stmt;
+        None
+    }
+
     /// `true` when no transaction is open (a lost transaction counts as open
     /// until the caller's `ROLLBACK`). Never does I/O.
     fn is_autocommit(&self) -> bool;

@@ -7,27 +7,46 @@ use sqlport_core::{
     TransactionBehavior,
 };
 
+use sqlport_core::sql::StatementKind;
+
 use crate::exec::{run, run_simple};
+use crate::meta::MetaCache;
+
+/// Run one statement and collect its result; also returns its kind.
+pub(crate) fn execute_kind(
+    conn: &Connection,
+    meta: &mut MetaCache,
+    stmt: &Statement,
+) -> Result<(ResultSet, StatementKind)> {
+    let mut sink = CollectRows::default();
+    let (summary, kind) = run(conn, meta, stmt, &mut sink)?;
+    let rs = ResultSet {
+        columns: summary.columns,
+        rows: sink.rows,
+        rows_affected: summary.rows_affected,
+        last_insert_rowid: summary.last_insert_rowid,
+    };
+    Ok((rs, kind))
+}
 
 /// Run one statement and collect its result.
-pub(crate) fn execute(conn: &Connection, stmt: &Statement) -> Result<ResultSet> {
-    let mut sink = CollectRows::default();
-    let summary = run(conn, stmt, &mut sink)?;
-    Ok(sqlport_core::transport::collect(
-        summary.columns.clone(),
-        sink.rows,
-        &summary,
-    ))
+pub(crate) fn execute(
+    conn: &Connection,
+    meta: &mut MetaCache,
+    stmt: &Statement,
+) -> Result<ResultSet> {
+    execute_kind(conn, meta, stmt).map(|(rs, _)| rs)
 }
 
 /// Run `batch`; `savepoint_name` is a fresh, unique name for a nested atomic batch.
 pub(crate) fn run_batch(
     conn: &Connection,
+    meta: &mut MetaCache,
     batch: &Batch,
     savepoint_name: impl FnOnce() -> String,
 ) -> Result<BatchResult> {
     match batch.mode {
-        BatchMode::Atomic(behavior) => atomic(conn, &batch.steps, behavior, savepoint_name),
+        BatchMode::Atomic(behavior) => atomic(conn, meta, &batch.steps, behavior, savepoint_name),
         BatchMode::StopOnError => {
             let mut steps = Vec::with_capacity(batch.steps.len());
             let mut failed = false;
@@ -36,7 +55,7 @@ pub(crate) fn run_batch(
                     steps.push(StepResult::Skipped);
                     continue;
                 }
-                match execute(conn, stmt) {
+                match execute(conn, meta, stmt) {
                     Ok(rs) => steps.push(StepResult::Ok(rs)),
                     Err(e) => {
                         failed = true;
@@ -50,7 +69,7 @@ pub(crate) fn run_batch(
             steps: batch
                 .steps
                 .iter()
-                .map(|stmt| match execute(conn, stmt) {
+                .map(|stmt| match execute(conn, meta, stmt) {
                     Ok(rs) => StepResult::Ok(rs),
                     Err(e) => StepResult::Err(e),
                 })
@@ -69,6 +88,7 @@ enum Scope {
 
 fn atomic(
     conn: &Connection,
+    meta: &mut MetaCache,
     steps: &[Statement],
     behavior: TransactionBehavior,
     savepoint_name: impl FnOnce() -> String,
@@ -83,7 +103,7 @@ fn atomic(
     };
     let mut results = Vec::with_capacity(steps.len());
     for (step, stmt) in steps.iter().enumerate() {
-        let outcome = execute(conn, stmt).and_then(|rs| {
+        let outcome = execute(conn, meta, stmt).and_then(|rs| {
             if conn.is_autocommit() {
                 Err(Error::Unsupported(
                     "a step of an atomic batch ended the batch's transaction".into(),

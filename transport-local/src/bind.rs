@@ -19,9 +19,15 @@ fn is_named(name: Option<&str>) -> bool {
     name.is_some_and(|n| !n.starts_with('?'))
 }
 
-/// Bind `params` to `stmt`; any mismatch is [`Error::InvalidArguments`].
-pub(crate) fn bind(stmt: &mut rusqlite::Statement<'_>, params: &Params) -> Result<()> {
-    let names = param_names(stmt);
+/// Bind `params` to `stmt`, whose parameter names are `names`
+/// ([`param_names`]; `any_named`: some is named); any mismatch is
+/// [`Error::InvalidArguments`].
+pub(crate) fn bind(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: &Params,
+    names: &[Option<String>],
+    any_named: bool,
+) -> Result<()> {
     let count = names.len();
     match params {
         Params::None => {
@@ -32,10 +38,12 @@ pub(crate) fn bind(stmt: &mut rusqlite::Statement<'_>, params: &Params) -> Resul
             }
         }
         Params::Positional(values) => {
-            if let Some(name) = names.iter().flatten().find(|n| is_named(Some(n))) {
-                return Err(Error::InvalidArguments(format!(
-                    "named parameter {name} cannot be bound by position; pass named values"
-                )));
+            if any_named {
+                if let Some(name) = names.iter().flatten().find(|n| is_named(Some(n))) {
+                    return Err(Error::InvalidArguments(format!(
+                        "named parameter {name} cannot be bound by position; pass named values"
+                    )));
+                }
             }
             if values.len() != count {
                 return Err(Error::InvalidArguments(format!(

@@ -132,6 +132,7 @@ impl LocalConnector {
         Ok(LocalTransport::new(
             self.open_connection()?,
             self.capabilities(),
+            self.inner.config.busy_timeout,
         ))
     }
 

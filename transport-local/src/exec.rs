@@ -1,16 +1,17 @@
 //! Running one statement on a rusqlite connection.
 
 use std::ops::ControlFlow;
-use std::sync::Arc;
 
+use rusqlite::fallible_streaming_iterator::FallibleStreamingIterator;
 use rusqlite::types::ValueRef as SqlValueRef;
 use rusqlite::{CachedStatement, Connection};
 use sqlport_core::error::ConversionError;
-use sqlport_core::sql;
+use sqlport_core::sql::{self, StatementKind};
 use sqlport_core::{Column, Error, Result, Row, RowSink, Statement, Summary, Value, codes};
 
 use crate::bind::bind;
 use crate::error::map_error;
+use crate::meta::MetaCache;
 
 /// Prepare exactly one statement (through the statement cache).
 ///
@@ -78,34 +79,84 @@ pub(crate) fn columns(stmt: &rusqlite::Statement<'_>) -> Vec<Column> {
         .collect()
 }
 
-/// Run one statement, streaming its rows into `sink`.
-pub(crate) fn run(conn: &Connection, stmt: &Statement, sink: &mut dyn RowSink) -> Result<Summary> {
-    tracing::debug!(sql = %stmt.sql, "sqlport-local: statement");
-    let sql: &str = &stmt.sql;
-    let mut prepared = prepare(conn, sql)?;
-    bind(&mut prepared, &stmt.params)?;
-    let cols: Arc<[Column]> = columns(&prepared).into();
-    sink.columns(&cols)?;
-    let width = cols.len();
-    {
-        let mut rows = prepared.raw_query();
-        while let Some(row) = rows.next().map_err(map_error)? {
-            let mut values = Vec::with_capacity(width);
-            for i in 0..width {
-                let v = row.get_ref(i).map_err(map_error)?;
-                values.push(to_value(v, i, &cols)?);
-            }
-            if let ControlFlow::Break(()) = sink.row(Row::new(cols.clone(), values)?)? {
-                break;
-            }
+/// Prepare `sql` through the statement cache; when `checked` (the text ran
+/// here before), the blank/NUL checks of [`prepare`] are skipped.
+fn prepare_known<'c>(
+    conn: &'c Connection,
+    sql: &str,
+    checked: bool,
+) -> Result<CachedStatement<'c>> {
+    if checked {
+        match conn.prepare_cached(sql) {
+            Ok(stmt) => return Ok(stmt),
+            // Errors are reported exactly as a first preparation reports them.
+            Err(_) => return prepare(conn, sql),
         }
     }
-    let kind = sql::classify(sql);
-    Ok(Summary {
+    prepare(conn, sql)
+}
+
+/// Run one statement, streaming its rows into `sink`; also returns the
+/// statement's kind.
+pub(crate) fn run(
+    conn: &Connection,
+    meta: &mut MetaCache,
+    stmt: &Statement,
+    sink: &mut dyn RowSink,
+) -> Result<(Summary, StatementKind)> {
+    tracing::debug!(sql = %stmt.sql, "sqlport-local: statement");
+    let hit = meta.find(&stmt.sql);
+    let mut prepared = prepare_known(conn, &stmt.sql, hit.is_some())?;
+    let idx = meta.refresh(&stmt.sql, hit, &prepared);
+    let info = meta.get(idx);
+    bind(&mut prepared, &stmt.params, &info.names, info.any_named)?;
+    let kind = info.kind;
+    let mut cols = None;
+    {
+        let mut rows = prepared.raw_query();
+        // The first step re-prepares a statement whose schema changed (its
+        // columns may change with it), so the columns are read after it.
+        let mut current = rows.next().map_err(map_error)?.is_some();
+        if current {
+            if let Some(st) = rows.as_ref() {
+                meta.after_first_step(idx, st);
+            }
+            let c = meta.get(idx).columns.clone();
+            sink.columns(&c)?;
+            let width = c.len();
+            while current {
+                let Some(row) = FallibleStreamingIterator::get(&rows) else {
+                    break;
+                };
+                let mut values = Vec::with_capacity(width);
+                for i in 0..width {
+                    let v = row.get_ref(i).map_err(map_error)?;
+                    values.push(to_value(v, i, &c)?);
+                }
+                if let ControlFlow::Break(()) = sink.row(Row::new(c.clone(), values)?)? {
+                    break;
+                }
+                current = rows.next().map_err(map_error)?.is_some();
+            }
+            cols = Some(c);
+        }
+    }
+    let cols = match cols {
+        Some(c) => c,
+        None => {
+            // No row: the statement is reset, its columns still current.
+            meta.after_first_step(idx, &prepared);
+            let c = meta.get(idx).columns.clone();
+            sink.columns(&c)?;
+            c
+        }
+    };
+    let summary = Summary {
         columns: cols,
         rows_affected: if kind.is_dml() { conn.changes() } else { 0 },
         last_insert_rowid: kind.reports_rowid().then(|| conn.last_insert_rowid()),
-    })
+    };
+    Ok((summary, kind))
 }
 
 /// Run one statement that returns no rows we care about (transaction control).

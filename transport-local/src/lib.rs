@@ -32,6 +32,8 @@ mod config;
 mod connector;
 mod error;
 mod exec;
+mod meta;
+mod quick;
 mod transport;
 
 pub use config::LocalConfig;

@@ -1,17 +1,22 @@
 //! [`LocalTransport`]: one SQLite connection as a [`Transport`].
 
+use std::time::Duration;
+
 use rusqlite::Connection;
+use sqlport_core::sql::StatementKind;
 use sqlport_core::tx_gate::{Admission, TxGate, ends_transaction};
 use sqlport_core::{
     Batch, BatchResult, Capabilities, Error, Result, ResultSet, RowSink, Statement, Summary,
-    Transport,
+    Transport, codes,
 };
 
-use crate::batch::{execute, run_batch};
+use crate::batch::{execute_kind, run_batch};
 use crate::bind::param_names;
 use crate::error::map_error;
 use crate::exec::{columns, prepare, run, run_simple};
 use sqlport_core::Description;
+use crate::meta::MetaCache;
+use crate::quick::{QUICK_BUDGET, QuickBudget};
 
 /// One connection to a local database. Obtain it from
 /// [`LocalConnector::connect_local`](crate::LocalConnector::connect_local).
@@ -41,17 +46,64 @@ pub struct LocalTransport {
     next_savepoint: u64,
     capabilities: Capabilities,
     gate: TxGate,
+    /// Classification, parameter names and columns of recent statements.
+    meta: MetaCache,
+    /// The inline-run budget's progress handler, once installed.
+    quick: Option<QuickBudget>,
+    /// The connection's busy timeout, while known (a PRAGMA may change it).
+    busy_timeout: Option<Duration>,
 }
 
 impl LocalTransport {
-    pub(crate) fn new(conn: Connection, capabilities: Capabilities) -> Self {
+    pub(crate) fn new(
+        conn: Connection,
+        capabilities: Capabilities,
+        busy_timeout: Duration,
+    ) -> Self {
         LocalTransport {
             conn,
             closed: false,
             next_savepoint: 0,
             capabilities,
             gate: TxGate::default(),
+            meta: MetaCache::default(),
+            quick: None,
+            busy_timeout: Some(busy_timeout),
         }
+    }
+
+    /// After one statement that began with a transaction open (`was_open`)
+    /// or not: settle the lost-transaction gate and forget the busy timeout
+    /// after a PRAGMA.
+    fn finish<T>(&mut self, was_open: bool, result: Result<(T, StatementKind)>) -> Result<T> {
+        let ended = match &result {
+            Ok((_, kind)) => {
+                if matches!(kind, StatementKind::PragmaRead | StatementKind::PragmaWrite) {
+                    self.busy_timeout = None;
+                }
+                matches!(
+                    kind,
+                    StatementKind::Commit | StatementKind::Rollback | StatementKind::Release
+                )
+            }
+            Err(_) => false,
+        };
+        self.settle(was_open, ended);
+        result.map(|(value, _)| value)
+    }
+
+    /// The connection's busy timeout (read again after a PRAGMA).
+    fn current_busy_timeout(&mut self) -> Result<Duration> {
+        if let Some(d) = self.busy_timeout {
+            return Ok(d);
+        }
+        let ms: i64 = self
+            .conn
+            .query_row("PRAGMA busy_timeout", [], |r| r.get(0))
+            .map_err(map_error)?;
+        let d = Duration::from_millis(ms.max(0) as u64);
+        self.busy_timeout = Some(d);
+        Ok(d)
     }
 
     /// After an operation that began with a transaction open (`was_open`):
@@ -103,18 +155,59 @@ impl Transport for LocalTransport {
             return Ok(ResultSet::default());
         }
         let was_open = !self.conn.is_autocommit();
-        let result = execute(&self.conn, stmt);
-        self.settle(was_open, result.is_ok() && ends_transaction(&stmt.sql));
-        result
+        let result = execute_kind(&self.conn, &mut self.meta, stmt);
+        self.finish(was_open, result)
+    }
+
+    /// A read-only `SELECT` this connection ran before, run now within
+    /// [`QUICK_BUDGET`] of SQLite work and without waiting for locks (busy
+    /// timeout 0 meanwhile). When it runs out of budget (it then goes to the
+    /// worker from now on) or meets a lock, it is abandoned (`None`): a
+    /// read-only statement that did not finish left nothing behind. Not
+    /// bounded: reading pages from a cold disk.
+    fn try_execute_quick(&mut self, stmt: &Statement) -> Option<Result<ResultSet>> {
+        if self.closed || self.gate.is_lost() {
+            return None;
+        }
+        let info = self.meta.get(self.meta.find(&stmt.sql)?);
+        if info.kind != StatementKind::Select || !info.readonly || !info.quick {
+            return None;
+        }
+        let busy = self.current_busy_timeout().ok()?;
+        let budget = self
+            .quick
+            .get_or_insert_with(|| QuickBudget::install(&self.conn));
+        self.conn.busy_timeout(Duration::ZERO).ok()?;
+        budget.arm(QUICK_BUDGET);
+        let was_open = !self.conn.is_autocommit();
+        let result = execute_kind(&self.conn, &mut self.meta, stmt);
+        budget.disarm();
+        if let Err(e) = self.conn.busy_timeout(busy) {
+            tracing::warn!(error = %e, "sqlport-local: restoring the busy timeout failed");
+            self.busy_timeout = None;
+        }
+        if let Err(e) = &result {
+            let code = e.sqlite_code();
+            let unchanged = was_open != self.conn.is_autocommit();
+            let interrupted = code == Some(codes::SQLITE_INTERRUPT);
+            if unchanged && (interrupted || e.is_busy()) {
+                if interrupted {
+                    if let Some(i) = self.meta.find(&stmt.sql) {
+                        self.meta.get_mut(i).quick = false;
+                    }
+                }
+                return None;
+            }
+        }
+        Some(self.finish(was_open, result))
     }
 
     fn query_stream(&mut self, stmt: &Statement, sink: &mut dyn RowSink) -> Result<Summary> {
         self.conn()?;
         self.gate.admit_many()?;
         let was_open = !self.conn.is_autocommit();
-        let result = run(&self.conn, stmt, sink);
-        self.settle(was_open, result.is_ok() && ends_transaction(&stmt.sql));
-        result
+        let result = run(&self.conn, &mut self.meta, stmt, sink);
+        self.finish(was_open, result)
     }
 
     fn batch(&mut self, batch: &Batch) -> Result<BatchResult> {
@@ -125,7 +218,9 @@ impl Transport for LocalTransport {
         let was_open = !self.conn.is_autocommit();
         let counter = &mut self.next_savepoint;
         let conn = &self.conn;
-        let result = run_batch(conn, batch, || {
+        // A step may set the busy timeout.
+        self.busy_timeout = None;
+        let result = run_batch(conn, &mut self.meta, batch, || {
             *counter += 1;
             format!("sqlport_batch_{}", *counter)
         });
@@ -157,6 +252,8 @@ impl Transport for LocalTransport {
         }
         self.closed = true;
         self.gate.clear();
+        self.meta.clear();
+        self.quick = None;
         if !self.conn.is_autocommit() {
             if let Err(e) = run_simple(&self.conn, "ROLLBACK") {
                 tracing::warn!(error = %e, "sqlport-local: rollback on close failed");

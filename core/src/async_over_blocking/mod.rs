@@ -10,6 +10,16 @@
 //! in chunks of [`STREAM_CHUNK_ROWS`] through a small bounded channel: memory
 //! stays bounded, and a sink that stops early stops the worker too.
 //!
+//! Short statements run inline: when the worker is idle (no command queued or
+//! running), [`AsyncTransport::execute`] first offers the statement to
+//! [`Transport::try_execute_quick`] on the caller's own thread, under the
+//! same lock the worker takes for each command. The local transport accepts
+//! only a read-only `SELECT` it has run before, bounded by a small work budget
+//! and never waiting for a lock, so a point query costs no thread handoff and
+//! the executor is blocked for at most that budget; anything else goes to the
+//! worker as before. Nothing is awaited while it runs, so cancellation cannot
+//! interrupt it half-way.
+//!
 //! Cancellation: a future dropped before its reply arrived leaves a command
 //! the caller never saw finish. Before the next command, the worker is told
 //! so and rolls back whatever transaction the connection is in: one the
@@ -19,8 +29,8 @@
 use std::fmt;
 use std::future::Future;
 use std::ops::ControlFlow;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Poll;
 
 use async_trait::async_trait;
@@ -94,6 +104,17 @@ impl Shared {
     }
 }
 
+/// The transport, once the worker opened it: locked by the worker for each
+/// command, and by the async side for a quick inline statement.
+type Slot = Arc<Mutex<Option<Box<dyn Transport>>>>;
+
+fn lock(slot: &Slot) -> MutexGuard<'_, Option<Box<dyn Transport>>> {
+    match slot.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
 /// A blocking transport running on its own thread, driven through channels.
 ///
 /// Dropping it ends the thread, which closes the transport (rolling back an
@@ -115,6 +136,10 @@ pub struct AsyncOverBlocking {
     /// The autocommit state queued commands will leave (until a reply brings
     /// the worker's own word).
     queued_autocommit: Option<bool>,
+    /// The transport (see [`Slot`]).
+    slot: Slot,
+    /// Commands sent and not yet finished by the worker.
+    pending: Arc<AtomicUsize>,
 }
 
 impl fmt::Debug for AsyncOverBlocking {
@@ -145,6 +170,10 @@ impl AsyncOverBlocking {
         let (alive_tx, alive) = flume::bounded::<()>(1);
         let shared = Arc::new(shared);
         let worker_shared = shared.clone();
+        let slot: Slot = Arc::new(Mutex::new(None));
+        let worker_slot = slot.clone();
+        let pending = Arc::new(AtomicUsize::new(0));
+        let worker_pending = pending.clone();
         std::thread::Builder::new()
             .name("sqlport-worker".into())
             .spawn(move || {
@@ -152,8 +181,9 @@ impl AsyncOverBlocking {
                 match open() {
                     Ok(transport) => {
                         worker_shared.update(&*transport);
+                        *lock(&worker_slot) = Some(transport);
                         let _ = ready_tx.send(Ok(()));
-                        serve(transport, &inbox, &worker_shared);
+                        serve(&worker_slot, &inbox, &worker_shared, &worker_pending);
                     }
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
@@ -169,6 +199,8 @@ impl AsyncOverBlocking {
                 gate: TxGate::default(),
                 abandoned: None,
                 queued_autocommit: None,
+                slot,
+                pending,
             },
             ready_rx,
         ))
@@ -180,7 +212,25 @@ impl AsyncOverBlocking {
         if self.closed {
             return Err(Error::Closed);
         }
-        self.commands.send(cmd).map_err(|_| Error::Closed)
+        self.pending.fetch_add(1, Ordering::SeqCst);
+        self.commands.send(cmd).map_err(|_| {
+            self.pending.fetch_sub(1, Ordering::SeqCst);
+            Error::Closed
+        })
+    }
+
+    /// Run `stmt` on this thread if the worker is idle and the transport
+    /// accepts it as quick ([`Transport::try_execute_quick`]).
+    fn try_inline(&mut self, stmt: &Statement) -> Option<Result<ResultSet>> {
+        if self.closed || self.pending.load(Ordering::SeqCst) != 0 {
+            return None;
+        }
+        let mut guard = self.slot.try_lock().ok()?;
+        let transport = guard.as_mut()?;
+        let result = transport.try_execute_quick(stmt)?;
+        self.shared.update(&**transport);
+        self.queued_autocommit = None;
+        Some(result)
     }
 
     /// Send a command and await its reply. Until the reply is received the
@@ -235,13 +285,19 @@ impl AsyncOverBlocking {
     }
 }
 
-/// The worker thread's loop: run commands until the handle is dropped or closed.
-fn serve(mut transport: Box<dyn Transport>, inbox: &flume::Receiver<Command>, shared: &Shared) {
+/// The worker thread's loop: run commands until the handle is dropped or
+/// closed. The transport is locked for each command, and unlocked (and the
+/// command counted as finished) before its reply is sent.
+fn serve(slot: &Slot, inbox: &flume::Receiver<Command>, shared: &Shared, pending: &AtomicUsize) {
     while let Ok(cmd) = inbox.recv() {
+        let mut guard = lock(slot);
+        let Some(transport) = guard.as_mut() else {
+            return;
+        };
         match cmd {
             Command::Execute(stmt, reply) => {
                 let result = transport.execute(&stmt);
-                answer(shared, &*transport, &reply, result);
+                answer(shared, guard, pending, &reply, result);
             }
             Command::Stream { stmt, rows, done } => {
                 let mut sink = RelaySink::new(STREAM_CHUNK_ROWS, |b| rows.send(b).is_ok());
@@ -251,18 +307,20 @@ fn serve(mut transport: Box<dyn Transport>, inbox: &flume::Receiver<Command>, sh
                 // error are the caller's, as on the blocking path).
                 sink.flush();
                 drop(sink);
-                answer(shared, &*transport, &done, result);
+                answer(shared, guard, pending, &done, result);
             }
             Command::Batch(batch, reply) => {
                 let result = transport.batch(&batch);
-                answer(shared, &*transport, &reply, result);
+                answer(shared, guard, pending, &reply, result);
             }
             Command::Enqueue(stmt) => {
                 tracing::debug!(sql = %stmt.sql, "sqlport worker: running enqueued statement");
                 if let Err(e) = transport.execute(&stmt) {
                     tracing::warn!(error = %e, "sqlport worker: enqueued statement failed");
                 }
-                shared.update(&*transport);
+                shared.update(&**transport);
+                drop(guard);
+                pending.fetch_sub(1, Ordering::SeqCst);
             }
             Command::Abandoned { was_open } => {
                 if !transport.is_autocommit() {
@@ -274,29 +332,44 @@ fn serve(mut transport: Box<dyn Transport>, inbox: &flume::Receiver<Command>, sh
                         tracing::warn!(error = %e, "sqlport worker: rollback after a cancelled operation failed");
                     }
                 }
-                shared.update(&*transport);
+                shared.update(&**transport);
+                drop(guard);
+                pending.fetch_sub(1, Ordering::SeqCst);
             }
             Command::Close(reply) => {
                 let result = transport.close();
-                answer(shared, &*transport, &reply, result);
+                answer(shared, guard, pending, &reply, result);
                 return;
             }
             Command::Raw(f, reply) => {
-                f(&mut *transport);
-                answer(shared, &*transport, &reply, Ok(()));
+                f(&mut **transport);
+                answer(shared, guard, pending, &reply, Ok(()));
             }
         }
     }
     // The handle was dropped: close (rolls back an open transaction).
-    if let Err(e) = transport.close() {
-        tracing::warn!(error = %e, "sqlport worker: closing the transport failed");
+    if let Some(transport) = lock(slot).as_mut() {
+        if let Err(e) = transport.close() {
+            tracing::warn!(error = %e, "sqlport worker: closing the transport failed");
+        }
     }
 }
 
-/// Publish the transport's state, then reply (so a caller that has the reply
-/// also sees the state it left). A caller that went away is not an error.
-fn answer<T>(shared: &Shared, transport: &dyn Transport, reply: &Reply<T>, result: Result<T>) {
-    shared.update(transport);
+/// Publish the transport's state, unlock it, count the command finished, then
+/// reply (so a caller that has the reply also sees the state it left, and
+/// finds the worker idle). A caller that went away is not an error.
+fn answer<T>(
+    shared: &Shared,
+    guard: MutexGuard<'_, Option<Box<dyn Transport>>>,
+    pending: &AtomicUsize,
+    reply: &Reply<T>,
+    result: Result<T>,
+) {
+    if let Some(transport) = guard.as_deref() {
+        shared.update(transport);
+    }
+    drop(guard);
+    pending.fetch_sub(1, Ordering::SeqCst);
     let _ = reply.send(result);
 }
 
@@ -311,6 +384,9 @@ impl AsyncTransport for AsyncOverBlocking {
         self.settle_abandoned();
         if self.gate.admit(&stmt.sql)? == Admission::Absorbed {
             return Ok(ResultSet::default());
+        }
+        if let Some(result) = self.try_inline(stmt) {
+            return result;
         }
         let stmt = stmt.clone();
         self.call(|reply| Command::Execute(stmt, reply)).await

@@ -123,3 +123,96 @@ async fn dropping_an_async_connection_rolls_back() {
         Value::Text("a".into())
     );
 }
+
+/// A `SELECT` the connection ran before is tried inline on the caller's
+/// thread (without waiting for locks); when it meets a lock it goes to the
+/// worker, which waits there (busy timeout) while the executor goes on, as
+/// for any other statement. If the inline try waited for the lock on the
+/// only executor thread, A could not commit and B would end with SQLITE_BUSY;
+/// if it reported the lock, B would fail at once.
+#[tokio::test(flavor = "current_thread")]
+async fn a_known_select_that_meets_a_lock_waits_on_the_worker() {
+    use sqlport_core::AsyncConnector;
+    let db = LocalConnector::open_memory().unwrap();
+    let mut a = db.connect_local().unwrap();
+    exec(&mut a, "CREATE TABLE t (x)");
+    exec(&mut a, "INSERT INTO t VALUES (1)");
+    let b_db = sqlport_local::async_connector(db.clone());
+    let mut b = b_db.connect().await.unwrap();
+    let q = Statement::new("SELECT count(*) FROM t");
+    for _ in 0..3 {
+        let rs = b.execute(&q).await.unwrap();
+        assert_eq!(rs.rows[0].get::<i64>(0).unwrap(), 1);
+    }
+    // In-memory databases lock as rollback-journal files: an exclusive
+    // transaction keeps readers out.
+    exec(&mut a, "BEGIN EXCLUSIVE");
+    exec(&mut a, "INSERT INTO t VALUES (2)");
+    let task = tokio::spawn(async move {
+        b.execute(&q)
+            .await
+            .map(|rs| rs.rows[0].get::<i64>(0).unwrap())
+    });
+    tokio::task::yield_now().await;
+    exec(&mut a, "COMMIT");
+    assert_eq!(task.await.unwrap().unwrap(), 2);
+}
+
+/// A `SELECT` that runs longer than the inline budget is interrupted and
+/// run again on the worker: the caller gets its full result every time,
+/// never `SQLITE_INTERRUPT`.
+#[tokio::test(flavor = "current_thread")]
+async fn a_long_select_over_the_inline_budget_still_completes() {
+    use sqlport_core::AsyncConnector;
+    let db = sqlport_local::async_connector(LocalConnector::open_memory().unwrap());
+    let mut c = db.connect().await.unwrap();
+    let q = Statement::new(
+        "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 300000) \
+         SELECT count(*), sum(x) FROM n",
+    );
+    for _ in 0..3 {
+        let rs = c.execute(&q).await.unwrap();
+        assert_eq!(rs.rows[0].get::<i64>(0).unwrap(), 300_000);
+        assert_eq!(rs.rows[0].get::<i64>(1).unwrap(), 45_000_150_000);
+    }
+    // Inside a transaction too, which the interruption leaves open.
+    c.execute(&Statement::new("BEGIN")).await.unwrap();
+    let rs = c.execute(&q).await.unwrap();
+    assert_eq!(rs.rows[0].get::<i64>(0).unwrap(), 300_000);
+    assert!(!c.is_autocommit());
+    c.execute(&Statement::new("COMMIT")).await.unwrap();
+    assert!(c.is_autocommit());
+}
+
+/// A rollback queued by a dropped guard runs before a later quick `SELECT`
+/// (the inline path is taken only when the worker has nothing queued).
+#[tokio::test(flavor = "current_thread")]
+async fn queued_statements_run_before_an_inline_select() {
+    use sqlport_core::AsyncConnector;
+    let db = sqlport_local::async_connector(LocalConnector::open_memory().unwrap());
+    let mut c = db.connect().await.unwrap();
+    c.execute(&Statement::new("CREATE TABLE t (x)"))
+        .await
+        .unwrap();
+    let q = Statement::new("SELECT count(*) FROM t");
+    for _ in 0..2 {
+        assert_eq!(
+            c.execute(&q).await.unwrap().rows[0].get::<i64>(0).unwrap(),
+            0
+        );
+    }
+    c.execute(&Statement::new("BEGIN")).await.unwrap();
+    c.execute(&Statement::new("INSERT INTO t VALUES (1)"))
+        .await
+        .unwrap();
+    assert_eq!(
+        c.execute(&q).await.unwrap().rows[0].get::<i64>(0).unwrap(),
+        1
+    );
+    c.enqueue(Statement::new("ROLLBACK"));
+    assert_eq!(
+        c.execute(&q).await.unwrap().rows[0].get::<i64>(0).unwrap(),
+        0
+    );
+    assert!(c.is_autocommit());
+}

@@ -205,3 +205,60 @@ fn leading_semicolons_and_comments_are_skipped() {
         assert_eq!(one(&mut c, sql), Value::Integer(1), "{sql:?}");
     }
 }
+
+fn column_names(rs: &sqlport_core::ResultSet) -> Vec<(String, Option<String>)> {
+    rs.columns
+        .iter()
+        .map(|c| (c.name.clone(), c.decl_type.clone()))
+        .collect()
+}
+
+/// The columns a connection remembers for a statement follow schema changes:
+/// its own `ALTER TABLE`, another connection's, and a statement that left the
+/// statement cache and was prepared again under a changed schema.
+#[test]
+fn remembered_columns_follow_schema_changes() {
+    let (_dir, db) = temp_db(Duration::from_secs(5));
+    let mut c = db.connect_local().unwrap();
+    let mut other = db.connect_local().unwrap();
+    exec(&mut c, "CREATE TABLE t (a INTEGER)");
+    exec(&mut c, "INSERT INTO t VALUES (1)");
+    let star = "SELECT * FROM t";
+    let rs = exec(&mut c, star);
+    assert_eq!(column_names(&rs), [("a".into(), Some("INTEGER".into()))]);
+    assert_eq!(exec(&mut c, star).rows[0].len(), 1);
+
+    exec(&mut c, "ALTER TABLE t ADD COLUMN b TEXT");
+    let rs = exec(&mut c, star);
+    assert_eq!(
+        column_names(&rs),
+        [
+            ("a".into(), Some("INTEGER".into())),
+            ("b".into(), Some("TEXT".into()))
+        ]
+    );
+    assert_eq!(rs.rows[0].values(), [Value::Integer(1), Value::Null]);
+
+    exec(&mut other, "ALTER TABLE t ADD COLUMN c REAL");
+    let rs = exec(&mut c, star);
+    assert_eq!(
+        rs.columns.len(),
+        3,
+        "another connection's change is seen at once"
+    );
+    assert_eq!(rs.rows[0].len(), 3);
+
+    // Push the statement out of both caches (rusqlite's: 64 statements by
+    // default; the connection's own: fewer), change the schema, run it again.
+    for i in 0..100 {
+        exec(&mut c, &format!("SELECT {i} FROM t"));
+    }
+    exec(&mut other, "ALTER TABLE t RENAME COLUMN a TO renamed");
+    let rs = exec(&mut c, star);
+    assert_eq!(rs.columns[0].name, "renamed");
+    // And a statement whose columns changed type but not count.
+    exec(&mut other, "DROP TABLE t");
+    exec(&mut other, "CREATE TABLE t (x BLOB, y BLOB, z BLOB)");
+    let rs = exec(&mut c, star);
+    assert_eq!(rs.columns[2].decl_type.as_deref(), Some("BLOB"));
+}
