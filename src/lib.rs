@@ -25,17 +25,10 @@
 //!
 //! ## NAME forms
 //!
-//! | NAME | Transport |
-//! |---|---|
-//! | `:memory:` | local, in memory (shared by the handle's connections) |
-//! | `/abs/path.db`, `./local_dev.db`, `data/app.db` | local file |
-//! | `db.sqlite3`, `app.db`, `backup.zip`, `data.local` (bare filename) | local file |
-//! | `file:app.db?mode=ro` | local, SQLite URI |
-//! | `https://my-db-org.turso.io` | remote, HTTPS |
-//! | `libsql://my-db-org.turso.io` | remote, HTTPS |
-//! | `my-db-org.turso.io` (bare host name: only `*.turso.io`) | remote, HTTPS |
-//! | `http://127.0.0.1:8080` | remote, plain HTTP (a local server) |
-//! | `…?authToken=TOKEN` on a remote form | token taken from the URL |
+//! The NAME picks the transport: `:memory:`, a path or a bare file name is
+//! local; `https://`, `libsql://`, `http://` or a bare `*.turso.io` host is
+//! remote. The full table, with the rules for bare names, is in
+//! [`core::name`](sqlport_core::name).
 //!
 //! ## Features
 //!
@@ -48,11 +41,6 @@
 //! | `serde` | deserialize rows into structs ([`Row::deserialize`]) |
 //! | `chrono`, `time` | dates, times, datetimes and durations in Django's storage formats ([`types`]) |
 //! | `uuid`, `json`, `rust_decimal` | `Uuid`, `serde_json::Value` / `types::Json`, `Decimal` as Django stores them ([`types`]) |
-//!
-//! A bare name (no scheme, no `/`) is a host only when it ends in
-//! `.turso.io`; every other bare name is a local file, so a typo'd file name
-//! never becomes a host that receives the auth token (a token given with a
-//! local NAME is not used). Any other server needs its scheme.
 //!
 //! Opening a NAME whose transport was compiled out is an
 //! [`Error::Unsupported`] naming the feature to enable.
@@ -78,7 +66,8 @@ mod shared;
 mod trace;
 
 pub use nonblocking::{Connection, Database, Savepoint, Transaction};
-pub use options::{OpenOptions, RemoteProtocol};
+pub use options::OpenOptions;
+pub use sqlport_core::HranaVersion;
 pub use sqlport_core::{
     AsyncConnector, AsyncTransport, AuthToken, Batch, BatchMode, BatchResult, Capabilities,
     Capability, Column, ColumnIndex, Connector, ConversionError, Error, ErrorKind, FromSql,

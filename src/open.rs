@@ -67,18 +67,12 @@ cfg_if::cfg_if! {
 
 #[cfg(any(feature = "http-blocking", feature = "http-async"))]
 fn http_config(options: &OpenOptions) -> sqlport_http::HttpConfig {
-    use crate::options::RemoteProtocol;
     sqlport_http::HttpConfig {
         auth_token: options.auth_token.clone(),
         connect_timeout: options.connect_timeout,
         request_timeout: options.request_timeout,
         read_timeout: options.read_timeout,
-        version: match options.protocol {
-            RemoteProtocol::Auto => sqlport_http::ProtocolVersion::Auto,
-            RemoteProtocol::V3 => sqlport_http::ProtocolVersion::V3,
-            RemoteProtocol::V2 => sqlport_http::ProtocolVersion::V2,
-            RemoteProtocol::V1 => sqlport_http::ProtocolVersion::V1,
-        },
+        version: options.protocol,
     }
 }
 
@@ -103,7 +97,7 @@ cfg_if::cfg_if! {
         fn remote_async_connector(target: &RemoteTarget, options: &OpenOptions) -> Result<Arc<dyn AsyncConnector>> {
             // No native async backend: run the blocking one on worker threads.
             let connector = sqlport_http::HttpConnector::new(target, http_config(options))?;
-            Ok(Arc::new(sqlport_core::WorkerConnector::new(connector)))
+            Ok(Arc::new(sqlport_core::AsyncOverBlockingConnector::new(connector)))
         }
     } else {
         fn remote_async_connector(_: &RemoteTarget, _: &OpenOptions) -> Result<Arc<dyn AsyncConnector>> {

@@ -3,22 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use sqlport_core::AuthToken;
-
-/// Which Hrana protocol version a remote database is spoken to with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum RemoteProtocol {
-    /// Probe once per database handle: v3, else v2, else the stateless v1 endpoints.
-    #[default]
-    Auto,
-    /// Hrana 3 (`/v3/pipeline`, `/v3/cursor`), no probe.
-    V3,
-    /// Hrana 2 (`/v2/pipeline`), no probe.
-    V2,
-    /// The stateless v1 endpoints (`/v1/execute`, `/v1/batch`): no interactive
-    /// transactions, savepoints or connection state.
-    V1,
-}
+use sqlport_core::{AuthToken, HranaVersion};
 
 /// Options for [`Database::open_with`](crate::Database::open_with) and
 /// [`blocking::Database::open_with`](crate::blocking::Database::open_with).
@@ -41,7 +26,7 @@ pub struct OpenOptions {
     pub(crate) read_only: bool,
     pub(crate) create: bool,
     pub(crate) statement_cache_capacity: usize,
-    pub(crate) protocol: RemoteProtocol,
+    pub(crate) protocol: Option<HranaVersion>,
 }
 
 impl Default for OpenOptions {
@@ -55,7 +40,7 @@ impl Default for OpenOptions {
             read_only: false,
             create: true,
             statement_cache_capacity: 64,
-            protocol: RemoteProtocol::Auto,
+            protocol: None,
         }
     }
 }
@@ -144,9 +129,11 @@ impl OpenOptions {
         self
     }
 
-    /// Force a remote protocol version instead of probing.
-    pub fn protocol(mut self, protocol: RemoteProtocol) -> Self {
-        self.protocol = protocol;
+    /// Force a remote protocol version instead of probing (`None`, the
+    /// default: probe v3, else v2, else the stateless v1 endpoints, once per
+    /// database handle).
+    pub fn protocol(mut self, protocol: impl Into<Option<HranaVersion>>) -> Self {
+        self.protocol = protocol.into();
         self
     }
 }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use sqlport::blocking::{Connection, Database};
 use sqlport_conformance::server::{ServerConfig, TestServer};
-use sqlport_conformance::suite::async_bridge::BlockingConnector;
+use sqlport_conformance::suite::blocking_over_async::BlockingOverAsyncConnector;
 use sqlport_core::{AsyncConnector, Connector, LocalTarget, Target};
 use sqlport_http::{AsyncHttpConnector, HttpConfig, HttpConnector};
 use sqlport_local::{LocalConfig, LocalConnector};
@@ -32,7 +32,7 @@ struct Subjects {
 /// An async connector driven from this (blocking) bench through the suite's
 /// bridge, which `block_on`s each call: the async transport's own code runs.
 fn blocking_over_async(connector: Arc<dyn AsyncConnector>) -> Connection {
-    let bridge = BlockingConnector::new(connector).expect("runtime");
+    let bridge = BlockingOverAsyncConnector::new(connector).expect("runtime");
     Connection::from_transport(bridge.connect().expect("connect"))
 }
 

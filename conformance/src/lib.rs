@@ -53,6 +53,16 @@
 //! `conformance/examples/toy_transport.rs` and `toy_async_transport.rs` are
 //! complete examples.
 //!
+//! ## Features
+//!
+//! | feature | default | what |
+//! |---|---|---|
+//! | `server` | yes | the reference Hrana server ([`server`]), and the runner's default run against it (axum, hyper, ed25519-dalek) |
+//! | `cli` | yes | the `sqlport-conformance` command ([`suite::cli`], clap), implies `server` |
+//!
+//! A transport author who only wants the suite and its harness depends on
+//! `sqlport-conformance` with `default-features = false`.
+//!
 //! ## The command line
 //!
 //! ```text
@@ -119,6 +129,7 @@
 //! variable is set, and print a skip line otherwise.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "server")]
 pub mod server;
 pub mod suite;
 

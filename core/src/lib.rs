@@ -10,12 +10,16 @@
 //! traits here and prove them with `sqlport-conformance`.
 #![forbid(unsafe_code)]
 
+pub mod async_over_blocking;
 pub mod capability;
 pub mod convert;
+pub mod describe;
 pub mod error;
 pub mod name;
 mod name_parse;
 pub mod params;
+pub mod protocol;
+pub mod relay;
 pub mod result;
 pub mod secret;
 #[cfg(feature = "serde")]
@@ -26,19 +30,20 @@ pub mod transport;
 pub mod tx_gate;
 pub mod types;
 pub mod value;
-pub mod worker;
 
 #[cfg(test)]
 mod proptests;
 
+pub use async_over_blocking::{AsyncOverBlocking, AsyncOverBlockingConnector};
 pub use capability::{Capabilities, Capability};
 pub use convert::{FromSql, ToSql};
+pub use describe::Description;
 pub use error::{ConversionError, Error, ErrorKind, Result, SqliteError, codes};
 pub use name::{LocalTarget, RemoteTarget, Target};
 pub use params::{IntoParams, Params, named_params_from_iter, params_from_iter};
+pub use protocol::HranaVersion;
 pub use result::{CollectRows, Column, ColumnIndex, ResultSet, Row, RowSink, Summary};
 pub use secret::AuthToken;
 pub use statement::{Batch, BatchMode, BatchResult, Statement, StepResult, TransactionBehavior};
 pub use transport::{AsyncConnector, AsyncTransport, Connector, Transport};
 pub use value::{Type, Value, ValueRef};
-pub use worker::{WorkerConnector, WorkerTransport};

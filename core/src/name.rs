@@ -1,21 +1,9 @@
 //! Database NAME/URL parsing: which transport a NAME means.
 //!
-//! | NAME | Target |
-//! |---|---|
-//! | `:memory:` | local, in memory |
-//! | `/abs/path.db`, `./rel.db`, `../x.db`, `dir/x.db` | local file |
-//! | `db.sqlite3`, `app.db`, `mydb`, `backup.zip`, `data.local` (bare filename) | local file |
-//! | `file:app.db?mode=ro`, `file::memory:` | local, SQLite URI |
-//! | `https://my-db-org.turso.io` | remote, HTTPS |
-//! | `libsql://my-db-org.turso.io` | remote, HTTPS (`?tls=0` gives HTTP) |
-//! | `http://127.0.0.1:8080` | remote, plain HTTP (a local server) |
-//! | `my-db-org.turso.io` (bare host name: only `*.turso.io`) | remote, HTTPS |
-//! | any remote form `?authToken=...` | the token is taken out of the URL |
+//! This table is the one list of NAME forms (the README and the facade's
+//! docs point here). See [`Target::parse`] for the exact rules.
 //!
-//! A bare name (no scheme, no `/`) is a host only when it ends in
-//! `.turso.io`; any other is a local file, so a typo'd file name never
-//! becomes a host that would receive the auth token. Any other server needs
-//! its scheme. See [`Target::parse`] for the exact rules.
+#![doc = include_str!("name_forms.md")]
 
 use std::path::PathBuf;
 

@@ -7,9 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyAny;
 use sqlport::core::sql::{StatementKind, classify, is_blank};
 use sqlport::local::{LocalConfig, LocalConnector};
-use sqlport::{
-    Batch, BatchMode, Error, OpenOptions, RemoteProtocol, Statement, StepResult, Target,
-};
+use sqlport::{Batch, BatchMode, Error, HranaVersion, OpenOptions, Statement, StepResult, Target};
 
 use crate::convert::to_params;
 use crate::errors::{self, IntoPy, new_err};
@@ -117,18 +115,18 @@ impl RawConnection {
         cached_statements: usize,
         wal: bool,
     ) -> PyResult<Self> {
-        let protocol = match protocol.to_ascii_lowercase().as_str() {
-            "auto" => RemoteProtocol::Auto,
-            "v3" | "3" => RemoteProtocol::V3,
-            "v2" | "2" => RemoteProtocol::V2,
-            "v1" | "1" => RemoteProtocol::V1,
-            _ => {
-                return Err(new_err(
-                    py,
-                    "ProgrammingError",
-                    "protocol must be one of 'auto', 'v3', 'v2', 'v1'",
-                ));
-            }
+        let protocol: Option<HranaVersion> = match protocol.to_ascii_lowercase().as_str() {
+            "auto" => None,
+            other => match other.parse() {
+                Ok(version) => Some(version),
+                Err(_) => {
+                    return Err(new_err(
+                        py,
+                        "ProgrammingError",
+                        "protocol must be one of 'auto', 'v3', 'v2', 'v1'",
+                    ));
+                }
+            },
         };
         let mut options = OpenOptions::new()
             .timeout(seconds(py, "request_timeout", request_timeout)?)

@@ -25,6 +25,11 @@ impl<'a> Lookup<'a> {
                 return Ok(m);
             }
         }
+        for s in self.states {
+            if let Some(m) = s.related(app, name) {
+                return Ok(m);
+            }
+        }
         Err(SchemaError::UnknownModel(format!("{app}.{name}")))
     }
 }
@@ -299,10 +304,7 @@ pub(crate) fn column_parts(
             .expression
             .as_ref()
             .ok_or_else(|| SchemaError::Unsupported("GeneratedField without expression".into()))?;
-        let mut sql = e.sql(r)?;
-        if type_kind == FieldKind::DecimalField && matches!(e, crate::expr::Expr::Combined { .. }) {
-            sql = format!("(CAST({sql} AS NUMERIC))");
-        }
+        let sql = e.sql(r)?;
         core.push_str(&format!(
             " GENERATED ALWAYS AS ({sql}) {}",
             if field.db_persist {
@@ -376,10 +378,7 @@ pub(crate) fn index_body(td: &TableDef, ix: &Index) -> Result<String> {
 }
 
 fn expression_item(e: &crate::expr::Expr, r: Resolver<'_>) -> Result<String> {
-    Ok(match e {
-        crate::expr::Expr::Desc(inner) => format!("({}) DESC", inner.sql(r)?),
-        other => format!("({})", other.sql(r)?),
-    })
+    e.index_sql(r)
 }
 
 /// The column list and WHERE of an index-backed unique constraint.

@@ -169,68 +169,11 @@ pub(crate) struct Editor {
     pub ctx: PlanContext,
 }
 
-/// A change the plan makes that moves index names away from what the database had.
-#[derive(Debug, Clone)]
-pub(crate) enum PlanEvent {
-    /// A table created or rebuilt: its indexes got Django's computed names.
-    Rebuilt(String),
-    /// `ALTER TABLE old RENAME TO new` (index names are kept).
-    TableRenamed { old: String, new: String },
-    /// `ALTER TABLE t RENAME COLUMN old TO new` (index names are kept).
-    ColumnRenamed {
-        table: String,
-        old: String,
-        new: String,
-    },
-}
-
-/// What a plan spanning several migrations knows about the database: an introspected
-/// snapshot taken before it runs, and what the plan has done since, in order.
+/// What a plan spanning several migrations knows about the database: the indexes it has
+/// as the plan runs (see `catalog.rs`).
 #[derive(Debug, Default)]
 pub(crate) struct PlanContext {
-    pub snapshot: Option<crate::introspect::DbSchema>,
-    pub events: Vec<PlanEvent>,
-}
-
-impl PlanContext {
-    /// The name of the existing unique_together (`unique`) or index_together index on
-    /// `columns` of `table`, as Django finds it by introspection: walk the plan back
-    /// through table and column renames to where the index was made, either by this plan
-    /// (then its name was computed from the table and columns of that time) or before it
-    /// (then the snapshot has it, found by its columns). `None`: not found.
-    pub fn existing_index(&self, table: &str, columns: &[String], unique: bool) -> Option<String> {
-        let suffix = if unique { "_uniq" } else { "_idx" };
-        let mut name = table.to_string();
-        let mut cols: Vec<String> = columns.to_vec();
-        for e in self.events.iter().rev() {
-            match e {
-                PlanEvent::Rebuilt(t) if *t == name => {
-                    return Some(crate::quote::create_index_name(&name, &cols, suffix));
-                }
-                PlanEvent::TableRenamed { old, new } if *new == name => name = old.clone(),
-                PlanEvent::ColumnRenamed { table, old, new } if *table == name => {
-                    for c in cols.iter_mut().filter(|c| *c == new) {
-                        *c = old.clone();
-                    }
-                }
-                _ => {}
-            }
-        }
-        let t = self.snapshot.as_ref()?.tables.get(&name)?;
-        t.indexes
-            .iter()
-            .find(|i| {
-                i.unique == unique
-                    && i.origin == "c"
-                    && !i.partial
-                    && i.columns.len() == cols.len()
-                    && i.columns
-                        .iter()
-                        .zip(&cols)
-                        .all(|(a, b)| a.as_deref() == Some(b))
-            })
-            .map(|i| i.name.clone())
-    }
+    pub catalog: crate::catalog::IndexCatalog,
 }
 
 pub(crate) use crate::defaults::effective_default;
@@ -244,11 +187,15 @@ fn prepare_default(f: &Field) -> Result<String> {
 
 impl Editor {
     pub fn execute(&mut self, sql: String) {
+        self.ctx.catalog.apply(&sql);
         self.out.push(Emitted::Sql(sql));
     }
 
     /// A `RunSQL` statement.
     pub fn execute_raw(&mut self, sql: String, params: Option<crate::ops::SqlParams>) {
+        if params.is_none() {
+            self.ctx.catalog.apply(&sql);
+        }
         self.out.push(Emitted::Raw { sql, params });
     }
 
@@ -343,7 +290,6 @@ impl Editor {
     }
 
     pub fn create_model(&mut self, lk: Lookup<'_>, td: &TableDef) -> Result<()> {
-        self.ctx.events.push(PlanEvent::Rebuilt(td.table.clone()));
         let sql = self.table_sql(lk, td)?;
         self.execute(sql);
         let ix = Self::model_indexes(td)?;
@@ -388,14 +334,6 @@ impl Editor {
             quote_name(old),
             quote_name(new)
         ));
-        self.ctx.events.push(if old.starts_with("new__") {
-            PlanEvent::Rebuilt(new.to_string())
-        } else {
-            PlanEvent::TableRenamed {
-                old: old.to_string(),
-                new: new.to_string(),
-            }
-        });
         for d in &mut self.deferred {
             d.rename_table(old, new);
         }
@@ -533,11 +471,6 @@ impl Editor {
                     quote_name(&old_col),
                     quote_name(&new_col)
                 ));
-                self.ctx.events.push(PlanEvent::ColumnRenamed {
-                    table: td.table.clone(),
-                    old: old_col,
-                    new: new_col,
-                });
                 return Ok(());
             }
         }

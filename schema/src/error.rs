@@ -86,6 +86,19 @@ pub enum SchemaError {
     /// A migration, app or dependency named by a plan or target does not exist.
     #[error("unknown migration: {0}")]
     UnknownMigration(String),
+    /// Django looks this index up in the database (the index of a removed
+    /// `unique_together` / `index_together` entry, the unnamed index of
+    /// `RenameIndex(old_fields=...)`) and did not find exactly one: Django's "Found wrong
+    /// number (N) of constraints".
+    #[error("found wrong number ({found}) of indexes for {table}({})", columns.join(", "))]
+    IndexNotFound {
+        /// The table.
+        table: String,
+        /// The columns looked for.
+        columns: Vec<String>,
+        /// How many matching indexes the database has.
+        found: usize,
+    },
     /// A result set did not have the expected shape.
     #[error("unexpected result shape: {0}")]
     ResultShape(String),

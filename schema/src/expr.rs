@@ -46,6 +46,14 @@ pub enum Expr {
     },
     /// `expr.desc()` in an index.
     Desc(Box<Expr>),
+    /// An expression given an explicit `output_field` (`Value(Decimal("1.5"))` is one:
+    /// JSON `{"value": "1.5", "output_field": "DecimalField"}`).
+    Typed {
+        /// The expression.
+        expr: Box<Expr>,
+        /// The class of its `output_field`.
+        kind: FieldKind,
+    },
 }
 
 impl Expr {
@@ -65,8 +73,34 @@ impl Expr {
         }
     }
 
-    /// Loads an expression from its JSON form.
+    /// Loads an expression from its JSON form; `"output_field": "<field class>"` next to
+    /// `value`, `func` or `op` is the expression's explicit output field.
     pub fn from_json(v: &Json) -> Result<Self> {
+        let e = Self::from_json_untyped(v)?;
+        let output_field = v.as_object().and_then(|o| o.get("output_field"));
+        match output_field {
+            None => Ok(e),
+            Some(k)
+                if matches!(
+                    e,
+                    Expr::Value(_) | Expr::Func { .. } | Expr::Combined { .. }
+                ) =>
+            {
+                let k = k.as_str().ok_or_else(|| {
+                    SchemaError::Json(format!("expression: `output_field` must be a string: {v}"))
+                })?;
+                Ok(Expr::Typed {
+                    expr: Box::new(e),
+                    kind: FieldKind::from_class(k)?,
+                })
+            }
+            Some(_) => Err(SchemaError::Json(format!(
+                "expression: `output_field` only goes with `value`, `func` or `op`: {v}"
+            ))),
+        }
+    }
+
+    fn from_json_untyped(v: &Json) -> Result<Self> {
         let bad = |m: &str| SchemaError::Json(format!("expression: {m}: {v}"));
         if let Some(s) = v.as_str() {
             return Ok(Expr::F(s.to_string()));
@@ -122,21 +156,75 @@ impl Expr {
         Err(bad("unknown expression form"))
     }
 
-    /// Renders the expression as SQL.
+    /// Renders the expression as Django's SQLite compiler does: a `Func`, combined
+    /// expression or `Value` whose output field is a `DecimalField` is wrapped in
+    /// `(CAST(... AS NUMERIC))` (`SQLiteNumericMixin`), at every level.
     pub(crate) fn sql(&self, r: Resolver<'_>) -> Result<String> {
+        let body = self.body_sql(r)?;
+        Ok(
+            if self.is_numeric_mixin() && crate::expr_type::output(self, r)?.is_decimal() {
+                format!("(CAST({body} AS NUMERIC))")
+            } else {
+                body
+            },
+        )
+    }
+
+    /// Whether Django's class for this expression has `SQLiteNumericMixin`.
+    fn is_numeric_mixin(&self) -> bool {
+        match self {
+            Expr::Value(_) | Expr::Func { .. } | Expr::Combined { .. } => true,
+            Expr::Typed { expr, .. } => expr.is_numeric_mixin(),
+            Expr::Raw { .. } | Expr::F(_) | Expr::Desc(_) => false,
+        }
+    }
+
+    /// An index or unique constraint's expression as `IndexExpression` renders it: an
+    /// expression other than a column reference is wrapped in a parenthesising `Func`
+    /// (itself cast when its output is a `DecimalField`), then `DESC` if descending.
+    pub(crate) fn index_sql(&self, r: Resolver<'_>) -> Result<String> {
+        let (root, desc) = match self {
+            Expr::Desc(inner) => (inner.as_ref(), true),
+            other => (other, false),
+        };
+        let root_sql = match root {
+            Expr::F(_) => root.sql(r)?,
+            other => {
+                let inner = other.sql(r)?;
+                if crate::expr_type::output(other, r)?.is_decimal() {
+                    format!("(CAST(({inner}) AS NUMERIC))")
+                } else {
+                    format!("({inner})")
+                }
+            }
+        };
+        Ok(if desc {
+            format!("{root_sql} DESC")
+        } else {
+            root_sql
+        })
+    }
+
+    /// The SQL of the expression itself, without `SQLiteNumericMixin`'s cast.
+    fn body_sql(&self, r: Resolver<'_>) -> Result<String> {
         Ok(match self {
             Expr::Raw { sql, .. } => sql.clone(),
             Expr::F(name) => quote_name(&r(name)?.0),
             Expr::Value(v) => quote_value_json(v)?,
+            Expr::Typed { expr, .. } => expr.body_sql(r)?,
             Expr::Desc(e) => format!("{} DESC", e.sql(r)?),
-            Expr::Combined { lhs, op, rhs } => format!("({} {op} {})", lhs.sql(r)?, rhs.sql(r)?),
-            Expr::Func { name, args } => {
-                if name == "Now" {
-                    return Ok("STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW')".into());
+            Expr::Combined { lhs, op, rhs } => {
+                let (l, rr) = (lhs.sql(r)?, rhs.sql(r)?);
+                // SQLite's `combine_expression`: no `^` or `#` operators; `%%` is the
+                // escaped `%` of the parameter interpolation.
+                match op.as_str() {
+                    "^" => format!("(POWER({l},{rr}))"),
+                    "#" => format!("(BITXOR({l},{rr}))"),
+                    "%%" => format!("({l} % {rr})"),
+                    _ => format!("({l} {op} {rr})"),
                 }
-                let parts = args.iter().map(|a| a.sql(r)).collect::<Result<Vec<_>>>()?;
-                format!("{}({})", name.to_uppercase(), parts.join(", "))
             }
+            Expr::Func { name, args } => func_sql(name, args, r)?,
         })
     }
 
@@ -147,6 +235,12 @@ impl Expr {
             Expr::F(n) => format!("F({n})"),
             Expr::Value(v) => format!("Value({})", py_repr(v)),
             Expr::Desc(e) => format!("OrderBy({}, descending=True)", e.repr()),
+            Expr::Typed { expr, kind } => match (expr.as_ref(), kind) {
+                (Expr::Value(Json::String(s)), FieldKind::DecimalField) => {
+                    format!("Value(Decimal('{s}'))")
+                }
+                (e, _) => e.repr(),
+            },
             Expr::Combined { lhs, op, rhs } => format!("{} {op} {}", lhs.repr(), rhs.repr()),
             Expr::Func { name, args } => {
                 let a: Vec<String> = args.iter().map(Expr::repr).collect();
@@ -154,6 +248,44 @@ impl Expr {
             }
         }
     }
+}
+
+/// A database function as Django's SQLite backend renders it (`as_sqlite` and the
+/// functions' SQLite names); other functions are `NAME(args)`.
+fn func_sql(name: &str, args: &[Expr], r: Resolver<'_>) -> Result<String> {
+    let parts = args.iter().map(|a| a.sql(r)).collect::<Result<Vec<_>>>()?;
+    Ok(match (name, parts.as_slice()) {
+        ("Now", _) => "STRFTIME('%Y-%m-%d %H:%M:%f', 'NOW')".into(),
+        // `Concat` holds one nested `ConcatPair`, joined with `||` over `COALESCE(x, '')`.
+        ("Concat", [one]) => one.clone(),
+        ("ConcatPair", _) => {
+            let c: Vec<String> = parts.iter().map(|p| format!("COALESCE({p}, '')")).collect();
+            format!("({})", c.join(" || "))
+        }
+        // Their SQL depends on what the JSON form does not carry (the cast's output field,
+        // the collation, the time zone settings): refused rather than guessed.
+        ("Cast" | "Collate", _) => {
+            return Err(SchemaError::Unsupported(format!("function {name}")));
+        }
+        (n, _) if n.starts_with("Extract") || n.starts_with("Trunc") => {
+            return Err(SchemaError::Unsupported(format!("function {name}")));
+        }
+        ("Left", [text, n]) => format!("SUBSTR({text}, 1, {n})"),
+        ("Right", [text, n]) => format!("SUBSTR({text}, ({n} * -1), {n})"),
+        _ => {
+            let function = match name {
+                "Ceil" => "CEILING".to_string(),
+                "Greatest" => "MAX".into(),
+                "Least" => "MIN".into(),
+                "StrIndex" => "INSTR".into(),
+                "Chr" => "CHAR".into(),
+                "Ord" => "UNICODE".into(),
+                "JSONObject" => "JSON_OBJECT".into(),
+                other => other.to_uppercase(),
+            };
+            format!("{function}({})", parts.join(", "))
+        }
+    })
 }
 
 fn py_repr(v: &Json) -> String {
@@ -471,5 +603,36 @@ mod tests {
             .unwrap();
         assert_eq!(e.sql(&res).unwrap(), "UPPER('x')");
         assert!(Expr::from_json(&serde_json::json!({"what": 1})).is_err());
+        // Real Django 5.1.15 (SQLite), these expressions in an index: `Ceil("fl")`,
+        // `F("i") ** 2`, `F("i") % 3`, `F("i").bitand(3)`, `Right("c", 2)`.
+        let sql = |j: Json| Expr::from_json(&j).unwrap().sql(&res).unwrap();
+        use serde_json::json;
+        assert_eq!(
+            sql(json!({"func": "Ceil", "args": ["fl"]})),
+            "CEILING(\"fl\")"
+        );
+        assert_eq!(
+            sql(json!({"op": "^", "lhs": "i", "rhs": {"value": 2}})),
+            "(POWER(\"i\",2))"
+        );
+        assert_eq!(
+            sql(json!({"op": "%%", "lhs": "i", "rhs": {"value": 3}})),
+            "(\"i\" % 3)"
+        );
+        assert_eq!(
+            sql(json!({"op": "&", "lhs": "i", "rhs": {"value": 3}})),
+            "(\"i\" & 3)"
+        );
+        assert_eq!(
+            sql(json!({"func": "Right", "args": ["c", {"value": 2}]})),
+            "SUBSTR(\"c\", (2 * -1), 2)"
+        );
+        for refused in ["Cast", "Collate", "ExtractYear", "TruncDate"] {
+            let e = Expr::from_json(&json!({"func": refused, "args": ["c"]})).unwrap();
+            assert!(
+                matches!(e.sql(&res), Err(SchemaError::Unsupported(_))),
+                "{refused}"
+            );
+        }
     }
 }

@@ -9,6 +9,7 @@ use crate::history::MigrationRecord;
 use crate::migration::Migration;
 use crate::plan::Direction;
 use crate::state::ProjectState;
+use crate::{editor::PlanContext, introspect::DbSchema, migration::Mode};
 
 /// A node: `(app_label, name)`.
 pub type Key = (String, String);
@@ -450,6 +451,57 @@ impl MigrationGraph {
             .into_iter()
             .map(|(k, d)| (&self.nodes[&k], d))
             .collect())
+    }
+
+    /// What `python manage.py sqlmigrate APP NAME [--backwards]` prints for the migration
+    /// at `node`: the state is `base` plus the node's ancestors only, as in Django.
+    ///
+    /// Django looks a few index names up in the database instead of computing them: the
+    /// index of a `unique_together` or `index_together` entry being removed, and the
+    /// unnamed index of `RenameIndex(old_fields=...)`. With `schema` (the introspected
+    /// database, as `sqlmigrate --database` gives it) they are looked up there, exactly as
+    /// Django does, and a missing index is Django's error
+    /// ([`SchemaError::IndexNotFound`](crate::SchemaError::IndexNotFound)). Without it, they
+    /// are the names a database migrated by these migrations from empty has just before the
+    /// migration (just after it, backwards): the ancestors are replayed to find them. They
+    /// differ from Django's only when the database's history differs from the migrations'
+    /// (indexes made or renamed by hand or by `RunSQL`, migrations edited after they ran).
+    pub fn sqlmigrate(
+        &self,
+        base: &ProjectState,
+        node: &Key,
+        backwards: bool,
+        schema: Option<&DbSchema>,
+    ) -> Result<String> {
+        let m = self.node(node)?;
+        let ctx = match schema {
+            Some(s) => PlanContext {
+                catalog: crate::catalog::IndexCatalog::from_snapshot(s),
+            },
+            None => self.replay(base, node, backwards).unwrap_or_default(),
+        };
+        let mut state = self.project_state(base, node, false)?;
+        if backwards {
+            m.sqlmigrate_backwards_in(&state, ctx)
+        } else {
+            m.sqlmigrate_in(&mut state, ctx)
+        }
+    }
+
+    /// The indexes a database has after migrating from empty through the ancestors of
+    /// `node` (and `node` itself when `through`).
+    fn replay(&self, base: &ProjectState, node: &Key, through: bool) -> Result<PlanContext> {
+        let mut state = base.clone();
+        state.render()?;
+        let mut ctx = PlanContext::default();
+        for k in self.forwards_plan(node)? {
+            if k == *node && !through {
+                break;
+            }
+            self.node(&k)?
+                .forwards(&mut state, &mut ctx, Mode::Migrate)?;
+        }
+        Ok(ctx)
     }
 
     /// The project state at a node (`at_end`: after it, else before it), from `base` plus

@@ -3,6 +3,7 @@
 //! The JSON migration format is described in [`format`](mod@format) (`FORMAT.md`).
 #![forbid(unsafe_code)]
 
+mod catalog;
 mod ddl;
 mod defaults;
 mod diff;
@@ -12,6 +13,7 @@ mod editor;
 mod error;
 mod expected;
 mod expr;
+mod expr_type;
 mod field;
 mod graph;
 mod handlers;

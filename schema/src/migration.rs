@@ -16,7 +16,11 @@ pub struct Migration {
     pub app_label: String,
     /// Migration name (`0001_initial`).
     pub name: String,
-    /// `atomic` (default true): sqlmigrate wraps the output in `BEGIN;` / `COMMIT;`.
+    /// `atomic` (default true): sqlmigrate wraps the output in `BEGIN;` / `COMMIT;`, and
+    /// `migrate` runs it inside the plan's transaction. A non-atomic migration runs as
+    /// Django runs it on SQLite: outside any transaction, statement by statement (a
+    /// `RunPython(atomic=True)` in it gets a transaction of its own), its history row
+    /// written once all of it succeeded.
     pub atomic: bool,
     /// `dependencies`: `(app_label, name)` pairs; the name may be `__first__` or
     /// `__latest__`, as in Django.
@@ -47,6 +51,8 @@ pub(crate) struct RenderedOp {
     pub description: String,
     /// `false` for RunPython in `sqlmigrate` (no SQL, a note instead).
     pub reduces_to_sql: bool,
+    /// Django's `operation.atomic` (see [`Operation::atomic`]).
+    pub atomic: bool,
     pub emitted: Vec<Emitted>,
 }
 
@@ -55,16 +61,6 @@ pub(crate) struct RenderedOp {
 pub(crate) struct Rendered {
     pub ops: Vec<RenderedOp>,
     pub deferred: Vec<Emitted>,
-}
-
-impl Rendered {
-    /// Everything emitted, in order.
-    pub fn emitted(&self) -> impl Iterator<Item = &Emitted> {
-        self.ops
-            .iter()
-            .flat_map(|o| o.emitted.iter())
-            .chain(self.deferred.iter())
-    }
 }
 
 /// How Django drives the editor: `sqlmigrate` (collect_sql: RunPython is skipped, the state
@@ -173,7 +169,7 @@ impl Migration {
     /// Applies the migration to `state` and returns each operation's SQL as `migrate` runs
     /// it, with the deferred statements that run at the end attached to the last operation.
     pub fn render(&self, state: &mut ProjectState) -> Result<Vec<OperationSql>> {
-        state.render();
+        state.render()?;
         let ops = self.forwards(state, &mut PlanContext::default(), Mode::Migrate)?;
         public(ops)
     }
@@ -249,20 +245,39 @@ impl Migration {
     /// What `python manage.py sqlmigrate` prints for this migration, given the state before
     /// it (Django loads that state afresh: it is not rendered yet). The state is advanced
     /// past the migration.
+    ///
+    /// The few index names Django looks up in the database (see
+    /// [`MigrationGraph::sqlmigrate`](crate::MigrationGraph::sqlmigrate)) are computed here.
     pub fn sqlmigrate(&self, state: &mut ProjectState) -> Result<String> {
-        *state = unrendered(state);
-        let ops = self.forwards(state, &mut PlanContext::default(), Mode::CollectSql)?;
-        self.sqlmigrate_text(&ops)
+        self.sqlmigrate_in(state, PlanContext::default())
     }
 
     /// What `python manage.py sqlmigrate --backwards` prints, given the state before the
     /// migration (left unchanged).
     pub fn sqlmigrate_backwards(&self, state: &ProjectState) -> Result<String> {
-        let ops = self.backwards(
-            &unrendered(state),
-            &mut PlanContext::default(),
-            Mode::CollectSql,
-        )?;
+        self.sqlmigrate_backwards_in(state, PlanContext::default())
+    }
+
+    /// [`Migration::sqlmigrate`] with what is known of the database's indexes.
+    pub(crate) fn sqlmigrate_in(
+        &self,
+        state: &mut ProjectState,
+        mut ctx: PlanContext,
+    ) -> Result<String> {
+        *state = unrendered(state);
+        ctx.catalog.frozen = true;
+        let ops = self.forwards(state, &mut ctx, Mode::CollectSql)?;
+        self.sqlmigrate_text(&ops)
+    }
+
+    /// [`Migration::sqlmigrate_backwards`] with what is known of the database's indexes.
+    pub(crate) fn sqlmigrate_backwards_in(
+        &self,
+        state: &ProjectState,
+        mut ctx: PlanContext,
+    ) -> Result<String> {
+        ctx.catalog.frozen = true;
+        let ops = self.backwards(&unrendered(state), &mut ctx, Mode::CollectSql)?;
         self.sqlmigrate_text(&ops)
     }
 
@@ -326,6 +341,7 @@ fn finish(mut ed: Editor, ctx: &mut PlanContext, ops: Vec<(&Operation, bool, usi
         out.push(RenderedOp {
             description: op.describe(),
             reduces_to_sql: *ran,
+            atomic: op.atomic(),
             emitted: ed.out[*start..end].to_vec(),
         });
     }

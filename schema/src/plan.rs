@@ -78,6 +78,13 @@ pub enum Direction {
 /// foreign_key_check` (must return no rows), `COMMIT`, foreign keys on. Every step says
 /// what to undo when it fails; all steps run on one connection (`PRAGMA foreign_keys`
 /// cannot change inside a transaction).
+///
+/// A migration with `atomic: false` runs as Django runs it on SQLite, outside any
+/// transaction: the plan commits what came before it (after the foreign-key check), runs
+/// its statements one by one, checks foreign keys, writes its history row, and opens a
+/// new transaction for what follows. Such a plan is atomic only in parts: if the
+/// non-atomic migration fails, the migrations before it stay applied, its own statements
+/// that ran stay, and its history row is not written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MigrationPlan {
     /// The steps, in order.
@@ -123,6 +130,135 @@ fn record(m: &Migration) -> MigrationRecord {
 
 fn is_applied(m: &Migration, applied: &[MigrationRecord]) -> bool {
     records_of(m).iter().all(|r| applied.contains(r))
+}
+
+fn label(m: &Migration, what: &str) -> String {
+    format!("{}.{}: {what}", m.app_label, m.name)
+}
+
+/// The steps after the guards, and whether they are inside a transaction at this point.
+struct Body {
+    steps: Vec<PlanStep>,
+    in_tx: bool,
+}
+
+impl Body {
+    /// A step that undoes what it can: roll back inside a transaction, else only restore
+    /// foreign-key enforcement (statements already run outside a transaction stay).
+    fn push(&mut self, name: String, action: StepAction, expect: Expect) {
+        self.steps.push(PlanStep {
+            name,
+            action,
+            expect,
+            on_failure: if self.in_tx {
+                OnFailure::RollBack
+            } else {
+                OnFailure::RestoreForeignKeys
+            },
+            completes: None,
+        });
+    }
+
+    fn begin(&mut self, name: &str) {
+        if !self.in_tx {
+            self.steps.push(step(
+                name,
+                Statement::new("BEGIN IMMEDIATE"),
+                Expect::Success,
+                OnFailure::RestoreForeignKeys,
+            ));
+            self.in_tx = true;
+        }
+    }
+
+    /// Commits the open transaction, after `PRAGMA foreign_key_check` when `check` (the
+    /// schema editor's exit) .
+    fn end_transaction(&mut self, check: bool) {
+        if !self.in_tx {
+            return;
+        }
+        if check {
+            self.push(
+                "foreign key check".into(),
+                StepAction::Execute(Statement::new("PRAGMA foreign_key_check")),
+                Expect::NoRows,
+            );
+        }
+        self.push(
+            "commit".into(),
+            StepAction::Execute(Statement::new("COMMIT")),
+            Expect::Success,
+        );
+        self.in_tx = false;
+    }
+
+    /// One migration's steps and history rows. An atomic migration runs inside the plan's
+    /// transaction (opened again if a non-atomic one closed it); a non-atomic one, as
+    /// Django runs it on SQLite, outside any transaction: the transaction so far is
+    /// committed, each statement runs on its own (a `RunPython(atomic=True)` in a
+    /// transaction of its own), then the foreign-key check, then its history rows, which
+    /// are therefore written only once everything else succeeded.
+    fn migration(
+        &mut self,
+        m: &Migration,
+        r: crate::migration::Rendered,
+        history: Vec<PlanStep>,
+        direction: Direction,
+    ) -> Result<()> {
+        if m.atomic {
+            self.begin(&label(m, "begin"));
+        } else {
+            self.end_transaction(true);
+        }
+        let mut n = 0;
+        let mut emit = |body: &mut Body, e: &Emitted| -> Result<()> {
+            n += 1;
+            let name = label(m, &format!("step {n}"));
+            let action = match e {
+                Emitted::Sql(s) => StepAction::Execute(Statement::new(s.as_str())),
+                Emitted::Raw { sql, params } => {
+                    StepAction::Execute(crate::raw_sql::statement(sql, params.as_ref())?)
+                }
+                Emitted::Handler(h) => StepAction::RunHandler(h.clone()),
+            };
+            body.push(name, action, Expect::Success);
+            Ok(())
+        };
+        for op in &r.ops {
+            let own_tx = !m.atomic && op.atomic && !op.emitted.is_empty();
+            if own_tx {
+                self.begin(&label(m, "begin (atomic operation)"));
+            }
+            for e in &op.emitted {
+                emit(self, e)?;
+            }
+            if own_tx {
+                self.end_transaction(false);
+            }
+        }
+        for e in &r.deferred {
+            emit(self, e)?;
+        }
+        if !m.atomic {
+            self.push(
+                label(m, "foreign key check"),
+                StepAction::Execute(Statement::new("PRAGMA foreign_key_check")),
+                Expect::NoRows,
+            );
+        }
+        for h in history {
+            let on_failure = if self.in_tx {
+                OnFailure::RollBack
+            } else {
+                OnFailure::RestoreForeignKeys
+            };
+            self.steps.push(PlanStep { on_failure, ..h });
+        }
+        if let Some(last) = self.steps.last_mut() {
+            last.completes = Some((record(m), direction));
+        }
+        Ok(())
+    }
 }
 
 impl MigrationPlan {
@@ -174,32 +310,13 @@ impl MigrationPlan {
             ));
         }
         let mut ctx = PlanContext {
-            snapshot: schema.cloned(),
-            ..Default::default()
+            catalog: schema
+                .map(crate::catalog::IndexCatalog::from_snapshot)
+                .unwrap_or_default(),
         };
-        let mut body = Vec::new();
-        let label = |m: &Migration, d: &str| format!("{}.{}: {d}", m.app_label, m.name);
-        let push_rendered = |body: &mut Vec<PlanStep>,
-                             m: &Migration,
-                             r: crate::migration::Rendered|
-         -> Result<()> {
-            for (i, e) in r.emitted().enumerate() {
-                let name = label(m, &format!("step {}", i + 1));
-                body.push(match e {
-                    Emitted::Sql(s) => in_tx(name, Statement::new(s.as_str())),
-                    Emitted::Raw { sql, params } => {
-                        in_tx(name, crate::raw_sql::statement(sql, params.as_ref())?)
-                    }
-                    Emitted::Handler(h) => PlanStep {
-                        name,
-                        action: StepAction::RunHandler(h.clone()),
-                        expect: Expect::Success,
-                        on_failure: OnFailure::RollBack,
-                        completes: None,
-                    },
-                });
-            }
-            Ok(())
+        let mut body = Body {
+            steps: Vec::new(),
+            in_tx: true,
         };
         if forwards {
             // Django's executor: the state of every applied migration, rendered, then
@@ -208,19 +325,17 @@ impl MigrationPlan {
             for m in full.iter().filter(|m| is_applied(m, applied)) {
                 m.apply_state(&mut state)?;
             }
-            state.render();
+            state.render()?;
             for m in full {
                 if !moves.iter().any(|(x, _)| record(x) == record(m)) {
                     continue;
                 }
                 let r = m.forwards(&mut state, &mut ctx, Mode::Migrate)?;
-                push_rendered(&mut body, m, r)?;
-                for rec in records_of(m) {
-                    body.push(in_tx(label(m, "record applied"), record_applied(&rec)));
-                }
-                if let Some(last) = body.last_mut() {
-                    last.completes = Some((record(m), Direction::Forwards));
-                }
+                let history: Vec<PlanStep> = records_of(m)
+                    .iter()
+                    .map(|rec| in_tx(label(m, "record applied"), record_applied(rec)))
+                    .collect();
+                body.migration(m, r, history, Direction::Forwards)?;
             }
         } else if backwards {
             // The state before each migration to unapply, walking the full plan.
@@ -228,7 +343,7 @@ impl MigrationPlan {
             let mut state = base.clone();
             for m in full {
                 if moves.iter().any(|(x, _)| record(x) == record(m)) {
-                    state.render();
+                    state.render()?;
                     before.push((record(m), state.clone()));
                     m.apply_state(&mut state)?;
                 } else if is_applied(m, applied) {
@@ -242,19 +357,19 @@ impl MigrationPlan {
                     .map(|(_, s)| s)
                     .ok_or_else(|| SchemaError::UnknownMigration(record(m).to_string()))?;
                 let r = m.backwards(s, &mut ctx, Mode::Migrate)?;
-                push_rendered(&mut body, m, r)?;
                 let mut recs = records_of(m);
                 if !m.replaces.is_empty() {
                     recs.push(record(m));
                 }
-                for rec in recs {
-                    body.push(in_tx(label(m, "record unapplied"), record_unapplied(&rec)));
-                }
-                if let Some(last) = body.last_mut() {
-                    last.completes = Some((record(m), Direction::Backwards));
-                }
+                let history: Vec<PlanStep> = recs
+                    .iter()
+                    .map(|rec| in_tx(label(m, "record unapplied"), record_unapplied(rec)))
+                    .collect();
+                body.migration(m, r, history, Direction::Backwards)?;
             }
         }
+        body.end_transaction(true);
+        let body = body.steps;
         let (fwd, bwd): (Vec<MigrationRecord>, Vec<MigrationRecord>) = {
             let mut f = Vec::new();
             let mut b = Vec::new();
@@ -294,13 +409,6 @@ impl MigrationPlan {
             ),
         ];
         steps.extend(body);
-        steps.push(step(
-            "foreign key check",
-            Statement::new("PRAGMA foreign_key_check"),
-            Expect::NoRows,
-            OnFailure::RollBack,
-        ));
-        steps.push(in_tx("commit", Statement::new("COMMIT")));
         steps.push(step(
             "foreign keys on",
             Statement::new(FK_ON),

@@ -11,8 +11,20 @@ use crate::model::Model;
 /// creates (`Field.creation_counter`), and a table remake lists its columns by that number.
 /// A generation per model reproduces that order. Equality ignores it: two states with the
 /// same models are equal however they were rendered.
+///
+/// A rendered state also keeps the models removed from it (Django's `remove_model`
+/// unregisters the class, but models rendered earlier keep their relations to it): a
+/// relation of a remaining model still resolves to the removed model as it was last
+/// rendered, as in Django's `Migration.unapply`, which recreates such a model after the
+/// model it points at is gone from the state.
 #[derive(Debug, Clone, Default)]
-struct Rendered(Option<std::collections::BTreeMap<(String, String), u64>>);
+struct Rendered(Option<RenderInfo>);
+
+#[derive(Debug, Clone, Default)]
+struct RenderInfo {
+    generations: std::collections::BTreeMap<(String, String), u64>,
+    removed: std::collections::BTreeMap<(String, String), Model>,
+}
 
 impl PartialEq for Rendered {
     fn eq(&self, _: &Self) -> bool {
@@ -98,27 +110,60 @@ impl ProjectState {
 
     /// Removes a model (Django's `remove_model`).
     pub fn remove_model(&mut self, app_label: &str, name: &str) -> Result<()> {
-        self.model(app_label, name)?;
+        let removed = self.model(app_label, name)?.clone();
         self.models
             .retain(|m| !(m.app_label == app_label && m.name.eq_ignore_ascii_case(name)));
-        if let Some(map) = self.rendered.0.as_mut() {
-            map.remove(&key(app_label, name));
+        if let Some(info) = self.rendered.0.as_mut() {
+            info.generations.remove(&key(app_label, name));
+            info.removed.insert(key(app_label, name), removed);
         }
         Ok(())
     }
 
     /// Renders the state as Django's `ProjectState.apps` does the first time it is used:
     /// every model gets one fresh generation. A rendered state stays rendered (clones too).
-    pub(crate) fn render(&mut self) {
+    ///
+    /// As Django's `StateApps`, rendering a state afresh fails if a relation points at a
+    /// model the state does not have (Django's "declared with a lazy reference" error); an
+    /// already rendered state keeps resolving relations to models removed since (see
+    /// `Rendered`).
+    pub(crate) fn render(&mut self) -> Result<()> {
         if self.rendered.0.is_none() {
+            self.check_relations()?;
             let g = next_generation();
-            self.rendered.0 = Some(
-                self.models
+            self.rendered.0 = Some(RenderInfo {
+                generations: self
+                    .models
                     .iter()
                     .map(|m| (key(&m.app_label, &m.name), g))
                     .collect(),
-            );
+                removed: Default::default(),
+            });
         }
+        Ok(())
+    }
+
+    /// Every relation (`to`, `through`) names a model of the state.
+    fn check_relations(&self) -> Result<()> {
+        for m in &self.models {
+            for (name, f) in &m.fields {
+                for target in [f.to.as_deref(), f.through.as_deref()]
+                    .into_iter()
+                    .flatten()
+                {
+                    let (app, model) = split_ref(&m.app_label, target);
+                    if self.get(app, model).is_none() {
+                        return Err(SchemaError::UnknownModel(format!(
+                            "{app}.{} (the field {}.{}.{name} refers to it)",
+                            model.to_lowercase(),
+                            m.app_label,
+                            m.name
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The same models, not rendered (as Django's loader builds a state).
@@ -132,8 +177,9 @@ impl ProjectState {
 
     /// Django's `reload_model`: in a rendered state, the model is built again.
     pub(crate) fn touch(&mut self, app_label: &str, name: &str) {
-        if let Some(map) = self.rendered.0.as_mut() {
-            map.insert(key(app_label, name), next_generation());
+        if let Some(info) = self.rendered.0.as_mut() {
+            info.generations
+                .insert(key(app_label, name), next_generation());
         }
     }
 
@@ -142,7 +188,7 @@ impl ProjectState {
         self.rendered
             .0
             .as_ref()
-            .and_then(|m| m.get(&key(app_label, name)).copied())
+            .and_then(|i| i.generations.get(&key(app_label, name)).copied())
             .unwrap_or(0)
     }
 
@@ -151,6 +197,17 @@ impl ProjectState {
         self.models
             .iter()
             .find(|m| m.app_label == app_label && m.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The model a relation to `app_label.name` resolves to: the model, or, in a rendered
+    /// state, the model as it was when it was removed (see `Rendered`).
+    pub(crate) fn related(&self, app_label: &str, name: &str) -> Option<&Model> {
+        self.get(app_label, name).or_else(|| {
+            self.rendered
+                .0
+                .as_ref()
+                .and_then(|i| i.removed.get(&key(app_label, name)))
+        })
     }
 
     /// A mutable model by app label and name (case-insensitive). In a rendered state the

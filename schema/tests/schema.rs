@@ -2,6 +2,10 @@
 
 #[path = "parts/alter.rs"]
 mod alter;
+#[path = "parts/django_followup.rs"]
+mod django_followup;
+#[path = "parts/django_numeric.rs"]
+mod django_numeric;
 #[path = "parts/django_ops.rs"]
 mod django_ops;
 #[path = "parts/edge_cases.rs"]

@@ -39,15 +39,19 @@ CONTRIB = [
     "django.contrib.redirects",
 ]
 
-# Migration modules of Django's own test suite used in CI (the rest outside CI).
+# Migration modules of Django's own test suite used in CI (the rest outside CI): plain
+# history, squashed migrations, run_before, a deleted model another one points at.
 CI_SAMPLE = [
     "test_migrations",
-    "test_migrations_atomic_operation",
-    "test_migrations_non_atomic",
     "test_migrations_squashed",
     "test_migrations_run_before",
-    "test_migrations_no_default",
+    "test_migrations_no_changes",
 ]
+# Generated projects used in CI (each makes 12 migrations of random changes): between them
+# every operation and option generate.py makes (M2M, generated columns, check, partial and
+# expression constraints, RenameIndex, RenameModel, AlterModelTable, AlterOrderWithRespectTo,
+# DeleteModel...).
+CI_GENERATED_SEEDS = [0, 10, 27]
 
 
 def run(cmd, **kw):
@@ -63,7 +67,9 @@ def venv(workdir, version):
     if os.path.exists(stamp) and open(stamp).read() == open(req).read():
         return py
     subprocess.run([sys.executable, "-m", "venv", "--clear", path], check=True)
-    subprocess.run([py, "-m", "pip", "install", "-q", "-r", req], check=True)
+    # No .pyc compiled up front: only the modules imported get compiled (CI time).
+    subprocess.run([py, "-m", "pip", "install", "-q", "--no-compile", "--disable-pip-version-check",
+                    "-r", req], check=True)
     shutil.copy(req, stamp)
     return py
 
@@ -108,19 +114,25 @@ def corpora(args, tests_dir):
                 "installed_apps": ["django.contrib.contenttypes", "django.contrib.auth", "migrations"],
                 "migration_modules": {"migrations": f"migrations.{mod}"},
                 "sys_path": [tests_dir],
+                # contenttypes and auth are only there for the modules that need them (the
+                # contrib corpus compares them): compare the module's own app.
+                "compare_apps": ["migrations"],
             }))
     if "golden" in kinds:
-        # The new operations' golden project (schema/tests/fixtures/django_ops).
-        out.append(("golden", {
-            "installed_apps": ["ops"],
-            "sys_path": [os.path.join(HERE, "golden_project")],
-        }))
+        # The golden projects (schema/tests/fixtures/django_ops, django_followup,
+        # django_numeric).
+        for name, app in (("golden", "ops"), ("golden_followup", "followup"),
+                          ("golden_numeric", "numeric")):
+            out.append((name, {
+                "installed_apps": [app],
+                "sys_path": [os.path.join(HERE, "golden_project")],
+            }))
     if "generated" in kinds:
-        count = 3 if args.ci else args.generated
-        for seed in range(count):
+        seeds = CI_GENERATED_SEEDS if args.ci else range(args.seed_start, args.seed_start + args.generated)
+        for seed in seeds:
             out.append((f"generated/{seed}", {
-                "installed_apps": ["django.contrib.contenttypes", "django.contrib.auth", "gen"],
-                "generate": {"seed": seed, "migrations": 6 if args.ci else 12},
+                "installed_apps": ["gen"],
+                "generate": {"seed": seed, "migrations": args.generated_migrations},
             }))
     return out
 
@@ -196,9 +208,15 @@ def compare(name, out, sqlport, server_bin):
             p = run(cmd)
             theirs = r[direction]
             if "error" in theirs and "Found wrong number" in theirs["error"]:
+                if p.returncode != 0 and "found wrong number" in p.stderr:
+                    # The index Django looks up is not in the database just before (after)
+                    # the migration, and not in ours replayed from the history either.
+                    res["refused_both"] += 1
+                    continue
                 # Django introspected the walk's database and did not find an index the
-                # history says is there (test fixtures whose history does not apply):
-                # a refusal that depends on that database, not on the migration.
+                # history says is there (test fixtures whose walk could not apply the
+                # history, e.g. conflicting leaves): a refusal that depends on that
+                # database, not on the migration. Not comparable.
                 res["django_db_refused"] = res.get("django_db_refused", 0) + 1
                 continue
             if "error" in theirs:
@@ -239,19 +257,31 @@ def compare(name, out, sqlport, server_bin):
                 pass
             after = db_schema(path) if ok else None
             back_ok = True
+            back_refused = False
             if ok:
                 for app, tgt, theirs in oracle["back_targets"]:
+                    before = db_schema(path)
                     q = run([sqlport, "migrate", app, tgt, "-m", mdir, "-d", target, "--noop-handler", "*"])
-                    # Both succeed, or both refuse (an irreversible operation).
+                    # Both succeed, or both refuse (an irreversible operation, or SQLite
+                    # failing a statement of both).
                     back_ok &= (q.returncode == 0) == ("error" not in theirs)
+                    if q.returncode != 0 and "error" in theirs:
+                        # Django keeps the migrations it unapplied before the failure (one
+                        # transaction each); our plan is atomic: the database must be as it
+                        # was, and Django's partial state is not comparable.
+                        back_refused = True
+                        back_ok &= db_schema(path) == before
             back = db_schema(path) if ok else None
         finally:
             if server:
                 server.stop()
         same_m = ok == django_ok and (not ok or after == norm_schema(oracle["schema_migrate"]))
-        same_b = back_ok and (not ok or back == norm_schema(oracle["schema_back"]))
-        res["schema"][transport] = {"migrate": "same" if same_m else "different",
-                                    "back": "same" if same_b else "different"}
+        same_b = back_ok and (not ok or back_refused or back == norm_schema(oracle["schema_back"]))
+        res["schema"][transport] = {
+            "migrate": "same" if same_m else "different",
+            "back": ("different" if not same_b
+                     else "refused by both (ours unchanged: atomic)" if back_refused else "same"),
+        }
         if not same_m:
             res["differences"].append({"what": f"schema after migrate ({transport})",
                                        "django": oracle["schema_migrate"], "ours": after if ok else p.stderr})
@@ -267,19 +297,32 @@ def main():
     ap.add_argument("--corpus", default="contrib,tests,generated")
     ap.add_argument("--ci", action="store_true")
     ap.add_argument("--generated", type=int, default=40, help="generated projects outside CI")
+    ap.add_argument("--seed-start", type=int, default=0, help="first seed of the generated projects")
+    ap.add_argument("--generated-migrations", type=int, default=12,
+                    help="migrations per generated project")
     ap.add_argument("--workdir", default=os.path.join(ROOT, "target", "django-diff"))
     ap.add_argument("--only", default="", help="only corpora whose name contains this")
+    ap.add_argument("--sqlport", help="the sqlport binary to test (default: cargo build -p sqlport-cli)")
+    ap.add_argument("--server", help="the sqlport-conformance binary (the reference server; "
+                                     "default: cargo build -p sqlport-conformance)")
     args = ap.parse_args()
     os.makedirs(args.workdir, exist_ok=True)
     started = time.monotonic()
-    subprocess.run(["cargo", "build", "-q", "-p", "sqlport-cli", "-p", "sqlport-conformance"], cwd=ROOT, check=True)
-    sqlport = os.path.join(ROOT, "target", "debug", "sqlport")
-    server_bin = os.path.join(ROOT, "target", "debug", "sqlport-conformance")
+    sqlport, server_bin = args.sqlport, args.server
+    for path, package in ((sqlport, "sqlport-cli"), (server_bin, "sqlport-conformance")):
+        if path is None:
+            # One package per build: the features are those of `cargo build -p PACKAGE`.
+            subprocess.run(["cargo", "build", "-q", "-p", package], cwd=ROOT, check=True)
+        elif not os.access(path, os.X_OK):
+            sys.exit(f"{path}: not an executable")
+    sqlport = sqlport or os.path.join(ROOT, "target", "debug", "sqlport")
+    server_bin = server_bin or os.path.join(ROOT, "target", "debug", "sqlport-conformance")
     py = venv(args.workdir, args.django)
     tests_dir = django_tests(args.workdir, py, args.django) if "tests" in args.corpus else None
     totals = {"corpora": 0, "load_refused": 0, "sql_same": 0, "sql_diff": 0, "refused_both": 0,
               "unsupported": 0, "schema_same": 0, "schema_diff": 0, "schema_skipped": 0}
     report = {}
+    timing = {"setup": time.monotonic() - started, "django": 0.0, "sqlport": 0.0}
     for name, spec in corpora(args, tests_dir):
         if args.only and args.only not in name:
             continue
@@ -298,7 +341,9 @@ def main():
             spec["sys_path"] = [gen_dir]
         spec_path = os.path.join(out, "spec.json")
         json.dump(spec, open(spec_path, "w"))
+        t0 = time.monotonic()
         o = run([py, os.path.join(HERE, "django_oracle.py"), spec_path])
+        t1 = time.monotonic()
         totals["corpora"] += 1
         if o.returncode != 0:
             # Django itself refuses the project (conflicts, bad graphs: test fixtures).
@@ -316,11 +361,19 @@ def main():
                 totals["schema_skipped"] += 1
             elif v["migrate"] == "same" and v["back"] == "same":
                 totals["schema_same"] += 1
+            elif v["migrate"] == "same" and v["back"].startswith("refused by both"):
+                totals["schema_back_refused_both"] = totals.get("schema_back_refused_both", 0) + 1
             else:
                 totals["schema_diff"] += 1
+        t2 = time.monotonic()
+        timing["django"] += t1 - t0
+        timing["sqlport"] += t2 - t1
         print(f"{name}: sqlmigrate {r['sql_same']} same, {r['sql_diff']} different, "
-              f"{r['refused_both']} refused by both, {r['unsupported']} not dumped; schema {r['schema']}")
+              f"{r['refused_both']} refused by both, {r.get('django_db_refused', 0)} not comparable, "
+              f"{r['unsupported']} not dumped; schema {r['schema']} "
+              f"[Django {t1 - t0:.1f}s, sqlport {t2 - t1:.1f}s]")
     totals["seconds"] = round(time.monotonic() - started, 1)
+    totals["seconds_split"] = {k: round(v, 1) for k, v in timing.items()}
     json.dump({"totals": totals, "report": report},
               open(os.path.join(args.workdir, f"summary-{args.django}.json"), "w"), indent=1)
     print(json.dumps({"django": args.django, **totals}))

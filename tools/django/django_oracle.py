@@ -4,7 +4,8 @@ what it leaves in the database. Runs inside a Django venv.
     python django_oracle.py CORPUS_JSON
 
 CORPUS_JSON describes the project: {"installed_apps": [...], "migration_modules": {...},
-"sys_path": [...], "out": DIR}. Writes DIR/migrations/<app>/<name>.json (our format),
+"sys_path": [...], "compare_apps": [...] (optional: only these apps' migrations are
+recorded and migrated back), "out": DIR}. Writes DIR/migrations/<app>/<name>.json (our format),
 DIR/oracle.json (sqlmigrate forwards/backwards of every migration, the schema after
 migrate and after migrating back to each app's first migration).
 """
@@ -26,6 +27,17 @@ def schema(path):
     finally:
         con.close()
     return [list(r) for r in rows]
+
+
+def history(path):
+    """django_migrations as (app, name) pairs, in the order they were recorded."""
+    con = sqlite3.connect(path)
+    try:
+        return [list(r) for r in con.execute("SELECT app, name FROM django_migrations ORDER BY id")]
+    except sqlite3.OperationalError:
+        return []
+    finally:
+        con.close()
 
 
 def main():
@@ -80,6 +92,19 @@ def main():
         except Exception as e:  # Django's own refusal is part of the oracle
             return {"error": f"{type(e).__name__}: {e}"}
 
+    # Every statement the schema editor runs (not collects), for the golden files.
+    from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+    executed = []
+    original_execute = BaseDatabaseSchemaEditor.execute
+
+    def recording_execute(self, sql, params=()):
+        if not self.collect_sql:
+            executed.append([str(sql), None if params is None else [repr(x) for x in params]])
+        return original_execute(self, sql, params)
+
+    BaseDatabaseSchemaEditor.execute = recording_execute
+
     # Walk the full plan on one database: sqlmigrate each migration with the database
     # just before it, apply it, sqlmigrate --backwards with the database just after it.
     loader = MigrationLoader(connections["default"])
@@ -88,7 +113,13 @@ def main():
         for k in loader.graph.forwards_plan(leaf):
             if k not in plan:
                 plan.append(k)
+    # Only the apps under test are compared (spec "compare_apps"; default: all): the walk
+    # reaches each of their migrations with `migrate APP NAME`, which applies its
+    # dependencies first, as the full plan would have.
+    compare = spec.get("compare_apps")
     for app, name in plan:
+        if compare is not None and app not in compare:
+            continue
         key = f"{app}.{name}"
         r = {"forwards": attempt(lambda: cmd("sqlmigrate", app, name))}
         r["migrate"] = attempt(lambda: cmd("migrate", app, name, verbosity=0))
@@ -102,16 +133,23 @@ def main():
         os.remove(fresh)
     connections["default"].settings_dict["NAME"] = fresh
     connections.close_all()
+    executed.clear()
     result["migrate"] = attempt(lambda: cmd("migrate", verbosity=0))
+    result["migrate_executed"] = list(executed)
+    result["history_migrate"] = history(fresh)
     result["schema_migrate"] = schema(fresh)
     back = []
     loader = MigrationLoader(connections["default"])
     for app in sorted({a for a, _ in loader.graph.nodes}):
+        if compare is not None and app not in compare:
+            continue
         roots = loader.graph.root_nodes(app)
         if not roots:
             continue
         target = roots[0][1]
+        executed.clear()
         back.append([app, target, attempt(lambda: cmd("migrate", app, target, verbosity=0))])
+        result.setdefault("back_executed", {})[app] = list(executed)
     result["back_targets"] = back
     result["schema_back"] = schema(fresh)
     connections.close_all()

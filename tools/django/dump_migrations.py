@@ -86,26 +86,42 @@ def loose(v):
         return repr(v)
 
 
+def typed(e, out):
+    """`out` with the expression's output field when SQLite's SQL depends on it: given
+    explicitly (`output_field=`), or a `Value` of a Decimal (`SQLiteNumericMixin`)."""
+    f = e.__dict__.get("output_field")
+    if f is None and isinstance(e, Value) and isinstance(e.value, decimal.Decimal):
+        f = models.DecimalField()
+    if f is not None:
+        out["output_field"] = type(f).__name__
+    return out
+
+
 def expr(e):
     if isinstance(e, str):
         return e
     if isinstance(e, F):
         return {"f": e.name}
     if isinstance(e, Value):
-        return {"value": scalar(e.value)}
+        return typed(e, {"value": scalar(e.value)})
     if isinstance(e, OrderBy):
         inner = expr(e.expression)
         return {"desc": inner} if e.descending else inner
     if isinstance(e, CombinedExpression):
-        return {"op": e.connector, "lhs": expr(e.lhs), "rhs": expr(e.rhs)}
+        return typed(e, {"op": e.connector, "lhs": expr(e.lhs), "rhs": expr(e.rhs)})
     if isinstance(e, RawSQL):
         if e.params:
             raise Unsupported("RawSQL with params")
         return {"sql": e.sql, "repr": str(e)}
     if isinstance(e, Func) and type(e).__module__.startswith("django.db.models.functions"):
+        name = type(e).__name__
+        if name in ("Cast", "Collate") or name.startswith(("Extract", "Trunc")):
+            # Their SQL depends on what this format does not carry (output field,
+            # collation, time zone settings).
+            raise Unsupported(f"function {name}")
         if e.extra:
             raise Unsupported(f"function with extra {e!r}")
-        return {"func": type(e).__name__, "args": [expr(a) for a in e.get_source_expressions()]}
+        return typed(e, {"func": type(e).__name__, "args": [expr(a) for a in e.get_source_expressions()]})
     raise Unsupported(f"expression {e!r}")
 
 
@@ -271,6 +287,8 @@ def operation(op):
             out[k] = [n for n, _m in v]
         elif k == "old_fields":
             out[k] = list(v) if v else None
+            if isinstance(v, list):
+                out["old_fields_is_list"] = True
         else:
             out[k] = loose(v)
     return out

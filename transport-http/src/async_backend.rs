@@ -1,8 +1,8 @@
-//! The async backend (reqwest): send the bytes the protocol core builds, feed
-//! status and body back. Natively async; never blocks the executor.
+//! The async backend (reqwest): one I/O loop, [`AsyncHttpTransport::drive`],
+//! that sends the requests the protocol core builds and feeds status and
+//! body chunks back. Natively async; never blocks the executor.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use async_trait::async_trait;
 use futures_util::StreamExt as _;
@@ -13,12 +13,15 @@ use sqlport_core::{
 use tracing::Instrument as _;
 use url::Url;
 
-use crate::common::{self, CLIENT_VERSION, MAX_BODY_BYTES, Negotiated};
-use crate::config::{HttpConfig, ProtocolVersion};
+use crate::config::HttpConfig;
 use crate::proto::client::{
-    HttpRequest, HttpResponse, MAX_REQUESTS_PER_OPERATION, Method, Next, Output, Session, Version,
-    cursor_read_error, too_many_requests,
+    HttpRequest, MAX_REQUESTS_PER_OPERATION, Method, Negotiated, Next, Output, Reply, Session,
+    Version, too_many_requests,
 };
+use crate::redact;
+use crate::sink::NoRows;
+use crate::target::{self, CLIENT_VERSION};
+use crate::trace::RequestTrace;
 
 /// Opens async HTTP connections to one remote database. One reqwest client
 /// (connection pool) per connector, shared by its connections; the protocol
@@ -46,20 +49,15 @@ struct Inner {
     request_timeout: std::time::Duration,
     base: Url,
     token: Option<AuthToken>,
-    setting: ProtocolVersion,
-    version: Negotiated,
+    setting: Option<Version>,
+    versions: Arc<Negotiated>,
 }
 
 impl std::fmt::Debug for AsyncHttpConnector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let i = &self.inner;
-        common::fmt_connector(
-            f,
-            "AsyncHttpConnector",
-            &i.base,
-            i.token.as_ref(),
-            i.setting,
-        )
+        let name = "AsyncHttpConnector";
+        redact::fmt_connector(f, name, &i.base, i.token.as_ref(), i.setting)
     }
 }
 
@@ -70,7 +68,7 @@ impl AsyncHttpConnector {
     /// A connector for `target`. The token in `config` wins over the URL's.
     /// No request is sent yet.
     pub fn new(target: &RemoteTarget, config: HttpConfig) -> Result<Self> {
-        let (base, token) = common::base_and_token(target, &config)?;
+        let (base, token) = target::base_and_token(target, &config)?;
         // No client-wide total timeout: it would cut a long cursor. Each
         // request but a streamed cursor gets `request_timeout`; every read
         // (headers included) gets the idle timeout.
@@ -87,7 +85,7 @@ impl AsyncHttpConnector {
                 base,
                 token,
                 setting: config.version,
-                version: Negotiated::new(config.version),
+                versions: Arc::new(Negotiated::new(config.version)),
             }),
         })
     }
@@ -95,11 +93,11 @@ impl AsyncHttpConnector {
     /// Open a connection (negotiating the protocol version first if this is
     /// the connector's first connection and no version was forced).
     pub async fn connect_http(&self) -> Result<AsyncHttpTransport> {
-        let version = self.inner.negotiate().await?;
-        Ok(AsyncHttpTransport {
-            inner: self.inner.clone(),
-            session: Session::new(self.inner.base.clone(), version),
-        })
+        let (session, next) = Session::connect(self.inner.base.clone(), &self.inner.versions);
+        let inner = self.inner.clone();
+        let mut conn = AsyncHttpTransport { inner, session };
+        conn.drive(next, &mut NoRows).await?;
+        Ok(conn)
     }
 }
 
@@ -111,29 +109,11 @@ impl AsyncConnector for AsyncHttpConnector {
 }
 
 impl Inner {
-    async fn negotiate(&self) -> Result<Version> {
-        if let Some(v) = self.version.get() {
-            return Ok(v);
-        }
-        for (candidate, req) in Negotiated::probes(&self.base) {
-            let resp = self
-                .send(&req, &common::request_span(&req))
-                .await
-                .map_err(|(e, _)| e)?;
-            let status = resp.status().as_u16();
-            let body = read_limited(resp).await.unwrap_or_default();
-            if let Some(v) = self.version.on_probe(candidate, status, &body)? {
-                return Ok(v);
-            }
-        }
-        Ok(self.version.fallback())
-    }
-
-    /// Send one request inside `span`; the reply's body is left unread.
+    /// Send one request; the reply's body is left unread.
     async fn send(
         &self,
         req: &HttpRequest,
-        span: &tracing::Span,
+        trace: &RequestTrace,
     ) -> std::result::Result<reqwest::Response, SendError> {
         let mut rb = match req.method {
             Method::Get => self.client.get(&req.url),
@@ -147,50 +127,34 @@ impl Inner {
             rb = rb.timeout(self.request_timeout);
         }
         rb = rb.header("x-libsql-client-version", CLIENT_VERSION);
-        if let Some(h) = common::authorization(self.token.as_ref()) {
+        if let Some(h) = target::authorization(self.token.as_ref()) {
             rb = rb.header("authorization", h);
         }
-        let result = rb.send().instrument(span.clone()).await;
-        match result {
-            Ok(resp) => {
-                span.record("status", resp.status().as_u16());
-                Ok(resp)
-            }
-            Err(e) => {
-                let mapped = map_error(e);
-                let _g = span.enter();
-                tracing::debug!(error = %mapped.0, reached_server = mapped.1, "HTTP request failed");
-                Err(mapped)
-            }
-        }
-    }
-
-    /// Send a request and read the whole reply.
-    async fn exchange(&self, req: &HttpRequest) -> std::result::Result<HttpResponse, SendError> {
-        let started = Instant::now();
-        let span = common::request_span(req);
-        let resp = self.send(req, &span).await?;
-        let status = resp.status().as_u16();
-        let body = read_limited(resp).await?;
-        common::record_done(&span, body.len(), started);
-        Ok(HttpResponse { status, body })
+        let sent = rb.send().instrument(trace.span.clone()).await;
+        sent.map_err(|e| {
+            let mapped = map_error(e);
+            trace.failed(&mapped.0, mapped.1);
+            mapped
+        })
     }
 }
 
-async fn read_limited(resp: reqwest::Response) -> std::result::Result<Vec<u8>, SendError> {
-    let mut body = Vec::new();
-    let mut stream = resp.bytes_stream();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| (map_error(e).0, true))?;
-        if (body.len() + chunk.len()) as u64 > MAX_BODY_BYTES {
-            return Err((
-                Error::Protocol(format!("reply body larger than {MAX_BODY_BYTES} bytes")),
-                true,
-            ));
+/// Feed a reply's body to `reply` until it ends or `reply` stops;
+/// `Some(error)` when reading failed.
+async fn read_body(
+    resp: reqwest::Response,
+    reply: &mut Reply,
+    sink: &mut (dyn RowSink + Send),
+) -> Option<Error> {
+    let mut body = resp.bytes_stream();
+    while let Some(chunk) = body.next().await {
+        match chunk {
+            Ok(bytes) if reply.feed(&bytes, sink).is_break() => return None,
+            Ok(_) => {}
+            Err(e) => return Some(map_error(e).0),
         }
-        body.extend_from_slice(&chunk);
     }
-    Ok(body)
+    None
 }
 
 fn map_error(e: reqwest::Error) -> SendError {
@@ -219,7 +183,7 @@ pub struct AsyncHttpTransport {
 
 impl std::fmt::Debug for AsyncHttpTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        common::fmt_transport(f, "AsyncHttpTransport", &self.inner.base, &self.session)
+        redact::fmt_transport(f, "AsyncHttpTransport", &self.inner.base, &self.session)
     }
 }
 
@@ -229,71 +193,32 @@ impl AsyncHttpTransport {
         self.session.version()
     }
 
-    /// Send what the session asks for and feed every reply back; the
-    /// session bounds the requests ([`MAX_REQUESTS_PER_OPERATION`]).
-    async fn drive(&mut self, mut next: Next) -> Result<Output> {
+    /// The I/O loop: send what the session asks for and feed every reply
+    /// back (a cursor's rows go to `sink`); the session bounds the requests
+    /// ([`MAX_REQUESTS_PER_OPERATION`]).
+    async fn drive(
+        &mut self,
+        next: Result<Next>,
+        sink: &mut (dyn RowSink + Send),
+    ) -> Result<Output> {
+        let mut next = next?;
         for _ in 0..=MAX_REQUESTS_PER_OPERATION {
-            let req = match next {
-                Next::Done(out) => return Ok(out),
-                Next::Send(req) => req,
+            let Next::Send(req) = next else {
+                return next.into_output();
             };
-            next = match self.inner.exchange(&req).await {
-                Ok(resp) => self.session.on_response(resp)?,
+            let trace = RequestTrace::start(&req);
+            let sent = self.inner.send(&req, &trace).await;
+            next = match sent {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    trace.status(status);
+                    let mut reply = self.session.reply(status);
+                    let read_error = read_body(resp, &mut reply, sink).await;
+                    trace.done(reply.received());
+                    self.session.on_reply(reply, read_error, sink)?
+                }
                 Err((e, reached)) => self.session.on_transport_error(e, reached)?,
             };
-        }
-        Err(too_many_requests())
-    }
-
-    async fn cursor(
-        &mut self,
-        stmt: &Statement,
-        sink: &mut (dyn RowSink + Send),
-    ) -> Result<Summary> {
-        let mut next = self.session.cursor(stmt)?;
-        for _ in 0..=MAX_REQUESTS_PER_OPERATION {
-            let req = match next {
-                Next::Send(req) => req,
-                Next::Done(_) => {
-                    return Err(Error::Protocol("cursor finished without a body".into()));
-                }
-            };
-            let started = Instant::now();
-            let span = common::request_span(&req);
-            let resp = match self.inner.send(&req, &span).await {
-                Ok(r) => r,
-                Err((e, reached)) => {
-                    next = self.session.on_transport_error(e, reached)?;
-                    continue;
-                }
-            };
-            let status = resp.status().as_u16();
-            if !resp.status().is_success() {
-                let body = read_limited(resp).await.unwrap_or_default();
-                next = self.session.on_response(HttpResponse { status, body })?;
-                continue;
-            }
-            let mut reader = self.session.cursor_reader()?;
-            let mut body = resp.bytes_stream();
-            let mut received = 0usize;
-            let read_error = loop {
-                match body.next().await {
-                    None => break None,
-                    Some(Ok(chunk)) => {
-                        received += chunk.len();
-                        if let Some(done) = self.session.cursor_chunk(&mut reader, &chunk, sink) {
-                            common::record_done(&span, received, started);
-                            return done;
-                        }
-                    }
-                    Some(Err(e)) => {
-                        let timed_out = e.is_timeout();
-                        break Some(cursor_read_error(timed_out, e.without_url()));
-                    }
-                }
-            };
-            common::record_done(&span, received, started);
-            return self.session.cursor_finish(reader, read_error, sink);
         }
         Err(too_many_requests())
     }
@@ -302,8 +227,8 @@ impl AsyncHttpTransport {
 #[async_trait]
 impl AsyncTransport for AsyncHttpTransport {
     async fn execute(&mut self, stmt: &Statement) -> Result<ResultSet> {
-        let next = self.session.execute(stmt)?;
-        self.drive(next).await?.into_rows()
+        let next = self.session.execute(stmt);
+        self.drive(next, &mut NoRows).await?.into_rows()
     }
 
     async fn query_stream(
@@ -311,17 +236,13 @@ impl AsyncTransport for AsyncHttpTransport {
         stmt: &Statement,
         sink: &mut (dyn RowSink + Send),
     ) -> Result<Summary> {
-        if self.session.supports_cursor() && !self.session.is_closed() {
-            self.cursor(stmt, sink).await
-        } else {
-            let rs = self.execute(stmt).await?;
-            sqlport_core::transport::feed(rs, sink)
-        }
+        let next = self.session.query_stream(stmt);
+        self.drive(next, sink).await?.into_summary()
     }
 
     async fn batch(&mut self, batch: &Batch) -> Result<BatchResult> {
-        let next = self.session.batch(batch)?;
-        self.drive(next).await?.into_batch()
+        let next = self.session.batch(batch);
+        self.drive(next, &mut NoRows).await?.into_batch()
     }
 
     fn is_autocommit(&self) -> bool {
@@ -329,7 +250,7 @@ impl AsyncTransport for AsyncHttpTransport {
     }
 
     fn capabilities(&self) -> Capabilities {
-        common::capabilities(self.session.version())
+        self.session.capabilities()
     }
 
     fn enqueue(&mut self, stmt: Statement) {
@@ -337,8 +258,8 @@ impl AsyncTransport for AsyncHttpTransport {
     }
 
     async fn close(&mut self) -> Result<()> {
-        let next = self.session.close()?;
-        self.drive(next).await.map(|_| ())
+        let next = self.session.close();
+        self.drive(next, &mut NoRows).await.map(|_| ())
     }
 }
 
@@ -352,7 +273,8 @@ impl Drop for AsyncHttpTransport {
         if let Ok(handle) = tokio::runtime::Handle::try_current() {
             let inner = self.inner.clone();
             handle.spawn(async move {
-                let _ = inner.exchange(&req).await;
+                let trace = RequestTrace::start(&req);
+                let _ = inner.send(&req, &trace).await;
             });
         }
     }

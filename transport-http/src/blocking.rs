@@ -1,9 +1,9 @@
-//! The blocking backend (ureq): send the bytes the protocol core builds, feed
-//! status and body back.
+//! The blocking backend (ureq): one I/O loop, [`HttpTransport::drive`], that
+//! sends the requests the protocol core builds and feeds status and body
+//! chunks back. Everything else (versions, retries, cursors) is the core's.
 
 use std::io::Read;
 use std::sync::Arc;
-use std::time::Instant;
 
 use sqlport_core::{
     AuthToken, Batch, BatchResult, Capabilities, Connector, Error, RemoteTarget, Result, ResultSet,
@@ -11,12 +11,15 @@ use sqlport_core::{
 };
 use url::Url;
 
-use crate::common::{self, CLIENT_VERSION, MAX_BODY_BYTES, Negotiated};
-use crate::config::{HttpConfig, ProtocolVersion};
+use crate::config::HttpConfig;
 use crate::proto::client::{
-    HttpRequest, HttpResponse, MAX_REQUESTS_PER_OPERATION, Method, Next, Output, Session, Version,
-    cursor_read_error, too_many_requests,
+    HttpRequest, MAX_REQUESTS_PER_OPERATION, Method, Negotiated, Next, Output, Reply, Session,
+    Version, too_many_requests,
 };
+use crate::redact;
+use crate::sink::NoRows;
+use crate::target::{self, CLIENT_VERSION};
+use crate::trace::RequestTrace;
 
 /// Opens blocking HTTP connections to one remote database. One ureq agent
 /// (connection pool) per connector, shared by its connections; the protocol
@@ -41,14 +44,14 @@ struct Inner {
     agent: ureq::Agent,
     base: Url,
     token: Option<AuthToken>,
-    setting: ProtocolVersion,
-    version: Negotiated,
+    setting: Option<Version>,
+    versions: Arc<Negotiated>,
 }
 
 impl std::fmt::Debug for HttpConnector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let i = &self.inner;
-        common::fmt_connector(f, "HttpConnector", &i.base, i.token.as_ref(), i.setting)
+        redact::fmt_connector(f, "HttpConnector", &i.base, i.token.as_ref(), i.setting)
     }
 }
 
@@ -56,7 +59,7 @@ impl HttpConnector {
     /// A connector for `target`. The token in `config` wins over the URL's.
     /// No request is sent yet.
     pub fn new(target: &RemoteTarget, config: HttpConfig) -> Result<Self> {
-        let (base, token) = common::base_and_token(target, &config)?;
+        let (base, token) = target::base_and_token(target, &config)?;
         let agent_config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(config.connect_timeout))
@@ -75,7 +78,7 @@ impl HttpConnector {
                 base,
                 token,
                 setting: config.version,
-                version: Negotiated::new(config.version),
+                versions: Arc::new(Negotiated::new(config.version)),
             }),
         })
     }
@@ -83,11 +86,13 @@ impl HttpConnector {
     /// Open a connection (negotiating the protocol version first if this is
     /// the connector's first connection and no version was forced).
     pub fn connect_http(&self) -> Result<HttpTransport> {
-        let version = self.inner.negotiate()?;
-        Ok(HttpTransport {
+        let (session, next) = Session::connect(self.inner.base.clone(), &self.inner.versions);
+        let mut conn = HttpTransport {
             inner: self.inner.clone(),
-            session: Session::new(self.inner.base.clone(), version),
-        })
+            session,
+        };
+        conn.drive(next, &mut NoRows)?;
+        Ok(conn)
     }
 }
 
@@ -101,35 +106,13 @@ impl Connector for HttpConnector {
 type SendError = (Error, bool);
 
 impl Inner {
-    fn negotiate(&self) -> Result<Version> {
-        if let Some(v) = self.version.get() {
-            return Ok(v);
-        }
-        for (candidate, req) in Negotiated::probes(&self.base) {
-            let resp = self
-                .send(&req, &common::request_span(&req))
-                .map_err(|(e, _)| e)?;
-            let status = resp.status().as_u16();
-            let body = resp
-                .into_body()
-                .into_with_config()
-                .limit(64 * 1024)
-                .read_to_vec()
-                .unwrap_or_default();
-            if let Some(v) = self.version.on_probe(candidate, status, &body)? {
-                return Ok(v);
-            }
-        }
-        Ok(self.version.fallback())
-    }
-
-    /// Send one request inside `span`; the reply's body is left unread.
+    /// Send one request; the reply's body is left unread.
     fn send(
         &self,
         req: &HttpRequest,
-        span: &tracing::Span,
+        trace: &RequestTrace,
     ) -> std::result::Result<ureq::http::Response<ureq::Body>, SendError> {
-        let _enter = span.enter();
+        let _enter = trace.span.enter();
         let result = match req.method {
             Method::Get => self.with_headers(self.agent.get(&req.url)).call(),
             Method::Post => {
@@ -144,41 +127,44 @@ impl Inner {
                     .send(&req.body[..])
             }
         };
-        match result {
-            Ok(resp) => {
-                span.record("status", resp.status().as_u16());
-                Ok(resp)
-            }
-            Err(e) => {
-                let mapped = map_error(e);
-                tracing::debug!(error = %mapped.0, reached_server = mapped.1, "HTTP request failed");
-                Err(mapped)
-            }
-        }
+        result.map_err(|e| {
+            let mapped = map_error(e);
+            trace.failed(&mapped.0, mapped.1);
+            mapped
+        })
     }
 
     fn with_headers<B>(&self, rb: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
         let rb = rb.header("x-libsql-client-version", CLIENT_VERSION);
-        match common::authorization(self.token.as_ref()) {
+        match target::authorization(self.token.as_ref()) {
             Some(h) => rb.header("authorization", h),
             None => rb,
         }
     }
+}
 
-    /// Send a request and read the whole reply.
-    fn exchange(&self, req: &HttpRequest) -> std::result::Result<HttpResponse, SendError> {
-        let started = Instant::now();
-        let span = common::request_span(req);
-        let resp = self.send(req, &span)?;
-        let status = resp.status().as_u16();
-        let body = resp
-            .into_body()
-            .into_with_config()
-            .limit(MAX_BODY_BYTES)
-            .read_to_vec()
-            .map_err(|e| (map_error(e).0, true))?;
-        common::record_done(&span, body.len(), started);
-        Ok(HttpResponse { status, body })
+/// Feed a reply's body to `reply` until it ends or `reply` stops;
+/// `Some(error)` when reading failed.
+fn read_body(
+    resp: ureq::http::Response<ureq::Body>,
+    reply: &mut Reply,
+    sink: &mut dyn RowSink,
+) -> Option<Error> {
+    let mut body = resp.into_body().into_with_config().limit(u64::MAX).reader();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match body.read(&mut buf) {
+            Ok(0) => return None,
+            Ok(n) => {
+                if reply
+                    .feed(buf.get(..n).unwrap_or_default(), sink)
+                    .is_break()
+                {
+                    return None;
+                }
+            }
+            Err(e) => return Some(read_error(e)),
+        }
     }
 }
 
@@ -201,13 +187,22 @@ fn map_error(e: ureq::Error) -> SendError {
     }
 }
 
-/// Whether reading a body failed because a timeout fired (ureq wraps its
-/// own error in the `io::Error` a body reader returns).
-fn is_timeout(e: &std::io::Error) -> bool {
-    e.kind() == std::io::ErrorKind::TimedOut
-        || e.get_ref()
-            .and_then(|inner| inner.downcast_ref::<ureq::Error>())
-            .is_some_and(|u| matches!(u, ureq::Error::Timeout(_)))
+/// A failed read of a reply body (ureq wraps its own error, a timeout
+/// included, in the `io::Error` a body reader returns).
+fn read_error(e: std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::TimedOut {
+        return Error::Timeout(format!("reading the reply: {e}"));
+    }
+    let wraps_ureq = e
+        .get_ref()
+        .is_some_and(|inner| inner.downcast_ref::<ureq::Error>().is_some());
+    if wraps_ureq {
+        if let Some(Ok(u)) = e.into_inner().map(|inner| inner.downcast::<ureq::Error>()) {
+            return map_error(*u).0;
+        }
+        return Error::Protocol("unreadable reply body".into());
+    }
+    Error::Io(e)
 }
 
 /// A blocking connection to a remote database: one Hrana stream, kept only
@@ -219,7 +214,7 @@ pub struct HttpTransport {
 
 impl std::fmt::Debug for HttpTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        common::fmt_transport(f, "HttpTransport", &self.inner.base, &self.session)
+        redact::fmt_transport(f, "HttpTransport", &self.inner.base, &self.session)
     }
 }
 
@@ -229,73 +224,26 @@ impl HttpTransport {
         self.session.version()
     }
 
-    /// Send what the session asks for and feed every reply back; the
-    /// session bounds the requests ([`MAX_REQUESTS_PER_OPERATION`]).
-    fn drive(&mut self, mut next: Next) -> Result<Output> {
+    /// The I/O loop: send what the session asks for and feed every reply
+    /// back (a cursor's rows go to `sink`); the session bounds the requests
+    /// ([`MAX_REQUESTS_PER_OPERATION`]).
+    fn drive(&mut self, next: Result<Next>, sink: &mut dyn RowSink) -> Result<Output> {
+        let mut next = next?;
         for _ in 0..=MAX_REQUESTS_PER_OPERATION {
-            let req = match next {
-                Next::Done(out) => return Ok(out),
-                Next::Send(req) => req,
+            let Next::Send(req) = next else {
+                return next.into_output();
             };
-            next = match self.inner.exchange(&req) {
-                Ok(resp) => self.session.on_response(resp)?,
+            let trace = RequestTrace::start(&req);
+            next = match self.inner.send(&req, &trace) {
                 Err((e, reached)) => self.session.on_transport_error(e, reached)?,
-            };
-        }
-        Err(too_many_requests())
-    }
-
-    fn cursor(&mut self, stmt: &Statement, sink: &mut dyn RowSink) -> Result<Summary> {
-        let mut next = self.session.cursor(stmt)?;
-        for _ in 0..=MAX_REQUESTS_PER_OPERATION {
-            let req = match next {
-                Next::Send(req) => req,
-                Next::Done(_) => {
-                    return Err(Error::Protocol("cursor finished without a body".into()));
+                Ok(resp) => {
+                    trace.status(resp.status().as_u16());
+                    let mut reply = self.session.reply(resp.status().as_u16());
+                    let read_error = read_body(resp, &mut reply, sink);
+                    trace.done(reply.received());
+                    self.session.on_reply(reply, read_error, sink)?
                 }
             };
-            let started = Instant::now();
-            let span = common::request_span(&req);
-            let resp = match self.inner.send(&req, &span) {
-                Ok(r) => r,
-                Err((e, reached)) => {
-                    next = self.session.on_transport_error(e, reached)?;
-                    continue;
-                }
-            };
-            let status = resp.status().as_u16();
-            if !(200..300).contains(&status) {
-                let body = resp
-                    .into_body()
-                    .into_with_config()
-                    .limit(MAX_BODY_BYTES)
-                    .read_to_vec()
-                    .unwrap_or_default();
-                next = self.session.on_response(HttpResponse { status, body })?;
-                continue;
-            }
-            let mut reader = self.session.cursor_reader()?;
-            let mut body = resp.into_body().into_with_config().limit(u64::MAX).reader();
-            let mut buf = vec![0u8; 64 * 1024];
-            let mut received = 0usize;
-            let read_error = loop {
-                match body.read(&mut buf) {
-                    Ok(0) => break None,
-                    Ok(n) => {
-                        received += n;
-                        let chunk = buf.get(..n).unwrap_or_default();
-                        if let Some(done) = self.session.cursor_chunk(&mut reader, chunk, sink) {
-                            common::record_done(&span, received, started);
-                            return done;
-                        }
-                    }
-                    Err(e) => {
-                        break Some(cursor_read_error(is_timeout(&e), e));
-                    }
-                }
-            };
-            common::record_done(&span, received, started);
-            return self.session.cursor_finish(reader, read_error, sink);
         }
         Err(too_many_requests())
     }
@@ -303,22 +251,18 @@ impl HttpTransport {
 
 impl Transport for HttpTransport {
     fn execute(&mut self, stmt: &Statement) -> Result<ResultSet> {
-        let next = self.session.execute(stmt)?;
-        self.drive(next)?.into_rows()
+        let next = self.session.execute(stmt);
+        self.drive(next, &mut NoRows)?.into_rows()
     }
 
     fn query_stream(&mut self, stmt: &Statement, sink: &mut dyn RowSink) -> Result<Summary> {
-        if self.session.supports_cursor() && !self.session.is_closed() {
-            self.cursor(stmt, sink)
-        } else {
-            let rs = self.execute(stmt)?;
-            sqlport_core::transport::feed(rs, sink)
-        }
+        let next = self.session.query_stream(stmt);
+        self.drive(next, sink)?.into_summary()
     }
 
     fn batch(&mut self, batch: &Batch) -> Result<BatchResult> {
-        let next = self.session.batch(batch)?;
-        self.drive(next)?.into_batch()
+        let next = self.session.batch(batch);
+        self.drive(next, &mut NoRows)?.into_batch()
     }
 
     fn is_autocommit(&self) -> bool {
@@ -326,12 +270,12 @@ impl Transport for HttpTransport {
     }
 
     fn capabilities(&self) -> Capabilities {
-        common::capabilities(self.session.version())
+        self.session.capabilities()
     }
 
     fn close(&mut self) -> Result<()> {
-        let next = self.session.close()?;
-        self.drive(next).map(|_| ())
+        let next = self.session.close();
+        self.drive(next, &mut NoRows).map(|_| ())
     }
 }
 
@@ -339,7 +283,7 @@ impl Drop for HttpTransport {
     fn drop(&mut self) {
         if let Some(req) = self.session.close_on_drop() {
             // Best effort: the server rolls back what the stream left open.
-            let _ = self.inner.exchange(&req);
+            let _ = self.inner.send(&req, &RequestTrace::start(&req));
         }
     }
 }

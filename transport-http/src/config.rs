@@ -4,21 +4,7 @@ use std::time::Duration;
 
 use sqlport_core::AuthToken;
 
-/// Which Hrana-over-HTTP version to speak.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum ProtocolVersion {
-    /// Probe once per connector: `GET {base}/v3`, else `GET {base}/v2`, else
-    /// the stateless v1 endpoints.
-    #[default]
-    Auto,
-    /// Hrana 3 (`/v3/pipeline`, `/v3/cursor`), no probe.
-    V3,
-    /// Hrana 2 (`/v2/pipeline`), no probe.
-    V2,
-    /// The stateless v1 endpoints (`/v1/execute`, `/v1/batch`): no interactive
-    /// transactions, savepoints, connection state or streaming.
-    V1,
-}
+use crate::proto::Version;
 
 /// Settings of an HTTP connector. `Debug` redacts the token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,8 +23,10 @@ pub struct HttpConfig {
     /// streamed cursor it is, with the connect timeout, the only bound, so a
     /// long cursor that keeps sending rows is never cut.
     pub read_timeout: Duration,
-    /// Protocol version; default [`ProtocolVersion::Auto`].
-    pub version: ProtocolVersion,
+    /// Protocol version to force; `None` (the default) probes once per
+    /// connector: `GET {base}/v3`, else `GET {base}/v2`, else the stateless
+    /// v1 endpoints.
+    pub version: Option<Version>,
 }
 
 impl Default for HttpConfig {
@@ -48,7 +36,7 @@ impl Default for HttpConfig {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             read_timeout: Duration::from_secs(30),
-            version: ProtocolVersion::Auto,
+            version: None,
         }
     }
 }

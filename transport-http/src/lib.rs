@@ -72,7 +72,8 @@
 //!
 //! The version is negotiated once per connector (`GET /v3`, else `GET /v2`,
 //! else the stateless v1 endpoints with reduced capabilities) unless
-//! [`HttpConfig::version`] forces one. `query_stream` uses `/v3/cursor` and
+//! [`HttpConfig::version`] forces one; the protocol core does it
+//! ([`proto::client::negotiate`]), the backends only send the probes. `query_stream` uses `/v3/cursor` and
 //! hands rows to the sink as they arrive (a cursor cannot close its stream:
 //! back-to-back cursors reuse one, anything else leaves it to expire).
 //! Batches with `ContinueOnError` are sent as independent requests of one
@@ -93,11 +94,17 @@ mod async_backend;
 #[cfg(feature = "blocking")]
 mod blocking;
 #[cfg(any(feature = "blocking", feature = "async"))]
-mod common;
+mod redact;
+#[cfg(any(feature = "blocking", feature = "async"))]
+mod sink;
+#[cfg(any(feature = "blocking", feature = "async"))]
+mod target;
+#[cfg(any(feature = "blocking", feature = "async"))]
+mod trace;
 
 #[cfg(feature = "async")]
 pub use async_backend::{AsyncHttpConnector, AsyncHttpTransport};
 #[cfg(feature = "blocking")]
 pub use blocking::{HttpConnector, HttpTransport};
-pub use config::{HttpConfig, ProtocolVersion};
-pub use proto::client::Version;
+pub use config::HttpConfig;
+pub use proto::Version;

@@ -8,7 +8,8 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 use sqlport_core::error::ConversionError;
 use sqlport_core::{
-    Capabilities, Capability, Connector, Error, LocalTarget, Result, Transport, WorkerConnector,
+    AsyncOverBlockingConnector, Capabilities, Capability, Connector, Error, LocalTarget, Result,
+    Transport,
 };
 
 use crate::config::LocalConfig;
@@ -206,7 +207,7 @@ impl Connector for LocalConnector {
 
 /// The async flavour of [`LocalConnector`]: each connection runs on its own
 /// worker thread.
-pub type AsyncLocalConnector = WorkerConnector<LocalConnector>;
+pub type AsyncLocalConnector = AsyncOverBlockingConnector<LocalConnector>;
 
 /// Wrap a [`LocalConnector`] for async use (see [`AsyncLocalConnector`]).
 ///
@@ -223,5 +224,5 @@ pub type AsyncLocalConnector = WorkerConnector<LocalConnector>;
 /// # }).unwrap();
 /// ```
 pub fn async_connector(c: LocalConnector) -> AsyncLocalConnector {
-    WorkerConnector::new(c)
+    AsyncOverBlockingConnector::new(c)
 }

@@ -10,7 +10,7 @@
 //! - [`LocalTransport`] implements [`sqlport_core::Transport`] with the
 //!   contract documented in [`sqlport_core::transport`].
 //! - [`async_connector`] gives the async flavour: each connection runs on its
-//!   own worker thread ([`sqlport_core::WorkerTransport`]).
+//!   own worker thread ([`sqlport_core::AsyncOverBlocking`]).
 //!
 //! ```
 //! use sqlport_core::{Statement, Transport};
@@ -30,14 +30,13 @@ mod batch;
 mod bind;
 mod config;
 mod connector;
-mod describe;
 mod error;
 mod exec;
 mod transport;
 
 pub use config::LocalConfig;
 pub use connector::{AsyncLocalConnector, LocalConnector, async_connector};
-pub use describe::Description;
 pub use error::map_error;
 pub use rusqlite;
+pub use sqlport_core::Description;
 pub use transport::LocalTransport;

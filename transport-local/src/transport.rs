@@ -9,9 +9,9 @@ use sqlport_core::{
 
 use crate::batch::{execute, run_batch};
 use crate::bind::param_names;
-use crate::describe::Description;
 use crate::error::map_error;
 use crate::exec::{columns, prepare, run, run_simple};
+use sqlport_core::Description;
 
 /// One connection to a local database. Obtain it from
 /// [`LocalConnector::connect_local`](crate::LocalConnector::connect_local).

@@ -86,7 +86,8 @@ fn sql_text(s: &sqlport::schema::SqlCode) -> String {
 }
 
 /// Migrates the database, printing a line per migration; a failure rolls everything back
-/// and is returned (non-zero exit).
+/// (everything since the last commit, when a non-atomic migration split the plan: what
+/// stayed is printed) and is returned (non-zero exit).
 pub fn run(a: &Args, out: &mut dyn Write) -> Result<(), Error> {
     let migrations = a.project.migrations()?;
     let base = a.project.base()?;
@@ -153,12 +154,35 @@ pub fn run(a: &Args, out: &mut dyn Write) -> Result<(), Error> {
         // Printed as each migration's steps finish, inside the one transaction.
         println!("  {verb} {r}... OK");
     };
+    let before = applied_migrations(conn.transport())?;
     let done = migrator.run_with_progress(conn.transport(), &mut progress);
     match done {
         Ok(moves) if moves.is_empty() => writeln!(out, "  No migrations to apply.")?,
         Ok(moves) => writeln!(out, "Committed {} migration(s).", moves.len())?,
         Err(e) => {
-            writeln!(out, "Rolled back: nothing was applied.")?;
+            // A plan with a non-atomic migration commits in parts: say what stayed.
+            match applied_migrations(conn.transport()) {
+                Ok(after) if after == before => writeln!(out, "Rolled back: nothing was applied.")?,
+                Ok(after) => {
+                    let changed: Vec<String> = after
+                        .iter()
+                        .filter(|r| !before.contains(r))
+                        .map(|r| format!("applied {r}"))
+                        .chain(
+                            before
+                                .iter()
+                                .filter(|r| !after.contains(r))
+                                .map(|r| format!("unapplied {r}")),
+                        )
+                        .collect();
+                    writeln!(
+                        out,
+                        "Stopped: committed before the failure (a non-atomic migration runs outside the transaction): {}.",
+                        changed.join(", ")
+                    )?
+                }
+                Err(_) => writeln!(out, "Failed; the history could not be read again.")?,
+            }
             return Err(e.into());
         }
     }

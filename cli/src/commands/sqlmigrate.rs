@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use sqlport::schema::applied_migrations;
+use sqlport::schema::{applied_migrations, introspect};
 
 use crate::project::{Error, ProjectArgs, graph};
 
@@ -22,21 +22,21 @@ pub struct Args {
 }
 
 /// Prints the SQL as Django's `sqlmigrate` does: the state is the migration's ancestors
-/// only; a database, when named, only tells which squashed migrations apply.
+/// only. A database, when named, tells which squashed migrations apply and, as in Django,
+/// is where the names of the indexes Django looks up are found (see
+/// `MigrationGraph::sqlmigrate`); without one they are those of a database migrated from
+/// empty.
 pub fn run(a: &Args, out: &mut dyn Write) -> Result<(), Error> {
-    let applied = match a.project.connect()? {
-        Some(mut c) => applied_migrations(c.transport())?,
-        None => Vec::new(),
+    let (applied, schema) = match a.project.connect()? {
+        Some(mut c) => (
+            applied_migrations(c.transport())?,
+            Some(introspect(c.transport())?),
+        ),
+        None => (Vec::new(), None),
     };
     let g = graph(a.project.migrations()?, &applied)?;
     let key = g.resolve(&a.app_label, &a.migration_name)?;
-    let migration = g.get(&key).ok_or("migration vanished from the graph")?;
-    let mut state = g.project_state(&a.project.base()?, &key, false)?;
-    let text = if a.backwards {
-        migration.sqlmigrate_backwards(&state)?
-    } else {
-        migration.sqlmigrate(&mut state)?
-    };
+    let text = g.sqlmigrate(&a.project.base()?, &key, a.backwards, schema.as_ref())?;
     if text.is_empty() {
         eprintln!("No operations found.");
     }

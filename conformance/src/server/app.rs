@@ -116,11 +116,6 @@ impl Shared {
         }))
     }
 
-    /// The largest `PRAGMA busy_timeout` a client may set: the statement timeout.
-    pub(crate) fn max_busy_timeout_ms(&self) -> u64 {
-        u64::try_from(self.config.statement_timeout.as_millis()).unwrap_or(u64::MAX)
-    }
-
     /// Expire idle streams now (all of them when `force`), rolling back their
     /// connections on the calling thread; also roll back transactions that
     /// held the write lock too long while a writer waits.
@@ -173,6 +168,7 @@ async fn count_requests(State(shared): State<Arc<Shared>>, req: Request, next: N
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let c = &shared.config;
     let mut app = Router::new()
+        .route("/", get(handlers::root))
         .route("/health", get(handlers::health))
         .route("/version", get(handlers::version));
     if c.enable_v2 {
@@ -196,7 +192,14 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             .route("/v1/execute", post(handlers::v1_execute))
             .route("/v1/batch", post(handlers::v1_batch));
     }
-    app.fallback(|| async { StatusCode::NOT_FOUND })
+    // As on sqld: permissive CORS on every route (so browser clients work,
+    // and preflights are answered), but not on the 404 of unknown paths.
+    let cors = tower_http::cors::CorsLayer::new()
+        .allow_methods(tower_http::cors::AllowMethods::any())
+        .allow_headers(tower_http::cors::Any)
+        .allow_origin(tower_http::cors::Any);
+    app.layer(cors)
+        .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(middleware::from_fn_with_state(
             shared.clone(),
             count_requests,

@@ -12,7 +12,7 @@ use sqlport_core::AuthToken;
 
 use super::config::ServerAuth;
 
-/// Clock leeway for `exp` and `nbf` (the jsonwebtoken default sqld uses).
+/// Clock leeway for `exp` (the jsonwebtoken default sqld uses).
 const LEEWAY_SECS: f64 = 60.0;
 
 /// The namespace this server serves (sqld's default one): what a token's
@@ -41,8 +41,9 @@ pub(crate) enum Access {
 pub(crate) enum Refused {
     /// 401: no valid credentials; the message follows "Unauthorized: ".
     Unauthorized(&'static str),
-    /// 403: valid credentials without any right on this database.
-    Forbidden(&'static str),
+    /// 404: valid credentials for another database (namespace) only; sqld
+    /// answers that the namespace does not exist.
+    NotFound(&'static str),
 }
 
 impl Authenticator {
@@ -92,7 +93,9 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Result<&str, &'static str> {
             "The authentication scheme in the `Authorization` HTTP header is not supported",
         );
     }
-    Ok(token.trim())
+    // The token is what follows the first space, as it is (as on sqld:
+    // `Bearer  x` carries the token " x").
+    Ok(token)
 }
 
 fn now_secs() -> f64 {
@@ -169,17 +172,10 @@ pub(crate) fn verify_jwt(
         }
         None => {}
     }
-    if let Some(nbf) = claims.get("nbf") {
-        let nbf = nbf.as_i64().ok_or(INVALID)?;
-        if now + LEEWAY_SECS < nbf as f64 {
-            return Err(Refused::Unauthorized("The JWT is immature"));
-        }
-    }
+    // Like sqld, `nbf` is not checked.
     grants(claims).map_err(|e| match e {
         Grant::Invalid => INVALID,
-        Grant::Nothing => Refused::Forbidden(
-            "Current session doesn't not have Read permission to namespace default",
-        ),
+        Grant::Nothing => Refused::NotFound("Namespace `default` doesn't exist"),
     })
 }
 

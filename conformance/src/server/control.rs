@@ -184,7 +184,7 @@ mod tests {
     #[test]
     fn deadlines_cancel_and_stop() {
         let flags = Arc::new(ServerFlags::default());
-        let c = Control::new(flags.clone(), Policy::new(0));
+        let c = Control::new(flags.clone(), Policy::new());
         assert!(!c.should_interrupt());
         c.arm(Duration::ZERO);
         std::thread::sleep(Duration::from_millis(2));

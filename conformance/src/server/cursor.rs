@@ -2,7 +2,9 @@
 //! body); then line 1 goes out with the next baton and entries follow as the
 //! batch produces them, through a queue bounded in bytes. A reader that stops
 //! reading for the stall timeout, or goes away, stops the batch and destroys
-//! the stream (rolled back), as sqld does when the client disconnects.
+//! the stream (rolled back), as sqld does when the client disconnects. A
+//! batch that fails mid-body (403, an internal error) cuts the body short
+//! and keeps the stream, as sqld does.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,11 +17,10 @@ use sqlport_http::proto::wire;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use super::app::Shared;
-use super::auth::Access;
 use super::control::{CancelOnDrop, Control};
-use super::handlers::{Failure, batch_sqls, writes};
+
 use super::request::Admitted;
-use super::responses::{fatal, forbidden, internal};
+use super::responses::{fatal, internal};
 
 /// Most bytes of queued lines sent to the socket in one piece.
 const CHUNK: usize = 64 * 1024;
@@ -85,19 +86,18 @@ pub(crate) async fn run(shared: &Arc<Shared>, admitted: Admitted<wire::CursorReq
     };
     let limits = shared.limits;
     let cancel = CancelOnDrop::new(data.exec.control());
-    let (started_tx, started_rx) = tokio::sync::oneshot::channel::<Result<(), Failure>>();
+    // Set when the batch fails after the first line: the body then ends
+    // with an error (cut short), as sqld's does.
+    let aborted = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let abort = Arc::clone(&aborted);
+    let (started_tx, started_rx) =
+        tokio::sync::oneshot::channel::<Result<(), sqlport_http::proto::server::Fatal>>();
     let task = tokio::task::spawn_blocking(move || {
         let _permit = permit;
         let (mut lease, mut data) = (lease, data);
         data.exec.begin_request(access);
         let super::registry::StreamData { exec, proto } = &mut *data;
-        let checked = if access == Access::ReadOnly
-            && writes(exec, batch_sqls(&req.batch, proto).iter().map(|s| &**s))
-        {
-            Err(Failure::Forbidden)
-        } else {
-            prepare_cursor(proto, &req.batch, exec).map_err(Failure::Fatal)
-        };
+        let checked = prepare_cursor(proto, &req.batch, exec);
         let prepared = match checked {
             Ok(p) => p.with_max_line_bytes(limits.max_line_bytes),
             Err(failure) => {
@@ -129,10 +129,21 @@ pub(crate) async fn run(shared: &Arc<Shared>, admitted: Admitted<wire::CursorReq
                 lease.finish(None);
             }
             Err(f) => {
-                // Too late for a status: end the body early (the client sees a
-                // truncated cursor) and destroy the stream.
-                tracing::debug!(error = %f, "cursor failed mid-body; stream destroyed");
-                lease.finish(None);
+                // Too late for a status (a permission denied, as sqld checks
+                // it once the batch starts, or an internal error such as a
+                // TEXT value that is not UTF-8): end the body early (the
+                // client sees a truncated cursor). The stream lives on, as
+                // on sqld, where the baton of line 1 stays valid.
+                abort.store(true, std::sync::atomic::Ordering::SeqCst);
+                if queue.control.cancelled() {
+                    // The reader went away (or the server is stopping): the
+                    // statement was interrupted for that; as above.
+                    tracing::debug!(error = %f, "cursor cancelled mid-body; stream destroyed");
+                    lease.finish(None);
+                } else {
+                    tracing::debug!(error = %f, "cursor failed mid-body; body cut short");
+                    lease.release(data);
+                }
             }
         }
     });
@@ -142,48 +153,54 @@ pub(crate) async fn run(shared: &Arc<Shared>, admitted: Admitted<wire::CursorReq
             // dropped and the batch's statement interrupted. Once the batch
             // has ended (the queue's sender is gone) there is nothing left
             // to cancel.
-            let stream = futures_util::stream::unfold(
-                (rx, Some(cancel)),
-                |(mut rx, mut guard)| async move {
-                    match rx.recv().await {
-                        Some((line, permit)) => {
-                            // Lines already queued go out together, in one
-                            // chunk of at most CHUNK bytes.
-                            let mut chunk = Vec::from(line);
-                            drop(permit);
-                            while chunk.len() < CHUNK {
-                                let Ok((line, permit)) = rx.try_recv() else {
-                                    break;
-                                };
-                                chunk.extend_from_slice(&line);
-                                // The reader took the line: its room is free again.
+            let stream =
+                futures_util::stream::unfold((rx, Some(cancel)), move |(mut rx, mut guard)| {
+                    let aborted = Arc::clone(&aborted);
+                    async move {
+                        match rx.recv().await {
+                            Some((line, permit)) => {
+                                // Lines already queued go out together, in one
+                                // chunk of at most CHUNK bytes.
+                                let mut chunk = Vec::from(line);
                                 drop(permit);
+                                while chunk.len() < CHUNK {
+                                    let Ok((line, permit)) = rx.try_recv() else {
+                                        break;
+                                    };
+                                    chunk.extend_from_slice(&line);
+                                    // The reader took the line: its room is free again.
+                                    drop(permit);
+                                }
+                                Some((Ok::<_, std::io::Error>(Bytes::from(chunk)), (rx, guard)))
                             }
-                            Some((
-                                Ok::<_, std::convert::Infallible>(Bytes::from(chunk)),
-                                (rx, guard),
-                            ))
-                        }
-                        None => {
-                            if let Some(g) = guard.take() {
-                                g.disarm();
+                            None => {
+                                if let Some(g) = guard.take() {
+                                    g.disarm();
+                                    if aborted.load(std::sync::atomic::Ordering::SeqCst) {
+                                        // Let the lines already given go
+                                        // out first: an error from the body
+                                        // closes the connection without
+                                        // flushing what is buffered.
+                                        tokio::task::yield_now().await;
+                                        return Some((
+                                            Err(std::io::Error::other("the cursor's batch failed")),
+                                            (rx, None),
+                                        ));
+                                    }
+                                }
+                                None
                             }
-                            None
                         }
                     }
-                },
-            );
+                });
             let mut r = Response::new(Body::from_stream(stream));
             r.headers_mut()
                 .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
             r
         }
-        Ok(Err(failure)) => {
+        Ok(Err(f)) => {
             cancel.disarm();
-            match failure {
-                Failure::Fatal(f) => fatal(&f),
-                Failure::Forbidden => forbidden(),
-            }
+            fatal(&f)
         }
         Err(_) => {
             cancel.disarm();

@@ -9,18 +9,16 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sqlport_http::proto::server::{
-    StreamExecutor, V1Outcome, Version, decode_cursor, decode_pipeline, split_statements,
+    StreamExecutor, V1Outcome, Version, decode_cursor, decode_pipeline,
 };
-use sqlport_http::proto::wire;
 
 use super::app::Shared;
-use super::auth::Access;
 use super::control::CancelOnDrop;
 use super::cursor;
 use super::executor::LocalExecutor;
 use super::registry::StreamData;
 use super::request::{self, Admitted};
-use super::responses::{fatal, forbidden, internal, refusal, text};
+use super::responses::{fatal, internal, refusal, text};
 
 const HELLO: &str = "Hello, this is HTTP API v2 (Hrana over HTTP)";
 
@@ -29,12 +27,17 @@ pub(crate) async fn health() -> StatusCode {
     StatusCode::OK
 }
 
-/// `GET /version`.
+/// `GET /version` (without a content type, as sqld answers it).
 pub(crate) async fn version() -> Response {
-    text(
-        StatusCode::OK,
-        format!("sqlport-reference-server {}", env!("CARGO_PKG_VERSION")),
-    )
+    let mut r = format!("sqlport-reference-server {}", env!("CARGO_PKG_VERSION")).into_response();
+    r.headers_mut().remove(header::CONTENT_TYPE);
+    r
+}
+
+/// `GET /`: sqld upgrades it to a WebSocket (Hrana over WebSocket, which
+/// this server does not speak); a plain GET gets 404, as from sqld.
+pub(crate) async fn root() -> StatusCode {
+    StatusCode::NOT_FOUND
 }
 
 /// `GET /v2`, `GET /v3`: the same banner as sqld.
@@ -45,63 +48,6 @@ pub(crate) async fn hello() -> Response {
 /// `GET /v1`.
 pub(crate) async fn hello_v1() -> Response {
     text(StatusCode::OK, "This is sqld HTTP API v1")
-}
-
-/// Why a stream's run failed as a whole.
-pub(crate) enum Failure {
-    /// A protocol or internal error.
-    Fatal(sqlport_http::proto::server::Fatal),
-    /// A write with a read-only token.
-    Forbidden,
-}
-
-/// `true` unless every one of `sqls` is known to only read (for read-only
-/// tokens). SQL that does not prepare now counts as a write: it may prepare
-/// once an earlier statement of the same request has run.
-pub(crate) fn writes<'a>(
-    exec: &mut LocalExecutor,
-    sqls: impl IntoIterator<Item = &'a str>,
-) -> bool {
-    sqls.into_iter()
-        .flat_map(split_statements)
-        .any(|sql| !matches!(exec.describe(sql), Ok(d) if d.is_readonly))
-}
-
-pub(crate) fn batch_sqls(
-    batch: &wire::Batch,
-    proto: &sqlport_http::proto::server::ServerStream,
-) -> Vec<Arc<str>> {
-    batch
-        .steps
-        .iter()
-        .filter_map(|s| {
-            proto
-                .store()
-                .resolve(s.stmt.sql.as_deref(), s.stmt.sql_id)
-                .ok()
-        })
-        .collect()
-}
-
-fn pipeline_sqls(
-    requests: &[wire::StreamRequest],
-    proto: &sqlport_http::proto::server::ServerStream,
-) -> Vec<Arc<str>> {
-    let mut out = Vec::new();
-    for r in requests {
-        match r {
-            wire::StreamRequest::Execute { stmt } => {
-                out.extend(proto.store().resolve(stmt.sql.as_deref(), stmt.sql_id).ok());
-            }
-            wire::StreamRequest::Batch { batch } => out.extend(batch_sqls(batch, proto)),
-            wire::StreamRequest::Sequence { sql, sql_id } => {
-                out.extend(proto.store().resolve(sql.as_deref(), *sql_id).ok());
-            }
-            wire::StreamRequest::StoreSql { sql, .. } => out.push(Arc::from(sql.as_str())),
-            _ => {}
-        }
-    }
-    out
 }
 
 /// `POST /v2/pipeline`, `POST /v3/pipeline`.
@@ -126,12 +72,6 @@ pub(crate) async fn pipeline(
         let _permit = permit;
         let mut data = data;
         data.exec.begin_request(access);
-        if access == Access::ReadOnly {
-            let sqls = pipeline_sqls(&req.requests, &data.proto);
-            if writes(&mut data.exec, sqls.iter().map(|s| &**s)) {
-                return (None, Err(Failure::Forbidden));
-            }
-        }
         let StreamData { exec, proto } = &mut *data;
         let outcome = proto.run_pipeline(version, &req.requests, exec, &limits);
         data.exec.end_request();
@@ -140,7 +80,7 @@ pub(crate) async fn pipeline(
                 let keep = (!out.closed).then_some(data);
                 (keep, Ok(out))
             }
-            Err(f) => (None, Err(Failure::Fatal(f))),
+            Err(f) => (None, Err(f)),
         }
     });
     let joined = task.await;
@@ -152,11 +92,10 @@ pub(crate) async fn pipeline(
     let baton = lease.finish(data);
     match outcome {
         Ok(out) => super::responses::json(StatusCode::OK, out.encode(baton.as_deref(), None)),
-        Err(Failure::Fatal(f)) => {
+        Err(f) => {
             tracing::debug!(error = %f, "pipeline failed as a whole; stream destroyed");
             fatal(&f)
         }
-        Err(Failure::Forbidden) => forbidden(),
     }
 }
 
@@ -168,32 +107,11 @@ pub(crate) async fn cursor(State(shared): State<Arc<Shared>>, req: Request) -> R
     }
 }
 
-/// The SQL a `/v1/execute` body would run (none if it does not decode: then
-/// it is refused before anything runs).
-fn v1_execute_sqls(body: &[u8]) -> Vec<Arc<str>> {
-    serde_json::from_slice::<wire::V1ExecuteRequest>(body)
-        .map(|r| r.stmt.sql.as_deref().map(Arc::from).into_iter().collect())
-        .unwrap_or_default()
-}
-
-/// The SQL a `/v1/batch` body would run.
-fn v1_batch_sqls(body: &[u8]) -> Vec<Arc<str>> {
-    serde_json::from_slice::<wire::V1BatchRequest>(body)
-        .map(|r| batch_sqls(&r.batch, &sqlport_http::proto::server::ServerStream::new()))
-        .unwrap_or_default()
-}
-
 type V1Run = fn(&[u8], &mut dyn StreamExecutor, &sqlport_http::proto::server::Limits) -> V1Outcome;
 
 /// A v1 request on a fresh connection, which counts as a stream (against
-/// `max_streams` and the client's share) while it runs. `sqls` reads the
-/// body's SQL for the read-only check, with the same decoding `run` uses.
-async fn v1(
-    shared: Arc<Shared>,
-    req: Request,
-    sqls: fn(&[u8]) -> Vec<Arc<str>>,
-    run: V1Run,
-) -> Response {
+/// `max_streams` and the client's share) while it runs.
+async fn v1(shared: Arc<Shared>, req: Request, run: V1Run) -> Response {
     let (parts, body) = req.into_parts();
     let access = match request::authorize(&shared, &parts) {
         Ok(a) => a,
@@ -228,16 +146,13 @@ async fn v1(
         let conn = connector.connect_local()?;
         let mut exec = LocalExecutor::new(conn, settings, control);
         exec.begin_request(access);
-        if access == Access::ReadOnly && writes(&mut exec, sqls(&body).iter().map(|s| &**s)) {
-            return Ok(None);
-        }
-        Ok::<_, sqlport_core::Error>(Some(run(&body, &mut exec, &limits)))
+        Ok::<_, sqlport_core::Error>(run(&body, &mut exec, &limits))
     });
     let joined = task.await;
     cancel.disarm();
     lease.finish(None);
     match joined {
-        Ok(Ok(Some(out))) => {
+        Ok(Ok(out)) => {
             let status =
                 StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let body = if status == StatusCode::INTERNAL_SERVER_ERROR {
@@ -252,7 +167,6 @@ async fn v1(
             );
             r
         }
-        Ok(Ok(None)) => forbidden(),
         Ok(Err(e)) => internal("cannot open a connection to the database", e),
         Err(e) => internal("the request's task failed", e),
     }
@@ -260,22 +174,10 @@ async fn v1(
 
 /// `POST /v1/execute`.
 pub(crate) async fn v1_execute(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    v1(
-        shared,
-        req,
-        v1_execute_sqls,
-        sqlport_http::proto::server::run_v1_execute,
-    )
-    .await
+    v1(shared, req, sqlport_http::proto::server::run_v1_execute).await
 }
 
 /// `POST /v1/batch`.
 pub(crate) async fn v1_batch(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    v1(
-        shared,
-        req,
-        v1_batch_sqls,
-        sqlport_http::proto::server::run_v1_batch,
-    )
-    .await
+    v1(shared, req, sqlport_http::proto::server::run_v1_batch).await
 }

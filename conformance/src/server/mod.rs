@@ -27,14 +27,17 @@
 //! [`BoundServer`] from async code; `sqlport-conformance serve` runs it from the
 //! command line.
 
+mod analysis;
 mod app;
 mod auth;
 mod baton;
+#[cfg(feature = "cli")]
 pub mod cli;
 mod config;
 mod control;
 mod cursor;
 mod executor;
+mod functions;
 mod handlers;
 mod policy;
 mod registry;

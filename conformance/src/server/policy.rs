@@ -1,31 +1,37 @@
 //! What SQL a stream may run: the SQLite authorizer installed on every stream
-//! connection. SQLite calls it while it *prepares* a statement, before
-//! anything happens, so `describe` and every endpoint (v1, v2, v3 pipeline,
-//! cursor) go through the same check.
+//! connection, behind sqld's own statement analysis ([`super::analysis`],
+//! which refuses what sqld refuses before anything is prepared). SQLite
+//! calls it while it *prepares* a statement, so it also guards what that
+//! analysis cannot see (a statement SQLite reads differently from sqld's
+//! parser).
 //!
-//! - PRAGMAs: an allowlist, after sqld's (`libsql-server/src/query_analysis.rs`):
-//!   reads of harmless PRAGMAs, table-introspection PRAGMAs with their
-//!   argument, and assignments only of `foreign_keys`, `defer_foreign_keys`,
-//!   `user_version` and (for the conformance suite's connection-state case,
-//!   which sqld refuses) `busy_timeout` up to the statement timeout. Anything
-//!   else (`hard_heap_limit = N`, `soft_heap_limit = N`,
-//!   `temp_store_directory`, `journal_mode = ...`, `writable_schema`, unknown
-//!   names) is refused as sqld refuses it: `SQL_PARSE_ERROR` "unsupported
-//!   statement".
-//! - `ATTACH`/`DETACH` are refused, except the private temporary database
-//!   that a plain `VACUUM` attaches for itself (so `VACUUM` works and `VACUUM
-//!   INTO 'file'` does not).
+//! - PRAGMAs: sqld's allowlist (`libsql-server/src/query_analysis.rs`):
+//!   introspection with or without an argument, reads of the PRAGMAs sqld
+//!   serves, and assignments only of `foreign_keys`, `defer_foreign_keys`,
+//!   `user_version`, `encoding` and `legacy_file_format` (and the
+//!   argument forms of the checks: `integrity_check(N)`, ...). Anything
+//!   else (`busy_timeout = N`, `journal_mode = ...`, `hard_heap_limit = N`,
+//!   `writable_schema`, unknown names) is refused as sqld refuses it:
+//!   `SQL_PARSE_ERROR` "unsupported statement".
+//! - `ATTACH` is refused (sqld answers 403 for a database name, and refuses
+//!   a file name); `DETACH` may run (there is nothing to detach).
 //! - `load_extension()` and `fts3_tokenizer()` are refused.
-//! - A read-only token may only read: every write action is refused
-//!   (`SQLITE_AUTH`), and the connection also runs with `query_only`.
+//! - What a read-only token may run is decided by sqld's classification
+//!   (a write gets 403 before it runs, as on sqld; an `EXPLAIN` of a write
+//!   is a read); its connection also runs with `query_only`, so SQLite
+//!   refuses any write that would get past that.
+//! - While a statement is only described (`describe`), everything but a
+//!   refused PRAGMA may be prepared, as on sqld: a described statement never
+//!   runs, and is never kept in the statement cache. A PRAGMA acts while it
+//!   is prepared, so a refused one is refused here too (unlike sqld, where
+//!   describing `PRAGMA hard_heap_limit = 1` limits the whole process).
 
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 
-/// PRAGMAs that only read, with or without an argument (a table or index
-/// name, or a row limit).
-const READ_WITH_ARGUMENT: &[&str] = &[
+/// PRAGMAs that may be read or called with an argument.
+const WITH_ARGUMENT: &[&str] = &[
     "table_list",
     "index_list",
     "table_info",
@@ -37,25 +43,29 @@ const READ_WITH_ARGUMENT: &[&str] = &[
     "database_list",
     "function_list",
     "module_list",
-    "collation_list",
+    "encoding",
+    "defer_foreign_keys",
+    "foreign_keys",
     "foreign_key_list",
     "foreign_key_check",
+    "collation_list",
+    "data_version",
+    "freelist_count",
     "integrity_check",
+    "legacy_file_format",
+    "page_count",
     "quick_check",
+    "stats",
 ];
 
 /// PRAGMAs that may be read (no argument) but not assigned.
 const READ_ONLY: &[&str] = &[
-    "encoding",
-    "data_version",
-    "freelist_count",
-    "page_count",
-    "stats",
     "schema_version",
-    "application_id",
     "analysis_limit",
+    "application_id",
     "auto_vacuum",
     "automatic_index",
+    "busy_timeout",
     "cache_size",
     "cache_spill",
     "cell_size_check",
@@ -82,45 +92,27 @@ const READ_ONLY: &[&str] = &[
     "wal_autocheckpoint",
 ];
 
-/// PRAGMAs that set connection state and may be assigned, by any token.
-const CONNECTION_STATE: &[&str] = &["foreign_keys", "defer_foreign_keys"];
-
 /// Why the authorizer refused the last action it refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Denial {
     /// Not on the allowlist (reported as sqld does: `SQL_PARSE_ERROR`).
     Unsupported,
-    /// A write by a read-only token.
-    ReadOnly,
 }
 
 /// The authorizer's state for one connection.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(crate) struct Policy {
-    read_only: AtomicBool,
     /// The server itself is running a statement (`PRAGMA query_only`).
     internal: AtomicBool,
-    /// A plain `VACUUM` is running (it attaches a private temporary database).
-    vacuum: AtomicBool,
+    /// A statement is being prepared only to describe it.
+    describing: AtomicBool,
     denied: AtomicU8,
-    max_busy_timeout_ms: u64,
 }
 
 impl Policy {
-    /// A read-write policy; `busy_timeout` assignments up to `max_busy_timeout_ms`.
-    pub(crate) fn new(max_busy_timeout_ms: u64) -> Self {
-        Policy {
-            read_only: AtomicBool::new(false),
-            internal: AtomicBool::new(false),
-            vacuum: AtomicBool::new(false),
-            denied: AtomicU8::new(0),
-            max_busy_timeout_ms,
-        }
-    }
-
-    /// Restrict to reads (or lift the restriction).
-    pub(crate) fn set_read_only(&self, read_only: bool) {
-        self.read_only.store(read_only, Ordering::SeqCst);
+    /// A read-write policy.
+    pub(crate) fn new() -> Self {
+        Policy::default()
     }
 
     /// Let the server's own statements through while `internal`.
@@ -128,9 +120,9 @@ impl Policy {
         self.internal.store(internal, Ordering::SeqCst);
     }
 
-    /// A plain `VACUUM` is about to run (or has ended).
-    pub(crate) fn set_vacuum(&self, vacuum: bool) {
-        self.vacuum.store(vacuum, Ordering::SeqCst);
+    /// Statements are prepared only to be described (or no longer).
+    pub(crate) fn set_describing(&self, describing: bool) {
+        self.describing.store(describing, Ordering::SeqCst);
     }
 
     /// Forget the last refusal.
@@ -142,7 +134,6 @@ impl Policy {
     pub(crate) fn denial(&self) -> Option<Denial> {
         match self.denied.load(Ordering::SeqCst) {
             1 => Some(Denial::Unsupported),
-            2 => Some(Denial::ReadOnly),
             _ => None,
         }
     }
@@ -150,7 +141,6 @@ impl Policy {
     fn deny(&self, why: Denial) -> Authorization {
         let code = match why {
             Denial::Unsupported => 1,
-            Denial::ReadOnly => 2,
         };
         self.denied.store(code, Ordering::SeqCst);
         Authorization::Deny
@@ -161,20 +151,26 @@ impl Policy {
         if self.internal.load(Ordering::SeqCst) {
             return Authorization::Allow;
         }
-        let read_only = self.read_only.load(Ordering::SeqCst);
-        let write = |p: &Policy| {
-            if read_only {
-                p.deny(Denial::ReadOnly)
-            } else {
-                Authorization::Allow
-            }
-        };
+        if self.describing.load(Ordering::SeqCst) {
+            // A PRAGMA acts while it is prepared (`hard_heap_limit = 1`
+            // would limit the whole process, `query_only = 0` lift a
+            // read-only token's guard): those are refused even here, where
+            // sqld prepares anything.
+            return match ctx.action {
+                AuthAction::Pragma {
+                    pragma_name,
+                    pragma_value,
+                } => self.pragma(pragma_name, pragma_value),
+                _ => Authorization::Allow,
+            };
+        }
         match ctx.action {
             AuthAction::Select
             | AuthAction::Read { .. }
             | AuthAction::Recursive
             | AuthAction::Transaction { .. }
-            | AuthAction::Savepoint { .. } => Authorization::Allow,
+            | AuthAction::Savepoint { .. }
+            | AuthAction::Detach { .. } => Authorization::Allow,
             AuthAction::Function { function_name } => {
                 if function_name.eq_ignore_ascii_case("load_extension")
                     || function_name.eq_ignore_ascii_case("fts3_tokenizer")
@@ -187,78 +183,36 @@ impl Policy {
             AuthAction::Pragma {
                 pragma_name,
                 pragma_value,
-            } => self.pragma(pragma_name, pragma_value, read_only),
-            AuthAction::Attach { filename } => {
-                if self.vacuum.load(Ordering::SeqCst) && filename.is_empty() && !read_only {
-                    Authorization::Allow
-                } else {
-                    self.deny(Denial::Unsupported)
-                }
-            }
-            AuthAction::Detach { .. } => {
-                if self.vacuum.load(Ordering::SeqCst) {
-                    Authorization::Allow
-                } else {
-                    self.deny(Denial::Unsupported)
-                }
-            }
+            } => self.pragma(pragma_name, pragma_value),
             AuthAction::Insert { .. }
             | AuthAction::Update { .. }
             | AuthAction::Delete { .. }
             | AuthAction::CreateIndex { .. }
             | AuthAction::CreateTable { .. }
-            | AuthAction::CreateTempIndex { .. }
-            | AuthAction::CreateTempTable { .. }
-            | AuthAction::CreateTempTrigger { .. }
-            | AuthAction::CreateTempView { .. }
             | AuthAction::CreateTrigger { .. }
             | AuthAction::CreateView { .. }
             | AuthAction::DropIndex { .. }
             | AuthAction::DropTable { .. }
-            | AuthAction::DropTempIndex { .. }
-            | AuthAction::DropTempTable { .. }
-            | AuthAction::DropTempTrigger { .. }
-            | AuthAction::DropTempView { .. }
             | AuthAction::DropTrigger { .. }
             | AuthAction::DropView { .. }
             | AuthAction::AlterTable { .. }
             | AuthAction::Reindex { .. }
-            | AuthAction::Analyze { .. }
             | AuthAction::CreateVtable { .. }
-            | AuthAction::DropVtable { .. } => write(self),
+            | AuthAction::DropVtable { .. } => Authorization::Allow,
+            // ATTACH, temporary objects (sqld refuses them), and anything
+            // this list does not know.
             _ => self.deny(Denial::Unsupported),
         }
     }
 
-    fn pragma(&self, name: &str, value: Option<&str>, read_only: bool) -> Authorization {
+    fn pragma(&self, name: &str, value: Option<&str>) -> Authorization {
         let name = name.to_ascii_lowercase();
         let name = name.as_str();
-        if READ_WITH_ARGUMENT.contains(&name) {
+        if WITH_ARGUMENT.contains(&name) || name == "user_version" {
             return Authorization::Allow;
         }
-        let Some(value) = value else {
-            return if READ_ONLY.contains(&name)
-                || CONNECTION_STATE.contains(&name)
-                || name == "user_version"
-                || name == "busy_timeout"
-            {
-                Authorization::Allow
-            } else {
-                self.deny(Denial::Unsupported)
-            };
-        };
-        if CONNECTION_STATE.contains(&name) {
-            return Authorization::Allow;
-        }
-        match name {
-            "user_version" if read_only => self.deny(Denial::ReadOnly),
-            "user_version" => Authorization::Allow,
-            "busy_timeout" => match value.trim().parse::<i64>() {
-                Ok(ms) if ms >= 0 && ms.unsigned_abs() <= self.max_busy_timeout_ms => {
-                    Authorization::Allow
-                }
-                _ => self.deny(Denial::Unsupported),
-            },
+        match value {
+            None if READ_ONLY.contains(&name) => Authorization::Allow,
             _ => self.deny(Denial::Unsupported),
         }
     }
@@ -279,8 +233,8 @@ mod tests {
     }
 
     #[test]
-    fn pragmas_follow_the_allowlist() {
-        let policy = std::sync::Arc::new(Policy::new(1000));
+    fn pragmas_follow_sqlds_allowlist() {
+        let policy = std::sync::Arc::new(Policy::new());
         let c = conn(policy.clone());
         for ok in [
             "PRAGMA foreign_keys",
@@ -290,21 +244,21 @@ mod tests {
             "PRAGMA main.table_info('sqlite_master')",
             "PRAGMA user_version",
             "PRAGMA user_version = 3",
-            "PRAGMA busy_timeout = 1000",
             "PRAGMA busy_timeout",
             "PRAGMA hard_heap_limit",
             "PRAGMA integrity_check(10)",
+            "PRAGMA encoding = 'UTF-8'",
             "SELECT * FROM pragma_table_info('sqlite_master')",
+            "DETACH other",
         ] {
             assert!(prepares(&c, ok), "{ok}");
         }
         for refused in [
+            "PRAGMA busy_timeout = 1000",
             "PRAGMA hard_heap_limit = 1",
             "PRAGMA soft_heap_limit = 1",
             "PRAGMA temp_store_directory = '/tmp'",
             "PRAGMA journal_mode = DELETE",
-            "PRAGMA busy_timeout = 1001",
-            "PRAGMA busy_timeout = -1",
             "PRAGMA writable_schema = ON",
             "PRAGMA query_only = OFF",
             "PRAGMA shrink_memory",
@@ -312,35 +266,32 @@ mod tests {
             "PRAGMA no_such_pragma",
             "ATTACH ':memory:' AS x",
             "ATTACH '' AS x",
+            "CREATE TEMP TABLE t (x)",
             "SELECT load_extension('x')",
         ] {
             policy.clear_denial();
             assert!(!prepares(&c, refused), "{refused}");
             assert_eq!(policy.denial(), Some(Denial::Unsupported), "{refused}");
         }
-    }
-
-    #[test]
-    fn read_only_refuses_writes_but_not_reads() {
-        let policy = std::sync::Arc::new(Policy::new(1000));
-        let c = conn(policy.clone());
-        c.execute_batch("CREATE TABLE t (x)").unwrap();
-        policy.set_read_only(true);
+        // Described only: anything prepares but a refused PRAGMA (it would
+        // act while prepared).
+        policy.set_describing(true);
+        for ok in [
+            "VACUUM INTO 'x.db'",
+            "ATTACH ':memory:' AS x",
+            "PRAGMA foreign_keys = OFF",
+        ] {
+            assert!(prepares(&c, ok), "{ok}");
+        }
         for refused in [
-            "INSERT INTO t VALUES (1)",
-            "UPDATE t SET x = 2",
-            "DELETE FROM t",
-            "CREATE TABLE u (x)",
-            "CREATE TEMP TABLE u (x)",
-            "DROP TABLE t",
-            "PRAGMA user_version = 7",
+            "PRAGMA hard_heap_limit = 1",
+            "PRAGMA query_only = 0",
+            "PRAGMA busy_timeout = 5",
         ] {
             policy.clear_denial();
             assert!(!prepares(&c, refused), "{refused}");
-            assert_eq!(policy.denial(), Some(Denial::ReadOnly), "{refused}");
+            assert_eq!(policy.denial(), Some(Denial::Unsupported), "{refused}");
         }
-        for ok in ["SELECT * FROM t", "BEGIN", "PRAGMA foreign_keys = ON"] {
-            assert!(prepares(&c, ok), "{ok}");
-        }
+        policy.set_describing(false);
     }
 }

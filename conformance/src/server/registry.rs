@@ -361,7 +361,7 @@ mod tests {
         };
         let control = crate::server::control::Control::new(
             Arc::default(),
-            crate::server::policy::Policy::new(0),
+            crate::server::policy::Policy::new(),
         );
         Box::new(StreamData {
             exec: LocalExecutor::new(connector.connect_local().unwrap(), settings, control),

@@ -21,7 +21,7 @@ use super::control::Control;
 use super::executor::LocalExecutor;
 use super::policy::Policy;
 use super::registry::{Client, Lease, StreamData};
-use super::responses::{busy, error_json, fatal, forbidden_with, internal, refusal, unauthorized};
+use super::responses::{busy, error_json, fatal, internal, refusal, unauthorized};
 
 /// Check the request's credentials (nothing of the body is read yet).
 pub(crate) fn authorize(shared: &Shared, parts: &Parts) -> Result<Access, Box<Response>> {
@@ -30,7 +30,7 @@ pub(crate) fn authorize(shared: &Shared, parts: &Parts) -> Result<Access, Box<Re
         Some(a) => a.check(&parts.headers).map_err(|r| {
             Box::new(match r {
                 Refused::Unauthorized(m) => unauthorized(m),
-                Refused::Forbidden(m) => forbidden_with(m),
+                Refused::NotFound(m) => error_json(StatusCode::NOT_FOUND, m.to_owned()),
             })
         }),
     }
@@ -105,10 +105,7 @@ pub(crate) async fn slot(shared: &Shared) -> Result<OwnedSemaphorePermit, Respon
 
 /// A new connection's controls.
 pub(crate) fn new_control(shared: &Shared) -> Arc<Control> {
-    Control::new(
-        Arc::clone(&shared.flags),
-        Policy::new(shared.max_busy_timeout_ms()),
-    )
+    Control::new(Arc::clone(&shared.flags), Policy::new())
 }
 
 /// Open a connection with the server's guards (blocking work).

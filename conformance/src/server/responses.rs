@@ -55,19 +55,6 @@ pub(crate) fn internal(what: &'static str, detail: impl std::fmt::Display) -> Re
     )
 }
 
-/// 403 for a write with a read-only token, as sqld words it.
-pub(crate) fn forbidden() -> Response {
-    forbidden_with("Current session doesn't not have Write permission to namespace default")
-}
-
-/// 403 with sqld's prefix.
-pub(crate) fn forbidden_with(message: &str) -> Response {
-    error_json(
-        StatusCode::FORBIDDEN,
-        format!("Authorization forbidden: {message}"),
-    )
-}
-
 /// 401 with sqld's prefix.
 pub(crate) fn unauthorized(message: &str) -> Response {
     error_json(

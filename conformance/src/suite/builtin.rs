@@ -8,8 +8,9 @@ use sqlport::{AuthToken, Error, LocalTarget, RemoteTarget, Result, Target};
 use sqlport_http::{AsyncHttpConnector, HttpConfig, HttpConnector};
 use sqlport_local::{LocalConfig, LocalConnector, async_connector};
 
-use super::async_bridge::BlockingConnector;
+use super::blocking_over_async::BlockingOverAsyncConnector;
 use super::subject::{Fixture, Subject};
+#[cfg(feature = "server")]
 use crate::server::{ServerConfig, TestServer};
 
 /// Name of the local blocking subject.
@@ -30,9 +31,9 @@ fn local_db(target: &LocalTarget) -> Result<Database> {
 
 fn local_async_db(target: &LocalTarget) -> Result<Database> {
     let connector = async_connector(LocalConnector::open(target, LocalConfig::default())?);
-    Ok(Database::from_connector(BlockingConnector::new(Arc::new(
-        connector,
-    ))?))
+    Ok(Database::from_connector(BlockingOverAsyncConnector::new(
+        Arc::new(connector),
+    )?))
 }
 
 fn http_config(token: Option<AuthToken>) -> HttpConfig {
@@ -49,15 +50,17 @@ fn http_db(target: &RemoteTarget) -> Result<Database> {
 
 fn http_async_db(target: &RemoteTarget) -> Result<Database> {
     let connector = AsyncHttpConnector::new(target, http_config(target.auth_token.clone()))?;
-    Ok(Database::from_connector(BlockingConnector::new(Arc::new(
-        connector,
-    ))?))
+    Ok(Database::from_connector(BlockingOverAsyncConnector::new(
+        Arc::new(connector),
+    )?))
 }
 
 /// The in-process reference server (stopped when dropped).
+#[cfg(feature = "server")]
 pub type ServerGuard = TestServer;
 
 /// Start an in-process reference server (in-memory database, 127.0.0.1:0).
+#[cfg(feature = "server")]
 pub fn start_server() -> Result<(TestServer, RemoteTarget)> {
     let server =
         TestServer::start(ServerConfig::default()).map_err(|e| Error::transport(e.to_string()))?;
@@ -95,6 +98,7 @@ pub fn local_async() -> Subject {
 }
 
 /// Blocking HTTP against a fresh in-process reference server per case.
+#[cfg(feature = "server")]
 pub fn http_blocking() -> Subject {
     Subject::isolated(HTTP, || {
         let (server, target) = start_server()?;
@@ -103,6 +107,7 @@ pub fn http_blocking() -> Subject {
 }
 
 /// Async HTTP against a fresh in-process reference server per case.
+#[cfg(feature = "server")]
 pub fn http_async() -> Subject {
     Subject::isolated(HTTP_ASYNC, || {
         let (server, target) = start_server()?;
@@ -131,7 +136,7 @@ pub fn for_name(name: &str, token: Option<AuthToken>) -> Result<Vec<Subject>> {
         Target::Local(target) => {
             let blocking = local_db(&target)?;
             let connector = LocalConnector::open(&target, LocalConfig::default())?;
-            let bridge = BlockingConnector::new(Arc::new(async_connector(connector)))?;
+            let bridge = BlockingOverAsyncConnector::new(Arc::new(async_connector(connector)))?;
             let nonblocking = Database::from_connector(bridge);
             Ok(vec![
                 Subject::new(LOCAL, move || Ok(Fixture::new(blocking.clone()))),

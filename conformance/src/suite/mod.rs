@@ -15,11 +15,12 @@
 //! - [`cli`] is the `sqlport-conformance` command line.
 //! - [`sqld`] starts a real sqld for tests (`SQLPORT_SQLD`).
 
-pub mod async_bridge;
+pub mod blocking_over_async;
 pub mod builtin;
 mod case;
 pub mod cases;
 mod check;
+#[cfg(feature = "cli")]
 pub mod cli;
 mod context;
 mod exact_real;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use sqlport::blocking::Database;
 use sqlport::{AsyncConnector, Connector, Result};
 
-use super::async_bridge::BlockingConnector;
+use super::blocking_over_async::BlockingOverAsyncConnector;
 
 /// One database of a subject, plus whatever must live as long as it (a
 /// server, a temporary directory), dropped after the case.
@@ -104,12 +104,12 @@ impl Subject {
     }
 
     /// A subject over one async connector, driven through a
-    /// [`BlockingConnector`] (the async transport's own code runs).
+    /// [`BlockingOverAsyncConnector`] (the async transport's own code runs).
     pub fn from_async(
         name: impl Into<String>,
         connector: impl AsyncConnector + 'static,
     ) -> Result<Subject> {
-        let bridge = BlockingConnector::new(Arc::new(connector))?;
+        let bridge = BlockingOverAsyncConnector::new(Arc::new(connector))?;
         Ok(Subject::blocking(name, bridge))
     }
 

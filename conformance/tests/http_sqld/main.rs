@@ -12,7 +12,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use sqlport::{ErrorKind, OpenOptions, RemoteProtocol};
+use sqlport::{ErrorKind, OpenOptions};
 use sqlport_conformance::suite::sqld::{SQLD_ENV, Sqld};
 
 mod auth;
@@ -46,7 +46,7 @@ fn sqld(extra: &[&str]) -> Option<Sqld> {
 /// the hang guard as request timeout.
 fn options() -> OpenOptions {
     OpenOptions::new()
-        .protocol(RemoteProtocol::Auto)
+        .protocol(None)
         .connect_timeout(Duration::from_secs(5))
         .timeout(GUARD)
         .read_timeout(GUARD)

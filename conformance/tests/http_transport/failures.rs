@@ -22,7 +22,7 @@ pub(crate) fn garbage_replies_never_panic(b: Backend) {
         b,
         &url,
         HttpConfig {
-            version: ProtocolVersion::V3,
+            version: Some(Version::V3),
             ..HttpConfig::default()
         },
     )
@@ -89,7 +89,7 @@ pub(crate) fn request_timeout_fires(b: Backend) {
         b,
         &url,
         HttpConfig {
-            version: ProtocolVersion::V3,
+            version: Some(Version::V3),
             request_timeout: std::time::Duration::from_millis(300),
             ..HttpConfig::default()
         },
@@ -118,7 +118,7 @@ pub(crate) fn unreachable_server_is_an_error(b: Backend) {
         b,
         &format!("http://{addr}"),
         HttpConfig {
-            version: ProtocolVersion::V3,
+            version: Some(Version::V3),
             ..HttpConfig::default()
         },
     )
@@ -143,7 +143,7 @@ pub(crate) fn a_cursor_body_that_stalls_times_out(b: Backend) {
         b,
         &stalling(reply.into_bytes()),
         HttpConfig {
-            version: ProtocolVersion::V3,
+            version: Some(Version::V3),
             request_timeout: std::time::Duration::from_millis(300),
             read_timeout: std::time::Duration::from_millis(300),
             ..HttpConfig::default()
@@ -216,7 +216,7 @@ pub(crate) fn a_long_cursor_is_not_cut_by_the_request_timeout(b: Backend) {
         b,
         &url,
         HttpConfig {
-            version: ProtocolVersion::V3,
+            version: Some(Version::V3),
             request_timeout: std::time::Duration::from_millis(300),
             read_timeout: std::time::Duration::from_secs(5),
             ..HttpConfig::default()

@@ -15,8 +15,7 @@ use sqlport_core::{
     Summary, Transport, Value, codes,
 };
 use sqlport_http::{
-    AsyncHttpConnector, AsyncHttpTransport, HttpConfig, HttpConnector, HttpTransport,
-    ProtocolVersion, Version,
+    AsyncHttpConnector, AsyncHttpTransport, HttpConfig, HttpConnector, HttpTransport, Version,
 };
 
 mod auth;

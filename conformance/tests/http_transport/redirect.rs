@@ -109,7 +109,7 @@ pub(crate) fn base_url_is_followed_for_the_stream(b: Backend) {
     // The same origin (scheme, host and port), another path: followed.
     let url = responder_at(|base| Some(format!("{base}/replica/")), log.clone(), 8);
     let config = HttpConfig {
-        version: ProtocolVersion::V3,
+        version: Some(Version::V3),
         ..HttpConfig::default()
     };
     let db = Db::open(b, &url, config).unwrap();
@@ -156,7 +156,7 @@ pub(crate) fn base_url_to_another_origin_is_ignored(b: Backend) {
         let log_a: Log = Arc::default();
         let url_a = responder_at(|base| Some(redirect(base)), log_a.clone(), 8);
         let config = HttpConfig {
-            version: ProtocolVersion::V3,
+            version: Some(Version::V3),
             ..HttpConfig::default()
         };
         let db = Db::open(b, &url_a, config).unwrap();

@@ -200,7 +200,7 @@ pub(crate) fn expiry_inside_a_transaction_is_reported(b: Backend) {
 /// stream expires. The server refuses most PRAGMA assignments, as sqld does
 /// (only `foreign_keys`, `defer_foreign_keys` and `user_version` are common
 /// to both), so what a committed transaction keeps is covered by the
-/// session's sans-IO tests (`session_tests_faults.rs`).
+/// session's sans-IO tests (`proto/client/session/tests/faults.rs`).
 pub(crate) fn pragma_replay_only_committed_connection_state(b: Backend) {
     let (s, db) = setup(b);
     let mut a = db.connect().unwrap();

@@ -81,7 +81,7 @@ pub(crate) fn forced_version_does_not_probe(b: Backend) {
             b,
             &s.url(),
             HttpConfig {
-                version: ProtocolVersion::V2,
+                version: Some(Version::V2),
                 ..HttpConfig::default()
             },
         )

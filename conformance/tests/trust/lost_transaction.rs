@@ -4,6 +4,7 @@
 //! autocommit of the rest), commit fails, nothing is committed, and the
 //! guard's end (rollback or drop) makes the connection usable again.
 
+use super::proxy::{Fault, FaultProxy};
 use super::*;
 
 fn count(conn: &mut sqlport::blocking::Connection) -> i64 {
@@ -116,4 +117,114 @@ fn async_guard_after_stream_expiry() {
         let n: i64 = other.query_one("SELECT count(*) FROM t", ()).await.unwrap();
         assert_eq!(n, 1);
     });
+}
+
+/// The faults a server (or the network) can do to a cursor: a 500 instead
+/// of the body, and a body cut in the middle (reset).
+const CURSOR_FAULTS: [Fault; 2] = [Fault::Status(500), Fault::ResetMidBody];
+
+fn seeded(direct: &mut sqlport::blocking::Connection, table: &str) {
+    direct
+        .execute(
+            &format!(
+                "CREATE TABLE {table} AS WITH RECURSIVE c(n) AS \
+                 (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 2000) SELECT n AS x FROM c"
+            ),
+            (),
+        )
+        .unwrap();
+}
+
+fn count_in(direct: &mut sqlport::blocking::Connection, table: &str) -> i64 {
+    direct
+        .query_one(&format!("SELECT count(*) FROM {table}"), ())
+        .unwrap()
+}
+
+#[test]
+fn blocking_a_cursor_failed_by_the_server_inside_a_transaction_loses_it() {
+    let s = server();
+    let proxy = FaultProxy::start(s.addr());
+    let mut direct = sqlport::blocking::Database::open(&s.url())
+        .unwrap()
+        .connect()
+        .unwrap();
+    let db = sqlport::blocking::Database::open_with(&proxy.url(), remote_options(GUARD)).unwrap();
+    let mut conn = db.connect().unwrap();
+    for (i, fault) in CURSOR_FAULTS.into_iter().enumerate() {
+        let table = format!("c{i}");
+        seeded(&mut direct, &table);
+        let mut tx = conn.transaction().unwrap();
+        tx.execute(&format!("INSERT INTO {table} VALUES (0)"), ())
+            .unwrap();
+        proxy.arm(fault);
+        let err = tx
+            .query_each(&format!("SELECT x FROM {table}"), (), |_| Ok(()))
+            .unwrap_err();
+        proxy.disarm();
+        assert!(is_fault_kind(err.kind()), "{fault:?}: {err:?}");
+        let err = tx
+            .execute(&format!("INSERT INTO {table} VALUES (-1)"), ())
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TransactionLost, "{fault:?}: {err:?}");
+        let err = tx
+            .query_each(&format!("SELECT x FROM {table}"), (), |_| Ok(()))
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TransactionLost, "{fault:?}: {err:?}");
+        let err = tx.commit().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TransactionLost, "{fault:?}: {err:?}");
+        quiesce(&s);
+        assert_eq!(count_in(&mut direct, &table), 2000, "{fault:?}: committed");
+        assert!(conn.is_autocommit());
+        conn.execute(&format!("INSERT INTO {table} VALUES (0)"), ())
+            .unwrap();
+    }
+}
+
+#[test]
+fn async_a_cursor_failed_by_the_server_inside_a_transaction_loses_it() {
+    let s = server();
+    let proxy = FaultProxy::start(s.addr());
+    let mut direct = sqlport::blocking::Database::open(&s.url())
+        .unwrap()
+        .connect()
+        .unwrap();
+    let rt = runtime();
+    let db = sqlport::Database::open_with(&proxy.url(), remote_options(GUARD)).unwrap();
+    let mut conn = rt.block_on(db.connect()).unwrap();
+    for (i, fault) in CURSOR_FAULTS.into_iter().enumerate() {
+        let table = format!("c{i}");
+        seeded(&mut direct, &table);
+        rt.block_on(async {
+            let mut tx = conn.transaction().await.unwrap();
+            tx.execute(&format!("INSERT INTO {table} VALUES (0)"), ())
+                .await
+                .unwrap();
+            proxy.arm(fault);
+            let err = tx
+                .query_each(&format!("SELECT x FROM {table}"), (), |_| Ok(()))
+                .await
+                .unwrap_err();
+            proxy.disarm();
+            assert!(is_fault_kind(err.kind()), "{fault:?}: {err:?}");
+            let err = tx
+                .execute(&format!("INSERT INTO {table} VALUES (-1)"), ())
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::TransactionLost, "{fault:?}: {err:?}");
+            let err = tx
+                .query_each(&format!("SELECT x FROM {table}"), (), |_| Ok(()))
+                .await
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::TransactionLost, "{fault:?}: {err:?}");
+            let err = tx.commit().await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::TransactionLost, "{fault:?}: {err:?}");
+        });
+        quiesce(&s);
+        assert_eq!(count_in(&mut direct, &table), 2000, "{fault:?}: committed");
+        rt.block_on(conn.execute(&format!("INSERT INTO {table} VALUES (0)"), ()))
+            .unwrap();
+    }
+    let _g = rt.enter();
+    drop(conn);
 }

@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use sqlport::{ErrorKind, OpenOptions, RemoteProtocol};
+use sqlport::{ErrorKind, HranaVersion, OpenOptions};
 use sqlport_conformance::server::{ServerConfig, TestServer};
 
 mod cancellation;
@@ -30,7 +30,7 @@ fn server() -> TestServer {
 /// the given request and per-read idle timeouts.
 fn remote_options(timeout: Duration) -> OpenOptions {
     OpenOptions::new()
-        .protocol(RemoteProtocol::V3)
+        .protocol(HranaVersion::V3)
         .connect_timeout(Duration::from_secs(2))
         .timeout(timeout)
         .read_timeout(timeout)

@@ -197,44 +197,154 @@ impl Op for RemoveIndex {
     }
 }
 
-/// `RenameIndex(model_name, new_name, old_name)`: SQLite cannot rename an index, so the
-/// index is dropped and created again under the new name.
+/// `RenameIndex(model_name, new_name, old_name)` or `RenameIndex(model_name, new_name,
+/// old_fields)`: SQLite cannot rename an index, so the index is dropped and created again
+/// under the new name.
+///
+/// With `old_fields` (Django's way out of `index_together`), the unnamed index on those
+/// fields becomes the `Meta.indexes` entry `new_name`; its current name is looked up in the
+/// database as Django does (computed as `index_together` names it when the database is not
+/// known), and unapplying it is a no-op (the index keeps its new name, as in Django).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RenameIndex {
     /// The model name (lower case, as Django writes it).
     pub model_name: String,
     /// The new name.
     pub new_name: String,
-    /// The old name.
-    pub old_name: String,
+    /// The old name (exclusive with `old_fields`).
+    pub old_name: Option<String>,
+    /// The fields of the unnamed `index_together` index (exclusive with `old_name`).
+    pub old_fields: Option<Vec<String>>,
+    /// `old_fields` was a Python list, not a tuple (only changes `describe()`).
+    pub old_fields_is_list: bool,
+}
+
+/// Python's `repr()` of a tuple or list of strings.
+fn python_repr(items: &[String], list: bool) -> String {
+    let quoted: Vec<String> = items
+        .iter()
+        .map(|s| {
+            if s.contains('\'') && !s.contains('"') {
+                format!("\"{s}\"")
+            } else {
+                format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+            }
+        })
+        .collect();
+    match (list, quoted.len()) {
+        (true, _) => format!("[{}]", quoted.join(", ")),
+        (false, 1) => format!("({},)", quoted[0]),
+        (false, _) => format!("({})", quoted.join(", ")),
+    }
+}
+
+impl RenameIndex {
+    /// The unnamed index's current name: found in the database (the plan's catalog), or
+    /// computed as `index_together` names it.
+    fn unnamed_index(
+        ed: &Editor,
+        from: &ProjectState,
+        app: &str,
+        model_name: &str,
+        fields: &[String],
+    ) -> Result<(String, Vec<String>)> {
+        let fm = from.model(app, model_name)?;
+        let td = TableDef::of(from, fm);
+        let cols = fields
+            .iter()
+            .map(|f| td.column(f))
+            .collect::<Result<Vec<_>>>()?;
+        let computed = crate::quote::create_index_name(&td.table, &cols, "_idx");
+        let name = crate::catalog::composed_index_name(
+            &ed.ctx.catalog,
+            &td.table,
+            &cols,
+            false,
+            &[],
+            computed,
+        )?;
+        Ok((name, cols))
+    }
 }
 
 impl Op for RenameIndex {
     fn from_json(a: &Args<'_>) -> Result<Self> {
-        a.allow(&["model_name", "new_name", "old_name", "old_fields"])?;
-        if a.opt("old_fields").is_some() {
-            return Err(SchemaError::Unsupported(
-                "RenameIndex with old_fields".into(),
-            ));
+        a.allow(&[
+            "model_name",
+            "new_name",
+            "old_name",
+            "old_fields",
+            "old_fields_is_list",
+        ])?;
+        let old_name = a.opt_str("old_name")?.filter(|s| !s.is_empty());
+        let old_fields = match a.opt("old_fields") {
+            None => None,
+            Some(v) => Some(
+                crate::model::array(v, "RenameIndex", "old_fields")?
+                    .iter()
+                    .map(|f| crate::model::string(f, "RenameIndex", "old_fields"))
+                    .collect::<Result<Vec<_>>>()?,
+            )
+            .filter(|f| !f.is_empty()),
+        };
+        let invalid = |reason: &str| SchemaError::InvalidValue {
+            context: "RenameIndex".into(),
+            key: "old_name".into(),
+            reason: reason.into(),
+        };
+        match (&old_name, &old_fields) {
+            (None, None) => {
+                return Err(invalid(
+                    "RenameIndex requires one of old_name and old_fields",
+                ));
+            }
+            (Some(_), Some(_)) => {
+                return Err(invalid("old_name and old_fields are mutually exclusive"));
+            }
+            _ => {}
         }
         Ok(RenameIndex {
             model_name: a.str("model_name")?,
             new_name: a.str("new_name")?,
-            old_name: a.str("old_name")?,
+            old_name,
+            old_fields,
+            old_fields_is_list: a.bool_or("old_fields_is_list", false)?,
         })
     }
 
     fn describe(&self) -> String {
-        format!(
-            "Rename index {} on {} to {}",
-            self.old_name, self.model_name, self.new_name
-        )
+        match (&self.old_name, &self.old_fields) {
+            (Some(old), _) => format!(
+                "Rename index {old} on {} to {}",
+                self.model_name, self.new_name
+            ),
+            (None, fields) => format!(
+                "Rename unnamed index for {} on {} to {}",
+                python_repr(
+                    fields.as_deref().unwrap_or_default(),
+                    self.old_fields_is_list
+                ),
+                self.model_name,
+                self.new_name
+            ),
+        }
     }
 
     fn state_forwards(&self, app: &str, state: &mut ProjectState) -> Result<()> {
         let m = state.get_mut(app, &self.model_name)?;
-        let i = index_pos(m, &self.old_name)?;
-        m.options.indexes[i].name = Some(self.new_name.clone());
+        match (&self.old_name, &self.old_fields) {
+            (Some(old), _) => {
+                let i = index_pos(m, old)?;
+                m.options.indexes[i].name = Some(self.new_name.clone());
+            }
+            (None, fields) => {
+                let fields = fields.clone().unwrap_or_default();
+                m.options.index_together.retain(|t| *t != fields);
+                m.options
+                    .indexes
+                    .push(Index::on_fields(fields).named(self.new_name.clone()));
+            }
+        }
         Ok(())
     }
 
@@ -242,12 +352,26 @@ impl Op for RenameIndex {
         &self,
         app: &str,
         ed: &mut Editor,
-        _from: &ProjectState,
+        from: &ProjectState,
         to: &ProjectState,
     ) -> Result<()> {
         let m = to.model(app, &self.model_name)?;
+        let old_name = match (&self.old_name, &self.old_fields) {
+            (Some(old), _) => {
+                index_pos(from.model(app, &self.model_name)?, old)?;
+                old.clone()
+            }
+            (None, fields) => {
+                let fields = fields.as_deref().unwrap_or_default();
+                Self::unnamed_index(ed, from, app, &self.model_name, fields)?.0
+            }
+        };
+        // Django leaves an index whose name does not change alone.
+        if old_name == self.new_name {
+            return Ok(());
+        }
         index_pos(m, &self.new_name)?;
-        drop_index(ed, &self.old_name);
+        drop_index(ed, &old_name);
         create_index(ed, to, m, &self.new_name)
     }
 
@@ -255,17 +379,29 @@ impl Op for RenameIndex {
         &self,
         app: &str,
         ed: &mut Editor,
-        _from: &ProjectState,
+        from: &ProjectState,
         to: &ProjectState,
     ) -> Result<()> {
+        let Some(old_name) = &self.old_name else {
+            // Django: unapplying the rename of an unnamed index is a no-op.
+            return Ok(());
+        };
         let m = to.model(app, &self.model_name)?;
-        index_pos(m, &self.old_name)?;
+        index_pos(from.model(app, &self.model_name)?, &self.new_name)?;
+        if *old_name == self.new_name {
+            return Ok(());
+        }
+        index_pos(m, old_name)?;
         drop_index(ed, &self.new_name);
-        create_index(ed, to, m, &self.old_name)
+        create_index(ed, to, m, old_name)
     }
 
-    fn renders(&self, _backwards: bool) -> &'static [Side] {
-        &[Side::To]
+    fn renders(&self, backwards: bool) -> &'static [Side] {
+        match (backwards, self.old_fields.is_some()) {
+            (true, true) => &[],
+            (false, true) => &[Side::To, Side::From],
+            _ => &[Side::To],
+        }
     }
 }
 

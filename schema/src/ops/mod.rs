@@ -75,6 +75,11 @@ pub(crate) trait Op {
     fn reduces_to_sql(&self) -> bool {
         true
     }
+    /// Django's `operation.atomic` (true only for `RunPython(atomic=True)`): in a
+    /// non-atomic migration, the operation still runs in a transaction of its own.
+    fn atomic(&self) -> bool {
+        false
+    }
     /// The states Django renders, in order, when it runs the operation's SQL forwards
     /// (`backwards` false) or backwards.
     fn renders(&self, backwards: bool) -> &'static [Side] {
@@ -272,6 +277,12 @@ impl Operation {
         self.op().reduces_to_sql()
     }
 
+    /// Django's `operation.atomic`: `true` only for `RunPython(atomic=True)`, which runs in
+    /// a transaction of its own inside a non-atomic migration.
+    pub fn atomic(&self) -> bool {
+        self.op().atomic()
+    }
+
     /// The SQL forwards or backwards, into the editor, rendering states as Django does.
     pub(crate) fn database(
         &self,
@@ -283,8 +294,8 @@ impl Operation {
     ) -> Result<()> {
         for side in self.op().renders(backwards) {
             match side {
-                Side::From => from.render(),
-                Side::To => to.render(),
+                Side::From => from.render()?,
+                Side::To => to.render()?,
             }
         }
         if backwards {

@@ -1,5 +1,6 @@
 //! Operations on whole models: create, delete, rename, table name, Meta options.
 
+use crate::catalog::composed_index_name;
 use crate::ddl::{Lookup, TableDef};
 use crate::editor::Editor;
 use crate::error::{Result, SchemaError};
@@ -74,7 +75,7 @@ impl Op for CreateModel {
         let td = TableDef::of(to, m);
         ed.create_model(Lookup::one(to), &td)?;
         // Django creates the historical `index_together` indexes at once (not deferred).
-        alter_index_together(ed, &td, &[], &m.options.index_together)
+        alter_index_together(ed, m, &td, &[], &m.options.index_together)
     }
 
     fn database_backwards(
@@ -141,7 +142,7 @@ impl Op for DeleteModel {
         let m = to.model(app, &self.name)?;
         let td = TableDef::of(to, m);
         ed.create_model(Lookup::one(to), &td)?;
-        alter_index_together(ed, &td, &[], &m.options.index_together)
+        alter_index_together(ed, m, &td, &[], &m.options.index_together)
     }
 
     fn renders(&self, backwards: bool) -> &'static [Side] {
@@ -391,14 +392,19 @@ impl Op for AlterUniqueTogether {
         to: &ProjectState,
     ) -> Result<()> {
         let fm = TableDef::from_model(from.model(app, &self.name)?);
-        let tm = TableDef::from_model(to.model(app, &self.name)?);
+        let new_model = to.model(app, &self.name)?;
+        let tm = TableDef::from_model(new_model);
         for old in &fm.unique_together {
             if !tm.unique_together.contains(old) {
-                let cols = columns(&fm, old)?;
-                let name = ed
-                    .ctx
-                    .existing_index(&fm.table, &cols, true)
-                    .unwrap_or_else(|| create_index_name(&fm.table, &cols, "_uniq"));
+                let cols = columns(&tm, old)?;
+                let name = composed_index_name(
+                    &ed.ctx.catalog,
+                    &tm.table,
+                    &cols,
+                    true,
+                    &meta_names(new_model),
+                    create_index_name(&tm.table, &cols, "_uniq"),
+                )?;
                 ed.execute(format!("DROP INDEX {}", quote_name(&name)));
             }
         }
@@ -432,21 +438,37 @@ fn columns(td: &TableDef, names: &[String]) -> Result<Vec<String>> {
     names.iter().map(|f| td.column(f)).collect()
 }
 
+/// The names of a model's `Meta.indexes` and `Meta.constraints` (Django's
+/// `_delete_composed_index` leaves them out of its lookup).
+fn meta_names(m: &Model) -> Vec<&str> {
+    m.options
+        .indexes
+        .iter()
+        .filter_map(|i| i.name.as_deref())
+        .chain(m.options.constraints.iter().map(|c| c.name()))
+        .collect()
+}
+
 /// The schema editor's `alter_index_together`: drops the indexes of removed entries (by
 /// the name found in the database, else the computed one) and creates the added ones at
 /// once, named with the `_idx` suffix.
 fn alter_index_together(
     ed: &mut Editor,
+    model: &Model,
     td: &TableDef,
     old: &[Vec<String>],
     new: &[Vec<String>],
 ) -> Result<()> {
     for o in old.iter().filter(|o| !new.contains(o)) {
         let cols = columns(td, o)?;
-        let name = ed
-            .ctx
-            .existing_index(&td.table, &cols, false)
-            .unwrap_or_else(|| create_index_name(&td.table, &cols, "_idx"));
+        let name = composed_index_name(
+            &ed.ctx.catalog,
+            &td.table,
+            &cols,
+            false,
+            &meta_names(model),
+            create_index_name(&td.table, &cols, "_idx"),
+        )?;
         ed.execute(format!("DROP INDEX {}", quote_name(&name)));
     }
     for n in new.iter().filter(|n| !old.contains(n)) {
@@ -505,6 +527,7 @@ impl Op for AlterIndexTogether {
         let (fm, tm) = (from.model(app, &self.name)?, to.model(app, &self.name)?);
         alter_index_together(
             ed,
+            tm,
             &TableDef::from_model(tm),
             &fm.options.index_together,
             &tm.options.index_together,

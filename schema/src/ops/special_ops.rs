@@ -167,7 +167,9 @@ pub struct RunPython {
     pub code: String,
     /// The backwards callable (`None`: irreversible).
     pub reverse_code: Option<String>,
-    /// `atomic=` (our migrations always run in one transaction).
+    /// `atomic=`: `Some(true)` runs the callable in a transaction of its own even in a
+    /// non-atomic migration (in an atomic one, everything is in the migration's
+    /// transaction anyway).
     pub atomic: Option<bool>,
     /// `elidable=` (only matters when squashing; kept for fidelity).
     pub elidable: bool,
@@ -243,6 +245,10 @@ impl Op for RunPython {
 
     fn reversible(&self) -> bool {
         self.reverse_code.is_some()
+    }
+
+    fn atomic(&self) -> bool {
+        self.atomic == Some(true)
     }
 
     fn reduces_to_sql(&self) -> bool {

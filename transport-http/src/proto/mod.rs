@@ -3,5 +3,10 @@
 //! server half (used by the reference server) live here.
 
 pub mod client;
+#[cfg(feature = "server")]
 pub mod server;
 pub mod wire;
+
+/// The protocol version, the one type shared with the rest of sqlport
+/// ([`sqlport_core::HranaVersion`]).
+pub use sqlport_core::HranaVersion as Version;

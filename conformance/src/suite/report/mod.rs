@@ -9,7 +9,8 @@ pub mod junit;
 use super::runner::Report;
 
 /// An output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum Format {
     /// A table of transports × cases, failure details, and a summary line.
     #[default]

@@ -6,6 +6,7 @@ pub mod batch;
 pub mod codec;
 pub mod cursor;
 pub mod errors;
+pub mod negotiate;
 pub mod replay;
 pub mod request;
 pub mod session;
@@ -14,8 +15,10 @@ pub mod tx;
 #[cfg(test)]
 mod proptests;
 
+pub use crate::proto::Version;
 pub use cursor::{CursorOutcome, CursorReader, LineDecoder};
-pub use request::{HttpRequest, HttpResponse, Method, Version};
+pub use negotiate::{Negotiated, capabilities};
+pub use request::{HttpRequest, HttpResponse, Method};
 pub use session::{
-    MAX_REQUESTS_PER_OPERATION, Next, Output, Session, cursor_read_error, too_many_requests,
+    MAX_BODY_BYTES, MAX_REQUESTS_PER_OPERATION, Next, Output, Reply, Session, too_many_requests,
 };

@@ -10,8 +10,9 @@ use sqlport_core::{Batch, BatchMode, CollectRows, Statement};
 use url::Url;
 
 use super::cursor::CursorReader;
-use super::request::{HttpResponse, Version};
+use super::request::HttpResponse;
 use super::session::{Next, Session};
+use crate::proto::Version;
 use crate::proto::wire;
 
 /// A JSON value as the wire encodes it.

@@ -5,16 +5,7 @@ use url::Url;
 
 use sqlport_core::{Error, Result};
 
-/// A negotiated protocol version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Version {
-    /// Hrana 3 over HTTP: `/v3/pipeline`, `/v3/cursor`, `get_autocommit`.
-    V3,
-    /// Hrana 2 over HTTP: `/v2/pipeline`.
-    V2,
-    /// The stateless v1 endpoints `/v1/execute` and `/v1/batch`.
-    V1,
-}
+use crate::proto::Version;
 
 /// HTTP method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,11 +75,7 @@ pub fn check_base(url: &Url) -> Result<()> {
 
 /// The version probe request for `version` (`GET {base}/v3` or `/v2`).
 pub fn probe(base: &Url, version: Version) -> HttpRequest {
-    let path = match version {
-        Version::V3 => "v3",
-        Version::V2 => "v2",
-        Version::V1 => "v1",
-    };
+    let path = version.path();
     HttpRequest {
         method: Method::Get,
         url: endpoint(base, path),

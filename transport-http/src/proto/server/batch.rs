@@ -7,10 +7,10 @@ use sqlport_core::Statement;
 
 use super::Version;
 use super::encode;
-use super::errors::{Fatal, is_parse_time, map_error};
-use super::executor::StreamExecutor;
+use super::errors::{Fatal, map_error};
+use super::executor::{StatementKind, StreamExecutor};
 use super::pipeline::Budget;
-use super::stmt::to_statement;
+use super::stmt::{Prepared, to_statement};
 use super::store::SqlStore;
 use crate::proto::wire;
 
@@ -80,52 +80,39 @@ pub(crate) fn eval_cond(cond: &wire::BatchCond, ok: &[bool], exec: &dyn StreamEx
     }
 }
 
-/// Turn a batch into statements: protocol errors are `Err`; errors sqld finds
-/// while parsing (bad SQL, no or several statements, mixed arguments) fail the
-/// whole batch before any step runs (`Ok(Err(..))`).
+/// Turn a batch into statements as sqld does, step by step: the step's
+/// statement (protocol errors are `Err`; errors sqld finds while parsing, such
+/// as bad SQL, no or several statements, mixed arguments, fail the whole batch
+/// before any step runs: `Ok(Err(..))`), then its condition (a protocol error
+/// if it looks at a later step, or uses `is_autocommit` before v3).
 pub(crate) fn prepare(
     batch: &wire::Batch,
     version: Version,
     store: &SqlStore,
     exec: &mut dyn StreamExecutor,
-) -> Result<Result<Vec<Statement>, wire::Error>, Fatal> {
+) -> Result<Result<Vec<Prepared>, wire::Error>, Fatal> {
     let mut stmts = Vec::with_capacity(batch.steps.len());
     for (i, step) in batch.steps.iter().enumerate() {
-        if let Some(cond) = &step.condition {
-            validate_cond(cond, i, version)?;
-        }
         if version == Version::V1 && step.stmt.sql_id.is_some() {
             return Err(Fatal::protocol(
-                "sql_id is only supported in protocol version hrana2 and higher",
+                "`sql_id` is only supported in protocol version hrana2 and higher",
             ));
         }
-        match to_statement(&step.stmt, store)? {
+        match to_statement(&step.stmt, store, exec)? {
             Ok(s) => stmts.push(s),
             Err(e) => return Ok(Err(e)),
         }
-    }
-    for s in &stmts {
-        if let Err(e) = parse_check(&s.sql, exec)? {
-            return Ok(Err(e));
+        if let Some(cond) = &step.condition {
+            validate_cond(cond, i, version)?;
         }
     }
     Ok(Ok(stmts))
 }
 
-/// Find a parse-time error in `sql` without running it.
-pub(crate) fn parse_check(
-    sql: &str,
-    exec: &mut dyn StreamExecutor,
-) -> Result<Result<(), wire::Error>, Fatal> {
-    match exec.describe(sql) {
-        Ok(_) => Ok(Ok(())),
-        Err(e) => match map_error(&e) {
-            Ok(w) if is_parse_time(&w) => Ok(Err(w)),
-            // Other prepare errors (e.g. a table created by an earlier step)
-            // surface when the step runs.
-            Ok(_) | Err(_) => Ok(Ok(())),
-        },
-    }
+/// The rights a prepared batch needs, checked before any step runs.
+pub(crate) fn permit_all(exec: &mut dyn StreamExecutor, stmts: &[Prepared]) -> Result<(), Fatal> {
+    let kinds: Vec<&StatementKind> = stmts.iter().map(|p| &p.kind).collect();
+    super::pipeline::permit(exec, &kinds)
 }
 
 /// Run prepared steps in order, evaluating conditions, and hand each outcome to
@@ -133,7 +120,7 @@ pub(crate) fn parse_check(
 /// encoded result may take.
 pub(crate) fn run(
     batch: &wire::Batch,
-    stmts: &[Statement],
+    stmts: &[Prepared],
     exec: &mut dyn StreamExecutor,
     mut room: impl FnMut() -> usize,
     mut on_step: impl FnMut(usize, StepOutcome) -> Result<ControlFlow<()>, Fatal>,
@@ -145,7 +132,7 @@ pub(crate) fn run(
             .as_ref()
             .is_none_or(|c| eval_cond(c, &ok, exec));
         let outcome = if run {
-            match execute_encoded(exec, stmt, room()) {
+            match execute_encoded(exec, &stmt.stmt, room()) {
                 Ok(Some(text)) => StepOutcome::Ok(text),
                 Ok(None) => StepOutcome::TooLarge,
                 Err(e) => StepOutcome::Err(map_error(&e)?),
@@ -166,7 +153,7 @@ pub(crate) fn run(
 /// at the step that passed it).
 pub(crate) fn run_encoded(
     batch: &wire::Batch,
-    stmts: &[Statement],
+    stmts: &[Prepared],
     exec: &mut dyn StreamExecutor,
     budget: &Budget,
 ) -> Result<Option<String>, Fatal> {

@@ -5,7 +5,7 @@
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-use sqlport_core::{Column, Row, RowSink, Statement};
+use sqlport_core::{Column, Row, RowSink};
 
 use super::Version;
 use super::batch;
@@ -13,6 +13,7 @@ use super::encode;
 use super::errors::{Fatal, map_error};
 use super::executor::StreamExecutor;
 use super::pipeline::ServerStream;
+use super::stmt::Prepared;
 use crate::proto::wire;
 
 /// The entries of a buffered cursor response, after its first line.
@@ -57,18 +58,21 @@ pub fn cursor_trailer() -> String {
 #[derive(Debug)]
 pub struct PreparedCursor<'a> {
     batch: &'a wire::Batch,
-    stmts: Vec<Statement>,
+    stmts: Vec<Prepared>,
     max_line_bytes: usize,
 }
 
 /// Check a cursor batch on `stream`. Protocol errors are [`Fatal::Protocol`];
 /// an error that fails the whole batch before it runs (e.g. a parse error) is
-/// [`Fatal::Internal`] (HTTP 500), as sqld answers.
+/// [`Fatal::Internal`] (HTTP 500), as sqld answers. The rights the
+/// statements need are checked when the batch runs ([`PreparedCursor::run`]),
+/// after the first line has gone out, as on sqld.
 pub fn prepare_cursor<'a>(
     stream: &ServerStream,
     batch: &'a wire::Batch,
     exec: &mut dyn StreamExecutor,
 ) -> Result<PreparedCursor<'a>, Fatal> {
+    super::pipeline::check_batch_floats(batch)?;
     match batch::prepare(batch, Version::V3, stream.store(), exec)? {
         Ok(stmts) => Ok(PreparedCursor {
             batch,
@@ -134,12 +138,15 @@ impl PreparedCursor<'_> {
     /// or bind, or `step_begin row* step_error` when it failed running;
     /// skipped steps give nothing. The [`cursor_trailer`] is not emitted: the
     /// caller writes it once it has released the stream, so a client that read
-    /// to the end always finds the stream free.
+    /// to the end always finds the stream free. Credentials lacking a right a
+    /// statement needs fail it with [`Fatal::Forbidden`] before any step runs
+    /// (the caller can only cut the body short).
     pub fn run(
         self,
         exec: &mut dyn StreamExecutor,
         emit: &mut (dyn FnMut(String) -> bool + Send),
     ) -> Result<bool, Fatal> {
+        batch::permit_all(exec, &self.stmts)?;
         let mut ok = Vec::with_capacity(self.stmts.len());
         for (i, (step, stmt)) in self.batch.steps.iter().zip(&self.stmts).enumerate() {
             let run = step
@@ -158,7 +165,7 @@ impl PreparedCursor<'_> {
                 stopped: false,
                 too_large: false,
             };
-            let result = exec.query_stream(stmt, &mut sink);
+            let result = exec.query_stream(&stmt.stmt, &mut sink);
             if sink.stopped {
                 return Ok(false);
             }

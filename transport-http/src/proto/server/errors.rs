@@ -60,6 +60,9 @@ pub enum Fatal {
     Protocol(String),
     /// An internal error: HTTP 500, `{"error":"Internal Error: ..."}`.
     Internal(String),
+    /// The credentials lack a right a statement needs: HTTP 403,
+    /// `{"error":"Authorization forbidden: ..."}`.
+    Forbidden(String),
 }
 
 impl Fatal {
@@ -73,6 +76,7 @@ impl Fatal {
         match self {
             Fatal::Protocol(_) => 400,
             Fatal::Internal(_) => 500,
+            Fatal::Forbidden(_) => 403,
         }
     }
 
@@ -83,6 +87,9 @@ impl Fatal {
             Fatal::Internal(m) => {
                 serde_json::json!({ "error": format!("Internal Error: `{m}`") }).to_string()
             }
+            Fatal::Forbidden(m) => {
+                serde_json::json!({ "error": format!("Authorization forbidden: {m}") }).to_string()
+            }
         }
     }
 
@@ -90,7 +97,7 @@ impl Fatal {
     pub fn content_type(&self) -> &'static str {
         match self {
             Fatal::Protocol(_) => "text/plain",
-            Fatal::Internal(_) => "application/json",
+            Fatal::Internal(_) | Fatal::Forbidden(_) => "application/json",
         }
     }
 }
@@ -100,6 +107,7 @@ impl std::fmt::Display for Fatal {
         match self {
             Fatal::Protocol(m) => write!(f, "protocol error: {m}"),
             Fatal::Internal(m) => write!(f, "internal error: {m}"),
+            Fatal::Forbidden(m) => write!(f, "forbidden: {m}"),
         }
     }
 }

@@ -30,22 +30,14 @@ pub use cursor::{
 };
 pub use encode::{encode_error, encode_pipeline_response, encode_stmt_result, encode_value};
 pub use errors::{ErrorCode, Fatal, map_error};
-pub use executor::{Description, StreamExecutor};
+pub use executor::{Analysis, Analyzed, Description, StatementKind, StreamExecutor};
 pub use pipeline::{PipelineOutput, ServerStream, decode_cursor, decode_pipeline};
 pub use split::split_statements;
 pub use store::{MAX_SQL_BYTES, MAX_STORED_SQL, SqlStore};
 pub use v1::{V1Outcome, run_v1_batch, run_v1_execute};
 
 /// The Hrana version a request arrived on (the endpoint decides it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Version {
-    /// `/v1/execute`, `/v1/batch`: stateless, no `sql_id`, no `is_autocommit`.
-    V1,
-    /// `/v2/pipeline`: no `get_autocommit`, no `is_autocommit`, no cursor.
-    V2,
-    /// `/v3/pipeline`, `/v3/cursor`.
-    V3,
-}
+pub use crate::proto::Version;
 
 /// Server-side limits applied while encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

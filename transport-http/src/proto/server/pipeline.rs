@@ -4,9 +4,8 @@
 use super::batch;
 use super::encode::{self, bare_response, error_result, ok_result, result_response};
 use super::errors::{ErrorCode, Fatal, map_error};
-use super::executor::StreamExecutor;
-use super::split::split_statements;
-use super::stmt::to_statement;
+use super::executor::{StatementKind, StreamExecutor};
+use super::stmt::{check_floats, to_statement};
 use super::store::SqlStore;
 use super::{Limits, Version};
 use crate::proto::wire;
@@ -110,11 +109,19 @@ impl ServerStream {
         exec: &mut dyn StreamExecutor,
         limits: &Limits,
     ) -> Result<PipelineOutput, Fatal> {
+        for req in requests {
+            check_request_floats(req)?;
+        }
         let mut budget = Budget::new(limits);
         let mut results = Vec::with_capacity(requests.len());
         let mut closed = false;
         for req in requests {
-            if closed {
+            // After `close` the stream has no connection: what needs one is
+            // a protocol error (`close`, `store_sql`, `close_sql` still work).
+            if closed && needs_connection(req) {
+                if matches!(req, wire::StreamRequest::GetAutocommit) && version < Version::V3 {
+                    return Err(get_autocommit_on_v2());
+                }
                 return Err(Fatal::protocol("Stream for this baton was closed"));
             }
             let result = match self.run_request(version, req, exec, &budget)? {
@@ -127,7 +134,7 @@ impl ServerStream {
             } else {
                 error_result(&too_large())
             };
-            closed = matches!(req, wire::StreamRequest::Close);
+            closed |= matches!(req, wire::StreamRequest::Close);
             results.push(result);
         }
         Ok(PipelineOutput { results, closed })
@@ -144,11 +151,12 @@ impl ServerStream {
         Ok(match req {
             R::Close => Ok(bare_response("close")),
             R::Execute { stmt } => {
-                let stmt = match to_statement(stmt, &self.store)? {
+                let prepared = match to_statement(stmt, &self.store, exec)? {
                     Ok(s) => s,
                     Err(e) => return Ok(Err(e)),
                 };
-                match batch::execute_encoded(exec, &stmt, budget.remaining()) {
+                permit(exec, &[&prepared.kind])?;
+                match batch::execute_encoded(exec, &prepared.stmt, budget.remaining()) {
                     Ok(Some(text)) => Ok(result_response("execute", &text)),
                     Ok(None) => Err(too_large()),
                     Err(e) => Err(map_error(&e)?),
@@ -195,9 +203,7 @@ impl ServerStream {
             }
             R::GetAutocommit => {
                 if version < Version::V3 {
-                    return Err(Fatal::protocol(
-                        "The `get_autocommit` request is only supported in protocol version hrana3 and higher",
-                    ));
+                    return Err(get_autocommit_on_v2());
                 }
                 Ok(format!(
                     "{{\"type\":\"get_autocommit\",\"is_autocommit\":{}}}",
@@ -219,6 +225,7 @@ impl ServerStream {
             Ok(s) => s,
             Err(e) => return Ok(Err(e)),
         };
+        batch::permit_all(exec, &stmts)?;
         Ok(match batch::run_encoded(batch, &stmts, exec, budget)? {
             Some(result) => Ok(result_response("batch", &result)),
             None => Err(too_large()),
@@ -226,22 +233,67 @@ impl ServerStream {
     }
 }
 
-/// Run a `sequence` script: parse errors first (nothing runs), then each
-/// statement in order, stopping at the first failure.
+/// Run a `sequence` script as sqld does: parse it whole first (any failure
+/// is the request's `SQL_PARSE_ERROR`, and nothing runs), check the rights
+/// its statements need, then run them in order, without arguments, stopping
+/// at the first failure.
 fn run_sequence(
     sql: &str,
     exec: &mut dyn StreamExecutor,
 ) -> Result<Result<(), wire::Error>, Fatal> {
-    let parts = split_statements(sql);
-    for part in &parts {
-        if let Err(e) = batch::parse_check(part, exec)? {
-            return Ok(Err(e));
-        }
+    let analysis = exec.analyze(sql);
+    if let Some(e) = analysis.error {
+        let w = map_error(&e)?;
+        let w = if w.code.as_deref() == Some(ErrorCode::SqlParseError.as_str()) {
+            w
+        } else {
+            ErrorCode::SqlParseError.error(format!("SQL string could not be parsed: {}", w.message))
+        };
+        return Ok(Err(w));
     }
-    for part in parts {
-        if let Err(e) = exec.execute(&sqlport_core::Statement::new(part)) {
+    let kinds: Vec<&StatementKind> = analysis.statements.iter().map(|a| &a.kind).collect();
+    permit(exec, &kinds)?;
+    for part in &analysis.statements {
+        let stmt = sqlport_core::Statement::new(part.sql.as_str());
+        if let Err(e) = exec.execute_discarding_rows(&stmt) {
             return Ok(Err(map_error(&e)?));
         }
     }
     Ok(Ok(()))
+}
+
+/// A request that needs the stream's connection.
+fn needs_connection(req: &wire::StreamRequest) -> bool {
+    !matches!(
+        req,
+        wire::StreamRequest::Close
+            | wire::StreamRequest::StoreSql { .. }
+            | wire::StreamRequest::CloseSql { .. }
+    )
+}
+
+fn get_autocommit_on_v2() -> Fatal {
+    Fatal::protocol(
+        "The `get_autocommit` request is only supported in protocol version hrana3 and higher",
+    )
+}
+
+/// The credentials' check before statements run ([`StreamExecutor::permit`]).
+pub(crate) fn permit(exec: &mut dyn StreamExecutor, kinds: &[&StatementKind]) -> Result<(), Fatal> {
+    exec.permit(kinds).map_err(Fatal::Forbidden)
+}
+
+/// A `null` float anywhere in the request fails the whole body, as sqld
+/// fails to deserialize it.
+pub(crate) fn check_request_floats(req: &wire::StreamRequest) -> Result<(), Fatal> {
+    match req {
+        wire::StreamRequest::Execute { stmt } => check_floats(stmt),
+        wire::StreamRequest::Batch { batch } => check_batch_floats(batch),
+        _ => Ok(()),
+    }
+}
+
+/// [`check_request_floats`] for a batch.
+pub(crate) fn check_batch_floats(batch: &wire::Batch) -> Result<(), Fatal> {
+    batch.steps.iter().try_for_each(|s| check_floats(&s.stmt))
 }

@@ -5,8 +5,8 @@ use super::batch;
 use super::encode;
 use super::errors::{Fatal, map_error};
 use super::executor::StreamExecutor;
-use super::pipeline::{Budget, too_large};
-use super::stmt::to_statement;
+use super::pipeline::{Budget, check_batch_floats, permit, too_large};
+use super::stmt::{check_floats, to_statement};
 use super::store::SqlStore;
 use super::{Limits, Version};
 use crate::proto::wire;
@@ -59,7 +59,7 @@ fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Fatal> {
 fn no_sql_id(stmt: &wire::Stmt) -> Result<(), Fatal> {
     if stmt.sql_id.is_some() {
         return Err(Fatal::protocol(
-            "sql_id is only supported in protocol version hrana2 and higher",
+            "`sql_id` is only supported in protocol version hrana2 and higher",
         ));
     }
     Ok(())
@@ -70,11 +70,13 @@ pub fn run_v1_execute(body: &[u8], exec: &mut dyn StreamExecutor, limits: &Limit
     let mut run = || -> Result<V1Outcome, Fatal> {
         let req: wire::V1ExecuteRequest = decode(body)?;
         no_sql_id(&req.stmt)?;
-        let stmt = match to_statement(&req.stmt, &SqlStore::new())? {
+        check_floats(&req.stmt)?;
+        let prepared = match to_statement(&req.stmt, &SqlStore::new(), exec)? {
             Ok(s) => s,
             Err(e) => return Ok(V1Outcome::error(&e)),
         };
-        match batch::execute_encoded(exec, &stmt, Budget::new(limits).remaining()) {
+        permit(exec, &[&prepared.kind])?;
+        match batch::execute_encoded(exec, &prepared.stmt, Budget::new(limits).remaining()) {
             Ok(Some(text)) => Ok(V1Outcome::json(200, format!("{{\"result\":{text}}}"))),
             Ok(None) => Err(Fatal::protocol(too_large().message)),
             Err(e) => Ok(V1Outcome::error(&map_error(&e)?)),
@@ -91,10 +93,12 @@ pub fn run_v1_batch(body: &[u8], exec: &mut dyn StreamExecutor, limits: &Limits)
         for step in &req.batch.steps {
             no_sql_id(&step.stmt)?;
         }
+        check_batch_floats(&req.batch)?;
         let stmts = match batch::prepare(&req.batch, Version::V1, &SqlStore::new(), exec)? {
             Ok(s) => s,
             Err(e) => return Ok(V1Outcome::error(&e)),
         };
+        batch::permit_all(exec, &stmts)?;
         match batch::run_encoded(&req.batch, &stmts, exec, &Budget::new(limits))? {
             Some(result) => Ok(V1Outcome::json(200, format!("{{\"result\":{result}}}"))),
             None => Err(Fatal::protocol(too_large().message)),
