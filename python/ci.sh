@@ -28,7 +28,7 @@ fi
 
 # Run from a directory without the source tree, so the installed wheel is tested.
 cp -r tests "$work/tests"
-(cd "$work/tests" && "$py" -m pytest -q -p no:cacheprovider .)
+(cd "$work/tests" && "$py" -m pytest -q -rs -p no:cacheprovider .)
 
 "$py" django_suite/run_django_suite.py \
   --settings b,c --apps basic,transactions,transaction_hooks \

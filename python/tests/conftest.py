@@ -2,12 +2,18 @@
 the reference server (`sqlport-conformance serve`), which the fixture starts on
 127.0.0.1:0 and stops. The server binary comes from SQLPORT_REFERENCE_SERVER,
 else ../target/release/sqlport-conformance; without it the HTTP half is skipped
-with a printed reason."""
+with a printed reason. Real sqld (the `sqld_server` fixture) is found through
+SQLPORT_SQLD and skipped with a printed reason when that is unset."""
 
 import os
 import pathlib
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
+import time
+import urllib.request
 
 import pytest
 
@@ -48,6 +54,56 @@ class ReferenceServer:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait(timeout=10)
+
+
+class SqldServer:
+    """Real sqld on a free loopback port with its own database directory."""
+
+    def __init__(self, binary):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.dir = tempfile.mkdtemp(prefix="sqlport-sqld-")
+        self.proc = subprocess.Popen(
+            [binary, "--no-welcome", "--db-path", os.path.join(self.dir, "d.sqld"),
+             "--http-listen-addr", f"127.0.0.1:{port}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        self.url = f"http://127.0.0.1:{port}"
+        # Wait (bounded) until /health answers or the process exits.
+        deadline = time.monotonic() + 60
+        while True:
+            if self.proc.poll() is not None:
+                self.stop()
+                raise RuntimeError(f"sqld exited with {self.proc.returncode}")
+            try:
+                with urllib.request.urlopen(self.url + "/health", timeout=2):
+                    return
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("sqld did not answer /health within 60 s") from None
+                time.sleep(0.05)
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def sqld_server():
+    binary = os.environ.get("SQLPORT_SQLD")
+    if not binary:
+        print("SKIP: SQLPORT_SQLD is not set; the tests against real sqld do not run", file=sys.stderr)
+        pytest.skip("SQLPORT_SQLD is not set (path of a sqld binary)")
+    server = SqldServer(binary)
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
