@@ -14,9 +14,9 @@ use crate::batch::{execute_kind, run_batch};
 use crate::bind::param_names;
 use crate::error::map_error;
 use crate::exec::{columns, prepare, run, run_simple};
-use sqlport_core::Description;
 use crate::meta::MetaCache;
 use crate::quick::{QUICK_BUDGET, QuickBudget};
+use sqlport_core::Description;
 
 /// One connection to a local database. Obtain it from
 /// [`LocalConnector::connect_local`](crate::LocalConnector::connect_local).

@@ -147,14 +147,25 @@ impl Session {
         let started = Instant::now();
         let result = {
             let mut shared = self.conn.lock();
-            match shared.lost.take() {
+            let result = match shared.lost.take() {
                 Some(lost) => Err(Lost(lost)),
                 None => {
                     let r = shared.conn.query(sql, ());
                     shared.last_used = Instant::now();
                     r.map_err(Failed)
                 }
+            };
+            if let Err(Failed(e) | Lost(e)) = &result {
+                if ends_the_transaction(e) {
+                    // The server already dropped the transaction; the
+                    // connection refuses everything (TransactionLost) until
+                    // it is rolled back. The shell does that at once (no
+                    // request is sent) and goes on in autocommit, after
+                    // reporting the error that lost it.
+                    let _ = shared.conn.execute("ROLLBACK", ());
+                }
             }
+            result
         };
         let elapsed = started.elapsed();
         match result {
@@ -223,6 +234,14 @@ enum Outcome {
     Lost(sqlport::Error),
 }
 use Outcome::{Failed, Lost};
+
+/// An error after which the connection's transaction is gone on the server.
+fn ends_the_transaction(e: &sqlport::Error) -> bool {
+    matches!(
+        e.kind(),
+        sqlport::ErrorKind::StreamExpired | sqlport::ErrorKind::TransactionLost
+    )
+}
 
 fn leading_newlines(s: &str) -> usize {
     let trimmed = s.len() - s.trim_start().len();
