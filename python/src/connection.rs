@@ -52,7 +52,7 @@ fn open_backend(
     match Target::parse(name)? {
         Target::Local(target) => {
             let connector = LocalConnector::open(&target, local)?;
-            Ok((Backend::Local(connector.connect_local()?), false))
+            Ok((Backend::Local(Box::new(connector.connect_local()?)), false))
         }
         Target::Remote(_) => {
             let db = sqlport::blocking::Database::open_with(name, options)?;

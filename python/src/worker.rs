@@ -19,7 +19,7 @@ use sqlport::{Column, Error, Result, Row, RowSink, Summary, Transport};
 pub enum Backend {
     /// A local SQLite connection (its rusqlite handle is reachable for
     /// user-defined functions).
-    Local(LocalTransport),
+    Local(Box<LocalTransport>),
     /// A remote connection (Hrana over HTTP), through the facade.
     Remote(sqlport::blocking::Connection),
 }
@@ -28,7 +28,7 @@ impl Backend {
     /// The transport.
     pub fn transport(&mut self) -> &mut dyn Transport {
         match self {
-            Backend::Local(t) => t,
+            Backend::Local(t) => t.as_mut(),
             Backend::Remote(c) => c.transport(),
         }
     }
