@@ -116,7 +116,20 @@ pub(crate) fn run(
         let mut rows = prepared.raw_query();
         // The first step re-prepares a statement whose schema changed (its
         // columns may change with it), so the columns are read after it.
-        let mut current = rows.next().map_err(map_error)?.is_some();
+        let mut current = match rows.next().map(|r| r.is_some()) {
+            Ok(current) => current,
+            Err(e) => {
+                // The first step failed: the caller still gets the columns
+                // before the error, as when a later step fails (the rows
+                // before the error, none here, are the caller's).
+                if let Some(st) = rows.as_ref() {
+                    meta.after_first_step(idx, st);
+                }
+                let c = meta.get(idx).columns.clone();
+                sink.columns(&c)?;
+                return Err(map_error(e));
+            }
+        };
         if current {
             if let Some(st) = rows.as_ref() {
                 meta.after_first_step(idx, st);
