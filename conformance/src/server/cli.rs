@@ -63,6 +63,10 @@ pub struct ServeArgs {
     /// Seconds a client has to send a request's body (then 408).
     #[arg(long, value_name = "SECS", default_value = "30", value_parser = seconds)]
     pub body_read_timeout: Duration,
+    /// Seconds writing a response may make no progress (the client stopped
+    /// reading); the connection is then closed and the response dropped.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = seconds)]
+    pub write_timeout: Duration,
     /// Seconds running requests get to finish on SIGTERM/Ctrl-C (statements
     /// still running half-way through are interrupted).
     #[arg(long, value_name = "SECS", default_value = "5", value_parser = seconds)]
@@ -155,6 +159,7 @@ impl ServeArgs {
             max_connections: self.max_connections.max(1),
             header_read_timeout: positive(self.header_read_timeout),
             body_read_timeout: positive(self.body_read_timeout),
+            write_timeout: positive(self.write_timeout),
             shutdown_grace: self.shutdown_grace,
             enable_v3: !self.no_v3,
             enable_v2: !self.no_v2,
@@ -274,6 +279,7 @@ mod tests {
         assert_eq!(c.stall_timeout, d.stall_timeout);
         assert_eq!(c.header_read_timeout, d.header_read_timeout);
         assert_eq!(c.body_read_timeout, d.body_read_timeout);
+        assert_eq!(c.write_timeout, d.write_timeout);
         assert_eq!(c.shutdown_grace, d.shutdown_grace);
         assert_eq!(c.queue_timeout, d.queue_timeout);
         assert_eq!(c.max_streams_per_client, d.max_streams_per_client);

@@ -93,6 +93,11 @@ pub struct ServerConfig {
     pub header_read_timeout: Duration,
     /// Time a client has to send a request's body (default 30 s; then 408).
     pub body_read_timeout: Duration,
+    /// How long writing a response may make no progress (default 10 s, like
+    /// `stall_timeout`): a client that stopped reading a pipeline, `/v1` or
+    /// cursor reply is then disconnected and the reply dropped. Every byte
+    /// the client reads restarts the clock.
+    pub write_timeout: Duration,
     /// On shutdown, how long running requests get to finish before their
     /// statements are interrupted and the server stops (default 5 s).
     pub shutdown_grace: Duration,
@@ -126,6 +131,7 @@ impl Default for ServerConfig {
             max_connections: 512,
             header_read_timeout: Duration::from_secs(30),
             body_read_timeout: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(5),
             enable_v3: true,
             enable_v2: true,

@@ -14,7 +14,8 @@
 //!   deadline on every statement, interruption when the client goes away, one
 //!   bounded pool of SQL work, transactions rolled back when they hold the
 //!   write lock too long while another stream waits (`TRANSACTION_TIMEOUT`),
-//!   header/body timeouts, a connection limit, and a shutdown that ends within
+//!   header/body timeouts, a write timeout for clients that stop reading
+//!   their reply, a connection limit, and a shutdown that ends within
 //!   its grace period. The README's "What the reference server enforces"
 //!   lists every limit and default ([`ServerConfig`]).
 //! - `/v3/cursor` streams its entries as the batch produces them (bounded
@@ -44,6 +45,7 @@ mod registry;
 mod request;
 mod responses;
 mod test_server;
+mod write_timeout;
 
 pub use app::{BoundServer, serve};
 pub use config::{ServerAuth, ServerConfig};
