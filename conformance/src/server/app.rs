@@ -101,7 +101,7 @@ impl Shared {
                 statement_timeout: config.statement_timeout,
                 max_value_bytes: config.max_value_bytes,
             },
-            flags: Arc::default(),
+            flags: Arc::new(ServerFlags::new(config.max_total_response_bytes)),
             pool: Arc::new(Semaphore::new(
                 config
                     .max_concurrent_requests

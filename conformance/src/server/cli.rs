@@ -95,6 +95,11 @@ pub struct ServeArgs {
     /// also the longest cursor line.
     #[arg(long, value_name = "BYTES", default_value_t = 10 * 1000 * 1000)]
     pub max_response_bytes: usize,
+    /// Bytes all responses may hold at once, server-wide (rows being
+    /// encoded, replies not yet sent, queued cursor lines); a row past it
+    /// gives `RESPONSE_TOO_LARGE`.
+    #[arg(long, value_name = "BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub max_total_response_bytes: usize,
     /// Largest TEXT or BLOB value in bytes (SQLITE_LIMIT_LENGTH; more gives
     /// SQLITE_TOOBIG).
     #[arg(long, value_name = "BYTES", default_value_t = 7 * 1000 * 1000)]
@@ -149,6 +154,7 @@ impl ServeArgs {
             max_streams: self.max_streams.max(1),
             max_streams_per_client: self.max_streams_per_client.max(1),
             max_response_bytes: self.max_response_bytes,
+            max_total_response_bytes: self.max_total_response_bytes.max(1),
             max_value_bytes: self.max_value_bytes.max(1),
             cursor_queue_bytes: self.cursor_queue_bytes.max(1),
             stall_timeout: positive(self.stall_timeout),
@@ -287,6 +293,7 @@ mod tests {
         assert_eq!(c.max_connections, d.max_connections);
         assert_eq!(c.max_value_bytes, d.max_value_bytes);
         assert_eq!(c.max_response_bytes, d.max_response_bytes);
+        assert_eq!(c.max_total_response_bytes, d.max_total_response_bytes);
         assert_eq!(c.cursor_queue_bytes, d.cursor_queue_bytes);
         assert_eq!(c.max_body_bytes, d.max_body_bytes);
         assert!(!c.jwt_require_exp);

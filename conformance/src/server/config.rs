@@ -57,6 +57,12 @@ pub struct ServerConfig {
     /// `RESPONSE_TOO_LARGE`, and the statement stops as soon as its encoding
     /// passes the limit). Also the longest single cursor line.
     pub max_response_bytes: usize,
+    /// Bytes all responses may hold at once, server-wide (default 32 MiB,
+    /// sqld's `SQLD_MAX_TOTAL_RESPONSE_SIZE`): rows of pipeline and `/v1`
+    /// results being encoded and replies not yet written out (a row that does
+    /// not fit stops its statement with `RESPONSE_TOO_LARGE`), and cursor
+    /// lines queued for their reader (which wait for room).
+    pub max_total_response_bytes: usize,
     /// Largest TEXT or BLOB value (`SQLITE_LIMIT_LENGTH`, default 7 MB: such
     /// a value still fits in one response, base64-encoded); more gives
     /// `SQLITE_TOOBIG`.
@@ -121,6 +127,7 @@ impl Default for ServerConfig {
             max_streams: 1024,
             max_streams_per_client: 256,
             max_response_bytes: 10 * 1000 * 1000,
+            max_total_response_bytes: 32 * 1024 * 1024,
             max_value_bytes: 7 * 1000 * 1000,
             cursor_queue_bytes: 1024 * 1024,
             stall_timeout: Duration::from_secs(10),

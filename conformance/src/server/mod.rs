@@ -8,7 +8,8 @@
 //! - One SQLite connection per stream; random single-use batons; idle expiry
 //!   with `STREAM_EXPIRED` tombstones; limits on body size (413), open streams
 //!   (429, also per client) and response size (`RESPONSE_TOO_LARGE`, the
-//!   statement stopped as soon as its encoding passes the budget).
+//!   statement stopped as soon as its encoding passes the budget), per
+//!   response and for all responses held at once.
 //! - Nothing a client sends can act on the process or outlive its welcome: an
 //!   authorizer on every connection (PRAGMA allowlist, no `ATTACH`), a
 //!   deadline on every statement, interruption when the client goes away, one
@@ -43,6 +44,7 @@ mod handlers;
 mod policy;
 mod registry;
 mod request;
+mod response_budget;
 mod responses;
 mod test_server;
 mod write_timeout;
