@@ -42,10 +42,12 @@ impl<'c> Transaction<'c> {
         Ok(())
     }
 
-    /// Roll back.
+    /// Roll back. If this future is dropped before it finishes (or
+    /// `ROLLBACK` fails), the guard's drop still ends the transaction.
     pub async fn rollback(mut self) -> Result<()> {
-        self.done = true;
-        self.conn.run(&shared::rollback()).await.map(drop)
+        let result = self.conn.run(&shared::rollback()).await.map(drop);
+        self.done = result.is_ok();
+        result
     }
 }
 
@@ -93,14 +95,21 @@ impl<'c> Savepoint<'c> {
         Ok(())
     }
 
-    /// Undo the savepoint's work and release it.
+    /// Undo the savepoint's work and release it. If this future is dropped
+    /// before it finishes (or the rollback fails), the guard's drop still
+    /// undoes the savepoint.
     pub async fn rollback(mut self) -> Result<()> {
-        self.done = true;
-        if self.outermost {
-            return self.conn.run(&shared::rollback()).await.map(drop);
-        }
-        let batch = shared::savepoint_rollback(&self.name);
-        shared::first_step_error(self.conn.batch(&batch).await?)
+        let result = if self.outermost {
+            self.conn.run(&shared::rollback()).await.map(drop)
+        } else {
+            let batch = shared::savepoint_rollback(&self.name);
+            match self.conn.batch(&batch).await {
+                Ok(r) => shared::first_step_error(r),
+                Err(e) => Err(e),
+            }
+        };
+        self.done = result.is_ok();
+        result
     }
 }
 

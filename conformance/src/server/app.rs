@@ -28,6 +28,7 @@ use super::control::ServerFlags;
 use super::executor::ConnSettings;
 use super::handlers;
 use super::registry::Registry;
+use super::write_timeout::WriteTimeout;
 
 /// State shared by every request of one server.
 pub(crate) struct Shared {
@@ -100,7 +101,7 @@ impl Shared {
                 statement_timeout: config.statement_timeout,
                 max_value_bytes: config.max_value_bytes,
             },
-            flags: Arc::default(),
+            flags: Arc::new(ServerFlags::new(config.max_total_response_bytes)),
             pool: Arc::new(Semaphore::new(
                 config
                     .max_concurrent_requests
@@ -217,6 +218,7 @@ fn sweep_interval(config: &ServerConfig) -> Duration {
 /// (then finish the request in flight and close).
 async fn serve_connection(
     tcp: tokio::net::TcpStream,
+    write_timeout: Duration,
     peer: SocketAddr,
     app: Router,
     builder: Builder,
@@ -232,7 +234,10 @@ async fn serve_connection(
         let mut app = app.clone();
         async move { tower_service::Service::call(&mut app, req).await }
     });
-    let conn = builder.serve_connection(TokioIo::new(tcp), service);
+    // hyper has no write timeout: a client that stops reading a reply is
+    // cut off by this wrapper, and the reply dropped.
+    let io = TokioIo::new(WriteTimeout::new(tcp, write_timeout));
+    let conn = builder.serve_connection(io, service);
     tokio::pin!(conn);
     tokio::select! {
         result = conn.as_mut() => {
@@ -316,8 +321,9 @@ pub(crate) async fn run_on(
                 let shared_count = Arc::clone(&shared);
                 shared_count.connections.fetch_add(1, Ordering::SeqCst);
                 let (app, builder, stop) = (app.clone(), builder.clone(), stop_rx.clone());
+                let write_timeout = shared.config.write_timeout;
                 tasks.spawn(async move {
-                    serve_connection(tcp, peer, app, builder, stop).await;
+                    serve_connection(tcp, write_timeout, peer, app, builder, stop).await;
                     shared_count.connections.fetch_sub(1, Ordering::SeqCst);
                     drop(permit);
                 });

@@ -63,6 +63,10 @@ pub struct ServeArgs {
     /// Seconds a client has to send a request's body (then 408).
     #[arg(long, value_name = "SECS", default_value = "30", value_parser = seconds)]
     pub body_read_timeout: Duration,
+    /// Seconds writing a response may make no progress (the client stopped
+    /// reading); the connection is then closed and the response dropped.
+    #[arg(long, value_name = "SECS", default_value = "10", value_parser = seconds)]
+    pub write_timeout: Duration,
     /// Seconds running requests get to finish on SIGTERM/Ctrl-C (statements
     /// still running half-way through are interrupted).
     #[arg(long, value_name = "SECS", default_value = "5", value_parser = seconds)]
@@ -91,6 +95,11 @@ pub struct ServeArgs {
     /// also the longest cursor line.
     #[arg(long, value_name = "BYTES", default_value_t = 10 * 1000 * 1000)]
     pub max_response_bytes: usize,
+    /// Bytes all responses may hold at once, server-wide (rows being
+    /// encoded, replies not yet sent, queued cursor lines); a row past it
+    /// gives `RESPONSE_TOO_LARGE`.
+    #[arg(long, value_name = "BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub max_total_response_bytes: usize,
     /// Largest TEXT or BLOB value in bytes (SQLITE_LIMIT_LENGTH; more gives
     /// SQLITE_TOOBIG).
     #[arg(long, value_name = "BYTES", default_value_t = 7 * 1000 * 1000)]
@@ -145,6 +154,7 @@ impl ServeArgs {
             max_streams: self.max_streams.max(1),
             max_streams_per_client: self.max_streams_per_client.max(1),
             max_response_bytes: self.max_response_bytes,
+            max_total_response_bytes: self.max_total_response_bytes.max(1),
             max_value_bytes: self.max_value_bytes.max(1),
             cursor_queue_bytes: self.cursor_queue_bytes.max(1),
             stall_timeout: positive(self.stall_timeout),
@@ -155,6 +165,7 @@ impl ServeArgs {
             max_connections: self.max_connections.max(1),
             header_read_timeout: positive(self.header_read_timeout),
             body_read_timeout: positive(self.body_read_timeout),
+            write_timeout: positive(self.write_timeout),
             shutdown_grace: self.shutdown_grace,
             enable_v3: !self.no_v3,
             enable_v2: !self.no_v2,
@@ -274,6 +285,7 @@ mod tests {
         assert_eq!(c.stall_timeout, d.stall_timeout);
         assert_eq!(c.header_read_timeout, d.header_read_timeout);
         assert_eq!(c.body_read_timeout, d.body_read_timeout);
+        assert_eq!(c.write_timeout, d.write_timeout);
         assert_eq!(c.shutdown_grace, d.shutdown_grace);
         assert_eq!(c.queue_timeout, d.queue_timeout);
         assert_eq!(c.max_streams_per_client, d.max_streams_per_client);
@@ -281,6 +293,7 @@ mod tests {
         assert_eq!(c.max_connections, d.max_connections);
         assert_eq!(c.max_value_bytes, d.max_value_bytes);
         assert_eq!(c.max_response_bytes, d.max_response_bytes);
+        assert_eq!(c.max_total_response_bytes, d.max_total_response_bytes);
         assert_eq!(c.cursor_queue_bytes, d.cursor_queue_bytes);
         assert_eq!(c.max_body_bytes, d.max_body_bytes);
         assert!(!c.jwt_require_exp);

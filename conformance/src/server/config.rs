@@ -57,6 +57,12 @@ pub struct ServerConfig {
     /// `RESPONSE_TOO_LARGE`, and the statement stops as soon as its encoding
     /// passes the limit). Also the longest single cursor line.
     pub max_response_bytes: usize,
+    /// Bytes all responses may hold at once, server-wide (default 32 MiB,
+    /// sqld's `SQLD_MAX_TOTAL_RESPONSE_SIZE`): rows of pipeline and `/v1`
+    /// results being encoded and replies not yet written out (a row that does
+    /// not fit stops its statement with `RESPONSE_TOO_LARGE`), and cursor
+    /// lines queued for their reader (which wait for room).
+    pub max_total_response_bytes: usize,
     /// Largest TEXT or BLOB value (`SQLITE_LIMIT_LENGTH`, default 7 MB: such
     /// a value still fits in one response, base64-encoded); more gives
     /// `SQLITE_TOOBIG`.
@@ -93,6 +99,11 @@ pub struct ServerConfig {
     pub header_read_timeout: Duration,
     /// Time a client has to send a request's body (default 30 s; then 408).
     pub body_read_timeout: Duration,
+    /// How long writing a response may make no progress (default 10 s, like
+    /// `stall_timeout`): a client that stopped reading a pipeline, `/v1` or
+    /// cursor reply is then disconnected and the reply dropped. Every byte
+    /// the client reads restarts the clock.
+    pub write_timeout: Duration,
     /// On shutdown, how long running requests get to finish before their
     /// statements are interrupted and the server stops (default 5 s).
     pub shutdown_grace: Duration,
@@ -116,6 +127,7 @@ impl Default for ServerConfig {
             max_streams: 1024,
             max_streams_per_client: 256,
             max_response_bytes: 10 * 1000 * 1000,
+            max_total_response_bytes: 32 * 1024 * 1024,
             max_value_bytes: 7 * 1000 * 1000,
             cursor_queue_bytes: 1024 * 1024,
             stall_timeout: Duration::from_secs(10),
@@ -126,6 +138,7 @@ impl Default for ServerConfig {
             max_connections: 512,
             header_read_timeout: Duration::from_secs(30),
             body_read_timeout: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(5),
             enable_v3: true,
             enable_v2: true,

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use super::policy::Policy;
+use super::response_budget::ResponseBudget;
 
 /// Virtual-machine steps between two checks of the progress handler.
 pub(crate) const PROGRESS_STEPS: i32 = 1000;
@@ -18,9 +19,19 @@ pub(crate) struct ServerFlags {
     stopping: AtomicBool,
     /// Statements waiting for (or about to take) the write lock.
     write_waiters: AtomicUsize,
+    /// Bytes of responses held at once, server-wide.
+    pub(crate) responses: ResponseBudget,
 }
 
 impl ServerFlags {
+    /// Flags for a server whose responses may hold `response_bytes` at once.
+    pub(crate) fn new(response_bytes: usize) -> Self {
+        ServerFlags {
+            responses: ResponseBudget::new(response_bytes),
+            ..ServerFlags::default()
+        }
+    }
+
     /// Interrupt every statement from now on.
     pub(crate) fn stop(&self) {
         self.stopping.store(true, Ordering::SeqCst);

@@ -18,6 +18,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
 use super::app::Shared;
 use super::control::{CancelOnDrop, Control};
+use super::response_budget::ResponseBudget;
 
 use super::request::Admitted;
 use super::responses::{fatal, internal};
@@ -25,10 +26,14 @@ use super::responses::{fatal, internal};
 /// Most bytes of queued lines sent to the socket in one piece.
 const CHUNK: usize = 64 * 1024;
 
+/// A queued line, with its room in the cursor's queue and in the server-wide
+/// response budget (given back when the reader takes the line).
+type Queued = (Bytes, OwnedSemaphorePermit, OwnedSemaphorePermit);
+
 /// The cursor's output queue: lines wait here for the reader, at most
 /// `capacity` bytes of them (a longer line takes the whole queue).
 struct LineQueue {
-    tx: mpsc::UnboundedSender<(Bytes, OwnedSemaphorePermit)>,
+    tx: mpsc::UnboundedSender<Queued>,
     room: Arc<Semaphore>,
     capacity: usize,
     stall: Duration,
@@ -43,20 +48,40 @@ impl LineQueue {
         line.push('\n');
         let need = u32::try_from(line.len().min(self.capacity).max(1)).unwrap_or(u32::MAX);
         let room = Arc::clone(&self.room);
+        let server = Arc::clone(self.control.server());
+        let budget = &server.responses;
         // Fast path: there is room (no waiting, no timer).
         if let Ok(permit) = Arc::clone(&room).try_acquire_many_owned(need) {
-            return self.tx.send((Bytes::from(line), permit)).is_ok();
+            if let Some(held) = budget.try_take(line.len()) {
+                return self.tx.send((Bytes::from(line), permit, held)).is_ok();
+            }
+            return self.wait_and_send(line, async { Ok(permit) }, budget);
         }
+        self.wait_and_send(line, room.acquire_many_owned(need), budget)
+    }
+
+    /// Wait (at most the stall timeout) for room in the queue, then in the
+    /// server-wide budget, and send `line`.
+    fn wait_and_send(
+        &self,
+        line: String,
+        room: impl std::future::Future<Output = Result<OwnedSemaphorePermit, tokio::sync::AcquireError>>,
+        budget: &ResponseBudget,
+    ) -> bool {
         let start = Instant::now();
-        let permit = self.runtime.block_on(tokio::time::timeout(
-            self.stall,
-            room.acquire_many_owned(need),
-        ));
+        let len = line.len();
+        let permits = self
+            .runtime
+            .block_on(tokio::time::timeout(self.stall, async move {
+                let permit = room.await.ok()?;
+                let held = budget.take(len).await?;
+                Some((permit, held))
+            }));
         // Waiting for the reader is not the statement's running time.
         self.control.extend(start.elapsed());
-        match permit {
-            Ok(Ok(permit)) => self.tx.send((Bytes::from(line), permit)).is_ok(),
-            Ok(Err(_)) => false,
+        match permits {
+            Ok(Some((permit, held))) => self.tx.send((Bytes::from(line), permit, held)).is_ok(),
+            Ok(None) => false,
             Err(_) => {
                 tracing::debug!("cursor reader stalled; stopping the cursor");
                 false
@@ -75,7 +100,7 @@ pub(crate) async fn run(shared: &Arc<Shared>, admitted: Admitted<wire::CursorReq
         permit,
     } = admitted;
     let capacity = shared.config.cursor_queue_bytes.clamp(1, u32::MAX as usize);
-    let (tx, rx) = mpsc::unbounded_channel::<(Bytes, OwnedSemaphorePermit)>();
+    let (tx, rx) = mpsc::unbounded_channel::<Queued>();
     let queue = LineQueue {
         tx,
         room: Arc::new(Semaphore::new(capacity)),
@@ -158,18 +183,18 @@ pub(crate) async fn run(shared: &Arc<Shared>, admitted: Admitted<wire::CursorReq
                     let aborted = Arc::clone(&aborted);
                     async move {
                         match rx.recv().await {
-                            Some((line, permit)) => {
+                            Some((line, permit, held)) => {
                                 // Lines already queued go out together, in one
                                 // chunk of at most CHUNK bytes.
                                 let mut chunk = Vec::from(line);
-                                drop(permit);
+                                drop((permit, held));
                                 while chunk.len() < CHUNK {
-                                    let Ok((line, permit)) = rx.try_recv() else {
+                                    let Ok((line, permit, held)) = rx.try_recv() else {
                                         break;
                                     };
                                     chunk.extend_from_slice(&line);
                                     // The reader took the line: its room is free again.
-                                    drop(permit);
+                                    drop((permit, held));
                                 }
                                 Some((Ok::<_, std::io::Error>(Bytes::from(chunk)), (rx, guard)))
                             }

@@ -25,6 +25,8 @@ use super::auth::Access;
 use super::control::{Control, PROGRESS_STEPS, WriteWaiter};
 use super::functions;
 use super::policy::Denial;
+use super::response_budget::Charging;
+use tokio::sync::OwnedSemaphorePermit;
 
 /// What every stream connection is opened with.
 #[derive(Debug, Clone, Copy)]
@@ -47,6 +49,11 @@ pub(crate) struct LocalExecutor {
     /// The server rolled back this connection's transaction: the statements
     /// of the next request fail with `TRANSACTION_TIMEOUT`.
     txn_timed_out: bool,
+    /// Rows are counted against the server-wide response budget (pipeline
+    /// and `/v1` requests; a cursor counts its lines itself).
+    charging: bool,
+    /// The response bytes the rows of this request hold.
+    charge: Option<OwnedSemaphorePermit>,
 }
 
 impl LocalExecutor {
@@ -101,6 +108,8 @@ impl LocalExecutor {
             access: Access::ReadWrite,
             write_since: None,
             txn_timed_out: false,
+            charging: false,
+            charge: None,
         }
     }
 
@@ -130,6 +139,20 @@ impl LocalExecutor {
     /// The request ended.
     pub(crate) fn end_request(&mut self) {
         self.txn_timed_out = false;
+    }
+
+    /// Count the rows of this request's results against the server-wide
+    /// response budget ([`super::response_budget`]) until
+    /// [`LocalExecutor::take_charge`].
+    pub(crate) fn charge_responses(&mut self) {
+        self.charging = true;
+    }
+
+    /// Stop counting; the bytes the results hold, to keep until the reply
+    /// is written out.
+    pub(crate) fn take_charge(&mut self) -> Option<OwnedSemaphorePermit> {
+        self.charging = false;
+        self.charge.take()
     }
 
     /// Since when this connection has held the write lock, if it holds it.
@@ -427,9 +450,28 @@ impl StreamExecutor for LocalExecutor {
         stmt: &Statement,
         sink: &mut dyn RowSink,
     ) -> sqlport_core::Result<Summary> {
-        self.guarded(&stmt.sql, |conn| {
-            run_like_sqld(conn.raw(), stmt, Some(sink))
-        })
+        if !self.charging {
+            return self.guarded(&stmt.sql, |conn| {
+                run_like_sqld(conn.raw(), stmt, Some(sink))
+            });
+        }
+        let server = Arc::clone(self.control.server());
+        let mut charging = Charging {
+            inner: sink,
+            budget: &server.responses,
+            held: None,
+        };
+        let result = self.guarded(&stmt.sql, |conn| {
+            run_like_sqld(conn.raw(), stmt, Some(&mut charging))
+        });
+        // A statement that failed (over the budget, say) holds nothing.
+        if let (Ok(_), Some(held)) = (&result, charging.held.take()) {
+            match &mut self.charge {
+                Some(charge) => charge.merge(held),
+                None => self.charge = Some(held),
+            }
+        }
+        result
     }
 
     fn execute_discarding_rows(&mut self, stmt: &Statement) -> sqlport_core::Result<()> {

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -18,6 +19,7 @@ use super::cursor;
 use super::executor::LocalExecutor;
 use super::registry::StreamData;
 use super::request::{self, Admitted};
+use super::response_budget::held_body;
 use super::responses::{fatal, internal, refusal, text};
 
 const HELLO: &str = "Hello, this is HTTP API v2 (Hrana over HTTP)";
@@ -72,13 +74,15 @@ pub(crate) async fn pipeline(
         let _permit = permit;
         let mut data = data;
         data.exec.begin_request(access);
+        data.exec.charge_responses();
         let StreamData { exec, proto } = &mut *data;
         let outcome = proto.run_pipeline(version, &req.requests, exec, &limits);
         data.exec.end_request();
+        let charge = data.exec.take_charge();
         match outcome {
             Ok(out) => {
                 let keep = (!out.closed).then_some(data);
-                (keep, Ok(out))
+                (keep, Ok((out, charge)))
             }
             Err(f) => (None, Err(f)),
         }
@@ -91,7 +95,16 @@ pub(crate) async fn pipeline(
     };
     let baton = lease.finish(data);
     match outcome {
-        Ok(out) => super::responses::json(StatusCode::OK, out.encode(baton.as_deref(), None)),
+        Ok((out, charge)) => {
+            // The rows' bytes stay counted until the reply is written out.
+            let body = out.encode(baton.as_deref(), None);
+            let mut r = Response::new(held_body(Bytes::from(body), charge));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            r
+        }
         Err(f) => {
             tracing::debug!(error = %f, "pipeline failed as a whole; stream destroyed");
             fatal(&f)
@@ -146,13 +159,15 @@ async fn v1(shared: Arc<Shared>, req: Request, run: V1Run) -> Response {
         let conn = connector.connect_local()?;
         let mut exec = LocalExecutor::new(conn, settings, control);
         exec.begin_request(access);
-        Ok::<_, sqlport_core::Error>(run(&body, &mut exec, &limits))
+        exec.charge_responses();
+        let out = run(&body, &mut exec, &limits);
+        Ok::<_, sqlport_core::Error>((out, exec.take_charge()))
     });
     let joined = task.await;
     cancel.disarm();
     lease.finish(None);
     match joined {
-        Ok(Ok(out)) => {
+        Ok(Ok((out, charge))) => {
             let status =
                 StatusCode::from_u16(out.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let body = if status == StatusCode::INTERNAL_SERVER_ERROR {
@@ -160,7 +175,8 @@ async fn v1(shared: Arc<Shared>, req: Request, run: V1Run) -> Response {
             } else {
                 out.body
             };
-            let mut r = (status, body).into_response();
+            let mut r = Response::new(held_body(Bytes::from(body), charge));
+            *r.status_mut() = status;
             r.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static(out.content_type),

@@ -8,13 +8,15 @@
 //! - One SQLite connection per stream; random single-use batons; idle expiry
 //!   with `STREAM_EXPIRED` tombstones; limits on body size (413), open streams
 //!   (429, also per client) and response size (`RESPONSE_TOO_LARGE`, the
-//!   statement stopped as soon as its encoding passes the budget).
+//!   statement stopped as soon as its encoding passes the budget), per
+//!   response and for all responses held at once.
 //! - Nothing a client sends can act on the process or outlive its welcome: an
 //!   authorizer on every connection (PRAGMA allowlist, no `ATTACH`), a
 //!   deadline on every statement, interruption when the client goes away, one
 //!   bounded pool of SQL work, transactions rolled back when they hold the
 //!   write lock too long while another stream waits (`TRANSACTION_TIMEOUT`),
-//!   header/body timeouts, a connection limit, and a shutdown that ends within
+//!   header/body timeouts, a write timeout for clients that stop reading
+//!   their reply, a connection limit, and a shutdown that ends within
 //!   its grace period. The README's "What the reference server enforces"
 //!   lists every limit and default ([`ServerConfig`]).
 //! - `/v3/cursor` streams its entries as the batch produces them (bounded
@@ -42,8 +44,10 @@ mod handlers;
 mod policy;
 mod registry;
 mod request;
+mod response_budget;
 mod responses;
 mod test_server;
+mod write_timeout;
 
 pub use app::{BoundServer, serve};
 pub use config::{ServerAuth, ServerConfig};

@@ -148,6 +148,17 @@ impl TestServer {
             .saturating_sub(self.shared.pool.available_permits())
     }
 
+    /// Response bytes held right now, server-wide (see
+    /// [`ServerConfig::max_total_response_bytes`]).
+    pub fn response_bytes_held(&self) -> usize {
+        self.shared.flags.responses.in_use()
+    }
+
+    /// The most response bytes ever held at once.
+    pub fn peak_response_bytes_held(&self) -> usize {
+        self.shared.flags.responses.peak()
+    }
+
     /// Stop the server and wait for its thread.
     pub fn shutdown(mut self) {
         self.stop_and_join();

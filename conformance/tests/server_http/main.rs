@@ -6,6 +6,7 @@ mod common;
 
 mod auth;
 mod authorizer;
+mod backpressure;
 mod deadlines;
 mod fixtures;
 mod hostile;

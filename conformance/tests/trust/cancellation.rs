@@ -1,5 +1,7 @@
-//! Async cancellation: a future of the async API dropped at any await point
-//! leaves the connection defined, on the local transport (worker thread)
+//! Async cancellation: a future of the async API (begin, savepoint, a
+//! statement, a streamed query or an atomic batch inside a transaction,
+//! commit, rollback, an autocommit write) dropped at any await point leaves
+//! the connection defined, on the local transport (worker thread)
 //! and over HTTP (reqwest). For each scenario the future is polled `n` times
 //! (each poll after a wake-up, so each is one await point), then dropped,
 //! for `n = 0, 1, 2, ...` until it completes within its budget.
@@ -235,6 +237,79 @@ async fn cancel_statement_in_transaction(env: &Env, query: bool) -> usize {
     panic!("the statement never completed");
 }
 
+/// An atomic batch inside a transaction cancelled; the caller goes on with
+/// the guard and commits: the batch is all or nothing, and a transaction it
+/// may have run in is lost (nothing of it committed).
+async fn cancel_batch_in_transaction(env: &Env) -> usize {
+    let mut conn = fresh(env).await;
+    let batch = sqlport::Batch::atomic([
+        sqlport::Statement::new("INSERT INTO t (v) VALUES ('b1')"),
+        sqlport::Statement::new("INSERT INTO t (v) VALUES ('b2')"),
+    ]);
+    for n in 0..MAX_POLLS {
+        let what = format!("batch in a transaction, cancelled after {n} polls");
+        let mut tx = conn.transaction().await.unwrap();
+        tx.execute("INSERT INTO t (v) VALUES ('a')", ())
+            .await
+            .unwrap();
+        let done = within(n, tx.batch(&batch)).await;
+        let c = tx.execute("INSERT INTO t (v) VALUES ('c')", ()).await;
+        let commit = tx.commit().await;
+        env.settle();
+        let seen = rows(&env.db).await;
+        match (&done, &commit) {
+            (Some(b), _) => {
+                let b = b.as_ref().unwrap();
+                assert!(b.steps.iter().all(|s| s.ok().is_some()), "{what}");
+                c.unwrap();
+                commit.unwrap();
+                assert_eq!(seen, strings(&["a", "b1", "b2", "c"]), "{what}");
+                conn.execute("DELETE FROM t", ()).await.unwrap();
+                return n;
+            }
+            // Never sent (dropped before its first poll): nothing lost.
+            (None, Ok(())) => assert_eq!(seen, strings(&["a", "c"]), "{what}"),
+            (None, Err(e)) => {
+                assert_eq!(e.kind(), ErrorKind::TransactionLost, "{what}: {e:?}");
+                let c = c.expect_err("a statement ran after the loss");
+                assert_eq!(c.kind(), ErrorKind::TransactionLost, "{what}");
+                assert!(
+                    seen.is_empty(),
+                    "{what}: half a transaction committed: {seen:?}"
+                );
+            }
+        }
+        check_defined(env, &mut conn, &what).await;
+    }
+    panic!("the batch never completed");
+}
+
+/// `tx.rollback()` cancelled: nothing committed, nothing left open.
+async fn cancel_rollback(env: &Env) -> usize {
+    let mut conn = fresh(env).await;
+    for n in 0..MAX_POLLS {
+        let what = format!("rollback, cancelled after {n} polls");
+        let mut tx = conn.transaction().await.unwrap();
+        tx.execute("INSERT INTO t (v) VALUES ('a')", ())
+            .await
+            .unwrap();
+        let done = within(n, tx.rollback()).await;
+        env.settle();
+        let seen = rows(&env.db).await;
+        assert!(
+            seen.is_empty(),
+            "{what}: a rolled back write stayed: {seen:?}"
+        );
+        if let Some(r) = done {
+            r.unwrap();
+            check_defined(env, &mut conn, &what).await;
+            return n;
+        }
+        check_defined(env, &mut conn, &what).await;
+    }
+    panic!("rollback never completed");
+}
+
 /// `tx.commit()` cancelled: all or nothing, and nothing left open.
 async fn cancel_commit(env: &Env) -> usize {
     let mut conn = fresh(env).await;
@@ -295,7 +370,9 @@ async fn all_scenarios(env: &Env) {
             cancel_statement_in_transaction(env, false).await,
         ),
         ("query", cancel_statement_in_transaction(env, true).await),
+        ("batch", cancel_batch_in_transaction(env).await),
         ("commit", cancel_commit(env).await),
+        ("rollback", cancel_rollback(env).await),
         ("autocommit write", cancel_autocommit_write(env).await),
     ];
     for (name, n) in points {

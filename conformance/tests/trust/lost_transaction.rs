@@ -234,3 +234,122 @@ fn async_a_cursor_failed_by_the_server_inside_a_transaction_loses_it() {
     let _g = rt.enter();
     drop(conn);
 }
+
+/// The versions a server-side rollback must be noticed on: v3 asks
+/// `get_autocommit`, v2 sends its transaction probe in the same request.
+const VERSIONS: [HranaVersion; 2] = [HranaVersion::V2, HranaVersion::V3];
+
+fn options(version: HranaVersion) -> OpenOptions {
+    remote_options(GUARD).protocol(version)
+}
+
+#[test]
+fn blocking_a_transaction_sqlite_rolled_back_is_lost_on_v2_and_v3() {
+    let s = server();
+    let mut direct = sqlport::blocking::Database::open(&s.url())
+        .unwrap()
+        .connect()
+        .unwrap();
+    for (i, version) in VERSIONS.into_iter().enumerate() {
+        let table = format!("r{i}");
+        direct
+            .execute(&format!("CREATE TABLE {table} (x INTEGER PRIMARY KEY)"), ())
+            .unwrap();
+        direct
+            .execute(&format!("INSERT INTO {table} VALUES (1)"), ())
+            .unwrap();
+        let db = sqlport::blocking::Database::open_with(&s.url(), options(version)).unwrap();
+        let mut conn = db.connect().unwrap();
+        let mut tx = conn.transaction().unwrap();
+        tx.execute(&format!("INSERT INTO {table} VALUES (2)"), ())
+            .unwrap();
+        // The conflict makes SQLite roll the whole transaction back.
+        let err = tx
+            .execute(&format!("INSERT OR ROLLBACK INTO {table} VALUES (1)"), ())
+            .unwrap_err();
+        assert!(err.is_constraint(), "{version:?}: {err:?}");
+        let err = tx
+            .execute(&format!("INSERT INTO {table} VALUES (3)"), ())
+            .unwrap_err();
+        assert_eq!(
+            err.kind(),
+            ErrorKind::TransactionLost,
+            "{version:?}: {err:?}"
+        );
+        let err = tx.commit().unwrap_err();
+        assert_eq!(
+            err.kind(),
+            ErrorKind::TransactionLost,
+            "{version:?}: {err:?}"
+        );
+        let n: i64 = direct
+            .query_scalar(&format!("SELECT count(*) FROM {table}"), ())
+            .unwrap();
+        assert_eq!(
+            n, 1,
+            "{version:?}: a statement after the rollback autocommitted"
+        );
+        assert!(conn.is_autocommit());
+        conn.execute(&format!("INSERT INTO {table} VALUES (4)"), ())
+            .unwrap();
+    }
+}
+
+#[test]
+fn async_a_transaction_sqlite_rolled_back_is_lost_on_v2_and_v3() {
+    let s = server();
+    let rt = runtime();
+    rt.block_on(async {
+        let direct_db = sqlport::Database::open(&s.url()).unwrap();
+        let mut direct = direct_db.connect().await.unwrap();
+        for (i, version) in VERSIONS.into_iter().enumerate() {
+            let table = format!("r{i}");
+            direct
+                .execute(&format!("CREATE TABLE {table} (x INTEGER PRIMARY KEY)"), ())
+                .await
+                .unwrap();
+            direct
+                .execute(&format!("INSERT INTO {table} VALUES (1)"), ())
+                .await
+                .unwrap();
+            let db = sqlport::Database::open_with(&s.url(), options(version)).unwrap();
+            let mut conn = db.connect().await.unwrap();
+            let mut tx = conn.transaction().await.unwrap();
+            tx.execute(&format!("INSERT INTO {table} VALUES (2)"), ())
+                .await
+                .unwrap();
+            let err = tx
+                .execute(&format!("INSERT OR ROLLBACK INTO {table} VALUES (1)"), ())
+                .await
+                .unwrap_err();
+            assert!(err.is_constraint(), "{version:?}: {err:?}");
+            let err = tx
+                .execute(&format!("INSERT INTO {table} VALUES (3)"), ())
+                .await
+                .unwrap_err();
+            assert_eq!(
+                err.kind(),
+                ErrorKind::TransactionLost,
+                "{version:?}: {err:?}"
+            );
+            let err = tx.commit().await.unwrap_err();
+            assert_eq!(
+                err.kind(),
+                ErrorKind::TransactionLost,
+                "{version:?}: {err:?}"
+            );
+            let n: i64 = direct
+                .query_scalar(&format!("SELECT count(*) FROM {table}"), ())
+                .await
+                .unwrap();
+            assert_eq!(
+                n, 1,
+                "{version:?}: a statement after the rollback autocommitted"
+            );
+            assert!(conn.is_autocommit());
+            conn.execute(&format!("INSERT INTO {table} VALUES (4)"), ())
+                .await
+                .unwrap();
+        }
+    });
+}

@@ -8,7 +8,7 @@ use super::super::batch::{self, BatchContext, BuiltBatch};
 use super::super::codec;
 use super::super::replay;
 use super::super::request::{HttpRequest, Method, endpoint};
-use super::{InFlight, Layout, Op, Session, encode_body, request_kind};
+use super::{InFlight, Layout, Op, Session, encode_body, request_kind, tx_probe};
 use crate::proto::Version;
 use crate::proto::wire::{self, StreamRequest};
 
@@ -103,8 +103,9 @@ impl Session {
     }
 
     /// The pipeline of `flight`: queued and replayed statements, the
-    /// operation's own requests, then `close_sql`, `get_autocommit` (v3) and
-    /// `close` (unless the stream is kept).
+    /// operation's own requests, then `close_sql`, `get_autocommit` (v3) or
+    /// the transaction probe (v2, on a kept stream), and `close` (unless the
+    /// stream is kept).
     pub(super) fn build_pipeline(&self, flight: &mut InFlight) -> Result<HttpRequest> {
         let prefix = self.prefix(flight)?;
         let keep = self.keeps_stream(flight);
@@ -127,6 +128,14 @@ impl Session {
             requests.push(StreamRequest::GetAutocommit);
             requests.len() - 1
         });
+        // v2 has no get_autocommit: a kept stream is probed instead, in the
+        // same request (tx_probe.rs).
+        let tx_probe = (self.version == Version::V2 && keep && !closing_op).then(|| {
+            requests.push(StreamRequest::Batch {
+                batch: tx_probe::batch(),
+            });
+            requests.len() - 1
+        });
         let closes = closing_op || !keep;
         if closes && !closing_op {
             requests.push(StreamRequest::Close);
@@ -139,6 +148,7 @@ impl Session {
             main,
             main_count,
             get_autocommit,
+            tx_probe,
             closes,
             built: main_part.built,
         });

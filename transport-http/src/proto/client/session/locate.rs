@@ -56,6 +56,7 @@ impl Session {
             main: 0,
             main_count: b.steps.len(),
             get_autocommit: None,
+            tx_probe: None,
             closes,
             built: None,
         });

@@ -142,6 +142,8 @@ struct Layout {
     /// one for a `ContinueOnError` batch sent as independent requests).
     main_count: usize,
     get_autocommit: Option<usize>,
+    /// Where the v2 transaction probe sits ([`tx_probe`]).
+    tx_probe: Option<usize>,
     closes: bool,
     built: Option<BuiltBatch>,
 }
@@ -616,6 +618,7 @@ mod cursor;
 mod locate;
 mod reply;
 mod state;
+mod tx_probe;
 use state::OpTrack;
 
 pub use body::{MAX_BODY_BYTES, Reply};

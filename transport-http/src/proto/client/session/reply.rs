@@ -13,6 +13,7 @@ use super::super::negotiate::{self, Probe};
 use super::super::replay;
 use super::super::request::HttpResponse;
 use super::locate::is_parse_time;
+use super::tx_probe::{self, TxProbe};
 use super::{InFlight, Layout, Next, Op, Output, Phase, Session, decode_body, response_kind};
 use crate::proto::Version;
 use crate::proto::wire::{self, StreamResponse, StreamResult};
@@ -305,6 +306,22 @@ impl Session {
             }) = take(i)
             {
                 self.tx.set_autocommit(is_autocommit);
+            }
+        }
+        if let Some(i) = layout.tx_probe {
+            match tx_probe::read(take(i)) {
+                // The server ended the transaction (settle() tells whether
+                // the caller did).
+                TxProbe::Autocommit => self.tx.set_autocommit(true),
+                TxProbe::Stuck => {
+                    // The probe's BEGIN may still be open: leave the stream.
+                    tracing::warn!(
+                        "the transaction probe could not roll back; dropping the stream"
+                    );
+                    self.drop_stream();
+                }
+                // The statements' own accounting stands.
+                TxProbe::InTransaction | TxProbe::Unknown => {}
             }
         }
         if self.baton.is_none() {

@@ -38,7 +38,15 @@ fn assert_lost(s: &mut Session) {
     ));
     assert!(s.is_autocommit() && !s.is_transaction_lost());
     let (_, body) = sent(s.execute(&st("SELECT 1")).unwrap());
-    assert_eq!(types(&body), ["execute", "get_autocommit", "close"]);
+    let want: &[&str] = match s.version() {
+        Version::V3 => &["execute", "get_autocommit", "close"],
+        _ => &["execute", "close"],
+    };
+    assert_eq!(
+        types(&body),
+        want,
+        "an autocommit statement on a new stream"
+    );
 }
 
 #[test]
@@ -147,6 +155,118 @@ fn a_transaction_the_server_rolled_back_is_lost() {
     let (_, body) = sent(s.execute(&st("COMMIT")).unwrap());
     done(s.on_response(reply(&body, true, "x")).unwrap());
     assert!(s.is_autocommit() && !s.is_transaction_lost());
+}
+
+/// A v2 session inside a transaction that has a live stream (`b1`).
+fn in_v2_transaction() -> Session {
+    let mut s = session(Version::V2);
+    done(s.execute(&st("BEGIN")).unwrap());
+    let (_, body) = sent(s.execute(&st("INSERT INTO t VALUES (1)")).unwrap());
+    assert_eq!(
+        types(&body),
+        ["batch", "batch"],
+        "BEGIN + INSERT, then the probe"
+    );
+    done(s.on_response(reply(&body, false, "b1")).unwrap());
+    assert!(!s.is_autocommit() && !s.is_transaction_lost());
+    s
+}
+
+/// The probe's reply: `BEGIN` and `ROLLBACK` as given (`None`: skipped).
+fn probe_reply(begin: Option<&str>, rollback: Option<&str>) -> J {
+    let step = |r: Option<&str>| match r {
+        None => (J::Null, J::Null),
+        Some("ok") => (empty_result(), J::Null),
+        Some(code) => (J::Null, json!({"message":"probe failed","code":code})),
+    };
+    let (r0, e0) = step(begin);
+    let (r1, e1) = step(rollback);
+    json!({"type":"ok","response":{"type":"batch","result":{
+        "step_results":[r0, r1],"step_errors":[e0, e1]}}})
+}
+
+#[test]
+fn v2_probes_the_transaction_in_the_same_request() {
+    // Hrana 2 has no get_autocommit: a kept stream is probed with
+    // [BEGIN, ROLLBACK if ok(0)] in the same pipeline; autocommit statements
+    // close their stream and need no probe.
+    let mut s = session(Version::V2);
+    let (_, body) = sent(s.execute(&st("SELECT 1")).unwrap());
+    assert_eq!(types(&body), ["execute", "close"]);
+    done(s.on_response(reply(&body, true, "x")).unwrap());
+
+    let mut s = in_v2_transaction();
+    let before = s.requests;
+    let (_, body) = sent(s.execute(&st("INSERT INTO t VALUES (2)")).unwrap());
+    assert_eq!(types(&body), ["execute", "batch"]);
+    assert!(is_tx_probe(&body["requests"][1]));
+    assert_eq!(s.requests, 1, "one HTTP request ({before} before)");
+    // Inside the transaction the probe's BEGIN fails: nothing changes.
+    done(s.on_response(reply(&body, false, "b2")).unwrap());
+    assert!(!s.is_autocommit() && !s.is_transaction_lost());
+    let (_, body) = sent(s.execute(&st("COMMIT")).unwrap());
+    assert_eq!(types(&body), ["execute", "close"]);
+    done(s.on_response(reply(&body, true, "x")).unwrap());
+    assert!(s.is_autocommit() && !s.is_transaction_lost());
+}
+
+#[test]
+fn v2_a_transaction_the_server_rolled_back_is_lost() {
+    // INSERT OR ROLLBACK conflicting: the statement fails, SQLite rolled the
+    // transaction back, and the probe's BEGIN + ROLLBACK ran.
+    let mut s = in_v2_transaction();
+    let (_, body) = sent(
+        s.execute(&st("INSERT OR ROLLBACK INTO t VALUES (1)"))
+            .unwrap(),
+    );
+    assert_eq!(types(&body), ["execute", "batch"]);
+    let resp = ok_body(json!({"baton":"b2","base_url":null,"results":[
+        {"type":"error","error":{"message":"UNIQUE","code":"SQLITE_CONSTRAINT"}},
+        probe_reply(Some("ok"), Some("ok"))]}));
+    assert!(s.on_response(resp).unwrap_err().is_constraint());
+    assert_lost(&mut s);
+
+    // A statement that succeeds after the server ended the transaction.
+    let mut s = in_v2_transaction();
+    let (_, body) = sent(s.execute(&st("INSERT INTO t VALUES (3)")).unwrap());
+    let resp = ok_body(json!({"baton":"b2","base_url":null,"results":[
+        {"type":"ok","response":{"type":"execute","result":empty_result()}},
+        probe_reply(Some("ok"), Some("ok"))]}));
+    let _ = body;
+    done(s.on_response(resp).unwrap());
+    assert_lost(&mut s);
+
+    // TRANSACTION_TIMEOUT: every step of the request fails, the probe's too,
+    // and the transaction is already rolled back.
+    let mut s = in_v2_transaction();
+    let _ = sent(s.execute(&st("INSERT INTO t VALUES (2)")).unwrap());
+    let resp = ok_body(json!({"baton":"b2","base_url":null,"results":[
+        {"type":"error","error":{"message":"timed out","code":"TRANSACTION_TIMEOUT"}},
+        probe_reply(Some("TRANSACTION_TIMEOUT"), None)]}));
+    assert_eq!(
+        s.on_response(resp).unwrap_err().kind(),
+        ErrorKind::TransactionTimeout
+    );
+    assert_lost(&mut s);
+
+    // The probe's BEGIN ran but its ROLLBACK did not: the stream is left.
+    let mut s = in_v2_transaction();
+    let _ = sent(s.execute(&st("INSERT INTO t VALUES (2)")).unwrap());
+    let resp = ok_body(json!({"baton":"b2","base_url":null,"results":[
+        {"type":"ok","response":{"type":"execute","result":empty_result()}},
+        probe_reply(Some("ok"), Some("SQLITE_BUSY"))]}));
+    done(s.on_response(resp).unwrap());
+    assert!(!s.holds_baton());
+    assert_lost(&mut s);
+
+    // A probe with no answer (its request failed) changes nothing.
+    let mut s = in_v2_transaction();
+    let _ = sent(s.execute(&st("INSERT INTO t VALUES (2)")).unwrap());
+    let resp = ok_body(json!({"baton":"b2","base_url":null,"results":[
+        {"type":"ok","response":{"type":"execute","result":empty_result()}},
+        {"type":"error","error":{"message":"?","code":"SQLITE_ERROR"}}]}));
+    done(s.on_response(resp).unwrap());
+    assert!(!s.is_autocommit() && !s.is_transaction_lost());
 }
 
 #[test]

@@ -36,8 +36,19 @@ fn empty_result() -> J {
     json!({"cols":[],"rows":[],"affected_row_count":0,"last_insert_rowid":null})
 }
 
+/// The v2 transaction probe: a batch `[BEGIN, ROLLBACK if ok(0)]`.
+fn is_tx_probe(r: &J) -> bool {
+    r["type"] == "batch"
+        && r["batch"]["steps"]
+            == json!([
+                {"stmt":{"sql":"BEGIN","want_rows":false}},
+                {"condition":{"type":"ok","step":0},"stmt":{"sql":"ROLLBACK","want_rows":false}}
+            ])
+}
+
 /// A well-formed reply to `body`: every request succeeds; `autocommit` is
-/// what `get_autocommit` says; `baton` is returned unless the pipeline closes.
+/// what `get_autocommit` (v3) or the transaction probe (v2) says; `baton` is
+/// returned unless the pipeline closes.
 fn reply(body: &J, autocommit: bool, baton: &str) -> HttpResponse {
     let reqs = body["requests"].as_array().unwrap();
     let closes = reqs.iter().any(|r| r["type"] == "close");
@@ -46,6 +57,13 @@ fn reply(body: &J, autocommit: bool, baton: &str) -> HttpResponse {
         .map(|r| {
             let response = match r["type"].as_str().unwrap() {
                 "execute" => json!({"type":"execute","result":empty_result()}),
+                "batch" if is_tx_probe(r) && !autocommit => {
+                    // BEGIN fails inside a transaction; ROLLBACK is skipped.
+                    json!({"type":"batch","result":{
+                        "step_results": [null, null],
+                        "step_errors": [{"message":"cannot start a transaction within a transaction",
+                                         "code":"SQLITE_ERROR"}, null]}})
+                }
                 "batch" => {
                     let n = r["batch"]["steps"].as_array().unwrap().len();
                     json!({"type":"batch","result":{
@@ -563,13 +581,14 @@ fn cursor_with_held_begin_and_savepoint_tracking() {
 fn v2_tracks_transactions_by_statement_kind() {
     let mut s = session(Version::V2);
     let (_, body) = sent(s.execute(&st("SAVEPOINT a")).unwrap());
-    assert_eq!(types(&body), ["execute"]);
-    done(s.on_response(reply(&body, true, "b1")).unwrap());
+    assert_eq!(types(&body), ["execute", "batch"], "the transaction probe");
+    assert!(is_tx_probe(&body["requests"][1]));
+    done(s.on_response(reply(&body, false, "b1")).unwrap());
     assert!(!s.is_autocommit());
     let (_, body) = sent(s.execute(&st("SAVEPOINT b")).unwrap());
-    done(s.on_response(reply(&body, true, "b2")).unwrap());
+    done(s.on_response(reply(&body, false, "b2")).unwrap());
     let (_, body) = sent(s.execute(&st("RELEASE b")).unwrap());
-    done(s.on_response(reply(&body, true, "b3")).unwrap());
+    done(s.on_response(reply(&body, false, "b3")).unwrap());
     assert!(!s.is_autocommit());
     let (_, body) = sent(s.execute(&st("RELEASE SAVEPOINT a;")).unwrap());
     assert_eq!(types(&body), ["execute", "close"]);
