@@ -1,7 +1,6 @@
 //! [`Pool`] (blocking): a bounded set of reusable connections.
 
 use std::collections::VecDeque;
-use std::fmt;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -53,11 +52,7 @@ struct State {
     open: usize,
 }
 
-impl fmt::Debug for Pool {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        loan::fmt_pool(f, &self.inner.db, self.status())
-    }
-}
+loan::pool_debug!(Pool);
 
 impl Pool {
     /// A pool of connections to `db`. Nothing is opened until `get()`.

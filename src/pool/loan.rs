@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use sqlport_core::Result;
 
-use super::{Counters, PoolStatus};
+use super::Counters;
 
 /// The connection is present until the guard is consumed (`Drop` or `detach`).
 const TAKEN: &str = "a pooled connection is taken only when its guard is consumed";
@@ -81,17 +81,21 @@ macro_rules! guard_of {
 }
 pub(crate) use guard_of;
 
-/// Both pools' `Debug`: the database and the status.
-pub(crate) fn fmt_pool(
-    f: &mut fmt::Formatter<'_>,
-    db: &dyn fmt::Debug,
-    status: PoolStatus,
-) -> fmt::Result {
-    f.debug_struct("Pool")
-        .field("db", db)
-        .field("status", &status)
-        .finish_non_exhaustive()
+/// Both pools' `Debug` (the database and the status), for a pool with an
+/// `inner.db` and a `status()`.
+macro_rules! pool_debug {
+    ($pool:ty) => {
+        impl std::fmt::Debug for $pool {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct("Pool")
+                    .field("db", &self.inner.db)
+                    .field("status", &self.status())
+                    .finish_non_exhaustive()
+            }
+        }
+    };
 }
+pub(crate) use pool_debug;
 
 /// A returned connection's `ROLLBACK` came back as `rollback`: can it be
 /// reused (`autocommit` is asked only when the rollback succeeded)?
