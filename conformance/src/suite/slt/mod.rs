@@ -236,3 +236,26 @@ pub fn run_corpus_on_subject(
     cleanup?;
     Ok(verdict)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `.slt` script: runs with the `slt` feature, and without it fails
+    /// (never passes silently).
+    #[test]
+    fn the_crate_format_runs_only_with_the_slt_feature() {
+        let db = Database::open(":memory:").unwrap();
+        let script = "query I\nSELECT 1\n----\n1\n";
+        let ran = run_script(&db, "t.slt", script, Dialect::for_file("t.slt"));
+        if cfg!(feature = "slt") {
+            assert_eq!(ran.unwrap(), 1);
+        } else {
+            assert!(ran.is_err());
+        }
+        let bundled_slt = BUNDLED
+            .iter()
+            .any(|f| Dialect::for_file(f.name) == Dialect::Slt);
+        assert_eq!(bundled_slt, cfg!(feature = "slt"));
+    }
+}
