@@ -72,6 +72,7 @@ mod nonblocking;
 mod open;
 mod options;
 mod pool;
+mod prepared;
 mod shared;
 mod trace;
 

@@ -22,9 +22,9 @@
 //!
 //! ## Prove your own transport (one line)
 //!
-//! Add a test target with `harness = false` and run the whole suite on your
-//! transport, one test per case (`cargo test --test conformance -- values::`
-//! filters):
+//! With the `harness` feature (on by default), add a test target with
+//! `harness = false` and run the whole suite on your transport, one test per
+//! case (`cargo test --test conformance -- values::` filters):
 //!
 //! ```no_run
 //! // tests/conformance.rs, with `[[test]] name = "conformance" harness = false`
@@ -44,12 +44,12 @@
 //! ```
 //!
 //! Every call of the closure opens a connection to the same database (a
-//! [`Connector`](sqlport::Connector) works too: [`harness::run_connector`]).
+//! [`Connector`](sqlport::Connector) works too: `harness::run_connector`).
 //! For an async transport use
-//! [`harness::run_async`] with an [`AsyncConnector`](sqlport::AsyncConnector);
+//! `harness::run_async` with an [`AsyncConnector`](sqlport::AsyncConnector);
 //! to give each case a fresh database, build a [`suite::Subject`] with
 //! [`Subject::isolated`](suite::Subject::isolated) and call
-//! [`harness::run_subjects`]. The bundled sqllogictest files run too.
+//! `harness::run_subjects`. The bundled sqllogictest files run too.
 //! `conformance/examples/toy_transport.rs` and `toy_async_transport.rs` are
 //! complete examples.
 //!
@@ -57,11 +57,26 @@
 //!
 //! | feature | default | what |
 //! |---|---|---|
-//! | `server` | yes | the reference Hrana server ([`server`]), and the runner's default run against it (axum, hyper, ed25519-dalek) |
-//! | `cli` | yes | the `sqlport-conformance` command ([`suite::cli`], clap), implies `server` |
+//! | `harness` | yes | `harness::`: the suite as a `cargo test` target, one test per case (libtest-mimic, which brings clap) |
+//! | `slt` | yes | the `sqllogictest` crate's `.slt` format in [`suite::slt`] (the crate brings libtest-mimic and clap); SQLite's `.test` corpus format needs no feature |
+//! | `server` | yes | the reference Hrana server (`server::`), and the runner's default run against it (axum, hyper, ed25519-dalek) |
+//! | `cli` | yes | the `sqlport-conformance` command (`suite::cli`, clap), implies `server` and `slt` |
 //!
-//! A transport author who only wants the suite and its harness depends on
-//! `sqlport-conformance` with `default-features = false`.
+//! With `default-features = false` a transport author gets the plain suite:
+//! the cases, [`suite::run`] and its [`Report`](suite::Report) (printed with
+//! [`suite::report`]), the `.test` sqllogictest runner and
+//! [`suite::sqld::Sqld`], and none of axum, clap or ed25519 (CI checks this
+//! with `cargo tree`). Without the libtest harness, a test runs the suite
+//! and asserts on the report:
+//!
+//! ```no_run
+//! use sqlport_conformance::suite::{self, RunOptions, Subject};
+//! # fn make() -> sqlport::Result<Box<dyn sqlport::Transport>> { unimplemented!() }
+//! let subject = Subject::blocking("toy", make);
+//! let options = RunOptions { bundled_slt: true, ..RunOptions::default() };
+//! let report = suite::run(&[subject], &suite::cases(), &options);
+//! assert!(report.is_success(), "{}", suite::report::human::render(&report));
+//! ```
 //!
 //! ## The command line
 //!
@@ -133,4 +148,5 @@
 pub mod server;
 pub mod suite;
 
+#[cfg(feature = "harness")]
 pub use suite::harness;

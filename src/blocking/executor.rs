@@ -20,16 +20,36 @@ impl sealed::Sealed for Connection {
     }
 }
 
-impl sealed::Sealed for Transaction<'_> {
-    fn conn(&mut self) -> &mut Connection {
-        self.conn
-    }
+/// The guards reach their connection through their `conn` field.
+macro_rules! sealed_guards {
+    ($($guard:ident),+) => {$(
+        impl sealed::Sealed for $guard<'_> {
+            fn conn(&mut self) -> &mut Connection {
+                self.conn
+            }
+        }
+    )+};
 }
+sealed_guards!(Transaction, Savepoint);
 
-impl sealed::Sealed for Savepoint<'_> {
-    fn conn(&mut self) -> &mut Connection {
-        self.conn
-    }
+/// The methods that map rows with a closure `f` (`query_row`, `query_one`,
+/// `query_opt`): the same signature but for the result, forwarded to the
+/// connection's method of the same name.
+macro_rules! row_methods {
+    ($($name:ident -> $out:ty;)+) => {$(
+        #[doc = concat!("See [`Connection::", stringify!($name), "`].")]
+        fn $name<T>(
+            &mut self,
+            sql: &str,
+            params: impl IntoParams,
+            f: impl FnOnce(&Row) -> Result<T>,
+        ) -> Result<$out>
+        where
+            Self: Sized,
+        {
+            self.conn().$name(sql, params, f)
+        }
+    )+};
 }
 
 /// What statements run on: a [`Connection`], a [`Transaction`] or a
@@ -78,43 +98,10 @@ pub trait Executor: sealed::Sealed {
         self.conn().query(sql, params)
     }
 
-    /// See [`Connection::query_row`].
-    fn query_row<T>(
-        &mut self,
-        sql: &str,
-        params: impl IntoParams,
-        f: impl FnOnce(&Row) -> Result<T>,
-    ) -> Result<T>
-    where
-        Self: Sized,
-    {
-        self.conn().query_row(sql, params, f)
-    }
-
-    /// See [`Connection::query_one`].
-    fn query_one<T>(
-        &mut self,
-        sql: &str,
-        params: impl IntoParams,
-        f: impl FnOnce(&Row) -> Result<T>,
-    ) -> Result<T>
-    where
-        Self: Sized,
-    {
-        self.conn().query_one(sql, params, f)
-    }
-
-    /// See [`Connection::query_opt`].
-    fn query_opt<T>(
-        &mut self,
-        sql: &str,
-        params: impl IntoParams,
-        f: impl FnOnce(&Row) -> Result<T>,
-    ) -> Result<Option<T>>
-    where
-        Self: Sized,
-    {
-        self.conn().query_opt(sql, params, f)
+    row_methods! {
+        query_row -> T;
+        query_one -> T;
+        query_opt -> Option<T>;
     }
 
     /// See [`Connection::query_scalar`].

@@ -1,13 +1,12 @@
 //! [`Pool`] (blocking): a bounded set of reusable connections.
 
 use std::collections::VecDeque;
-use std::fmt;
-use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
 use sqlport_core::{Error, Result};
 
+use super::loan::{self, Loan};
 use super::{Counters, Idle, PoolOptions, PoolStatus};
 use crate::blocking::{Connection, Database};
 
@@ -53,14 +52,7 @@ struct State {
     open: usize,
 }
 
-impl fmt::Debug for Pool {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Pool")
-            .field("db", &self.inner.db)
-            .field("status", &self.status())
-            .finish_non_exhaustive()
-    }
-}
+loan::pool_debug!(Pool);
 
 impl Pool {
     /// A pool of connections to `db`. Nothing is opened until `get()`.
@@ -141,8 +133,7 @@ impl Pool {
     fn hand_out(&self, conn: Connection, created: Instant) -> PooledConnection {
         Counters::bump(&self.inner.counters.acquired);
         PooledConnection {
-            conn: Some(conn),
-            created,
+            loan: Loan::new(conn, created),
             pool: self.inner.clone(),
         }
     }
@@ -168,10 +159,7 @@ impl Inner {
 
     /// Close a connection the pool gives up on (outside the lock).
     fn discard(&self, conn: Connection) {
-        Counters::bump(&self.counters.discarded);
-        if let Err(e) = conn.close() {
-            tracing::debug!(error = %e, "closing a discarded pooled connection failed");
-        }
+        loan::discarded(&self.counters, conn.close());
     }
 
     /// A connection comes back: clean it, then keep it or close it.
@@ -194,10 +182,7 @@ impl Inner {
 
 /// `SELECT 1` answers, with no transaction open.
 fn healthy(conn: &mut Connection) -> bool {
-    conn.is_autocommit()
-        && conn
-            .query_scalar::<i64>("SELECT 1", ())
-            .is_ok_and(|v| v == 1)
+    conn.is_autocommit() && loan::healthy_answer(conn.query_scalar::<i64>(loan::HEALTH_SQL, ()))
 }
 
 /// Roll back a transaction left open; `false` if the connection cannot be reused.
@@ -205,63 +190,35 @@ fn clean_up(conn: &mut Connection) -> bool {
     if conn.is_autocommit() {
         return true;
     }
-    match conn.execute("ROLLBACK", ()) {
-        Ok(_) => conn.is_autocommit(),
-        Err(e) => {
-            tracing::warn!(error = %e, "rolling back a returned pooled connection failed: closing it");
-            false
-        }
-    }
+    let rollback = conn.execute("ROLLBACK", ());
+    loan::reusable_after_rollback(rollback, || conn.is_autocommit())
 }
 
 /// A connection on loan from a [`Pool`]; use it as a
 /// [`Connection`](crate::blocking::Connection) (it dereferences to one). Dropping it
 /// returns the connection, rolled back if it holds a transaction.
 pub struct PooledConnection {
-    conn: Option<Connection>,
-    created: Instant,
+    loan: Loan<Connection>,
     pool: Arc<Inner>,
-}
-
-impl fmt::Debug for PooledConnection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PooledConnection")
-            .field("conn", &self.conn)
-            .finish_non_exhaustive()
-    }
 }
 
 impl PooledConnection {
     /// Take the connection out of the pool for good: it no longer counts
     /// against `max_size` and is not returned.
     pub fn detach(mut self) -> Connection {
-        let conn = self.conn.take().expect(TAKEN);
+        let conn = self.loan.detach();
         self.pool.lock().open -= 1;
         self.pool.returned.notify_one();
         conn
     }
 }
 
-/// The connection is present until `Drop` or `detach`, which consume the guard.
-const TAKEN: &str = "a pooled connection is taken only when its guard is consumed";
-
-impl Deref for PooledConnection {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
-        self.conn.as_ref().expect(TAKEN)
-    }
-}
-
-impl DerefMut for PooledConnection {
-    fn deref_mut(&mut self) -> &mut Connection {
-        self.conn.as_mut().expect(TAKEN)
-    }
-}
+loan::guard_of!(PooledConnection, Connection);
 
 impl Drop for PooledConnection {
     fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            self.pool.put_back(conn, self.created);
+        if let Some(conn) = self.loan.take() {
+            self.pool.put_back(conn, self.loan.created);
         }
     }
 }

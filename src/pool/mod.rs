@@ -19,6 +19,7 @@
 //! stream state (PRAGMAs set on them persist, as on any connection).
 
 pub(crate) mod blocking;
+mod loan;
 #[cfg(feature = "async-pool")]
 pub(crate) mod nonblocking;
 

@@ -1,14 +1,13 @@
 //! [`Pool`] (async, feature `async-pool`): a bounded set of reusable connections.
 
 use std::collections::VecDeque;
-use std::fmt;
-use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use sqlport_core::{Error, Result};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use super::loan::{self, Loan};
 use super::{Counters, Idle, PoolOptions, PoolStatus};
 use crate::{Connection, Database};
 
@@ -53,14 +52,7 @@ struct State {
     idle: VecDeque<Idle<Connection>>,
 }
 
-impl fmt::Debug for Pool {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Pool")
-            .field("db", &self.inner.db)
-            .field("status", &self.status())
-            .finish_non_exhaustive()
-    }
-}
+loan::pool_debug!(Pool);
 
 impl Pool {
     /// A pool of connections to `db`. Nothing is opened until `get()`.
@@ -122,8 +114,7 @@ impl Pool {
     ) -> PooledConnection {
         Counters::bump(&self.inner.counters.acquired);
         PooledConnection {
-            conn: Some(conn),
-            created,
+            loan: Loan::new(conn, created),
             permit: Some(permit),
             pool: self.inner.clone(),
         }
@@ -150,10 +141,7 @@ impl Inner {
 
     /// Close a connection the pool gives up on.
     async fn discard(&self, conn: Connection) {
-        Counters::bump(&self.counters.discarded);
-        if let Err(e) = conn.close().await {
-            tracing::debug!(error = %e, "closing a discarded pooled connection failed");
-        }
+        loan::discarded(&self.counters, conn.close().await);
     }
 
     /// Keep a clean connection (the permit is released by the caller, after).
@@ -175,59 +163,33 @@ impl Inner {
 /// `SELECT 1` answers, with no transaction open.
 async fn healthy(conn: &mut Connection) -> bool {
     conn.is_autocommit()
-        && conn
-            .query_scalar::<i64>("SELECT 1", ())
-            .await
-            .is_ok_and(|v| v == 1)
+        && loan::healthy_answer(conn.query_scalar::<i64>(loan::HEALTH_SQL, ()).await)
 }
 
 /// A connection on loan from a [`Pool`]; use it as a [`Connection`] (it
 /// dereferences to one). Dropping it returns the connection.
 pub struct PooledConnection {
-    conn: Option<Connection>,
-    created: Instant,
+    loan: Loan<Connection>,
     permit: Option<OwnedSemaphorePermit>,
     pool: Arc<Inner>,
 }
 
-impl fmt::Debug for PooledConnection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PooledConnection")
-            .field("conn", &self.conn)
-            .finish_non_exhaustive()
-    }
-}
-
-/// The connection is present until `Drop` or `detach`, which consume the guard.
-const TAKEN: &str = "a pooled connection is taken only when its guard is consumed";
-
 impl PooledConnection {
     /// Take the connection out of the pool for good.
     pub fn detach(mut self) -> Connection {
-        self.conn.take().expect(TAKEN)
+        self.loan.detach()
     }
 }
 
-impl Deref for PooledConnection {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
-        self.conn.as_ref().expect(TAKEN)
-    }
-}
-
-impl DerefMut for PooledConnection {
-    fn deref_mut(&mut self) -> &mut Connection {
-        self.conn.as_mut().expect(TAKEN)
-    }
-}
+loan::guard_of!(PooledConnection, Connection);
 
 impl Drop for PooledConnection {
     fn drop(&mut self) {
-        let (Some(mut conn), Some(permit)) = (self.conn.take(), self.permit.take()) else {
+        let (Some(mut conn), Some(permit)) = (self.loan.take(), self.permit.take()) else {
             return;
         };
         let pool = self.pool.clone();
-        let created = self.created;
+        let created = self.loan.created;
         if pool.options.past_lifetime(created, Instant::now()) {
             pool.drop_conn(conn);
             return;
@@ -244,13 +206,8 @@ impl Drop for PooledConnection {
             return;
         };
         runtime.spawn(async move {
-            let rolled_back = match conn.execute("ROLLBACK", ()).await {
-                Ok(_) => conn.is_autocommit(),
-                Err(e) => {
-                    tracing::warn!(error = %e, "rolling back a returned pooled connection failed: closing it");
-                    false
-                }
-            };
+            let rollback = conn.execute("ROLLBACK", ()).await;
+            let rolled_back = loan::reusable_after_rollback(rollback, || conn.is_autocommit());
             if rolled_back {
                 pool.keep(conn, created);
             } else {

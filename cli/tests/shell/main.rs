@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use sqlport::blocking::Database;
 use sqlport_conformance::server::{ServerAuth, ServerConfig, TestServer};
+use sqlport_conformance::suite::sqld::{SQLD_ENV, Sqld};
 use sqlport_core::{AuthToken, LocalTarget};
 
 const DEADLINE: Duration = Duration::from_secs(60);
@@ -743,70 +744,27 @@ fn a_failed_keep_alive_is_reported_and_the_next_statement_not_run() {
     assert_eq!(count(&url, "k"), 0);
 }
 
-/// The real sqld, when `SQLPORT_SQLD` names its binary.
-struct Sqld {
-    child: Child,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Sqld {
-    fn start() -> Option<Sqld> {
-        let Ok(bin) = std::env::var("SQLPORT_SQLD") else {
-            println!("skipped: SQLPORT_SQLD is not set (path of a sqld binary)");
-            return None;
-        };
-        let dir = tempfile::tempdir().unwrap();
-        // sqld needs a concrete port: take a free one.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(bin)
-            .args(["--no-welcome", "--db-path"])
-            .arg(dir.path().join("d.sqld"))
-            .args(["--http-listen-addr", &format!("127.0.0.1:{port}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let sqld = Sqld {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-            _dir: dir,
-        };
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            let o = shell_command(&sqld.url, &["-c", "SELECT 1"])
-                .output()
-                .unwrap();
-            if o.status.success() {
-                return Some(sqld);
-            }
-            assert!(Instant::now() < deadline, "sqld did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Sqld {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The real sqld (the conformance suite's [`Sqld`]: own database, free
+/// loopback port, bounded wait for `/health`, killed on drop), when
+/// `SQLPORT_SQLD` names its binary.
+fn start_sqld() -> Option<Sqld> {
+    let Some(sqld) = Sqld::from_env() else {
+        println!("skipped: {SQLD_ENV} is not set (path of a sqld binary)");
+        return None;
+    };
+    Some(sqld.expect("sqld starts"))
 }
 
 #[test]
 fn against_real_sqld() {
-    let Some(sqld) = Sqld::start() else {
+    let Some(sqld) = start_sqld() else {
         return;
     };
     // One database for all: `.tables` first, while it holds only its own tables.
-    dot_commands_on(&sqld.url);
-    let o = shell(&sqld.url, &[], &modes_script());
+    dot_commands_on(sqld.url());
+    let o = shell(sqld.url(), &[], &modes_script());
     assert_eq!(text(&o.stderr), "");
     assert_eq!(text(&o.stdout), MODES_EXPECTED);
-    errors_on(&sqld.url);
-    transaction_holds_across_lines(&sqld.url);
+    errors_on(sqld.url());
+    transaction_holds_across_lines(sqld.url());
 }

@@ -235,8 +235,9 @@ pub(crate) fn split(sql: &str) -> Split {
     }
 }
 
-/// The SQL text for a message (bounded).
-fn truncate(sql: &str) -> String {
+/// The SQL text for a message (bounded), in parse errors and in the
+/// executor's `unsupported statement` errors.
+pub(crate) fn truncate(sql: &str) -> String {
     const MAX: usize = 200;
     let sql = sql.trim();
     if sql.len() <= MAX {

@@ -20,7 +20,7 @@ use sqlport_core::{
 use sqlport_http::proto::server::{Analysis, Analyzed, Description, StatementKind, StreamExecutor};
 use sqlport_local::LocalTransport;
 
-use super::analysis;
+use super::analysis::{self, truncate};
 use super::auth::Access;
 use super::control::{Control, PROGRESS_STEPS, WriteWaiter};
 use super::functions;
@@ -264,20 +264,6 @@ fn unsupported(sql: &str) -> Error {
         code: "SQL_PARSE_ERROR".into(),
         message: format!("unsupported statement: {}", truncate(sql)),
     }
-}
-
-/// The SQL text for an error message (bounded).
-fn truncate(sql: &str) -> String {
-    const MAX: usize = 200;
-    let sql = sql.trim();
-    if sql.len() <= MAX {
-        return sql.to_owned();
-    }
-    let mut end = MAX;
-    while !sql.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}...", &sql[..end])
 }
 
 /// A rusqlite error as sqld reports it: `SQL_INPUT_ERROR` for a prepare

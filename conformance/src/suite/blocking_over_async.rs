@@ -4,7 +4,10 @@
 //!
 //! [`BlockingOverAsyncConnector`] owns a tokio runtime (one worker thread, shared by its
 //! connections) and `block_on`s each call. It must not be used from inside an
-//! async context (tokio refuses to block there).
+//! async context (tokio refuses to block there). [`BlockingOverAsync`] is
+//! generic over the transport, so a test can keep the concrete type (and its
+//! own methods) behind the blocking API: `BlockingOverAsync::new(transport,
+//! runtime)` with a runtime from [`runtime()`].
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
@@ -29,18 +32,24 @@ impl std::fmt::Debug for BlockingOverAsyncConnector {
     }
 }
 
+/// The runtime the adapter blocks on: one worker thread, shared by the
+/// connections of one connector.
+pub fn runtime() -> Result<Arc<Runtime>> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("sqlport-conformance-async")
+        .enable_all()
+        .build()
+        .map_err(Error::Io)?;
+    Ok(Arc::new(runtime))
+}
+
 impl BlockingOverAsyncConnector {
     /// Wrap `inner`, starting a runtime for it.
     pub fn new(inner: Arc<dyn AsyncConnector>) -> Result<BlockingOverAsyncConnector> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("sqlport-conformance-async")
-            .enable_all()
-            .build()
-            .map_err(Error::Io)?;
         Ok(BlockingOverAsyncConnector {
             inner,
-            runtime: Arc::new(runtime),
+            runtime: runtime()?,
         })
     }
 }
@@ -48,22 +57,52 @@ impl BlockingOverAsyncConnector {
 impl Connector for BlockingOverAsyncConnector {
     fn connect(&self) -> Result<Box<dyn Transport>> {
         let inner = self.runtime.block_on(self.inner.connect())?;
-        Ok(Box::new(BlockingOverAsync {
+        Ok(Box::new(BlockingOverAsync::new(
             inner,
-            runtime: self.runtime.clone(),
-        }))
+            self.runtime.clone(),
+        )))
     }
 }
 
 /// A blocking [`Transport`] over an [`AsyncTransport`] (see [`BlockingOverAsyncConnector`]).
-pub struct BlockingOverAsync {
-    inner: Box<dyn AsyncTransport>,
+/// Dropped inside its runtime, so the transport's drop can send its close.
+pub struct BlockingOverAsync<T: AsyncTransport + ?Sized = dyn AsyncTransport> {
+    /// `Some` until dropped (taken inside the runtime, see `Drop`).
+    inner: Option<Box<T>>,
     runtime: Arc<Runtime>,
 }
 
-impl std::fmt::Debug for BlockingOverAsync {
+impl<T: AsyncTransport + ?Sized> std::fmt::Debug for BlockingOverAsync<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("BlockingOverAsync").finish_non_exhaustive()
+    }
+}
+
+impl<T: AsyncTransport + ?Sized> BlockingOverAsync<T> {
+    /// `inner` behind the blocking API, each call blocking on `runtime`.
+    pub fn new(inner: Box<T>, runtime: Arc<Runtime>) -> Self {
+        BlockingOverAsync {
+            inner: Some(inner),
+            runtime,
+        }
+    }
+
+    /// The async transport.
+    pub fn inner(&self) -> &T {
+        self.inner.as_deref().expect("taken only when dropped")
+    }
+
+    /// The async transport, mutably.
+    pub fn inner_mut(&mut self) -> &mut T {
+        self.inner.as_deref_mut().expect("taken only when dropped")
+    }
+}
+
+impl<T: AsyncTransport + ?Sized> Drop for BlockingOverAsync<T> {
+    fn drop(&mut self) {
+        // Inside the runtime, so the transport's drop can spawn its close.
+        let _in_runtime = self.runtime.enter();
+        self.inner.take();
     }
 }
 
@@ -74,17 +113,18 @@ const STREAM_CHUNK_ROWS: usize = 64;
 /// stays bounded).
 const STREAM_BATCHES_IN_FLIGHT: usize = 4;
 
-impl Transport for BlockingOverAsync {
+impl<T: AsyncTransport + ?Sized> Transport for BlockingOverAsync<T> {
     fn execute(&mut self, stmt: &Statement) -> Result<ResultSet> {
-        self.runtime.block_on(self.inner.execute(stmt))
+        let runtime = self.runtime.clone();
+        runtime.block_on(self.inner_mut().execute(stmt))
     }
 
     fn query_stream(&mut self, stmt: &Statement, sink: &mut dyn RowSink) -> Result<Summary> {
         // The async trait wants a `Send` sink; the caller's may not be. Run the
         // query on a scoped thread and feed the caller's sink here.
         let (tx, rx) = std::sync::mpsc::sync_channel(STREAM_BATCHES_IN_FLIGHT);
-        let runtime = &self.runtime;
-        let inner = &mut self.inner;
+        let runtime = self.runtime.clone();
+        let inner = self.inner_mut();
         std::thread::scope(|scope| {
             let worker = scope.spawn(move || {
                 let mut relay = RelaySink::new(STREAM_CHUNK_ROWS, move |b| tx.send(b).is_ok());
@@ -110,18 +150,20 @@ impl Transport for BlockingOverAsync {
     }
 
     fn batch(&mut self, batch: &Batch) -> Result<BatchResult> {
-        self.runtime.block_on(self.inner.batch(batch))
+        let runtime = self.runtime.clone();
+        runtime.block_on(self.inner_mut().batch(batch))
     }
 
     fn is_autocommit(&self) -> bool {
-        self.inner.is_autocommit()
+        self.inner().is_autocommit()
     }
 
     fn capabilities(&self) -> Capabilities {
-        self.inner.capabilities()
+        self.inner().capabilities()
     }
 
     fn close(&mut self) -> Result<()> {
-        self.runtime.block_on(self.inner.close())
+        let runtime = self.runtime.clone();
+        runtime.block_on(self.inner_mut().close())
     }
 }

@@ -10,9 +10,11 @@
 //!   transport can report it (a skipped case names it like a capability).
 //! - [`run`] runs cases against subjects into a [`Report`]; [`report`] prints
 //!   it as text, JSON or JUnit XML.
-//! - [`harness`] runs the suite as a `cargo test` target (libtest-mimic).
-//! - [`slt`] runs sqllogictest files through any subject.
-//! - [`cli`] is the `sqlport-conformance` command line.
+//! - `harness` (feature `harness`) runs the suite as a `cargo test` target
+//!   (libtest-mimic).
+//! - [`slt`] runs sqllogictest files through any subject (the `sqllogictest`
+//!   crate's `.slt` format with the feature `slt`).
+//! - `cli` (feature `cli`) is the `sqlport-conformance` command line.
 //! - [`sqld`] starts a real sqld for tests (`SQLPORT_SQLD`).
 
 pub mod blocking_over_async;
@@ -24,6 +26,7 @@ mod check;
 pub mod cli;
 mod context;
 mod exact_real;
+#[cfg(feature = "harness")]
 pub mod harness;
 mod probe;
 pub mod report;

@@ -9,6 +9,7 @@ use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex};
 
 use sqlport_conformance::server::{ServerAuth, ServerConfig, TestServer};
+use sqlport_conformance::suite::blocking_over_async::{self, BlockingOverAsync};
 use sqlport_core::{
     AsyncTransport, AuthToken, Batch, BatchMode, BatchResult, Capabilities, Capability, Column,
     Error, ErrorKind, RemoteTarget, Result, ResultSet, Row, RowSink, Statement, StepResult,
@@ -82,56 +83,34 @@ impl Conn for HttpTransport {
     }
 }
 
-struct AsyncConn {
-    rt: Arc<tokio::runtime::Runtime>,
-    inner: Option<AsyncHttpTransport>,
-}
-
-impl AsyncConn {
-    fn t(&mut self) -> &mut AsyncHttpTransport {
-        self.inner.as_mut().unwrap()
-    }
-    fn enqueue(&mut self, stmt: Statement) {
-        AsyncTransport::enqueue(self.t(), stmt);
-    }
-}
-
-impl Drop for AsyncConn {
-    fn drop(&mut self) {
-        // Inside the runtime, so the transport's drop can spawn its close.
-        let _g = self.rt.enter();
-        self.inner.take();
-    }
-}
+/// The async backend behind the blocking API: the suite's shared adapter,
+/// keeping the concrete transport for its version and `enqueue`.
+type AsyncConn = BlockingOverAsync<AsyncHttpTransport>;
 
 impl Conn for AsyncConn {
     fn exec_stmt(&mut self, stmt: &Statement) -> Result<ResultSet> {
-        let rt = self.rt.clone();
-        rt.block_on(AsyncTransport::execute(self.t(), stmt))
+        Transport::execute(self, stmt)
     }
     fn batch(&mut self, b: &Batch) -> Result<BatchResult> {
-        let rt = self.rt.clone();
-        rt.block_on(AsyncTransport::batch(self.t(), b))
+        Transport::batch(self, b)
     }
     fn stream(&mut self, stmt: &Statement, sink: &mut (dyn RowSink + Send)) -> Result<Summary> {
-        let rt = self.rt.clone();
-        rt.block_on(AsyncTransport::query_stream(self.t(), stmt, sink))
+        Transport::query_stream(self, stmt, sink)
     }
     fn autocommit(&self) -> bool {
-        AsyncTransport::is_autocommit(self.inner.as_ref().unwrap())
+        Transport::is_autocommit(self)
     }
     fn caps(&self) -> Capabilities {
-        AsyncTransport::capabilities(self.inner.as_ref().unwrap())
+        Transport::capabilities(self)
     }
     fn version(&self) -> Version {
-        self.inner.as_ref().unwrap().version()
+        self.inner().version()
     }
     fn close(&mut self) -> Result<()> {
-        let rt = self.rt.clone();
-        rt.block_on(AsyncTransport::close(self.t()))
+        Transport::close(self)
     }
     fn debug(&self) -> String {
-        format!("{:?}", self.inner.as_ref().unwrap())
+        format!("{:?}", self.inner())
     }
 }
 
@@ -148,33 +127,28 @@ impl Db {
         };
         Ok(match backend {
             Backend::Blocking => Db::Blocking(HttpConnector::new(&target, config)?),
-            Backend::Async => {
-                let rt = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(1)
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                Db::Async(AsyncHttpConnector::new(&target, config)?, Arc::new(rt))
-            }
+            Backend::Async => Db::Async(
+                AsyncHttpConnector::new(&target, config)?,
+                blocking_over_async::runtime()?,
+            ),
         })
     }
 
     fn connect(&self) -> Result<Box<dyn Conn>> {
         Ok(match self {
             Db::Blocking(c) => Box::new(c.connect_http()?),
-            Db::Async(c, rt) => Box::new(AsyncConn {
-                rt: rt.clone(),
-                inner: Some(rt.block_on(c.connect_http())?),
-            }),
+            Db::Async(c, rt) => Box::new(AsyncConn::new(
+                Box::new(rt.block_on(c.connect_http())?),
+                rt.clone(),
+            )),
         })
     }
 
     fn connect_async(&self) -> AsyncConn {
         match self {
-            Db::Async(c, rt) => AsyncConn {
-                rt: rt.clone(),
-                inner: Some(rt.block_on(c.connect_http()).unwrap()),
-            },
+            Db::Async(c, rt) => {
+                AsyncConn::new(Box::new(rt.block_on(c.connect_http()).unwrap()), rt.clone())
+            }
             Db::Blocking(_) => panic!("not async"),
         }
     }

@@ -267,7 +267,7 @@ pub(crate) fn close_rolls_back(b: Backend) {
             let mut a = db.connect_async();
             a.exec("BEGIN").unwrap();
             a.exec("INSERT INTO t VALUES (2)").unwrap();
-            a.enqueue(Statement::new("ROLLBACK"));
+            AsyncTransport::enqueue(a.inner_mut(), Statement::new("ROLLBACK"));
             let (v, n) = count(&s, || a.int("SELECT count(*) FROM t"));
             assert_eq!((v, n), (0, 1));
             assert!(a.autocommit());

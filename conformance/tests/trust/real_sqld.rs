@@ -3,59 +3,18 @@
 //! waits out sqld's 10 s stream idle expiry, a server timer the test cannot
 //! shorten. Run with `--ignored`.
 
-use std::process::{Child, Command, Stdio};
+use sqlport_conformance::suite::sqld::{SQLD_ENV, Sqld};
 
 use super::*;
 
-/// A running sqld on 127.0.0.1, stopped (by its PID) when dropped.
-struct Sqld {
-    child: Child,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Sqld {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
+/// The real sqld (the suite's [`Sqld`]: own database, free loopback port,
+/// bounded wait for `/health`, killed on drop), or `None` with a skip line.
 fn sqld() -> Option<Sqld> {
-    let Ok(bin) = std::env::var("SQLPORT_SQLD") else {
-        println!("SQLPORT_SQLD is not set: skipping the real-sqld checks");
+    let Some(sqld) = Sqld::from_env() else {
+        println!("{SQLD_ENV} is not set: skipping the real-sqld checks");
         return None;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(bin)
-        .args(["--no-welcome", "--db-path"])
-        .arg(dir.path().join("d.sqld"))
-        .args(["--http-listen-addr", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let url = format!("http://127.0.0.1:{port}");
-    let server = Sqld {
-        child,
-        url,
-        _dir: dir,
-    };
-    // Wait (bounded) for /health.
-    let deadline = Instant::now() + GUARD;
-    loop {
-        let up = std::net::TcpStream::connect(("127.0.0.1", port)).is_ok();
-        if up {
-            return Some(server);
-        }
-        assert!(Instant::now() < deadline, "sqld did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    Some(sqld.expect("sqld starts"))
 }
 
 /// sqld's idle expiry is 10 to 11 s.
@@ -67,7 +26,7 @@ fn outwait_expiry() {
 #[ignore = "needs SQLPORT_SQLD; waits out sqld's 10 s idle expiry"]
 fn real_sqld_lost_transaction_and_pragma_replay() {
     let Some(s) = sqld() else { return };
-    let db = sqlport::blocking::Database::open_with(&s.url, remote_options(GUARD)).unwrap();
+    let db = sqlport::blocking::Database::open_with(s.url(), remote_options(GUARD)).unwrap();
     let mut conn = db.connect().unwrap();
     let mut other = db.connect().unwrap();
     conn.execute("CREATE TABLE t (x INTEGER)", ()).unwrap();

@@ -3,11 +3,15 @@
 
 use std::sync::{Arc, Mutex};
 
-use sqllogictest::{DB, DBOutput, DefaultColumnType};
-use sqlport::blocking::Connection;
+use sqllogictest::{
+    DB, DBOutput, DefaultColumnType, QueryExpect, Record, Runner, default_validator,
+};
+use sqlport::blocking::{Connection, Database};
 use sqlport::{Error, Type};
 
+use super::MAX_FAILURES;
 use super::format::format_value;
+use crate::suite::check::Failure;
 
 /// The column type letters of the `query` record being run, shared between the
 /// driver (which knows them) and the connections (which format values).
@@ -81,5 +85,56 @@ impl DB for SltDb {
 
     fn engine_name(&self) -> &str {
         "sqlite"
+    }
+}
+
+/// Run a script in the `sqllogictest` crate's format.
+pub(super) fn run_slt(db: &Database, name: &str, text: &str) -> Result<usize, Failure> {
+    let records = sqllogictest::parse_with_name::<DefaultColumnType>(text, name)
+        .map_err(|e| Failure::msg(format!("{name} parses"), e.to_string()))?;
+    let hint: TypeHint = Arc::new(Mutex::new(Vec::new()));
+    let make_db = db.clone();
+    let make_hint = hint.clone();
+    let mut runner = Runner::new(move || {
+        let made = make_db
+            .connect()
+            .map(|conn| SltDb::new(conn, make_hint.clone()));
+        std::future::ready(made)
+    });
+    runner.with_validator(default_validator);
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for record in records {
+        let types: Vec<char> = match &record {
+            Record::Halt { .. } => break,
+            Record::Query {
+                expected: QueryExpect::Results { types, .. },
+                ..
+            } => types
+                .iter()
+                .map(sqllogictest::ColumnType::to_char)
+                .collect(),
+            _ => Vec::new(),
+        };
+        if let Ok(mut h) = hint.lock() {
+            *h = types;
+        }
+        ran += 1;
+        if let Err(e) = runner.run(record) {
+            failures.push(e.display(false).to_string());
+            if failures.len() >= MAX_FAILURES {
+                failures.push("(stopped after 10 failures)".into());
+                break;
+            }
+        }
+    }
+    runner.shutdown();
+    if failures.is_empty() {
+        Ok(ran)
+    } else {
+        Err(Failure::msg(
+            format!("every record of {name} passes"),
+            failures.join("\n"),
+        ))
     }
 }

@@ -12,20 +12,22 @@
 //!   run them in order.
 //! - [`Dialect::Slt`] (other files): the `sqllogictest` crate's own format,
 //!   one result row per line, values separated by spaces, run with the crate
-//!   (its [`DB`](sqllogictest::DB) trait is implemented by [`SltDb`]).
+//!   (its `DB` trait is implemented by `SltDb`). Needs the `slt` feature;
+//!   without it such a file fails with a message naming the feature.
 //!
 //! Objects a script creates are dropped afterwards, so a file can run through
 //! several transports sharing one database.
 
 pub mod corpus;
+#[cfg(feature = "slt")]
 mod db;
 pub mod format;
 
-use std::sync::{Arc, Mutex};
-
-use sqllogictest::{DefaultColumnType, QueryExpect, Record, Runner, default_validator};
 use sqlport::blocking::Database;
 
+#[cfg(feature = "slt")]
+use db::run_slt;
+#[cfg(feature = "slt")]
 pub use db::{SltDb, TypeHint};
 
 use super::check::Failure;
@@ -50,7 +52,8 @@ impl SltFile {
 
 /// The files in `conformance/slt/`, run by the harness on every transport:
 /// three from SQLite's sqllogictest corpus (records unchanged, the files cut
-/// down by whole records, see `slt/README.md`) and our own in both dialects.
+/// down by whole records, see `slt/README.md`) and our own in both dialects
+/// (the `.slt` one with the `slt` feature).
 /// The larger corpus sample in `conformance/slt/corpus/` runs in its own test
 /// target against the harness's recorded verdicts.
 pub const BUNDLED: &[SltFile] = &[
@@ -70,6 +73,7 @@ pub const BUNDLED: &[SltFile] = &[
         name: "sqlport_values.test",
         text: include_str!("../../../slt/sqlport_values.test"),
     },
+    #[cfg(feature = "slt")]
     SltFile {
         name: "sqlport_basics.slt",
         text: include_str!("../../../slt/sqlport_basics.slt"),
@@ -152,55 +156,14 @@ pub fn run_corpus(db: &Database, text: &str) -> Result<corpus::ScriptVerdict, Fa
     Ok(verdict)
 }
 
-/// Run a script in the `sqllogictest` crate's format.
-fn run_slt(db: &Database, name: &str, text: &str) -> Result<usize, Failure> {
-    let records = sqllogictest::parse_with_name::<DefaultColumnType>(text, name)
-        .map_err(|e| Failure::msg(format!("{name} parses"), e.to_string()))?;
-    let hint: TypeHint = Arc::new(Mutex::new(Vec::new()));
-    let make_db = db.clone();
-    let make_hint = hint.clone();
-    let mut runner = Runner::new(move || {
-        let made = make_db
-            .connect()
-            .map(|conn| SltDb::new(conn, make_hint.clone()));
-        std::future::ready(made)
-    });
-    runner.with_validator(default_validator);
-    let mut failures = Vec::new();
-    let mut ran = 0;
-    for record in records {
-        let types: Vec<char> = match &record {
-            Record::Halt { .. } => break,
-            Record::Query {
-                expected: QueryExpect::Results { types, .. },
-                ..
-            } => types
-                .iter()
-                .map(sqllogictest::ColumnType::to_char)
-                .collect(),
-            _ => Vec::new(),
-        };
-        if let Ok(mut h) = hint.lock() {
-            *h = types;
-        }
-        ran += 1;
-        if let Err(e) = runner.run(record) {
-            failures.push(e.display(false).to_string());
-            if failures.len() >= MAX_FAILURES {
-                failures.push("(stopped after 10 failures)".into());
-                break;
-            }
-        }
-    }
-    runner.shutdown();
-    if failures.is_empty() {
-        Ok(ran)
-    } else {
-        Err(Failure::msg(
-            format!("every record of {name} passes"),
-            failures.join("\n"),
-        ))
-    }
+/// Without the `slt` feature the crate's format cannot be read: a clear
+/// failure, not a silent pass.
+#[cfg(not(feature = "slt"))]
+fn run_slt(_db: &Database, name: &str, _text: &str) -> Result<usize, Failure> {
+    Err(Failure::msg(
+        format!("{name} runs"),
+        "the sqllogictest crate's format (`.slt`) needs the `slt` feature of sqlport-conformance",
+    ))
 }
 
 /// Names of the schema objects in `db`.
@@ -272,4 +235,27 @@ pub fn run_corpus_on_subject(
     let verdict = verdict?;
     cleanup?;
     Ok(verdict)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `.slt` script: runs with the `slt` feature, and without it fails
+    /// (never passes silently).
+    #[test]
+    fn the_crate_format_runs_only_with_the_slt_feature() {
+        let db = Database::open(":memory:").unwrap();
+        let script = "query I\nSELECT 1\n----\n1\n";
+        let ran = run_script(&db, "t.slt", script, Dialect::for_file("t.slt"));
+        if cfg!(feature = "slt") {
+            assert_eq!(ran.unwrap(), 1);
+        } else {
+            assert!(ran.is_err());
+        }
+        let bundled_slt = BUNDLED
+            .iter()
+            .any(|f| Dialect::for_file(f.name) == Dialect::Slt);
+        assert_eq!(bundled_slt, cfg!(feature = "slt"));
+    }
 }

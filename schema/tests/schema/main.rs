@@ -1,19 +1,12 @@
 //! Integration tests: golden DDL against real Django 5.1.15 output, introspection, migrations.
 
-#[path = "parts/alter.rs"]
 mod alter;
-#[path = "parts/django_followup.rs"]
 mod django_followup;
-#[path = "parts/django_numeric.rs"]
 mod django_numeric;
-#[path = "parts/django_ops.rs"]
 mod django_ops;
-#[path = "parts/edge_cases.rs"]
 mod edge_cases;
 mod golden;
-#[path = "parts/introspection.rs"]
 mod introspection;
-#[path = "parts/migrate.rs"]
 mod migrate;
 
 /// A fresh path in the temp dir (removed on drop).
