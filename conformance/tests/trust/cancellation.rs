@@ -310,6 +310,79 @@ async fn cancel_rollback(env: &Env) -> usize {
     panic!("rollback never completed");
 }
 
+/// `db.connect()` cancelled: nothing half-open is left behind, and the next
+/// connection is in autocommit mode with nothing of anyone's pending.
+async fn cancel_connect(env: &Env) -> usize {
+    drop(fresh(env).await);
+    for n in 0..MAX_POLLS {
+        let what = format!("connect, cancelled after {n} polls");
+        let done = within(n, env.db.connect()).await;
+        env.settle();
+        let completed = done.is_some();
+        let mut conn = match done {
+            Some(conn) => conn.unwrap(),
+            None => env.db.connect().await.unwrap(),
+        };
+        check_defined(env, &mut conn, &what).await;
+        if completed {
+            return n;
+        }
+    }
+    panic!("connect never completed");
+}
+
+/// The rollback of a savepoint nested in a transaction cancelled; the caller
+/// goes on with the outer guard and commits: the inner write never commits,
+/// and the outer transaction either holds (its writes commit) or is lost as
+/// a whole (nothing of it commits).
+async fn cancel_inner_savepoint_rollback(env: &Env) -> usize {
+    let mut conn = fresh(env).await;
+    for n in 0..MAX_POLLS {
+        let what = format!("inner savepoint rollback, cancelled after {n} polls");
+        let mut tx = conn.transaction().await.unwrap();
+        tx.execute("INSERT INTO t (v) VALUES ('a')", ())
+            .await
+            .unwrap();
+        let done = {
+            let mut sp = tx.savepoint().await.unwrap();
+            sp.execute("INSERT INTO t (v) VALUES ('inner')", ())
+                .await
+                .unwrap();
+            within(n, sp.rollback()).await
+        };
+        let c = tx.execute("INSERT INTO t (v) VALUES ('c')", ()).await;
+        let commit = tx.commit().await;
+        env.settle();
+        let seen = rows(&env.db).await;
+        match (&done, &commit) {
+            (Some(r), _) => {
+                r.as_ref().unwrap();
+                c.unwrap();
+                commit.unwrap();
+                assert_eq!(seen, strings(&["a", "c"]), "{what}");
+                conn.execute("DELETE FROM t", ()).await.unwrap();
+                return n;
+            }
+            (None, Ok(())) => {
+                c.unwrap();
+                assert_eq!(seen, strings(&["a", "c"]), "{what}: inner write kept");
+            }
+            (None, Err(e)) => {
+                assert_eq!(e.kind(), ErrorKind::TransactionLost, "{what}: {e:?}");
+                let c = c.expect_err("a statement ran after the loss");
+                assert_eq!(c.kind(), ErrorKind::TransactionLost, "{what}");
+                assert!(
+                    seen.is_empty(),
+                    "{what}: half a transaction committed: {seen:?}"
+                );
+            }
+        }
+        conn.execute("DELETE FROM t", ()).await.unwrap();
+        check_defined(env, &mut conn, &what).await;
+    }
+    panic!("the inner rollback never completed");
+}
+
 /// `tx.commit()` cancelled: all or nothing, and nothing left open.
 async fn cancel_commit(env: &Env) -> usize {
     let mut conn = fresh(env).await;
@@ -373,6 +446,11 @@ async fn all_scenarios(env: &Env) {
         ("batch", cancel_batch_in_transaction(env).await),
         ("commit", cancel_commit(env).await),
         ("rollback", cancel_rollback(env).await),
+        (
+            "inner savepoint rollback",
+            cancel_inner_savepoint_rollback(env).await,
+        ),
+        ("connect", cancel_connect(env).await),
         ("autocommit write", cancel_autocommit_write(env).await),
     ];
     for (name, n) in points {
