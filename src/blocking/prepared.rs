@@ -2,12 +2,17 @@
 
 use std::sync::Arc;
 
-use sqlport_core::{FromSql, IntoParams, Result, ResultSet, Row, Statement};
+use sqlport_core::{FromSql, IntoParams, PreparedHandle, Result, ResultSet, Row};
 
 use super::Connection;
 use crate::shared;
 
 /// SQL bound to a connection, run many times with different parameters.
+///
+/// It borrows the connection until it is dropped (it owns the transport's
+/// [`PreparedHandle`], which on a local connection holds SQLite's compiled
+/// statement): as with rusqlite's `Statement`, drop it (or end its scope)
+/// before using the connection again.
 ///
 /// What is reused: on a local connection, SQLite's compiled statement (each
 /// connection keeps a prepared-statement cache keyed by SQL text, so the
@@ -25,46 +30,58 @@ use crate::shared;
 /// for x in 0..3 {
 ///     insert.execute([x])?;
 /// }
+/// drop(insert); // the connection is free again
 /// let mut count = conn.prepare("SELECT count(*) FROM t WHERE x >= ?")?;
 /// assert_eq!(count.query_scalar::<i64>([1])?, 2);
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
 pub struct PreparedStatement<'c> {
-    conn: &'c mut Connection,
-    sql: Arc<str>,
+    /// The transport's handle: the local transport holds SQLite's compiled
+    /// statement in it until this value is dropped; others run a
+    /// `Statement` each time.
+    handle: Box<dyn PreparedHandle + 'c>,
+}
+
+impl std::fmt::Debug for PreparedStatement<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedStatement")
+            .field("sql", self.handle.sql())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'c> PreparedStatement<'c> {
     pub(crate) fn new(conn: &'c mut Connection, sql: &str) -> Self {
+        let sql: Arc<str> = Arc::from(sql);
         PreparedStatement {
-            conn,
-            sql: Arc::from(sql),
+            handle: conn.transport().prepare_handle(&sql),
         }
     }
 
     /// The SQL text.
     pub fn sql(&self) -> &str {
-        &self.sql
+        self.handle.sql()
     }
 
-    fn bind(&self, params: impl IntoParams) -> Result<Statement> {
-        Ok(Statement {
-            sql: self.sql.clone(),
-            params: params.into_params()?,
-        })
+    /// One run; `first_only`: the caller wants the first row alone.
+    fn run(&mut self, params: impl IntoParams, first_only: bool) -> Result<ResultSet> {
+        let params = params.into_params()?;
+        let _span = crate::trace::prepared_span(self.handle.sql(), &params).entered();
+        if first_only {
+            self.handle.execute_first(params)
+        } else {
+            self.handle.execute(params)
+        }
     }
 
     /// Run it; returns the number of rows changed.
     pub fn execute(&mut self, params: impl IntoParams) -> Result<u64> {
-        let stmt = self.bind(params)?;
-        Ok(self.conn.run(&stmt)?.rows_affected)
+        Ok(self.run(params, false)?.rows_affected)
     }
 
     /// Run it; returns the whole result.
     pub fn query(&mut self, params: impl IntoParams) -> Result<ResultSet> {
-        let stmt = self.bind(params)?;
-        self.conn.run(&stmt)
+        self.run(params, false)
     }
 
     /// Run it and map the first row ([`Error::NoRows`](crate::Error::NoRows) if none).
@@ -73,7 +90,7 @@ impl<'c> PreparedStatement<'c> {
         params: impl IntoParams,
         f: impl FnOnce(&Row) -> Result<T>,
     ) -> Result<T> {
-        shared::first_row(&self.query(params)?, f)
+        shared::first_row(&self.run(params, true)?, f)
     }
 
     /// Run it and map its only row (`NoRows` / `TooManyRows` otherwise).
