@@ -192,7 +192,7 @@ impl CursorReader {
         if self.batch_error.is_some() {
             return Err(Error::Protocol("cursor entry after an error entry".into()));
         }
-        let entry: wire::CursorEntry = serde_json::from_slice(line)
+        let entry = wire::CursorEntry::from_line(line)
             .map_err(|e| Error::Protocol(format!("bad cursor entry: {e}")))?;
         match entry {
             wire::CursorEntry::StepBegin { step, cols } => {
