@@ -29,7 +29,7 @@ impl LineDecoder {
         mut chunk: &[u8],
         mut on_line: impl FnMut(&[u8]) -> Result<()>,
     ) -> Result<()> {
-        while let Some(pos) = chunk.iter().position(|&b| b == b'\n') {
+        while let Some(pos) = memchr::memchr(b'\n', chunk) {
             let (head, rest) = chunk.split_at(pos);
             chunk = rest.get(1..).unwrap_or_default();
             if self.partial.is_empty() {
