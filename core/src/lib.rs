@@ -18,6 +18,7 @@ pub mod error;
 pub mod name;
 mod name_parse;
 pub mod params;
+pub mod prepared;
 pub mod protocol;
 pub mod relay;
 pub mod result;
@@ -44,6 +45,7 @@ pub use error::{
 };
 pub use name::{LocalTarget, RemoteTarget, Target};
 pub use params::{IntoParams, Params, named_params_from_iter, params_from_iter};
+pub use prepared::{GenericHandle, PreparedHandle};
 pub use protocol::HranaVersion;
 pub use result::{CollectRows, Column, ColumnIndex, ResultSet, Row, RowSink, Summary};
 pub use secret::AuthToken;

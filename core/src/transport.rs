@@ -57,6 +57,7 @@ use async_trait::async_trait;
 
 use crate::capability::Capabilities;
 use crate::error::{Error, Result};
+use crate::prepared::{GenericHandle, PreparedHandle};
 use crate::result::{ResultSet, Row, RowSink, Summary};
 use crate::statement::{Batch, BatchResult, Statement};
 
@@ -87,6 +88,17 @@ pub trait Transport: Send {
     fn try_execute_quick(&mut self, stmt: &Statement) -> Option<Result<ResultSet>> {
         let _ = stmt;
         None
+    }
+
+    /// Keep `sql` ready for repeated runs: a [`PreparedHandle`] that borrows
+    /// this connection until dropped. Running it with some parameters is
+    /// observably the same as [`Transport::execute`] of a [`Statement`] of
+    /// `sql` with them (errors included: a text that does not prepare fails
+    /// on each run, not here). The default ([`GenericHandle`]) does exactly
+    /// that; a transport that can hold a compiled statement across calls
+    /// overrides it to skip the per-run preparation costs.
+    fn prepare_handle<'a>(&'a mut self, sql: &std::sync::Arc<str>) -> Box<dyn PreparedHandle + 'a> {
+        Box::new(GenericHandle::new(self, sql.clone()))
     }
 
     /// `true` when no transaction is open (a lost transaction counts as open

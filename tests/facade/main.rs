@@ -94,6 +94,8 @@ fn blocking_query_helpers() {
     for i in 0..10 {
         assert_eq!(stmt.execute((i, format!("row {i}"))).unwrap(), 1);
     }
+    // A prepared statement borrows the connection until dropped.
+    drop(stmt);
     let err = conn
         .query_row("SELECT x FROM t WHERE x > 100", (), |r| r.get::<i64>(0))
         .unwrap_err();

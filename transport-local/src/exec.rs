@@ -7,11 +7,11 @@ use rusqlite::types::ValueRef as SqlValueRef;
 use rusqlite::{CachedStatement, Connection};
 use sqlport_core::error::ConversionError;
 use sqlport_core::sql::{self, StatementKind};
-use sqlport_core::{Column, Error, Result, Row, RowSink, Statement, Summary, Value, codes};
+use sqlport_core::{Column, Error, Params, Result, Row, RowSink, Statement, Summary, Value, codes};
 
 use crate::bind::bind;
 use crate::error::map_error;
-use crate::meta::MetaCache;
+use crate::meta::{MetaCache, StmtInfo};
 
 /// Prepare exactly one statement (through the statement cache).
 ///
@@ -81,7 +81,7 @@ pub(crate) fn columns(stmt: &rusqlite::Statement<'_>) -> Vec<Column> {
 
 /// Prepare `sql` through the statement cache; when `checked` (the text ran
 /// here before), the blank/NUL checks of [`prepare`] are skipped.
-fn prepare_known<'c>(
+pub(crate) fn prepare_known<'c>(
     conn: &'c Connection,
     sql: &str,
     checked: bool,
@@ -108,8 +108,20 @@ pub(crate) fn run(
     let hit = meta.find(&stmt.sql);
     let mut prepared = prepare_known(conn, &stmt.sql, hit.is_some())?;
     let idx = meta.refresh(&stmt.sql, hit, &prepared);
-    let info = meta.get(idx);
-    bind(&mut prepared, &stmt.params, &info.names, info.any_named)?;
+    run_bound(conn, &mut prepared, meta.get_mut(idx), &stmt.params, sink)
+}
+
+/// Bind `params` to `prepared` (whose current [`StmtInfo`] is `info`) and
+/// run it, streaming its rows into `sink`; also returns the statement's kind.
+/// The statement is reset afterwards, its bindings left in place.
+pub(crate) fn run_bound(
+    conn: &Connection,
+    prepared: &mut rusqlite::Statement<'_>,
+    info: &mut StmtInfo,
+    params: &Params,
+    sink: &mut dyn RowSink,
+) -> Result<(Summary, StatementKind)> {
+    bind(prepared, params, &info.names, info.any_named)?;
     let kind = info.kind;
     let mut cols = None;
     {
@@ -123,18 +135,17 @@ pub(crate) fn run(
                 // before the error, as when a later step fails (the rows
                 // before the error, none here, are the caller's).
                 if let Some(st) = rows.as_ref() {
-                    meta.after_first_step(idx, st);
+                    info.after_first_step(st);
                 }
-                let c = meta.get(idx).columns.clone();
-                sink.columns(&c)?;
+                sink.columns(&info.columns)?;
                 return Err(map_error(e));
             }
         };
         if current {
             if let Some(st) = rows.as_ref() {
-                meta.after_first_step(idx, st);
+                info.after_first_step(st);
             }
-            let c = meta.get(idx).columns.clone();
+            let c = info.columns.clone();
             sink.columns(&c)?;
             let width = c.len();
             while current {
@@ -158,8 +169,8 @@ pub(crate) fn run(
         Some(c) => c,
         None => {
             // No row: the statement is reset, its columns still current.
-            meta.after_first_step(idx, &prepared);
-            let c = meta.get(idx).columns.clone();
+            info.after_first_step(prepared);
+            let c = info.columns.clone();
             sink.columns(&c)?;
             c
         }

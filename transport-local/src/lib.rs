@@ -33,6 +33,7 @@ mod connector;
 mod error;
 mod exec;
 mod meta;
+mod prepared;
 mod quick;
 mod transport;
 

@@ -53,6 +53,16 @@ impl StmtInfo {
     }
 }
 
+impl StmtInfo {
+    /// After the first step of a run: if SQLite re-prepared the statement
+    /// (a schema change), take its columns again.
+    pub(crate) fn after_first_step(&mut self, stmt: &rusqlite::Statement<'_>) {
+        if stmt.reset_status(StatementStatus::RePrepare) != 0 {
+            self.columns = crate::exec::columns(stmt).into();
+        }
+    }
+}
+
 /// A few recent statements' [`StmtInfo`].
 #[derive(Debug, Default)]
 pub(crate) struct MetaCache {
@@ -111,14 +121,6 @@ impl MetaCache {
                     i
                 }
             }
-        }
-    }
-
-    /// After the first step of a run: if SQLite re-prepared the statement
-    /// (a schema change), take its columns again.
-    pub(crate) fn after_first_step(&mut self, idx: usize, stmt: &rusqlite::Statement<'_>) {
-        if stmt.reset_status(StatementStatus::RePrepare) != 0 {
-            self.entries[idx].1.columns = crate::exec::columns(stmt).into();
         }
     }
 

@@ -1,13 +1,14 @@
 //! [`LocalTransport`]: one SQLite connection as a [`Transport`].
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use rusqlite::Connection;
 use sqlport_core::sql::StatementKind;
 use sqlport_core::tx_gate::{Admission, TxGate, ends_transaction};
 use sqlport_core::{
-    Batch, BatchResult, Capabilities, Error, Result, ResultSet, RowSink, Statement, Summary,
-    Transport, codes,
+    Batch, BatchResult, Capabilities, Error, PreparedHandle, Result, ResultSet, RowSink, Statement,
+    Summary, Transport, codes,
 };
 
 use crate::batch::{execute_kind, run_batch};
@@ -15,6 +16,7 @@ use crate::bind::param_names;
 use crate::error::map_error;
 use crate::exec::{columns, prepare, run, run_simple};
 use crate::meta::MetaCache;
+use crate::prepared::LocalPrepared;
 use crate::quick::{QUICK_BUDGET, QuickBudget};
 use sqlport_core::Description;
 
@@ -76,20 +78,13 @@ impl LocalTransport {
     /// or not: settle the lost-transaction gate and forget the busy timeout
     /// after a PRAGMA.
     fn finish<T>(&mut self, was_open: bool, result: Result<(T, StatementKind)>) -> Result<T> {
-        let ended = match &result {
-            Ok((_, kind)) => {
-                if matches!(kind, StatementKind::PragmaRead | StatementKind::PragmaWrite) {
-                    self.busy_timeout = None;
-                }
-                matches!(
-                    kind,
-                    StatementKind::Commit | StatementKind::Rollback | StatementKind::Release
-                )
-            }
-            Err(_) => false,
-        };
-        self.settle(was_open, ended);
-        result.map(|(value, _)| value)
+        finish(
+            &self.conn,
+            &mut self.gate,
+            &mut self.busy_timeout,
+            was_open,
+            result,
+        )
     }
 
     /// The connection's busy timeout (read again after a PRAGMA).
@@ -109,8 +104,7 @@ impl LocalTransport {
     /// After an operation that began with a transaction open (`was_open`):
     /// a transaction SQLite ended without the caller is lost.
     fn settle(&mut self, was_open: bool, ended_by_caller: bool) {
-        let open_now = !self.conn.is_autocommit();
-        self.gate.settle(was_open, open_now, ended_by_caller);
+        settle(&self.conn, &mut self.gate, was_open, ended_by_caller);
     }
 
     fn conn(&self) -> Result<&Connection> {
@@ -148,6 +142,39 @@ impl LocalTransport {
     }
 }
 
+/// After one statement that began with a transaction open (`was_open`) or
+/// not: settle the lost-transaction gate and forget the busy timeout after a
+/// PRAGMA.
+pub(crate) fn finish<T>(
+    conn: &Connection,
+    gate: &mut TxGate,
+    busy_timeout: &mut Option<Duration>,
+    was_open: bool,
+    result: Result<(T, StatementKind)>,
+) -> Result<T> {
+    let ended = match &result {
+        Ok((_, kind)) => {
+            if matches!(kind, StatementKind::PragmaRead | StatementKind::PragmaWrite) {
+                *busy_timeout = None;
+            }
+            matches!(
+                kind,
+                StatementKind::Commit | StatementKind::Rollback | StatementKind::Release
+            )
+        }
+        Err(_) => false,
+    };
+    settle(conn, gate, was_open, ended);
+    result.map(|(value, _)| value)
+}
+
+/// After an operation that began with a transaction open (`was_open`): a
+/// transaction SQLite ended without the caller is lost.
+fn settle(conn: &Connection, gate: &mut TxGate, was_open: bool, ended_by_caller: bool) {
+    let open_now = !conn.is_autocommit();
+    gate.settle(was_open, open_now, ended_by_caller);
+}
+
 impl Transport for LocalTransport {
     fn execute(&mut self, stmt: &Statement) -> Result<ResultSet> {
         self.conn()?;
@@ -157,6 +184,19 @@ impl Transport for LocalTransport {
         let was_open = !self.conn.is_autocommit();
         let result = execute_kind(&self.conn, &mut self.meta, stmt);
         self.finish(was_open, result)
+    }
+
+    /// Holds SQLite's compiled statement (taken from the connection's
+    /// statement cache, given back when the handle is dropped) across runs.
+    fn prepare_handle<'a>(&'a mut self, sql: &Arc<str>) -> Box<dyn PreparedHandle + 'a> {
+        Box::new(LocalPrepared::new(
+            &self.conn,
+            self.closed,
+            &mut self.gate,
+            &mut self.meta,
+            &mut self.busy_timeout,
+            sql.clone(),
+        ))
     }
 
     /// A read-only `SELECT` this connection ran before, run now within

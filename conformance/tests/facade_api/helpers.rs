@@ -126,6 +126,7 @@ fn blocking_helpers_keep_their_contracts() {
             ErrorKind::TooManyRows
         );
         assert_eq!(ge.query_row([2], name).unwrap(), "bob");
+        drop(ge); // a prepared statement borrows the connection until dropped
         let people: Vec<Person> = c
             .prepare("SELECT id, name FROM p WHERE id < ?")
             .unwrap()

@@ -9,7 +9,6 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
-use serde::de::Error as _;
 use serde::ser::SerializeStruct;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -71,30 +70,141 @@ impl Serialize for Value {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum RawValue {
-    Null,
-    Integer { value: String },
-    Float { value: Option<f64> },
-    Text { value: String },
-    Blob { base64: String },
-}
-
+// Decoded field by field, without serde's buffering of an internally tagged
+// enum (which copies every object into an intermediate tree first): the
+// cursor's rows are mostly values, so this is most of a cursor's parsing.
 impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Ok(match RawValue::deserialize(d)? {
-            RawValue::Null => Value::Null,
-            RawValue::Integer { value } => Value::Integer(
-                value
-                    .parse::<i64>()
-                    .map_err(|_| D::Error::custom(format!("invalid integer value {value:?}")))?,
-            ),
-            RawValue::Float { value } => Value::Float(value.unwrap_or(f64::NAN)),
-            RawValue::Text { value } => Value::Text(value),
-            RawValue::Blob { base64 } => {
-                Value::Blob(decode_base64(&base64).map_err(D::Error::custom)?)
+        d.deserialize_map(ValueVisitor)
+    }
+}
+
+/// The keys of a value object.
+enum ValueKey {
+    Type,
+    Value,
+    Base64,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for ValueKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = ValueKey;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a value field name")
             }
+            fn visit_str<E: serde::de::Error>(self, k: &str) -> Result<ValueKey, E> {
+                Ok(match k {
+                    "type" => ValueKey::Type,
+                    "value" => ValueKey::Value,
+                    "base64" => ValueKey::Base64,
+                    _ => ValueKey::Other,
+                })
+            }
+        }
+        d.deserialize_identifier(V)
+    }
+}
+
+/// The type of a value object.
+#[derive(Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ValueType {
+    Null,
+    Integer,
+    Float,
+    Text,
+    Blob,
+}
+
+/// The `value` field: a string (integer, text), a number or null (float).
+enum ValueField {
+    Str(String),
+    Num(f64),
+    Null,
+}
+
+impl<'de> Deserialize<'de> for ValueField {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = ValueField;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string, a number or null")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ValueField, E> {
+                Ok(ValueField::Str(v.to_owned()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<ValueField, E> {
+                Ok(ValueField::Str(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<ValueField, E> {
+                Ok(ValueField::Num(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<ValueField, E> {
+                Ok(ValueField::Num(v as f64))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<ValueField, E> {
+                Ok(ValueField::Num(v))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<ValueField, E> {
+                Ok(ValueField::Null)
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<ValueField, E> {
+                Ok(ValueField::Null)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a Hrana value object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        use serde::de::Error as _;
+        let mut ty = None;
+        let mut value = None;
+        let mut base64: Option<String> = None;
+        while let Some(key) = map.next_key::<ValueKey>()? {
+            match key {
+                ValueKey::Type if ty.is_none() => ty = Some(map.next_value::<ValueType>()?),
+                ValueKey::Value if value.is_none() => value = Some(map.next_value::<ValueField>()?),
+                ValueKey::Base64 if base64.is_none() => base64 = Some(map.next_value()?),
+                ValueKey::Type => return Err(A::Error::duplicate_field("type")),
+                ValueKey::Value => return Err(A::Error::duplicate_field("value")),
+                ValueKey::Base64 => return Err(A::Error::duplicate_field("base64")),
+                ValueKey::Other => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        let ty = ty.ok_or_else(|| A::Error::missing_field("type"))?;
+        Ok(match (ty, value) {
+            (ValueType::Null, _) => Value::Null,
+            (ValueType::Integer, Some(ValueField::Str(v))) => Value::Integer(
+                v.parse::<i64>()
+                    .map_err(|_| A::Error::custom(format!("invalid integer value {v:?}")))?,
+            ),
+            (ValueType::Float, Some(ValueField::Num(f))) => Value::Float(f),
+            (ValueType::Float, Some(ValueField::Null) | None) => Value::Float(f64::NAN),
+            (ValueType::Text, Some(ValueField::Str(v))) => Value::Text(v),
+            (ValueType::Blob, _) => {
+                let b = base64.ok_or_else(|| A::Error::missing_field("base64"))?;
+                Value::Blob(decode_base64(&b).map_err(A::Error::custom)?)
+            }
+            (ValueType::Integer | ValueType::Text, None) => {
+                return Err(A::Error::missing_field("value"));
+            }
+            (_, Some(_)) => return Err(A::Error::custom("value of the wrong JSON type")),
         })
     }
 }
@@ -552,6 +662,26 @@ pub enum CursorEntry {
     Unknown,
 }
 
+/// A `row` entry alone (the `type` key is skipped as unknown).
+#[derive(Deserialize)]
+struct RowEntry {
+    row: Vec<Value>,
+}
+
+impl CursorEntry {
+    /// Decode one NDJSON line. A line that starts `{"type":"row",` (how
+    /// sqld and the reference server write every row) is read straight
+    /// into [`CursorEntry::Row`], without the intermediate tree serde
+    /// builds for an internally tagged enum; anything else the general way.
+    pub fn from_line(line: &[u8]) -> serde_json::Result<CursorEntry> {
+        if line.starts_with(br#"{"type":"row","#) {
+            let r: RowEntry = serde_json::from_slice(line)?;
+            return Ok(CursorEntry::Row { row: r.row });
+        }
+        serde_json::from_slice(line)
+    }
+}
+
 // ---- v1 --------------------------------------------------------------------
 
 /// `POST /v1/execute` request.
@@ -609,6 +739,50 @@ mod tests {
                 .is_err()
         );
         assert!(serde_json::from_str::<Value>(r#"{"type":"nope"}"#).is_err());
+    }
+
+    #[test]
+    fn values_decode_in_any_key_order_and_refuse_what_they_did_before() {
+        let v: Value = serde_json::from_str(r#"{"value":"-7","type":"integer"}"#).unwrap();
+        assert_eq!(v, Value::Integer(-7));
+        let v: Value =
+            serde_json::from_str(r#"{"value":"a\u0000b","extra":[1],"type":"text"}"#).unwrap();
+        assert_eq!(v, Value::Text("a\0b".into()));
+        let v: Value = serde_json::from_str(r#"{"type":"float"}"#).unwrap();
+        assert!(matches!(v, Value::Float(f) if f.is_nan()));
+        let v: Value = serde_json::from_str(r#"{"type":"null","value":3}"#).unwrap();
+        assert_eq!(v, Value::Null);
+        for bad in [
+            r#"{"value":"1"}"#,
+            r#"{"type":"text"}"#,
+            r#"{"type":"text","value":1}"#,
+            r#"{"type":"float","value":"1.5"}"#,
+            r#"{"type":"blob"}"#,
+            r#"{"type":"blob","base64":"***"}"#,
+            r#"{"type":"integer","value":"1","value":"2"}"#,
+            r#"{"type":"integer","value":true}"#,
+            r#"[]"#,
+        ] {
+            assert!(serde_json::from_str::<Value>(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn row_lines_decode_the_same_on_the_fast_path() {
+        let line = br#"{"type":"row","row":[{"type":"integer","value":"1"},{"type":"text","value":"x"},{"type":"float","value":0.25},{"type":"null"},{"type":"blob","base64":"AQ=="}]}"#;
+        let fast = CursorEntry::from_line(line).unwrap();
+        let general: CursorEntry = serde_json::from_slice(line).unwrap();
+        assert_eq!(fast, general);
+        assert!(CursorEntry::from_line(br#"{"type":"row","rows":[]}"#).is_err());
+        assert!(CursorEntry::from_line(br#"{"type":"row","row":[{"type":"integer"}]}"#).is_err());
+        let e = CursorEntry::from_line(br#"{"type":"step_begin","step":0,"cols":[]}"#).unwrap();
+        assert_eq!(
+            e,
+            CursorEntry::StepBegin {
+                step: 0,
+                cols: vec![]
+            }
+        );
     }
 
     #[test]

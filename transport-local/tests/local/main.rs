@@ -52,6 +52,7 @@ mod async_worker;
 mod batches;
 mod connections;
 mod errors;
+mod prepared;
 mod results;
 mod statements;
 mod transactions;

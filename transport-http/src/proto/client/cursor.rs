@@ -29,7 +29,7 @@ impl LineDecoder {
         mut chunk: &[u8],
         mut on_line: impl FnMut(&[u8]) -> Result<()>,
     ) -> Result<()> {
-        while let Some(pos) = chunk.iter().position(|&b| b == b'\n') {
+        while let Some(pos) = memchr::memchr(b'\n', chunk) {
             let (head, rest) = chunk.split_at(pos);
             chunk = rest.get(1..).unwrap_or_default();
             if self.partial.is_empty() {
@@ -192,7 +192,7 @@ impl CursorReader {
         if self.batch_error.is_some() {
             return Err(Error::Protocol("cursor entry after an error entry".into()));
         }
-        let entry: wire::CursorEntry = serde_json::from_slice(line)
+        let entry = wire::CursorEntry::from_line(line)
             .map_err(|e| Error::Protocol(format!("bad cursor entry: {e}")))?;
         match entry {
             wire::CursorEntry::StepBegin { step, cols } => {
