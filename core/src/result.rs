@@ -187,6 +187,15 @@ pub trait RowSink {
     fn columns(&mut self, columns: &Arc<[Column]>) -> Result<()>;
     /// One row. Return `Break` to stop early (the transport discards the rest).
     fn row(&mut self, row: Row) -> Result<ControlFlow<()>>;
+
+    /// `true` when the sink holds as many rows as it wants to before its
+    /// consumer takes some: an async transport then yields once (returns
+    /// `Pending` and wakes itself) at its next chunk boundary, so that a
+    /// consumer polling it only when it is hungry (the facade's row stream)
+    /// gets control back and the producer waits. The default never asks.
+    fn wants_pause(&self) -> bool {
+        false
+    }
 }
 
 /// A [`RowSink`] that keeps every row (used by `execute` defaults and tests).

@@ -150,6 +150,7 @@ async fn read_body(
     while let Some(chunk) = body.next().await {
         match chunk {
             Ok(bytes) if reply.feed(&bytes, sink).is_break() => return None,
+            Ok(_) if sink.wants_pause() => sqlport_core::relay::yield_once().await,
             Ok(_) => {}
             Err(e) => return Some(map_error(e).0),
         }
