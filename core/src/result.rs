@@ -155,6 +155,15 @@ pub struct ResultSet {
     /// For INSERT and REPLACE: the connection's last insert rowid; `None` for
     /// anything else.
     pub last_insert_rowid: Option<i64>,
+    /// Rows the server read for this statement, as it reported them
+    /// (Hrana's `rows_read`: sqld and Turso send it with every statement
+    /// result, and Turso bills on it). `None` where nothing reported it: local
+    /// databases, and remote results streamed through a cursor (sqld's cursor
+    /// entries carry no counts).
+    pub rows_read: Option<u64>,
+    /// Rows the server wrote for this statement, as it reported them
+    /// (Hrana's `rows_written`); `None` as for [`ResultSet::rows_read`].
+    pub rows_written: Option<u64>,
 }
 
 impl Default for ResultSet {
@@ -164,6 +173,8 @@ impl Default for ResultSet {
             rows: Vec::new(),
             rows_affected: 0,
             last_insert_rowid: None,
+            rows_read: None,
+            rows_written: None,
         }
     }
 }
@@ -177,6 +188,10 @@ pub struct Summary {
     pub rows_affected: u64,
     /// As [`ResultSet::last_insert_rowid`].
     pub last_insert_rowid: Option<i64>,
+    /// As [`ResultSet::rows_read`].
+    pub rows_read: Option<u64>,
+    /// As [`ResultSet::rows_written`].
+    pub rows_written: Option<u64>,
 }
 
 /// Receives rows as a transport produces them, so large results use bounded memory.

@@ -18,6 +18,7 @@ use sqlport_conformance::suite::sqld::{SQLD_ENV, Sqld};
 mod auth;
 mod cursor;
 mod expiry;
+mod row_streams;
 mod streams;
 
 /// Hang guard for requests (never a pace).

@@ -240,12 +240,12 @@ pub struct StmtResult {
     /// Ignored on input; written as null.
     #[serde(default)]
     pub replication_index: Option<Loose>,
-    /// Stats (optional on input).
-    #[serde(default)]
-    pub rows_read: u64,
-    /// Stats (optional on input).
-    #[serde(default)]
-    pub rows_written: u64,
+    /// Rows read (optional on input: `None` when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows_read: Option<u64>,
+    /// Rows written (optional on input: `None` when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows_written: Option<u64>,
     /// Stats (optional on input).
     #[serde(default)]
     pub query_duration_ms: f64,

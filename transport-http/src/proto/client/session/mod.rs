@@ -410,6 +410,8 @@ impl Session {
                     columns: rs.columns,
                     rows_affected: rs.rows_affected,
                     last_insert_rowid: rs.last_insert_rowid,
+                    rows_read: rs.rows_read,
+                    rows_written: rs.rows_written,
                 })),
                 next => {
                     self.feeding = matches!(next, Next::Send(_));
