@@ -73,6 +73,7 @@ fn http_config(options: &OpenOptions) -> sqlport_http::HttpConfig {
         request_timeout: options.request_timeout,
         read_timeout: options.read_timeout,
         version: options.protocol,
+        extra_root_certs: options.extra_root_certs.clone(),
     }
 }
 

@@ -27,6 +27,13 @@ pub struct HttpConfig {
     /// connector: `GET {base}/v3`, else `GET {base}/v2`, else the stateless
     /// v1 endpoints.
     pub version: Option<Version>,
+    /// Extra root certificates to trust, each in PEM (one or more
+    /// `CERTIFICATE` blocks), beside the platform's store: for a server
+    /// whose certificate a private or corporate CA signed. Both backends
+    /// trust the same roots (see [`tls`](crate::tls)); a bad PEM is
+    /// [`Error::InvalidCertificate`](sqlport_core::Error::InvalidCertificate)
+    /// when the connector is built.
+    pub extra_root_certs: Vec<Vec<u8>>,
 }
 
 impl Default for HttpConfig {
@@ -37,6 +44,7 @@ impl Default for HttpConfig {
             request_timeout: Duration::from_secs(30),
             read_timeout: Duration::from_secs(30),
             version: None,
+            extra_root_certs: Vec::new(),
         }
     }
 }
