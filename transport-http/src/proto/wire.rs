@@ -1,6 +1,6 @@
 //! Hrana-over-HTTP JSON bodies (v1, v2, v3 pipeline and v3 cursor), as serde
 //! types shared by the client half and the server half. Field names, key sets
-//! and encodings follow sqld (see HRANA.md in the design notes): integers are
+//! and encodings follow sqld (see docs/PROTOCOL.md): integers are
 //! decimal strings, blobs standard base64 (unpadded on output, both forms on
 //! input), floats JSON numbers (`null` read as NaN: sqld sends `null` for ±inf).
 //!

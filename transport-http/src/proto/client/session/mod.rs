@@ -245,7 +245,7 @@ impl Session {
     }
 
     /// Open a connection to the database at `base`: the version is the one
-    /// `versions` knows, else found by probing (HRANA.md §1.2) and kept in
+    /// `versions` knows, else found by probing (docs/PROTOCOL.md §1.2) and kept in
     /// `versions` for the connector's later connections. The returned
     /// [`Next`] is [`Output::Connected`] at once when the version is known.
     pub fn connect(base: Url, versions: &Arc<Negotiated>) -> (Session, Result<Next>) {
