@@ -94,18 +94,12 @@ mod tests {
         else {
             panic!("remote")
         };
-        let good = HttpConfig {
-            extra_root_certs: vec![ROOT.to_vec()],
-            ..HttpConfig::default()
-        };
+        let good = HttpConfig::default().extra_root_certs(vec![ROOT.to_vec()]);
         HttpConnector::new(&target, good.clone()).unwrap();
         AsyncHttpConnector::new(&target, good).unwrap();
-        let bad = HttpConfig {
-            extra_root_certs: vec![
-                b"-----BEGIN CERTIFICATE-----\n%%\n-----END CERTIFICATE-----\n".to_vec(),
-            ],
-            ..HttpConfig::default()
-        };
+        let bad = HttpConfig::default().extra_root_certs(vec![
+            b"-----BEGIN CERTIFICATE-----\n%%\n-----END CERTIFICATE-----\n".to_vec(),
+        ]);
         let e = HttpConnector::new(&target, bad.clone()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidCertificate);
         let e = AsyncHttpConnector::new(&target, bad).unwrap_err();
