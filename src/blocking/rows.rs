@@ -12,7 +12,9 @@
 //! cursor is read and discarded, so the server's stream and any open
 //! transaction survive), and the transport comes back to the connection
 //! before `drop` returns. Any blocking [`Transport`] works, third-party ones
-//! included: nothing is asked of it beyond `query_stream`.
+//! included: nothing is asked of it beyond `query_stream` (and `Send`). Each
+//! stream costs one thread spawn. A `Rows` leaked with `mem::forget` keeps
+//! the transport: the connection then answers [`Error::Closed`].
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};

@@ -16,7 +16,11 @@
 //! worker stops at its next row; remotely the rest of the cursor is read
 //! and discarded, so the server's stream and any open transaction survive),
 //! then takes its transport back. A dropped stream is thus a normal stop,
-//! not a cancelled operation: the transaction it ran in stays open.
+//! not a cancelled operation: the transaction it ran in stays open. Until
+//! that next operation, the connection's `is_autocommit` and
+//! `capabilities` answer as they did when the stream started, and
+//! [`Connection::transport`] is a stand-in that refuses statements (use the
+//! connection's methods, which finish the parked query first).
 
 use std::collections::VecDeque;
 use std::future::Future;
