@@ -66,6 +66,7 @@
 #![forbid(unsafe_code)]
 
 pub mod blocking;
+mod lent;
 #[cfg(feature = "local")]
 mod local_hatch;
 mod nonblocking;
@@ -76,7 +77,9 @@ mod prepared;
 mod shared;
 mod trace;
 
-pub use nonblocking::{Connection, Database, PreparedStatement, Savepoint, Transaction};
+pub use nonblocking::{
+    Connection, Database, PAUSE_AT, PreparedStatement, RowStream, Savepoint, Transaction,
+};
 pub use options::OpenOptions;
 #[cfg(feature = "async-pool")]
 pub use pool::nonblocking::{Pool, PooledConnection};

@@ -36,13 +36,7 @@ fn missing_feature(what: &str, feature: &str) -> sqlport_core::Error {
 cfg_if::cfg_if! {
     if #[cfg(feature = "local")] {
         fn local_config(options: &OpenOptions) -> sqlport_local::LocalConfig {
-            sqlport_local::LocalConfig {
-                busy_timeout: options.busy_timeout,
-                read_only: options.read_only,
-                create: options.create,
-                statement_cache_capacity: options.statement_cache_capacity,
-                ..Default::default()
-            }
+            sqlport_local::LocalConfig::default().busy_timeout(options.busy_timeout).read_only(options.read_only).create(options.create).statement_cache_capacity(options.statement_cache_capacity)
         }
 
         fn local_connector(target: &LocalTarget, options: &OpenOptions) -> Result<Arc<dyn Connector>> {
@@ -67,13 +61,13 @@ cfg_if::cfg_if! {
 
 #[cfg(any(feature = "http-blocking", feature = "http-async"))]
 fn http_config(options: &OpenOptions) -> sqlport_http::HttpConfig {
-    sqlport_http::HttpConfig {
-        auth_token: options.auth_token.clone(),
-        connect_timeout: options.connect_timeout,
-        request_timeout: options.request_timeout,
-        read_timeout: options.read_timeout,
-        version: options.protocol,
-    }
+    sqlport_http::HttpConfig::default()
+        .auth_token(options.auth_token.clone())
+        .connect_timeout(options.connect_timeout)
+        .request_timeout(options.request_timeout)
+        .read_timeout(options.read_timeout)
+        .version(options.protocol)
+        .extra_root_certs(options.extra_root_certs.clone())
 }
 
 cfg_if::cfg_if! {

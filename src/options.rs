@@ -27,6 +27,7 @@ pub struct OpenOptions {
     pub(crate) create: bool,
     pub(crate) statement_cache_capacity: usize,
     pub(crate) protocol: Option<HranaVersion>,
+    pub(crate) extra_root_certs: Vec<Vec<u8>>,
 }
 
 impl Default for OpenOptions {
@@ -41,6 +42,7 @@ impl Default for OpenOptions {
             create: true,
             statement_cache_capacity: 64,
             protocol: None,
+            extra_root_certs: Vec::new(),
         }
     }
 }
@@ -60,6 +62,7 @@ impl fmt::Debug for OpenOptions {
             .field("create", &self.create)
             .field("statement_cache_capacity", &self.statement_cache_capacity)
             .field("protocol", &self.protocol)
+            .field("extra_root_certs", &self.extra_root_certs.len())
             .finish()
     }
 }
@@ -126,6 +129,30 @@ impl OpenOptions {
     /// Capacity of each local connection's prepared-statement cache.
     pub fn statement_cache_capacity(mut self, capacity: usize) -> Self {
         self.statement_cache_capacity = capacity;
+        self
+    }
+
+    /// Trust an extra root certificate (PEM: one or more `CERTIFICATE`
+    /// blocks) for remote databases, beside the platform's certificate
+    /// store: for a server signed by a private or corporate CA. Both HTTP
+    /// backends (blocking and async) trust exactly the same roots: the
+    /// platform's store plus these (see [`http::tls`](crate::http::tls)).
+    /// A bad PEM is [`Error::InvalidCertificate`](crate::Error::InvalidCertificate)
+    /// from `Database::open_with`.
+    ///
+    /// ```
+    /// let err = sqlport::blocking::Database::open_with(
+    ///     "https://db.example.invalid",
+    ///     sqlport::OpenOptions::new().add_root_certificate_pem("not a certificate"),
+    /// )
+    /// .unwrap_err();
+    /// # // Without the HTTP features the NAME itself is refused first.
+    /// # if cfg!(feature = "http-blocking") {
+    /// assert_eq!(err.kind(), sqlport::ErrorKind::InvalidCertificate);
+    /// # } else { assert_eq!(err.kind(), sqlport::ErrorKind::Unsupported); }
+    /// ```
+    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.extra_root_certs.push(pem.into());
         self
     }
 

@@ -210,6 +210,8 @@ pub enum ErrorKind {
     PoolTimeout,
     /// The transport cannot do this.
     Unsupported,
+    /// [`Error::InvalidCertificate`].
+    InvalidCertificate,
     /// The server sent something that is not valid protocol.
     Protocol,
     /// The server answered with an HTTP error status.
@@ -291,6 +293,10 @@ pub enum Error {
     /// The transport does not support this operation.
     #[error("unsupported: {0}")]
     Unsupported(String),
+    /// A root certificate given in the options could not be read (not PEM,
+    /// or a `CERTIFICATE` block that does not decode).
+    #[error("invalid certificate: {0}")]
+    InvalidCertificate(String),
     /// The peer broke the protocol (undecodable or inconsistent reply).
     #[error("protocol error: {0}")]
     Protocol(String),
@@ -407,6 +413,7 @@ impl Error {
             Error::TooManyRows => ErrorKind::TooManyRows,
             Error::PoolTimeout { .. } => ErrorKind::PoolTimeout,
             Error::Unsupported(_) => ErrorKind::Unsupported,
+            Error::InvalidCertificate(_) => ErrorKind::InvalidCertificate,
             Error::Protocol(_) => ErrorKind::Protocol,
             Error::Http { .. } => ErrorKind::Http,
             Error::Auth { .. } => ErrorKind::Auth,

@@ -80,6 +80,22 @@ impl<F: FnMut(RowBatch) -> bool> RowSink for RelaySink<F> {
     }
 }
 
+/// A future that returns `Pending` once (waking its task at once), then
+/// `Ready`: the yield point an async transport takes when its sink
+/// [wants a pause](RowSink::wants_pause). Runtime-agnostic.
+pub fn yield_once() -> impl std::future::Future<Output = ()> + Send {
+    let mut yielded = false;
+    std::future::poll_fn(move |cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+}
+
 /// Why delivery stopped before the stream ended.
 #[derive(Debug)]
 pub enum Stopped {

@@ -155,6 +155,15 @@ pub struct ResultSet {
     /// For INSERT and REPLACE: the connection's last insert rowid; `None` for
     /// anything else.
     pub last_insert_rowid: Option<i64>,
+    /// Rows the server read for this statement, as it reported them
+    /// (Hrana's `rows_read`: sqld and Turso send it with every statement
+    /// result, and Turso bills on it). `None` where nothing reported it: local
+    /// databases, and remote results streamed through a cursor (sqld's cursor
+    /// entries carry no counts).
+    pub rows_read: Option<u64>,
+    /// Rows the server wrote for this statement, as it reported them
+    /// (Hrana's `rows_written`); `None` as for [`ResultSet::rows_read`].
+    pub rows_written: Option<u64>,
 }
 
 impl Default for ResultSet {
@@ -164,6 +173,8 @@ impl Default for ResultSet {
             rows: Vec::new(),
             rows_affected: 0,
             last_insert_rowid: None,
+            rows_read: None,
+            rows_written: None,
         }
     }
 }
@@ -177,6 +188,10 @@ pub struct Summary {
     pub rows_affected: u64,
     /// As [`ResultSet::last_insert_rowid`].
     pub last_insert_rowid: Option<i64>,
+    /// As [`ResultSet::rows_read`].
+    pub rows_read: Option<u64>,
+    /// As [`ResultSet::rows_written`].
+    pub rows_written: Option<u64>,
 }
 
 /// Receives rows as a transport produces them, so large results use bounded memory.
@@ -187,6 +202,15 @@ pub trait RowSink {
     fn columns(&mut self, columns: &Arc<[Column]>) -> Result<()>;
     /// One row. Return `Break` to stop early (the transport discards the rest).
     fn row(&mut self, row: Row) -> Result<ControlFlow<()>>;
+
+    /// `true` when the sink holds as many rows as it wants to before its
+    /// consumer takes some: an async transport then yields once (returns
+    /// `Pending` and wakes itself) at its next chunk boundary, so that a
+    /// consumer polling it only when it is hungry (the facade's row stream)
+    /// gets control back and the producer waits. The default never asks.
+    fn wants_pause(&self) -> bool {
+        false
+    }
 }
 
 /// A [`RowSink`] that keeps every row (used by `execute` defaults and tests).

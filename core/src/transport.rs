@@ -207,6 +207,8 @@ pub fn feed(rs: ResultSet, sink: &mut (impl RowSink + ?Sized)) -> Result<Summary
         columns: rs.columns,
         rows_affected: rs.rows_affected,
         last_insert_rowid: rs.last_insert_rowid,
+        rows_read: rs.rows_read,
+        rows_written: rs.rows_written,
     })
 }
 
@@ -227,6 +229,8 @@ pub fn collect(
         rows,
         rows_affected: summary.rows_affected,
         last_insert_rowid: summary.last_insert_rowid,
+        rows_read: summary.rows_read,
+        rows_written: summary.rows_written,
     }
 }
 

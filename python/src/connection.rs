@@ -135,13 +135,12 @@ impl RawConnection {
         if let Some(token) = auth_token.filter(|t| !t.is_empty()) {
             options = options.auth_token(token);
         }
-        let local = LocalConfig {
-            busy_timeout: seconds(py, "timeout", busy_timeout)?,
-            read_only,
-            create,
-            statement_cache_capacity: cached_statements,
-            wal,
-        };
+        let local = LocalConfig::default()
+            .busy_timeout(seconds(py, "timeout", busy_timeout)?)
+            .read_only(read_only)
+            .create(create)
+            .statement_cache_capacity(cached_statements)
+            .wal(wal);
         let name = name.to_owned();
         let (backend, remote) = py
             .detach(move || open_backend(&name, options, local))

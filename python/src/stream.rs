@@ -38,6 +38,8 @@ impl StreamState {
                 columns: Arc::from(Vec::new()),
                 rows_affected: 0,
                 last_insert_rowid: None,
+                rows_read: None,
+                rows_written: None,
             }),
             ..Default::default()
         }

@@ -23,6 +23,7 @@ use crate::shared::{self, FnSink, SavepointNames};
 /// | [`query_map`](Connection::query_map) | any | `Vec<T>`, `f` applied to each row |
 /// | `query_as` / `query_one_as` / `query_opt_as` (feature `serde`) | any / 1 / 0–1 | rows deserialized into `T` |
 /// | [`query_each`](Connection::query_each) | any, streamed | a [`Summary`]; `f` sees each row as it arrives |
+/// | [`query_rows`](Connection::query_rows) (async: `query_stream`) | any, streamed | an `Iterator` (async: a `Stream`) of rows pulled on demand; drop it to stop |
 ///
 /// ```
 /// use sqlport::{blocking::Database, ErrorKind, OptionalExt};
@@ -183,6 +184,39 @@ impl Connection {
         let _span = crate::trace::statement_span(&stmt).entered();
         let mut sink = FnSink(f);
         self.transport.query_stream(&stmt, &mut sink)
+    }
+
+    /// Stream a query's rows as an [`Iterator`] pulled on demand, with
+    /// bounded memory on every transport (see [`Rows`](super::Rows) for the
+    /// bound and how it works). Dropping the iterator early stops the
+    /// query; the connection is usable again, in the same transaction state.
+    /// rusqlite's `Statement::query`, sqlx's `fetch`, libsql's `Rows`.
+    ///
+    /// ```
+    /// # fn main() -> sqlport::Result<()> {
+    /// let mut conn = sqlport::blocking::Database::open(":memory:")?.connect()?;
+    /// conn.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1), (2), (3);")?;
+    /// let mut total = 0;
+    /// for row in conn.query_rows("SELECT x FROM t WHERE x > ?", [1])? {
+    ///     total += row?.get::<i64>(0)?;
+    /// }
+    /// assert_eq!(total, 5);
+    /// # Ok(()) }
+    /// ```
+    pub fn query_rows(&mut self, sql: &str, params: impl IntoParams) -> Result<super::Rows<'_>> {
+        let stmt = Statement::with_params(sql, params)?;
+        super::Rows::start(self, stmt)
+    }
+
+    /// Hand the transport to a row stream, leaving a stand-in.
+    pub(super) fn lend_transport(&mut self) -> Box<dyn Transport> {
+        let stand_in = Box::new(crate::lent::Lent::of(self.transport.as_ref()));
+        std::mem::replace(&mut self.transport, stand_in)
+    }
+
+    /// Take the transport back from a row stream.
+    pub(super) fn restore_transport(&mut self, transport: Box<dyn Transport>) {
+        self.transport = transport;
     }
 
     /// Run a [`Batch`] (one round trip remotely). An atomic batch that fails

@@ -96,6 +96,16 @@ macro_rules! guard_methods {
                 self.conn.query_each(sql, params, f)
             }
 
+            /// See [`Connection::query_rows`]: dropping the iterator early
+            /// leaves this guard's transaction open.
+            pub fn query_rows(
+                &mut self,
+                sql: &str,
+                params: impl sqlport_core::IntoParams,
+            ) -> sqlport_core::Result<super::Rows<'_>> {
+                self.conn.query_rows(sql, params)
+            }
+
             /// See [`Connection::batch`]. Inside a transaction an atomic batch
             /// runs in a savepoint.
             pub fn batch(&mut self, batch: &sqlport_core::Batch) -> sqlport_core::Result<sqlport_core::BatchResult> {

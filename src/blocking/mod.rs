@@ -23,6 +23,7 @@ mod database;
 mod executor;
 mod guard_methods;
 mod prepared;
+mod rows;
 mod transaction;
 
 pub use crate::pool::blocking::{Pool, PooledConnection};
@@ -30,4 +31,5 @@ pub use connection::Connection;
 pub use database::Database;
 pub use executor::Executor;
 pub use prepared::PreparedStatement;
+pub use rows::{CHUNK_ROWS, CHUNKS_IN_FLIGHT, Rows};
 pub use transaction::{Savepoint, Transaction};

@@ -26,6 +26,12 @@ use crate::shared::{self, FnSink, SavepointNames};
 pub struct Connection {
     transport: Box<dyn AsyncTransport>,
     savepoints: SavepointNames,
+    /// A dropped [`RowStream`](super::RowStream)'s unfinished query, holding
+    /// the transport (`transport` is then a stand-in); the next operation
+    /// finishes it first.
+    parked: Option<super::stream::Lent>,
+    /// Statements enqueued while `parked` holds the transport.
+    queued: Vec<Statement>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -42,11 +48,77 @@ impl Connection {
         Connection {
             transport,
             savepoints: SavepointNames::default(),
+            parked: None,
+            queued: Vec::new(),
         }
+    }
+
+    /// Finish a dropped row stream's query (if any) and take its transport
+    /// back. Cancel-safe: the parked query stays parked until it ends.
+    async fn unpark(&mut self) {
+        let Some(parked) = self.parked.as_mut() else {
+            return;
+        };
+        let (transport, result) = parked.as_mut().await;
+        self.parked = None;
+        self.transport = transport;
+        if let Err(e) = result {
+            tracing::debug!(error = %e, "sqlport: a dropped row stream's query ended with an error");
+        }
+        for stmt in self.queued.drain(..) {
+            self.transport.enqueue(stmt);
+        }
+    }
+
+    /// Hand the transport to a row stream, leaving a stand-in.
+    pub(super) fn lend_transport(&mut self) -> Box<dyn AsyncTransport> {
+        let stand_in = Box::new(crate::lent::Lent::of_async(self.transport.as_ref()));
+        std::mem::replace(&mut self.transport, stand_in)
+    }
+
+    /// Take the transport back from a row stream that ended.
+    pub(super) fn restore_transport(&mut self, transport: Box<dyn AsyncTransport>) {
+        self.transport = transport;
+    }
+
+    /// Keep a dropped row stream's unfinished query until the next operation.
+    pub(super) fn park(&mut self, running: super::stream::Lent) {
+        self.parked = Some(running);
+    }
+
+    /// Stream a query's rows as a [`Stream`](futures_core::Stream) pulled on
+    /// demand, with bounded memory on every transport (see
+    /// [`RowStream`](super::RowStream) for the bound and how it works).
+    /// Dropping the stream early stops the query; the connection is usable
+    /// again, in the same transaction state. sqlx's `fetch`, libsql's `Rows`.
+    ///
+    /// ```
+    /// use futures_util::TryStreamExt as _;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> sqlport::Result<()> {
+    /// let mut conn = sqlport::Database::open(":memory:")?.connect().await?;
+    /// conn.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1), (2), (3);").await?;
+    /// let mut rows = conn.query_stream("SELECT x FROM t WHERE x > ?", [1]).await?;
+    /// let mut total = 0;
+    /// while let Some(row) = rows.try_next().await? {
+    ///     total += row.get::<i64>(0)?;
+    /// }
+    /// assert_eq!(total, 5);
+    /// # Ok(()) }
+    /// ```
+    pub async fn query_stream(
+        &mut self,
+        sql: &str,
+        params: impl IntoParams,
+    ) -> Result<super::RowStream<'_>> {
+        let stmt = Statement::with_params(sql, params)?;
+        self.unpark().await;
+        Ok(super::RowStream::start(self, stmt))
     }
 
     /// Run a [`Statement`] and return its whole result.
     pub async fn run(&mut self, stmt: &Statement) -> Result<ResultSet> {
+        self.unpark().await;
         let span = crate::trace::statement_span(stmt);
         self.transport.execute(stmt).instrument(span).await
     }
@@ -157,6 +229,7 @@ impl Connection {
         let stmt = Statement::with_params(sql, params)?;
         let span = crate::trace::statement_span(&stmt);
         let mut sink = FnSink(f);
+        self.unpark().await;
         self.transport
             .query_stream(&stmt, &mut sink)
             .instrument(span)
@@ -165,6 +238,7 @@ impl Connection {
 
     /// Run a [`Batch`] (one round trip remotely).
     pub async fn batch(&mut self, batch: &Batch) -> Result<BatchResult> {
+        self.unpark().await;
         let span = crate::trace::batch_span(batch);
         self.transport.batch(batch).instrument(span).await
     }
@@ -209,6 +283,10 @@ impl Connection {
     }
 
     pub(crate) fn enqueue(&mut self, stmt: Statement) {
+        if self.parked.is_some() {
+            self.queued.push(stmt);
+            return;
+        }
         self.transport.enqueue(stmt);
     }
 
@@ -247,6 +325,7 @@ impl Connection {
     ) -> Result<R> {
         let slot = std::sync::Arc::new(std::sync::Mutex::new(None));
         let out = slot.clone();
+        self.unpark().await;
         self.transport
             .with_blocking(Box::new(move |t| {
                 let result = crate::local_hatch::with_local(t, f);
@@ -259,6 +338,7 @@ impl Connection {
 
     /// Close the connection (an open transaction rolls back).
     pub async fn close(mut self) -> Result<()> {
+        self.unpark().await;
         self.transport.close().await
     }
 }

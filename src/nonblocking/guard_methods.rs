@@ -96,6 +96,16 @@ macro_rules! guard_methods {
                 self.conn.query_each(sql, params, f).await
             }
 
+            /// See [`Connection::query_stream`]: dropping the stream early
+            /// leaves this guard's transaction open.
+            pub async fn query_stream(
+                &mut self,
+                sql: &str,
+                params: impl sqlport_core::IntoParams,
+            ) -> sqlport_core::Result<super::RowStream<'_>> {
+                self.conn.query_stream(sql, params).await
+            }
+
             /// See [`Connection::batch`]. Inside a transaction an atomic batch
             /// runs in a savepoint.
             pub async fn batch(&mut self, batch: &sqlport_core::Batch) -> sqlport_core::Result<sqlport_core::BatchResult> {

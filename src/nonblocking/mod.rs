@@ -23,9 +23,11 @@ mod connection;
 mod database;
 mod guard_methods;
 mod prepared;
+mod stream;
 mod transaction;
 
 pub use connection::Connection;
 pub use database::Database;
 pub use prepared::PreparedStatement;
+pub use stream::{PAUSE_AT, RowStream};
 pub use transaction::{Savepoint, Transaction};

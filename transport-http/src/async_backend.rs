@@ -72,7 +72,13 @@ impl AsyncHttpConnector {
         // No client-wide total timeout: it would cut a long cursor. Each
         // request but a streamed cursor gets `request_timeout`; every read
         // (headers included) gets the idle timeout.
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder().tls_built_in_root_certs(false);
+        for der in crate::tls::trusted_roots(&config.extra_root_certs)? {
+            let cert = reqwest::Certificate::from_der(der.as_ref())
+                .map_err(|e| Error::InvalidCertificate(e.to_string()))?;
+            builder = builder.add_root_certificate(cert);
+        }
+        let client = builder
             .connect_timeout(config.connect_timeout)
             .read_timeout(config.read_timeout)
             .redirect(reqwest::redirect::Policy::none())
@@ -150,6 +156,7 @@ async fn read_body(
     while let Some(chunk) = body.next().await {
         match chunk {
             Ok(bytes) if reply.feed(&bytes, sink).is_break() => return None,
+            Ok(_) if sink.wants_pause() => sqlport_core::relay::yield_once().await,
             Ok(_) => {}
             Err(e) => return Some(map_error(e).0),
         }

@@ -60,6 +60,11 @@ impl HttpConnector {
     /// No request is sent yet.
     pub fn new(target: &RemoteTarget, config: HttpConfig) -> Result<Self> {
         let (base, token) = target::base_and_token(target, &config)?;
+        let roots: Vec<ureq::tls::Certificate<'static>> =
+            crate::tls::trusted_roots(&config.extra_root_certs)?
+                .iter()
+                .map(|der| ureq::tls::Certificate::from_der(der.as_ref()).to_owned())
+                .collect();
         let agent_config = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_connect(Some(config.connect_timeout))
@@ -68,7 +73,7 @@ impl HttpConnector {
             .max_redirects(0)
             .tls_config(
                 ureq::tls::TlsConfig::builder()
-                    .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                    .root_certs(ureq::tls::RootCerts::new_with_certs(&roots))
                     .build(),
             )
             .build();

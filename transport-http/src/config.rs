@@ -6,8 +6,19 @@ use sqlport_core::AuthToken;
 
 use crate::proto::Version;
 
-/// Settings of an HTTP connector. `Debug` redacts the token.
+/// Settings of an HTTP connector. `Debug` redacts the token. Built from
+/// [`HttpConfig::default`] and its setters (`#[non_exhaustive]`: fields may
+/// be added).
+///
+/// ```
+/// use std::time::Duration;
+/// let config = sqlport_http::HttpConfig::default()
+///     .connect_timeout(Duration::from_secs(2))
+///     .version(Some(sqlport_http::Version::V3));
+/// assert_eq!(config.request_timeout, Duration::from_secs(30));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct HttpConfig {
     /// Bearer token. When set it wins over a token given in the URL
     /// (`?authToken=`); when unset the URL's token (if any) is used.
@@ -27,6 +38,13 @@ pub struct HttpConfig {
     /// connector: `GET {base}/v3`, else `GET {base}/v2`, else the stateless
     /// v1 endpoints.
     pub version: Option<Version>,
+    /// Extra root certificates to trust, each in PEM (one or more
+    /// `CERTIFICATE` blocks), beside the platform's store: for a server
+    /// whose certificate a private or corporate CA signed. Both backends
+    /// trust the same roots (see [`tls`](crate::tls)); a bad PEM is
+    /// [`Error::InvalidCertificate`](sqlport_core::Error::InvalidCertificate)
+    /// when the connector is built.
+    pub extra_root_certs: Vec<Vec<u8>>,
 }
 
 impl Default for HttpConfig {
@@ -37,6 +55,40 @@ impl Default for HttpConfig {
             request_timeout: Duration::from_secs(30),
             read_timeout: Duration::from_secs(30),
             version: None,
+            extra_root_certs: Vec::new(),
         }
+    }
+}
+
+impl HttpConfig {
+    /// Set [`HttpConfig::auth_token`](HttpConfig::auth_token).
+    pub fn auth_token(mut self, auth_token: Option<AuthToken>) -> Self {
+        self.auth_token = auth_token;
+        self
+    }
+    /// Set [`HttpConfig::connect_timeout`](HttpConfig::connect_timeout).
+    pub fn connect_timeout(mut self, connect_timeout: Duration) -> Self {
+        self.connect_timeout = connect_timeout;
+        self
+    }
+    /// Set [`HttpConfig::request_timeout`](HttpConfig::request_timeout).
+    pub fn request_timeout(mut self, request_timeout: Duration) -> Self {
+        self.request_timeout = request_timeout;
+        self
+    }
+    /// Set [`HttpConfig::read_timeout`](HttpConfig::read_timeout).
+    pub fn read_timeout(mut self, read_timeout: Duration) -> Self {
+        self.read_timeout = read_timeout;
+        self
+    }
+    /// Set [`HttpConfig::version`](HttpConfig::version).
+    pub fn version(mut self, version: Option<Version>) -> Self {
+        self.version = version;
+        self
+    }
+    /// Set [`HttpConfig::extra_root_certs`](HttpConfig::extra_root_certs).
+    pub fn extra_root_certs(mut self, extra_root_certs: Vec<Vec<u8>>) -> Self {
+        self.extra_root_certs = extra_root_certs;
+        self
     }
 }

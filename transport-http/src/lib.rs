@@ -99,6 +99,7 @@ mod redact;
 mod sink;
 #[cfg(any(feature = "blocking", feature = "async"))]
 mod target;
+pub mod tls;
 #[cfg(any(feature = "blocking", feature = "async"))]
 mod trace;
 

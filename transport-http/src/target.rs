@@ -75,10 +75,7 @@ mod tests {
 
     #[test]
     fn the_config_token_wins_and_empty_tokens_are_none() {
-        let config = |t: Option<&str>| HttpConfig {
-            auth_token: t.map(AuthToken::new),
-            ..HttpConfig::default()
-        };
+        let config = |t: Option<&str>| HttpConfig::default().auth_token(t.map(AuthToken::new));
         let (_, t) =
             base_and_token(&target("http://h", Some("url")), &config(Some("cfg"))).unwrap();
         assert_eq!(t.unwrap().expose(), "cfg");
@@ -93,10 +90,7 @@ mod tests {
 
     #[test]
     fn a_token_in_the_query_is_taken_out_of_the_url() {
-        let config = |t: Option<&str>| HttpConfig {
-            auth_token: t.map(AuthToken::new),
-            ..HttpConfig::default()
-        };
+        let config = |t: Option<&str>| HttpConfig::default().auth_token(t.map(AuthToken::new));
         let (base, t) = base_and_token(
             &target("http://h/db?x=1&authToken=q&y=2", None),
             &config(None),

@@ -25,6 +25,8 @@ pub(crate) fn execute_kind(
         rows: sink.rows,
         rows_affected: summary.rows_affected,
         last_insert_rowid: summary.last_insert_rowid,
+        rows_read: summary.rows_read,
+        rows_written: summary.rows_written,
     };
     Ok((rs, kind))
 }

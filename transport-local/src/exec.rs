@@ -179,6 +179,8 @@ pub(crate) fn run_bound(
         columns: cols,
         rows_affected: if kind.is_dml() { conn.changes() } else { 0 },
         last_insert_rowid: kind.reports_rowid().then(|| conn.last_insert_rowid()),
+        rows_read: None,
+        rows_written: None,
     };
     Ok((summary, kind))
 }

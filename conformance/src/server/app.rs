@@ -72,10 +72,7 @@ impl Shared {
         let sweep = sweep_interval(&config);
         let busy_timeout = (config.transaction_timeout + sweep * 2 + Duration::from_secs(1))
             .min(config.statement_timeout);
-        let local = LocalConfig {
-            busy_timeout,
-            ..LocalConfig::default()
-        };
+        let local = LocalConfig::default().busy_timeout(busy_timeout);
         let connector = LocalConnector::open(&target, local).map_err(|e| {
             tracing::error!(error = %e, "cannot open the database");
             io::Error::other(format!("cannot open the database: {e}"))

@@ -417,6 +417,8 @@ fn run_like_sqld(
         columns: cols,
         rows_affected: if is_iud { conn.changes() } else { 0 },
         last_insert_rowid: is_insert.then(|| conn.last_insert_rowid()),
+        rows_read: None,
+        rows_written: None,
     })
 }
 

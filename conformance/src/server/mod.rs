@@ -1,4 +1,4 @@
-//! The reference Hrana-over-HTTP server: sqld's observable behaviour (HRANA.md
+//! The reference Hrana-over-HTTP server: sqld's observable behaviour (docs/PROTOCOL.md
 //! §10.3, §11) over the local transport, for tests and as a `turso dev`-like
 //! local server. Not a production server.
 //!

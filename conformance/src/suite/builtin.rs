@@ -37,10 +37,7 @@ fn local_async_db(target: &LocalTarget) -> Result<Database> {
 }
 
 fn http_config(token: Option<AuthToken>) -> HttpConfig {
-    HttpConfig {
-        auth_token: token,
-        ..HttpConfig::default()
-    }
+    HttpConfig::default().auth_token(token)
 }
 
 fn http_db(target: &RemoteTarget) -> Result<Database> {

@@ -13,6 +13,7 @@ mod batch_script;
 mod constraints;
 mod helpers;
 mod pool;
+mod streams;
 
 /// Hang guard: the longest a wait may take before the test fails (never a pace).
 const GUARD: Duration = Duration::from_secs(30);

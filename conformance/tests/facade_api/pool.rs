@@ -242,3 +242,120 @@ fn async_pool_respects_its_bound_under_concurrency() {
         assert_eq!((s.acquired, s.in_use), (80, 0), "{what}: {s:?}");
     }
 }
+
+/// A local transport whose `ROLLBACK` fails (as over a connection that
+/// broke): counts its closes.
+struct RollbackFails {
+    inner: Box<dyn sqlport::Transport>,
+    closed: Arc<AtomicUsize>,
+}
+
+impl sqlport::Transport for RollbackFails {
+    fn execute(&mut self, stmt: &sqlport::Statement) -> sqlport::Result<sqlport::ResultSet> {
+        if stmt.sql.trim().eq_ignore_ascii_case("ROLLBACK") {
+            return Err(sqlport::Error::Timeout("ROLLBACK never answered".into()));
+        }
+        self.inner.execute(stmt)
+    }
+
+    fn batch(&mut self, batch: &sqlport::Batch) -> sqlport::Result<sqlport::BatchResult> {
+        self.inner.batch(batch)
+    }
+
+    fn is_autocommit(&self) -> bool {
+        self.inner.is_autocommit()
+    }
+
+    fn capabilities(&self) -> sqlport::Capabilities {
+        self.inner.capabilities()
+    }
+
+    fn close(&mut self) -> sqlport::Result<()> {
+        self.closed.fetch_add(1, Ordering::SeqCst);
+        self.inner.close()
+    }
+}
+
+/// Connections to one local file whose `ROLLBACK` fails.
+fn rollback_fails(
+    dir: &tempfile::TempDir,
+    closed: &Arc<AtomicUsize>,
+) -> impl Fn() -> sqlport::Result<Box<dyn sqlport::Transport>> + Send + Sync + 'static {
+    let local = sqlport::local::LocalConnector::open_path(
+        dir.path().join("p.db"),
+        sqlport::local::LocalConfig::default(),
+    )
+    .unwrap();
+    let closed = closed.clone();
+    move || {
+        Ok(Box::new(RollbackFails {
+            inner: Box::new(local.connect_local()?),
+            closed: closed.clone(),
+        }) as Box<dyn sqlport::Transport>)
+    }
+}
+
+#[test]
+fn a_connection_whose_rollback_fails_is_closed_not_pooled() {
+    let dir = tempfile::tempdir().unwrap();
+    let closed = Arc::new(AtomicUsize::new(0));
+    let db = sqlport::blocking::Database::from_connector(rollback_fails(&dir, &closed));
+    let pool = sqlport::blocking::Pool::new(db, options(1));
+    {
+        let mut c = pool.get().unwrap();
+        c.execute_batch("CREATE TABLE pt (x); BEGIN; INSERT INTO pt VALUES (1);")
+            .unwrap();
+        assert!(!c.is_autocommit());
+    }
+    let s = pool.status();
+    assert_eq!((s.created, s.discarded, s.idle), (1, 1, 0), "{s:?}");
+    assert_eq!(
+        closed.load(Ordering::SeqCst),
+        1,
+        "the discarded connection was closed"
+    );
+    // The next get opens a fresh connection, with no transaction open; the
+    // closed one's transaction was rolled back by closing it.
+    let mut c = pool.get().unwrap();
+    assert!(c.is_autocommit());
+    assert_eq!(
+        c.query_scalar::<i64>("SELECT count(*) FROM pt", ())
+            .unwrap(),
+        0
+    );
+    assert_eq!(pool.status().created, 2);
+    drop(c);
+    // A clean connection goes back to the pool, not closed.
+    assert_eq!(pool.status().idle, 1);
+    assert_eq!(closed.load(Ordering::SeqCst), 1);
+
+    // Async: the same transport behind the worker thread.
+    let rt = runtime();
+    let closed = Arc::new(AtomicUsize::new(0));
+    let connector = sqlport::core::AsyncOverBlockingConnector::new(rollback_fails(&dir, &closed));
+    let db = sqlport::Database::from_connector(connector);
+    rt.block_on(async {
+        let pool = sqlport::Pool::new(db, options(1).acquire_timeout(GUARD));
+        let mut c = pool.get().await.unwrap();
+        c.execute_batch("BEGIN; INSERT INTO pt VALUES (2);")
+            .await
+            .unwrap();
+        drop(c);
+        let mut c = pool.get().await.unwrap();
+        assert!(c.is_autocommit());
+        assert_eq!(
+            c.query_scalar::<i64>("SELECT count(*) FROM pt", ())
+                .await
+                .unwrap(),
+            0
+        );
+        let s = pool.status();
+        assert_eq!((s.created, s.discarded), (2, 1), "{s:?}");
+        // The discarded connection is closed (on its worker thread).
+        let deadline = std::time::Instant::now() + GUARD;
+        while closed.load(Ordering::SeqCst) == 0 {
+            assert!(std::time::Instant::now() < deadline, "never closed");
+            tokio::task::yield_now().await;
+        }
+    });
+}

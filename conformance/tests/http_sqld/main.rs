@@ -19,6 +19,7 @@ mod auth;
 mod cursor;
 mod expiry;
 mod rollback;
+mod row_streams;
 mod streams;
 
 /// Hang guard for requests (never a pace).

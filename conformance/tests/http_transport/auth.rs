@@ -38,10 +38,7 @@ pub(crate) fn auth_and_redaction(b: Backend) {
         .finish();
     let mut seen = Vec::new();
     tracing::subscriber::with_default(subscriber, || {
-        let config = HttpConfig {
-            auth_token: Some(AuthToken::new(SECRET)),
-            ..HttpConfig::default()
-        };
+        let config = HttpConfig::default().auth_token(Some(AuthToken::new(SECRET)));
         seen.push(format!("{config:?}"));
         let db = Db::open(b, &s.url(), config).unwrap();
         seen.push(db.debug());
@@ -56,10 +53,7 @@ pub(crate) fn auth_and_redaction(b: Backend) {
         seen.push(format!("{e:?} {e}"));
 
         for token in [None, Some("wrong-token")] {
-            let config = HttpConfig {
-                auth_token: token.map(AuthToken::new),
-                ..HttpConfig::default()
-            };
+            let config = HttpConfig::default().auth_token(token.map(AuthToken::new));
             let db = Db::open(b, &s.url(), config).unwrap();
             let e = db
                 .connect()

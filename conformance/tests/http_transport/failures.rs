@@ -18,15 +18,7 @@ pub(crate) fn garbage_replies_never_panic(b: Backend) {
         http("401 Unauthorized", "application/json", br#"{"error":"Unauthorized: nope"}"#),
     ];
     let url = canned(replies);
-    let db = Db::open(
-        b,
-        &url,
-        HttpConfig {
-            version: Some(Version::V3),
-            ..HttpConfig::default()
-        },
-    )
-    .unwrap();
+    let db = Db::open(b, &url, HttpConfig::default().version(Some(Version::V3))).unwrap();
     let mut c = db.connect().unwrap();
     let e = c.exec("SELECT 1").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Http, "{e:?}");
@@ -88,11 +80,9 @@ pub(crate) fn request_timeout_fires(b: Backend) {
     let db = Db::open(
         b,
         &url,
-        HttpConfig {
-            version: Some(Version::V3),
-            request_timeout: std::time::Duration::from_millis(300),
-            ..HttpConfig::default()
-        },
+        HttpConfig::default()
+            .version(Some(Version::V3))
+            .request_timeout(std::time::Duration::from_millis(300)),
     )
     .unwrap();
     let mut c = db.connect().unwrap();
@@ -117,10 +107,7 @@ pub(crate) fn unreachable_server_is_an_error(b: Backend) {
     let forced = Db::open(
         b,
         &format!("http://{addr}"),
-        HttpConfig {
-            version: Some(Version::V3),
-            ..HttpConfig::default()
-        },
+        HttpConfig::default().version(Some(Version::V3)),
     )
     .unwrap();
     let mut c = forced.connect().unwrap();
@@ -142,12 +129,10 @@ pub(crate) fn a_cursor_body_that_stalls_times_out(b: Backend) {
     let db = Db::open(
         b,
         &stalling(reply.into_bytes()),
-        HttpConfig {
-            version: Some(Version::V3),
-            request_timeout: std::time::Duration::from_millis(300),
-            read_timeout: std::time::Duration::from_millis(300),
-            ..HttpConfig::default()
-        },
+        HttpConfig::default()
+            .version(Some(Version::V3))
+            .request_timeout(std::time::Duration::from_millis(300))
+            .read_timeout(std::time::Duration::from_millis(300)),
     )
     .unwrap();
     let mut c = db.connect().unwrap();
@@ -215,12 +200,10 @@ pub(crate) fn a_long_cursor_is_not_cut_by_the_request_timeout(b: Backend) {
     let db = Db::open(
         b,
         &url,
-        HttpConfig {
-            version: Some(Version::V3),
-            request_timeout: std::time::Duration::from_millis(300),
-            read_timeout: std::time::Duration::from_secs(5),
-            ..HttpConfig::default()
-        },
+        HttpConfig::default()
+            .version(Some(Version::V3))
+            .request_timeout(std::time::Duration::from_millis(300))
+            .read_timeout(std::time::Duration::from_secs(5)),
     )
     .unwrap();
     let mut c = db.connect().unwrap();

@@ -108,10 +108,7 @@ pub(crate) fn base_url_is_followed_for_the_stream(b: Backend) {
     let log: Log = Arc::default();
     // The same origin (scheme, host and port), another path: followed.
     let url = responder_at(|base| Some(format!("{base}/replica/")), log.clone(), 8);
-    let config = HttpConfig {
-        version: Some(Version::V3),
-        ..HttpConfig::default()
-    };
+    let config = HttpConfig::default().version(Some(Version::V3));
     let db = Db::open(b, &url, config).unwrap();
     let mut c = db.connect().unwrap();
     // A PRAGMA assignment is connection state: the stream (and its baton) is kept.
@@ -155,10 +152,7 @@ pub(crate) fn base_url_to_another_origin_is_ignored(b: Backend) {
     for redirect in elsewhere {
         let log_a: Log = Arc::default();
         let url_a = responder_at(|base| Some(redirect(base)), log_a.clone(), 8);
-        let config = HttpConfig {
-            version: Some(Version::V3),
-            ..HttpConfig::default()
-        };
+        let config = HttpConfig::default().version(Some(Version::V3));
         let db = Db::open(b, &url_a, config).unwrap();
         let mut c = db.connect().unwrap();
         c.exec("PRAGMA foreign_keys = OFF").unwrap();

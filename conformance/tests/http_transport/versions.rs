@@ -80,10 +80,7 @@ pub(crate) fn forced_version_does_not_probe(b: Backend) {
         let db = Db::open(
             b,
             &s.url(),
-            HttpConfig {
-                version: Some(Version::V2),
-                ..HttpConfig::default()
-            },
+            HttpConfig::default().version(Some(Version::V2)),
         )
         .unwrap();
         let c = db.connect().unwrap();

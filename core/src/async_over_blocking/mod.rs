@@ -414,6 +414,9 @@ impl AsyncTransport for AsyncOverBlocking {
                 stopped = Some(why);
                 break;
             }
+            if sink.wants_pause() {
+                relay::yield_once().await;
+            }
         }
         // Tell the worker to stop (its next send fails), then wait for it.
         drop(rows_rx);

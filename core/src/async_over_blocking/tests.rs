@@ -110,6 +110,8 @@ impl Transport for Fake {
             columns: cols,
             rows_affected: 0,
             last_insert_rowid: None,
+            rows_read: None,
+            rows_written: None,
         })
     }
 

@@ -1,6 +1,6 @@
 //! Hrana-over-HTTP JSON bodies (v1, v2, v3 pipeline and v3 cursor), as serde
 //! types shared by the client half and the server half. Field names, key sets
-//! and encodings follow sqld (see HRANA.md in the design notes): integers are
+//! and encodings follow sqld (see docs/PROTOCOL.md): integers are
 //! decimal strings, blobs standard base64 (unpadded on output, both forms on
 //! input), floats JSON numbers (`null` read as NaN: sqld sends `null` for ±inf).
 //!
@@ -350,12 +350,12 @@ pub struct StmtResult {
     /// Ignored on input; written as null.
     #[serde(default)]
     pub replication_index: Option<Loose>,
-    /// Stats (optional on input).
-    #[serde(default)]
-    pub rows_read: u64,
-    /// Stats (optional on input).
-    #[serde(default)]
-    pub rows_written: u64,
+    /// Rows read (optional on input: `None` when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows_read: Option<u64>,
+    /// Rows written (optional on input: `None` when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rows_written: Option<u64>,
     /// Stats (optional on input).
     #[serde(default)]
     pub query_duration_ms: f64,

@@ -247,6 +247,11 @@ fn values_and_results_decode_exactly() {
     let r = pipeline("13-");
     let ins = exec_result(&r[0]);
     assert_eq!((ins.rows_affected, ins.last_insert_rowid), (1, Some(1)));
+    // The server's counts, as recorded (issue 15): one row written.
+    assert_eq!((ins.rows_read, ins.rows_written), (Some(0), Some(1)));
+    let r = pipeline("11-");
+    let create = exec_result(&r[0]);
+    assert_eq!((create.rows_read, create.rows_written), (Some(1), Some(2)));
     let r = pipeline("47-");
     let rs = exec_result(&r[0]);
     let row = &rs.rows[0];

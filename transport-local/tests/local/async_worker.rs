@@ -10,14 +10,9 @@ async fn async_blocked_query_does_not_block_the_executor() {
     use sqlport_core::AsyncConnector;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("async.db");
-    let a_db = LocalConnector::open_path(
-        &path,
-        LocalConfig {
-            busy_timeout: Duration::ZERO,
-            ..LocalConfig::default()
-        },
-    )
-    .unwrap();
+    let a_db =
+        LocalConnector::open_path(&path, LocalConfig::default().busy_timeout(Duration::ZERO))
+            .unwrap();
     let mut a = a_db.connect_local().unwrap();
     exec(&mut a, "CREATE TABLE t (x)");
     exec(&mut a, "BEGIN IMMEDIATE");
@@ -26,10 +21,7 @@ async fn async_blocked_query_does_not_block_the_executor() {
     let b_db = sqlport_local::async_connector(
         LocalConnector::open_path(
             &path,
-            LocalConfig {
-                busy_timeout: Duration::from_secs(10),
-                ..LocalConfig::default()
-            },
+            LocalConfig::default().busy_timeout(Duration::from_secs(10)),
         )
         .unwrap(),
     );
@@ -101,10 +93,7 @@ async fn dropping_an_async_connection_rolls_back() {
     use sqlport_core::AsyncConnector;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("drop.db");
-    let cfg = LocalConfig {
-        busy_timeout: Duration::from_secs(10),
-        ..LocalConfig::default()
-    };
+    let cfg = LocalConfig::default().busy_timeout(Duration::from_secs(10));
     let db = LocalConnector::open_path(&path, cfg).unwrap();
     let mut a = db.connect_local().unwrap();
     exec(&mut a, "CREATE TABLE t (x)");

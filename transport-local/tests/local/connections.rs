@@ -6,10 +6,7 @@ use super::*;
 fn memory_is_shared_between_connections_of_one_connector() {
     let db = LocalConnector::open(
         &LocalTarget::Memory,
-        LocalConfig {
-            busy_timeout: Duration::ZERO,
-            ..LocalConfig::default()
-        },
+        LocalConfig::default().busy_timeout(Duration::ZERO),
     )
     .unwrap();
     let mut a = db.connect_local().unwrap();
@@ -60,22 +57,12 @@ fn foreign_keys_pragma_is_per_connection() {
 fn open_modes() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("missing.db");
-    let no_create = LocalConfig {
-        create: false,
-        ..LocalConfig::default()
-    };
+    let no_create = LocalConfig::default().create(false);
     let err = LocalConnector::open_path(&path, no_create).unwrap_err();
     assert_eq!(err.sqlite_code(), Some(codes::SQLITE_CANTOPEN));
     let db = LocalConnector::open_path(&path, LocalConfig::default()).unwrap();
     exec(&mut db.connect_local().unwrap(), "CREATE TABLE t (x)");
-    let ro = LocalConnector::open_path(
-        &path,
-        LocalConfig {
-            read_only: true,
-            ..LocalConfig::default()
-        },
-    )
-    .unwrap();
+    let ro = LocalConnector::open_path(&path, LocalConfig::default().read_only(true)).unwrap();
     let mut r = ro.connect_local().unwrap();
     assert_eq!(one(&mut r, "SELECT count(*) FROM t"), Value::Integer(0));
     let err = r
@@ -92,14 +79,9 @@ fn open_modes() {
     assert_eq!(err.sqlite_code(), Some(codes::SQLITE_READONLY));
     assert!(format!("{db:?}").contains("missing.db"));
     // No statement cache at all still works.
-    let uncached = LocalConnector::open_path(
-        &path,
-        LocalConfig {
-            statement_cache_capacity: 0,
-            ..LocalConfig::default()
-        },
-    )
-    .unwrap();
+    let uncached =
+        LocalConnector::open_path(&path, LocalConfig::default().statement_cache_capacity(0))
+            .unwrap();
     let mut c = uncached.connect_local().unwrap();
     for _ in 0..3 {
         assert_eq!(one(&mut c, "SELECT count(*) FROM t"), Value::Integer(0));
@@ -140,11 +122,7 @@ fn connector_trait_gives_boxed_transport() {
 
 #[test]
 fn memory_ignores_file_options() {
-    let cfg = LocalConfig {
-        create: false,
-        wal: true,
-        ..LocalConfig::default()
-    };
+    let cfg = LocalConfig::default().create(false).wal(true);
     let db = LocalConnector::open(&LocalTarget::Memory, cfg).unwrap();
     let mut c = db.connect_local().unwrap();
     exec(&mut c, "CREATE TABLE t (x)");
@@ -152,10 +130,7 @@ fn memory_ignores_file_options() {
         one(&mut c, "PRAGMA journal_mode"),
         Value::Text("wal".into())
     );
-    let ro = LocalConfig {
-        read_only: true,
-        ..LocalConfig::default()
-    };
+    let ro = LocalConfig::default().read_only(true);
     let db = LocalConnector::open(&LocalTarget::Memory, ro).unwrap();
     let mut c = db.connect_local().unwrap();
     let err = c
@@ -174,10 +149,7 @@ fn busy_timeout_beyond_sqlite_range_is_an_error() {
         (max + Duration::from_millis(1), false),
         (Duration::MAX, false),
     ] {
-        let cfg = LocalConfig {
-            busy_timeout: timeout,
-            ..LocalConfig::default()
-        };
+        let cfg = LocalConfig::default().busy_timeout(timeout);
         for target in [
             LocalTarget::Memory,
             LocalTarget::Uri("file::memory:".into()),

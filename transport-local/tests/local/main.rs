@@ -36,10 +36,7 @@ fn one(c: &mut LocalTransport, sql: &str) -> Value {
 
 fn temp_db(busy: Duration) -> (tempfile::TempDir, LocalConnector) {
     let dir = tempfile::tempdir().unwrap();
-    let cfg = LocalConfig {
-        busy_timeout: busy,
-        ..LocalConfig::default()
-    };
+    let cfg = LocalConfig::default().busy_timeout(busy);
     let db = LocalConnector::open_path(dir.path().join("t.db"), cfg).unwrap();
     (dir, db)
 }

@@ -1,4 +1,4 @@
-//! Building Hrana batches for [`BatchMode`]s (HRANA.md §6) and reading their
+//! Building Hrana batches for [`BatchMode`]s (docs/PROTOCOL.md §6) and reading their
 //! results back.
 
 use sqlport_core::{BatchMode, BatchResult, Error, Result, Statement, StepResult, codes};

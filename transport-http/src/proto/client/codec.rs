@@ -82,6 +82,8 @@ pub fn result_set(r: wire::StmtResult) -> Result<ResultSet> {
         rows,
         rows_affected: r.affected_row_count,
         last_insert_rowid: r.last_insert_rowid,
+        rows_read: r.rows_read,
+        rows_written: r.rows_written,
     })
 }
 
@@ -130,6 +132,8 @@ mod tests {
         .unwrap();
         let rs = result_set(r).unwrap();
         assert_eq!(rs.columns.len(), 2);
+        // No counts sent: none reported (not 0).
+        assert_eq!((rs.rows_read, rs.rows_written), (None, None));
         assert_eq!(rs.rows[0].values(), &[Value::Integer(1), Value::Null]);
         let bad: wire::StmtResult = serde_json::from_str(
             r#"{"cols":[{"name":"a"}],"rows":[[]],"affected_row_count":0,"last_insert_rowid":null}"#,

@@ -1,4 +1,4 @@
-//! Incremental decoding of a `/v3/cursor` NDJSON body (HRANA.md §7.3): a line
+//! Incremental decoding of a `/v3/cursor` NDJSON body (docs/PROTOCOL.md §7.3): a line
 //! decoder fed with byte chunks, and a reader that hands the rows of one
 //! target step to a [`RowSink`] as they arrive, so memory stays bounded.
 

@@ -62,7 +62,7 @@ pub fn hrana_error(err: &wire::Error) -> Error {
     }
 }
 
-/// The body of a non-2xx reply, parsed leniently (HRANA.md §8.2): Hrana JSON
+/// The body of a non-2xx reply, parsed leniently (docs/PROTOCOL.md §8.2): Hrana JSON
 /// with `message` (and optional `code`), else JSON `{"error": "..."}`, else the
 /// trimmed text, else empty.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,4 +1,4 @@
-//! Version negotiation (HRANA.md §1.2) and what a connection can do on each
+//! Version negotiation (docs/PROTOCOL.md §1.2) and what a connection can do on each
 //! version. Sans-IO: the session sends the probes ([`Session::connect`]) and
 //! reads their replies here; a connector keeps the result in a
 //! [`Negotiated`] shared by its connections.

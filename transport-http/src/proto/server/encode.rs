@@ -384,6 +384,8 @@ mod tests {
             rows,
             rows_affected: 0,
             last_insert_rowid: None,
+            rows_read: None,
+            rows_written: None,
         }
     }
 
@@ -481,6 +483,8 @@ mod tests {
             columns: rs.columns.clone(),
             rows_affected: rs.rows_affected,
             last_insert_rowid: rs.last_insert_rowid,
+            rows_read: rs.rows_read,
+            rows_written: rs.rows_written,
         };
         let mut w = StmtResultWriter::new(usize::MAX);
         w.columns(&rs.columns).unwrap();

@@ -7,7 +7,7 @@
 //! the database connections, and measures statement durations itself
 //! ([`StreamExecutor::last_duration_ms`]).
 //!
-//! Failures come in two levels, as in sqld (HRANA.md §2.2):
+//! Failures come in two levels, as in sqld (docs/PROTOCOL.md §2.2):
 //! - per-request errors are written in band ([`map_error`], [`ErrorCode`]);
 //! - [`Fatal`] errors fail the whole HTTP request and destroy the stream: a
 //!   protocol error (400 text/plain) or an internal error (500 JSON).

@@ -40,6 +40,8 @@ fn one(v: Value) -> ResultSet {
         columns: cols,
         rows_affected: 0,
         last_insert_rowid: None,
+        rows_read: None,
+        rows_written: None,
     }
 }
 
@@ -121,6 +123,8 @@ impl StreamExecutor for Fake {
                 columns: cols,
                 rows_affected: 0,
                 last_insert_rowid: None,
+                rows_read: None,
+                rows_written: None,
             });
         }
         let rs = self.execute(stmt)?;

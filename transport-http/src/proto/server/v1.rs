@@ -1,5 +1,5 @@
 //! The stateless v1 endpoints (`/v1/execute`, `/v1/batch`): every request runs
-//! on a fresh connection; statement errors become HTTP statuses (HRANA.md §1.4).
+//! on a fresh connection; statement errors become HTTP statuses (docs/PROTOCOL.md §1.4).
 
 use super::batch;
 use super::encode;

@@ -92,6 +92,8 @@ impl Session {
             columns: columns.unwrap_or_else(|| Vec::new().into()),
             rows_affected: 0,
             last_insert_rowid: None,
+            rows_read: None,
+            rows_written: None,
         })
     }
 
@@ -164,6 +166,8 @@ impl Session {
                             columns,
                             rows_affected,
                             last_insert_rowid,
+                            rows_read: None,
+                            rows_written: None,
                         }),
                     }
                 }

@@ -247,7 +247,7 @@ impl Session {
     }
 
     /// Open a connection to the database at `base`: the version is the one
-    /// `versions` knows, else found by probing (HRANA.md §1.2) and kept in
+    /// `versions` knows, else found by probing (docs/PROTOCOL.md §1.2) and kept in
     /// `versions` for the connector's later connections. The returned
     /// [`Next`] is [`Output::Connected`] at once when the version is known.
     pub fn connect(base: Url, versions: &Arc<Negotiated>) -> (Session, Result<Next>) {
@@ -412,6 +412,8 @@ impl Session {
                     columns: rs.columns,
                     rows_affected: rs.rows_affected,
                     last_insert_rowid: rs.last_insert_rowid,
+                    rows_read: rs.rows_read,
+                    rows_written: rs.rows_written,
                 })),
                 next => {
                     self.feeding = matches!(next, Next::Send(_));
