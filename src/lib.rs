@@ -78,7 +78,7 @@ mod shared;
 mod trace;
 
 pub use nonblocking::{
-    Connection, Database, PAUSE_AT, PreparedStatement, RowStream, Savepoint, Transaction,
+    Connection, Database, Executor, PAUSE_AT, PreparedStatement, RowStream, Savepoint, Transaction,
 };
 pub use options::OpenOptions;
 #[cfg(feature = "async-pool")]
