@@ -9,9 +9,9 @@
 //!
 //! Two flavours with the same types and methods: async at the crate root
 //! ([`Database`], [`Connection`], [`Transaction`], [`Savepoint`],
-//! [`PreparedStatement`], and `Pool` with the `async-pool` feature) and
-//! blocking in [`blocking`] (the same, plus `blocking::Executor` for helpers
-//! that take a connection or a guard). The query helpers and their contracts
+//! [`PreparedStatement`], [`Executor`] for helpers that take a connection or
+//! a guard, and `Pool` with the `async-pool` feature) and blocking in
+//! [`blocking`] (the same). The query helpers and their contracts
 //! are listed on [`blocking::Connection`].
 //!
 //! ```
@@ -78,7 +78,7 @@ mod shared;
 mod trace;
 
 pub use nonblocking::{
-    Connection, Database, PAUSE_AT, PreparedStatement, RowStream, Savepoint, Transaction,
+    Connection, Database, Executor, PAUSE_AT, PreparedStatement, RowStream, Savepoint, Transaction,
 };
 pub use options::OpenOptions;
 #[cfg(feature = "async-pool")]

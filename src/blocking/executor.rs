@@ -1,7 +1,9 @@
 //! [`Executor`]: write a helper once for a [`Connection`], a [`Transaction`]
 //! or a [`Savepoint`].
 
-use sqlport_core::{Batch, BatchResult, FromSql, IntoParams, Result, ResultSet, Row, Statement};
+use sqlport_core::{
+    Batch, BatchResult, FromSql, IntoParams, Result, ResultSet, Row, Statement, Summary,
+};
 
 use super::{Connection, Savepoint, Transaction};
 
@@ -125,6 +127,19 @@ pub trait Executor: sealed::Sealed {
         self.conn().query_map(sql, params, f)
     }
 
+    /// See [`Connection::query_each`].
+    fn query_each(
+        &mut self,
+        sql: &str,
+        params: impl IntoParams,
+        f: impl FnMut(Row) -> Result<()>,
+    ) -> Result<Summary>
+    where
+        Self: Sized,
+    {
+        self.conn().query_each(sql, params, f)
+    }
+
     /// See [`Connection::batch`].
     fn batch(&mut self, batch: &Batch) -> Result<BatchResult> {
         self.conn().batch(batch)
@@ -142,7 +157,10 @@ pub trait Executor: sealed::Sealed {
 
     /// See [`Connection::is_autocommit`].
     fn is_autocommit(&mut self) -> bool {
-        self.conn().is_autocommit()
+        // Named in full: `self.conn().is_autocommit()` picks this trait
+        // method (its `&mut self` receiver matches before the inherent
+        // `&self` one) and recurses forever.
+        Connection::is_autocommit(self.conn())
     }
 }
 

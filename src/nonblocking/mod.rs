@@ -21,6 +21,7 @@
 
 mod connection;
 mod database;
+mod executor;
 mod guard_methods;
 mod prepared;
 mod stream;
@@ -28,6 +29,7 @@ mod transaction;
 
 pub use connection::Connection;
 pub use database::Database;
+pub use executor::Executor;
 pub use prepared::PreparedStatement;
 pub use stream::{PAUSE_AT, RowStream};
 pub use transaction::{Savepoint, Transaction};

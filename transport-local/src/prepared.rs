@@ -120,6 +120,8 @@ impl LocalPrepared<'_> {
                         rows: sink.rows,
                         rows_affected: summary.rows_affected,
                         last_insert_rowid: summary.last_insert_rowid,
+                        rows_read: summary.rows_read,
+                        rows_written: summary.rows_written,
                     };
                     (rs, kind)
                 })

@@ -11,6 +11,7 @@ use sqlport_conformance::server::{ServerConfig, TestServer};
 
 mod batch_script;
 mod constraints;
+mod executor;
 mod helpers;
 mod pool;
 mod streams;
