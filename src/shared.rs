@@ -165,12 +165,21 @@ pub(crate) fn script_batch(script: &str) -> Batch {
 /// A [`RowSink`] that hands each row to a closure; an error stops the query.
 pub(crate) struct FnSink<F>(pub(crate) F);
 
-impl<F: FnMut(Row) -> Result<()>> RowSink for FnSink<F> {
+impl<F: FnMut(&Row) -> Result<()>> RowSink for FnSink<F> {
     fn columns(&mut self, _columns: &Arc<[Column]>) -> Result<()> {
         Ok(())
     }
 
     fn row(&mut self, row: Row) -> Result<ControlFlow<()>> {
+        (self.0)(&row).map(ControlFlow::Continue)
+    }
+
+    /// The closure only reads each row: a producer may lend one it refills.
+    fn borrows_rows(&self) -> bool {
+        true
+    }
+
+    fn row_ref(&mut self, row: &Row) -> Result<ControlFlow<()>> {
         (self.0)(row).map(ControlFlow::Continue)
     }
 }

@@ -25,6 +25,52 @@ use crate::value::{Value, ValueRef};
 pub trait ToSql {
     /// Convert to an owned SQLite value.
     fn to_sql(&self) -> Result<Value, ConversionError>;
+
+    /// The value to bind, borrowed from `self` where it can be (text and
+    /// bytes), so that a transport binding it directly (a prepared statement
+    /// on a local connection) copies nothing. The default owns
+    /// [`ToSql::to_sql`]'s value; both must give the same SQLite value and
+    /// the same errors.
+    fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ConversionError> {
+        self.to_sql().map(ToSqlOutput::Owned)
+    }
+}
+
+/// What [`ToSql::to_sql_output`] gives: a SQLite value borrowed from the Rust
+/// value, or owned when it had to be built.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ToSqlOutput<'a> {
+    /// Borrowed from the Rust value.
+    Borrowed(ValueRef<'a>),
+    /// Built by the conversion.
+    Owned(Value),
+}
+
+impl ToSqlOutput<'_> {
+    /// The value, borrowed.
+    pub fn as_value_ref(&self) -> ValueRef<'_> {
+        match self {
+            ToSqlOutput::Borrowed(v) => *v,
+            ToSqlOutput::Owned(v) => v.as_ref(),
+        }
+    }
+
+    /// The value, owned.
+    pub fn into_value(self) -> Value {
+        match self {
+            ToSqlOutput::Borrowed(v) => v.to_owned_value(),
+            ToSqlOutput::Owned(v) => v,
+        }
+    }
+}
+
+/// A borrowed value, refused (as [`ToSql`] for [`Value`] does) when it is a
+/// non-finite real.
+fn checked(v: ValueRef<'_>) -> Result<ToSqlOutput<'_>, ConversionError> {
+    match v {
+        ValueRef::Real(r) if !r.is_finite() => Err(ConversionError::NonFinite(r)),
+        v => Ok(ToSqlOutput::Borrowed(v)),
+    }
 }
 
 /// A Rust type that can be read from a SQLite value.
@@ -49,11 +95,19 @@ impl ToSql for Value {
             v => Ok(v.clone()),
         }
     }
+
+    fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ConversionError> {
+        checked(self.as_ref())
+    }
 }
 
 impl ToSql for ValueRef<'_> {
     fn to_sql(&self) -> Result<Value, ConversionError> {
         self.to_owned_value().to_sql()
+    }
+
+    fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ConversionError> {
+        checked(*self)
     }
 }
 
@@ -61,11 +115,17 @@ impl<T: ToSql + ?Sized> ToSql for &T {
     fn to_sql(&self) -> Result<Value, ConversionError> {
         (**self).to_sql()
     }
+    fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ConversionError> {
+        (**self).to_sql_output()
+    }
 }
 
 impl<T: ToSql + ?Sized> ToSql for Box<T> {
     fn to_sql(&self) -> Result<Value, ConversionError> {
         (**self).to_sql()
+    }
+    fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ConversionError> {
+        (**self).to_sql_output()
     }
 }
 
@@ -73,11 +133,17 @@ impl<T: ToSql + ?Sized> ToSql for Rc<T> {
     fn to_sql(&self) -> Result<Value, ConversionError> {
         (**self).to_sql()
     }
+    fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ConversionError> {
+        (**self).to_sql_output()
+    }
 }
 
 impl<T: ToSql + ?Sized> ToSql for Arc<T> {
     fn to_sql(&self) -> Result<Value, ConversionError> {
         (**self).to_sql()
+    }
+    fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ConversionError> {
+        (**self).to_sql_output()
     }
 }
 
@@ -86,6 +152,12 @@ impl<T: ToSql> ToSql for Option<T> {
         match self {
             Some(v) => v.to_sql(),
             None => Ok(Value::Null),
+        }
+    }
+    fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ConversionError> {
+        match self {
+            Some(v) => v.to_sql_output(),
+            None => Ok(ToSqlOutput::Borrowed(ValueRef::Null)),
         }
     }
 }
@@ -137,11 +209,17 @@ impl ToSql for str {
     fn to_sql(&self) -> Result<Value, ConversionError> {
         Ok(Value::Text(self.to_owned()))
     }
+    fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ConversionError> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Text(self)))
+    }
 }
 
 impl ToSql for String {
     fn to_sql(&self) -> Result<Value, ConversionError> {
         Ok(Value::Text(self.clone()))
+    }
+    fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ConversionError> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Text(self)))
     }
 }
 
@@ -149,11 +227,17 @@ impl ToSql for Cow<'_, str> {
     fn to_sql(&self) -> Result<Value, ConversionError> {
         Ok(Value::Text(self.to_string()))
     }
+    fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ConversionError> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Text(self)))
+    }
 }
 
 impl ToSql for [u8] {
     fn to_sql(&self) -> Result<Value, ConversionError> {
         Ok(Value::Blob(self.to_vec()))
+    }
+    fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ConversionError> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Blob(self)))
     }
 }
 
@@ -161,17 +245,26 @@ impl<const N: usize> ToSql for [u8; N] {
     fn to_sql(&self) -> Result<Value, ConversionError> {
         Ok(Value::Blob(self.to_vec()))
     }
+    fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ConversionError> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Blob(self)))
+    }
 }
 
 impl ToSql for Vec<u8> {
     fn to_sql(&self) -> Result<Value, ConversionError> {
         Ok(Value::Blob(self.clone()))
     }
+    fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ConversionError> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Blob(self)))
+    }
 }
 
 impl ToSql for Cow<'_, [u8]> {
     fn to_sql(&self) -> Result<Value, ConversionError> {
         Ok(Value::Blob(self.to_vec()))
+    }
+    fn to_sql_output(&self) -> Result<ToSqlOutput<'_>, ConversionError> {
+        Ok(ToSqlOutput::Borrowed(ValueRef::Blob(self)))
     }
 }
 

@@ -38,13 +38,13 @@ mod proptests;
 
 pub use async_over_blocking::{AsyncOverBlocking, AsyncOverBlockingConnector};
 pub use capability::{Capabilities, Capability};
-pub use convert::{FromSql, ToSql};
+pub use convert::{FromSql, ToSql, ToSqlOutput};
 pub use describe::Description;
 pub use error::{
     Constraint, ConversionError, Error, ErrorKind, OptionalExt, Result, SqliteError, codes,
 };
 pub use name::{LocalTarget, RemoteTarget, Target};
-pub use params::{IntoParams, Params, named_params_from_iter, params_from_iter};
+pub use params::{IntoParams, Params, ParamsRef, named_params_from_iter, params_from_iter};
 pub use prepared::{GenericHandle, PreparedHandle};
 pub use protocol::HranaVersion;
 pub use result::{CollectRows, Column, ColumnIndex, ResultSet, Row, RowSink, Summary};

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::convert::ToSql;
+use crate::convert::{ToSql, ToSqlOutput};
 use crate::error::{Error, Result};
 use crate::value::Value;
 
@@ -39,6 +39,68 @@ impl Params {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// Parameters lent for one run by [`IntoParams::with_params_ref`]: built
+/// [`Params`], or positional values borrowed from the caller's (no copy of
+/// text or bytes), which a transport binding values directly (a prepared
+/// statement on a local connection) uses as they are.
+#[derive(Debug, Clone, Copy)]
+pub enum ParamsRef<'a> {
+    /// Built parameters.
+    Params(&'a Params),
+    /// Positional values (`?` takes the next one, `?NNN` value `NNN - 1`).
+    Positional(&'a [ToSqlOutput<'a>]),
+}
+
+impl ParamsRef<'_> {
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            ParamsRef::Params(p) => p.len(),
+            ParamsRef::Positional(v) => v.len(),
+        }
+    }
+
+    /// `true` when there are no values.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The same parameters, owned ([`Params::None`] when there are none, as
+    /// [`IntoParams::into_params`] gives).
+    pub fn to_params(&self) -> Params {
+        match self {
+            ParamsRef::Params(p) => (*p).clone(),
+            ParamsRef::Positional([]) => Params::None,
+            ParamsRef::Positional(v) => Params::Positional(
+                v.iter()
+                    .map(|o| o.as_value_ref().to_owned_value())
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// One positional value, borrowed where it can be; a failure names its
+/// 1-based position.
+fn lend<T: ToSql + ?Sized>(value: &T, index: usize) -> Result<ToSqlOutput<'_>> {
+    value
+        .to_sql_output()
+        .map_err(|e| Error::conversion(Some(format!("parameter {}", index + 1)), e))
+}
+
+/// Lend positional values collected from `items`.
+fn lend_all<'a, T: ToSql + ?Sized + 'a, R>(
+    items: impl IntoIterator<Item = &'a T>,
+    f: impl FnOnce(ParamsRef<'_>) -> Result<R>,
+) -> Result<R> {
+    let values = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| lend(v, i))
+        .collect::<Result<Vec<_>>>()?;
+    f(ParamsRef::Positional(&values))
 }
 
 fn positional<'a, T: ToSql + ?Sized + 'a>(
@@ -83,6 +145,18 @@ fn named<'a, K: AsRef<str> + 'a, T: ToSql + ?Sized + 'a>(
 pub trait IntoParams {
     /// Convert into bound parameters.
     fn into_params(self) -> Result<Params>;
+
+    /// Lend the parameters to `f` for one run, borrowing text and bytes from
+    /// the caller's values where the shape allows (tuples, arrays, slices,
+    /// vectors); the same values and errors as
+    /// [`IntoParams::into_params`]. The default builds [`Params`].
+    fn with_params_ref<R>(self, f: impl FnOnce(ParamsRef<'_>) -> Result<R>) -> Result<R>
+    where
+        Self: Sized,
+    {
+        let params = self.into_params()?;
+        f(ParamsRef::Params(&params))
+    }
 }
 
 impl IntoParams for Params {
@@ -101,11 +175,19 @@ impl<T: ToSql> IntoParams for &[T] {
     fn into_params(self) -> Result<Params> {
         positional(self.iter())
     }
+
+    fn with_params_ref<R>(self, f: impl FnOnce(ParamsRef<'_>) -> Result<R>) -> Result<R> {
+        lend_all(self.iter(), f)
+    }
 }
 
 impl<T: ToSql, const N: usize> IntoParams for [T; N] {
     fn into_params(self) -> Result<Params> {
         positional(self.iter())
+    }
+
+    fn with_params_ref<R>(self, f: impl FnOnce(ParamsRef<'_>) -> Result<R>) -> Result<R> {
+        lend_all(self.iter(), f)
     }
 }
 
@@ -113,17 +195,29 @@ impl<T: ToSql, const N: usize> IntoParams for &[T; N] {
     fn into_params(self) -> Result<Params> {
         positional(self.iter())
     }
+
+    fn with_params_ref<R>(self, f: impl FnOnce(ParamsRef<'_>) -> Result<R>) -> Result<R> {
+        lend_all(self.iter(), f)
+    }
 }
 
 impl<T: ToSql> IntoParams for Vec<T> {
     fn into_params(self) -> Result<Params> {
         positional(self.iter())
     }
+
+    fn with_params_ref<R>(self, f: impl FnOnce(ParamsRef<'_>) -> Result<R>) -> Result<R> {
+        lend_all(self.iter(), f)
+    }
 }
 
 impl<T: ToSql> IntoParams for &Vec<T> {
     fn into_params(self) -> Result<Params> {
         positional(self.iter())
+    }
+
+    fn with_params_ref<R>(self, f: impl FnOnce(ParamsRef<'_>) -> Result<R>) -> Result<R> {
+        lend_all(self.iter(), f)
     }
 }
 
@@ -230,6 +324,11 @@ macro_rules! tuple_params {
                 let refs: &[&dyn ToSql] = &[$(&self.$idx),+];
                 positional(refs.iter().copied())
             }
+
+            fn with_params_ref<R>(self, f: impl FnOnce(ParamsRef<'_>) -> Result<R>) -> Result<R> {
+                let values = [$(lend(&self.$idx, $idx)?),+];
+                f(ParamsRef::Positional(&values))
+            }
         }
     };
 }
@@ -307,6 +406,56 @@ mod tests {
             .into_params()
             .unwrap();
         assert_eq!(p, Params::Named(vec![("a".into(), Value::Integer(1))]));
+    }
+
+    /// The lent form of every shape that overrides it holds the values
+    /// `into_params` builds, text and bytes borrowed, not copied.
+    #[test]
+    fn lent_values_match_built_ones() {
+        fn lent(p: impl IntoParams) -> Params {
+            p.with_params_ref(|r| Ok(r.to_params())).unwrap()
+        }
+        let text = String::from("two");
+        let built = (1, text.as_str(), 2.5, None::<i64>, vec![7u8])
+            .into_params()
+            .unwrap();
+        assert_eq!(lent((1, text.as_str(), 2.5, None::<i64>, vec![7u8])), built);
+        assert_eq!(lent([1, 2]), [1, 2].into_params().unwrap());
+        assert_eq!(lent(&[1, 2][..]), (&[1, 2][..]).into_params().unwrap());
+        assert_eq!(lent(vec!["a", "b"]), vec!["a", "b"].into_params().unwrap());
+        assert_eq!(lent(Vec::<i64>::new()), Params::None);
+        assert_eq!(lent(()), Params::None);
+        let named = named_params! { ":a": 1 };
+        assert_eq!(lent(named), named.into_params().unwrap());
+        (text.as_str(), &b"xy"[..])
+            .with_params_ref(|r| {
+                let ParamsRef::Positional(values) = r else {
+                    panic!("a tuple lends positional values, got {r:?}");
+                };
+                assert_eq!(
+                    values[0],
+                    ToSqlOutput::Borrowed(crate::ValueRef::Text("two"))
+                );
+                assert_eq!(
+                    values[1],
+                    ToSqlOutput::Borrowed(crate::ValueRef::Blob(b"xy"))
+                );
+                Ok(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn lent_conversion_failures_name_the_parameter() {
+        let err = (1, u64::MAX).with_params_ref(|_| Ok(())).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Conversion);
+        assert!(err.to_string().contains("parameter 2"));
+        let err = [1.0, f64::NAN].with_params_ref(|_| Ok(())).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Conversion);
+        let err = (crate::Value::Real(f64::INFINITY),)
+            .with_params_ref(|_| Ok(()))
+            .unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Conversion);
     }
 
     #[test]

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use crate::error::Result;
-use crate::params::Params;
+use crate::params::{Params, ParamsRef};
 use crate::result::ResultSet;
 use crate::statement::Statement;
 use crate::transport::Transport;
@@ -38,6 +38,19 @@ pub trait PreparedHandle {
         let mut rs = self.execute(params)?;
         rs.rows.truncate(1);
         Ok(rs)
+    }
+    /// Run it with parameters lent for this run (borrowed from the caller's
+    /// values where possible); `first_only`: as
+    /// [`PreparedHandle::execute_first`], else as [`PreparedHandle::execute`].
+    /// A transport that binds values directly overrides it to copy nothing;
+    /// the default builds [`Params`].
+    fn execute_ref(&mut self, params: ParamsRef<'_>, first_only: bool) -> Result<ResultSet> {
+        let params = params.to_params();
+        if first_only {
+            self.execute_first(params)
+        } else {
+            self.execute(params)
+        }
     }
 }
 

@@ -86,6 +86,13 @@ impl Row {
         Ok(Row { columns, values })
     }
 
+    /// The values, to overwrite in place: for a producer that refills one
+    /// row for a sink that borrows rows ([`RowSink::borrows_rows`]). The
+    /// number of values cannot change.
+    pub fn values_mut(&mut self) -> &mut [Value] {
+        &mut self.values
+    }
+
     /// Number of values.
     pub fn len(&self) -> usize {
         self.values.len()
@@ -202,6 +209,22 @@ pub trait RowSink {
     fn columns(&mut self, columns: &Arc<[Column]>) -> Result<()>;
     /// One row. Return `Break` to stop early (the transport discards the rest).
     fn row(&mut self, row: Row) -> Result<ControlFlow<()>>;
+
+    /// `true` when the sink reads each row without keeping it: a producer
+    /// may then offer rows through [`RowSink::row_ref`], refilling one
+    /// [`Row`] in place ([`Row::values_mut`]) instead of building one per
+    /// row. The default is `false`.
+    fn borrows_rows(&self) -> bool {
+        false
+    }
+
+    /// One row, lent: the producer refills it for the next row once this
+    /// returns. A producer calls it only when [`RowSink::borrows_rows`] is
+    /// `true`, and either way a sink must accept it; the default hands a
+    /// copy to [`RowSink::row`].
+    fn row_ref(&mut self, row: &Row) -> Result<ControlFlow<()>> {
+        self.row(row.clone())
+    }
 
     /// `true` when the sink holds as many rows as it wants to before its
     /// consumer takes some: an async transport then yields once (returns

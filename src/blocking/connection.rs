@@ -173,12 +173,15 @@ impl Connection {
     }
 
     /// Stream a query's rows through `f` as they arrive (bounded memory on
-    /// transports that stream). An error from `f` stops the query.
+    /// transports that stream). `f` borrows each row, as `query_map`'s
+    /// closure does (a local connection refills one row in place, so a scan
+    /// allocates nothing per row beyond what `f` takes); an error from `f`
+    /// stops the query. [`query_rows`](Self::query_rows) yields owned rows.
     pub fn query_each(
         &mut self,
         sql: &str,
         params: impl IntoParams,
-        f: impl FnMut(Row) -> Result<()>,
+        f: impl FnMut(&Row) -> Result<()>,
     ) -> Result<Summary> {
         let stmt = Statement::with_params(sql, params)?;
         let _span = crate::trace::statement_span(&stmt).entered();

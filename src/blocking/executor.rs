@@ -132,7 +132,7 @@ pub trait Executor: sealed::Sealed {
         &mut self,
         sql: &str,
         params: impl IntoParams,
-        f: impl FnMut(Row) -> Result<()>,
+        f: impl FnMut(&Row) -> Result<()>,
     ) -> Result<Summary>
     where
         Self: Sized,

@@ -65,13 +65,11 @@ impl<'c> PreparedStatement<'c> {
 
     /// One run; `first_only`: the caller wants the first row alone.
     fn run(&mut self, params: impl IntoParams, first_only: bool) -> Result<ResultSet> {
-        let params = params.into_params()?;
-        let _span = crate::trace::prepared_span(self.handle.sql(), &params).entered();
-        if first_only {
-            self.handle.execute_first(params)
-        } else {
-            self.handle.execute(params)
-        }
+        let handle = &mut self.handle;
+        params.with_params_ref(|params| {
+            let _span = crate::trace::prepared_span(handle.sql(), &params).entered();
+            handle.execute_ref(params, first_only)
+        })
     }
 
     /// Run it; returns the number of rows changed.

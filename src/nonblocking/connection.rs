@@ -220,11 +220,13 @@ impl Connection {
     }
 
     /// Stream a query's rows through `f` as they arrive (bounded memory).
+    /// `f` borrows each row, as `query_map`'s closure does (copy what you
+    /// keep); an error from `f` stops the query.
     pub async fn query_each(
         &mut self,
         sql: &str,
         params: impl IntoParams,
-        f: impl FnMut(Row) -> Result<()> + Send,
+        f: impl FnMut(&Row) -> Result<()> + Send,
     ) -> Result<Summary> {
         let stmt = Statement::with_params(sql, params)?;
         let span = crate::trace::statement_span(&stmt);

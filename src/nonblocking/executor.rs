@@ -143,7 +143,7 @@ pub trait Executor: sealed::Sealed + Send {
         &mut self,
         sql: &str,
         params: impl IntoParams,
-        f: impl FnMut(Row) -> Result<()> + Send,
+        f: impl FnMut(&Row) -> Result<()> + Send,
     ) -> impl Future<Output = Result<Summary>> + Send {
         let params = params.into_params();
         async move { self.conn().query_each(sql, params?, f).await }

@@ -3,7 +3,7 @@
 
 use rusqlite::types::{ToSqlOutput, ValueRef as SqlValueRef};
 use sqlport_core::error::ConversionError;
-use sqlport_core::{Error, Params, Result, Value};
+use sqlport_core::{Error, Params, ParamsRef, Result, ValueRef};
 
 use crate::error::map_error;
 
@@ -24,96 +24,125 @@ fn is_named(name: Option<&str>) -> bool {
 /// [`Error::InvalidArguments`].
 pub(crate) fn bind(
     stmt: &mut rusqlite::Statement<'_>,
-    params: &Params,
+    params: ParamsRef<'_>,
     names: &[Option<String>],
     any_named: bool,
 ) -> Result<()> {
-    let count = names.len();
     match params {
-        Params::None => {
-            if count > 0 {
-                return Err(Error::InvalidArguments(format!(
-                    "the statement has {count} parameter(s) but no values were given"
-                )));
-            }
+        ParamsRef::Params(Params::None) | ParamsRef::Positional([]) => {
+            bind_positional(stmt, names, any_named, std::iter::empty())
         }
-        Params::Positional(values) => {
-            if any_named {
-                if let Some(name) = names.iter().flatten().find(|n| is_named(Some(n))) {
-                    return Err(Error::InvalidArguments(format!(
-                        "named parameter {name} cannot be bound by position; pass named values"
-                    )));
-                }
-            }
-            if values.len() != count {
-                return Err(Error::InvalidArguments(format!(
-                    "{} value(s) given but the statement has {count} parameter(s)",
-                    values.len()
-                )));
-            }
-            for (i, value) in values.iter().enumerate() {
-                bind_one(stmt, i + 1, value)?;
-            }
+        ParamsRef::Params(Params::Positional(values)) => {
+            bind_positional(stmt, names, any_named, values.iter().map(|v| v.as_ref()))
         }
-        Params::Named(pairs) => {
-            let mut used = vec![false; pairs.len()];
-            for (i, name) in names.iter().enumerate() {
-                let name = match name {
-                    Some(n) if is_named(Some(n)) => n,
-                    _ => {
-                        return Err(Error::InvalidArguments(format!(
-                            "positional parameter {} cannot be bound by name",
-                            name.as_deref().unwrap_or("?")
-                        )));
-                    }
-                };
-                let bare = name.get(1..).unwrap_or("");
-                let found = pairs
-                    .iter()
-                    .position(|(k, _)| k == name)
-                    .or_else(|| pairs.iter().position(|(k, _)| k == bare));
-                let Some(idx) = found else {
-                    return Err(Error::InvalidArguments(format!(
-                        "no value given for parameter {name}"
-                    )));
-                };
-                if let (Some(flag), Some((_, value))) = (used.get_mut(idx), pairs.get(idx)) {
-                    *flag = true;
-                    bind_one(stmt, i + 1, value)?;
-                }
-            }
-            let unused: Vec<&str> = pairs
-                .iter()
-                .zip(&used)
-                .filter(|(_, used)| !**used)
-                .map(|((k, _), _)| k.as_str())
-                .collect();
-            if !unused.is_empty() {
-                return Err(Error::InvalidArguments(format!(
-                    "value(s) given for unknown parameter(s): {}",
-                    unused.join(", ")
-                )));
-            }
+        ParamsRef::Positional(values) => bind_positional(
+            stmt,
+            names,
+            any_named,
+            values.iter().map(|v| v.as_value_ref()),
+        ),
+        ParamsRef::Params(Params::Named(pairs)) => bind_named(stmt, pairs, names),
+    }
+}
+
+/// Bind positional `values` (none: the statement must have no parameter).
+fn bind_positional<'v>(
+    stmt: &mut rusqlite::Statement<'_>,
+    names: &[Option<String>],
+    any_named: bool,
+    values: impl ExactSizeIterator<Item = ValueRef<'v>>,
+) -> Result<()> {
+    let count = names.len();
+    if values.len() == 0 {
+        if count > 0 {
+            return Err(Error::InvalidArguments(format!(
+                "the statement has {count} parameter(s) but no values were given"
+            )));
         }
+        return Ok(());
+    }
+    if any_named {
+        if let Some(name) = names.iter().flatten().find(|n| is_named(Some(n))) {
+            return Err(Error::InvalidArguments(format!(
+                "named parameter {name} cannot be bound by position; pass named values"
+            )));
+        }
+    }
+    if values.len() != count {
+        return Err(Error::InvalidArguments(format!(
+            "{} value(s) given but the statement has {count} parameter(s)",
+            values.len()
+        )));
+    }
+    for (i, value) in values.enumerate() {
+        bind_one(stmt, i + 1, value)?;
     }
     Ok(())
 }
 
-fn bind_one(stmt: &mut rusqlite::Statement<'_>, index: usize, value: &Value) -> Result<()> {
+/// Bind named `pairs`: each parameter by its exact name, then by the name
+/// without its prefix; a value left over is an error.
+fn bind_named(
+    stmt: &mut rusqlite::Statement<'_>,
+    pairs: &[(String, sqlport_core::Value)],
+    names: &[Option<String>],
+) -> Result<()> {
+    let mut used = vec![false; pairs.len()];
+    for (i, name) in names.iter().enumerate() {
+        let name = match name {
+            Some(n) if is_named(Some(n)) => n,
+            _ => {
+                return Err(Error::InvalidArguments(format!(
+                    "positional parameter {} cannot be bound by name",
+                    name.as_deref().unwrap_or("?")
+                )));
+            }
+        };
+        let bare = name.get(1..).unwrap_or("");
+        let found = pairs
+            .iter()
+            .position(|(k, _)| k == name)
+            .or_else(|| pairs.iter().position(|(k, _)| k == bare));
+        let Some(idx) = found else {
+            return Err(Error::InvalidArguments(format!(
+                "no value given for parameter {name}"
+            )));
+        };
+        if let (Some(flag), Some((_, value))) = (used.get_mut(idx), pairs.get(idx)) {
+            *flag = true;
+            bind_one(stmt, i + 1, value.as_ref())?;
+        }
+    }
+    let unused: Vec<&str> = pairs
+        .iter()
+        .zip(&used)
+        .filter(|(_, used)| !**used)
+        .map(|((k, _), _)| k.as_str())
+        .collect();
+    if !unused.is_empty() {
+        return Err(Error::InvalidArguments(format!(
+            "value(s) given for unknown parameter(s): {}",
+            unused.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+fn bind_one(stmt: &mut rusqlite::Statement<'_>, index: usize, value: ValueRef<'_>) -> Result<()> {
     let v = match value {
-        Value::Null => SqlValueRef::Null,
-        Value::Integer(i) => SqlValueRef::Integer(*i),
-        Value::Real(r) => {
+        ValueRef::Null => SqlValueRef::Null,
+        ValueRef::Integer(i) => SqlValueRef::Integer(i),
+        ValueRef::Real(r) => {
             if !r.is_finite() {
                 return Err(Error::conversion(
                     Some(format!("parameter {index}")),
-                    ConversionError::NonFinite(*r),
+                    ConversionError::NonFinite(r),
                 ));
             }
-            SqlValueRef::Real(*r)
+            SqlValueRef::Real(r)
         }
-        Value::Text(t) => SqlValueRef::Text(t.as_bytes()),
-        Value::Blob(b) => SqlValueRef::Blob(b),
+        ValueRef::Text(t) => SqlValueRef::Text(t.as_bytes()),
+        ValueRef::Blob(b) => SqlValueRef::Blob(b),
     };
     stmt.raw_bind_parameter(index, ToSqlOutput::Borrowed(v))
         .map_err(map_error)

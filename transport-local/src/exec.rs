@@ -7,7 +7,9 @@ use rusqlite::types::ValueRef as SqlValueRef;
 use rusqlite::{CachedStatement, Connection};
 use sqlport_core::error::ConversionError;
 use sqlport_core::sql::{self, StatementKind};
-use sqlport_core::{Column, Error, Params, Result, Row, RowSink, Statement, Summary, Value, codes};
+use sqlport_core::{
+    Column, Error, ParamsRef, Result, Row, RowSink, Statement, Summary, Value, codes,
+};
 
 use crate::bind::bind;
 use crate::error::map_error;
@@ -108,7 +110,13 @@ pub(crate) fn run(
     let hit = meta.find(&stmt.sql);
     let mut prepared = prepare_known(conn, &stmt.sql, hit.is_some())?;
     let idx = meta.refresh(&stmt.sql, hit, &prepared);
-    run_bound(conn, &mut prepared, meta.get_mut(idx), &stmt.params, sink)
+    run_bound(
+        conn,
+        &mut prepared,
+        meta.get_mut(idx),
+        ParamsRef::Params(&stmt.params),
+        sink,
+    )
 }
 
 /// Bind `params` to `prepared` (whose current [`StmtInfo`] is `info`) and
@@ -118,7 +126,7 @@ pub(crate) fn run_bound(
     conn: &Connection,
     prepared: &mut rusqlite::Statement<'_>,
     info: &mut StmtInfo,
-    params: &Params,
+    params: ParamsRef<'_>,
     sink: &mut dyn RowSink,
 ) -> Result<(Summary, StatementKind)> {
     bind(prepared, params, &info.names, info.any_named)?;
@@ -148,16 +156,32 @@ pub(crate) fn run_bound(
             let c = info.columns.clone();
             sink.columns(&c)?;
             let width = c.len();
+            // A sink that only reads rows gets one row refilled in place
+            // (text and blob buffers reused): no allocation per row.
+            let mut lent = if sink.borrows_rows() {
+                Some(Row::new(c.clone(), vec![Value::Null; width])?)
+            } else {
+                None
+            };
             while current {
                 let Some(row) = FallibleStreamingIterator::get(&rows) else {
                     break;
                 };
-                let mut values = Vec::with_capacity(width);
-                for i in 0..width {
-                    let v = row.get_ref(i).map_err(map_error)?;
-                    values.push(to_value(v, i, &c)?);
-                }
-                if let ControlFlow::Break(()) = sink.row(Row::new(c.clone(), values)?)? {
+                let flow = if let Some(lent) = lent.as_mut() {
+                    for (i, slot) in lent.values_mut().iter_mut().enumerate() {
+                        let v = row.get_ref(i).map_err(map_error)?;
+                        refill(slot, v, i, &c)?;
+                    }
+                    sink.row_ref(lent)?
+                } else {
+                    let mut values = Vec::with_capacity(width);
+                    for i in 0..width {
+                        let v = row.get_ref(i).map_err(map_error)?;
+                        values.push(to_value(v, i, &c)?);
+                    }
+                    sink.row(Row::new(c.clone(), values)?)?
+                };
+                if let ControlFlow::Break(()) = flow {
                     break;
                 }
                 current = rows.next().map_err(map_error)?.is_some();
@@ -196,17 +220,37 @@ fn to_value(v: SqlValueRef<'_>, col: usize, cols: &[Column]) -> Result<Value> {
         SqlValueRef::Null => Value::Null,
         SqlValueRef::Integer(i) => Value::Integer(i),
         SqlValueRef::Real(r) => Value::Real(r),
-        SqlValueRef::Text(bytes) => match std::str::from_utf8(bytes) {
-            Ok(s) => Value::Text(s.to_owned()),
-            Err(e) => {
-                let name = cols.get(col).map(|c| c.name.as_str()).unwrap_or("");
-                return Err(Error::conversion(
-                    Some(format!("column {col} ({name:?})")),
-                    ConversionError::Other(Box::new(e)),
-                ));
-            }
-        },
+        SqlValueRef::Text(bytes) => Value::Text(text(bytes, col, cols)?.to_owned()),
         SqlValueRef::Blob(b) => Value::Blob(b.to_vec()),
+    })
+}
+
+/// Overwrite `slot` with `v`, reusing the buffer of a text or blob already
+/// there.
+fn refill(slot: &mut Value, v: SqlValueRef<'_>, col: usize, cols: &[Column]) -> Result<()> {
+    match (slot, v) {
+        (Value::Text(buf), SqlValueRef::Text(bytes)) => {
+            let s = text(bytes, col, cols)?;
+            buf.clear();
+            buf.push_str(s);
+        }
+        (Value::Blob(buf), SqlValueRef::Blob(b)) => {
+            buf.clear();
+            buf.extend_from_slice(b);
+        }
+        (slot, v) => *slot = to_value(v, col, cols)?,
+    }
+    Ok(())
+}
+
+/// A column's text, which SQLite does not promise is UTF-8.
+fn text<'a>(bytes: &'a [u8], col: usize, cols: &[Column]) -> Result<&'a str> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let name = cols.get(col).map(|c| c.name.as_str()).unwrap_or("");
+        Error::conversion(
+            Some(format!("column {col} ({name:?})")),
+            ConversionError::Other(Box::new(e)),
+        )
     })
 }
 

@@ -9,7 +9,7 @@ use sqlport_core::tx_gate::{Admission, TxGate};
 use std::ops::ControlFlow;
 
 use sqlport_core::{
-    Column, Error, Params, PreparedHandle, Result, ResultSet, Row, RowSink, Statement,
+    Column, Error, Params, ParamsRef, PreparedHandle, Result, ResultSet, Row, RowSink, Statement,
 };
 
 use crate::batch::execute_kind;
@@ -74,20 +74,27 @@ impl PreparedHandle for LocalPrepared<'_> {
     }
 
     fn execute(&mut self, params: Params) -> Result<ResultSet> {
-        self.run(params, false)
+        self.run(ParamsRef::Params(&params), false)
     }
 
     /// A read-only statement is not stepped past its first row.
     fn execute_first(&mut self, params: Params) -> Result<ResultSet> {
-        let mut rs = self.run(params, true)?;
-        rs.rows.truncate(1);
+        self.execute_ref(ParamsRef::Params(&params), true)
+    }
+
+    /// Binds the lent values directly: nothing is copied on the way.
+    fn execute_ref(&mut self, params: ParamsRef<'_>, first_only: bool) -> Result<ResultSet> {
+        let mut rs = self.run(params, first_only)?;
+        if first_only {
+            rs.rows.truncate(1);
+        }
         Ok(rs)
     }
 }
 
 impl LocalPrepared<'_> {
     /// One run; `first_only`: stop a read-only statement after one row.
-    fn run(&mut self, params: Params, first_only: bool) -> Result<ResultSet> {
+    fn run(&mut self, params: ParamsRef<'_>, first_only: bool) -> Result<ResultSet> {
         if self.closed {
             return Err(Error::Closed);
         }
@@ -101,7 +108,7 @@ impl LocalPrepared<'_> {
                 self.meta,
                 &Statement {
                     sql: self.sql.clone(),
-                    params,
+                    params: params.to_params(),
                 },
             ),
             Some((stmt, idx)) => {
@@ -114,7 +121,7 @@ impl LocalPrepared<'_> {
                     rows: Vec::new(),
                     stop_after_one: first_only && info.readonly,
                 };
-                run_bound(self.conn, stmt, info, &params, &mut sink).map(|(summary, kind)| {
+                run_bound(self.conn, stmt, info, params, &mut sink).map(|(summary, kind)| {
                     let rs = ResultSet {
                         columns: summary.columns,
                         rows: sink.rows,

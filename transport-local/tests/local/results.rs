@@ -79,3 +79,80 @@ fn query_stream_honours_break() {
     // The connection is still usable.
     assert_eq!(one(&mut c, "SELECT 5"), Value::Integer(5));
 }
+
+/// A sink that borrows rows (the facade's `query_each`): it copies what it
+/// sees, counts how rows reached it, and stops after `limit`.
+struct Borrowing {
+    seen: Vec<Vec<Value>>,
+    lent: usize,
+    owned: usize,
+    limit: usize,
+}
+
+impl RowSink for Borrowing {
+    fn columns(&mut self, _columns: &Arc<[Column]>) -> Result<()> {
+        Ok(())
+    }
+    fn row(&mut self, row: Row) -> Result<ControlFlow<()>> {
+        self.owned += 1;
+        self.row_ref(&row)
+    }
+    fn borrows_rows(&self) -> bool {
+        true
+    }
+    fn row_ref(&mut self, row: &Row) -> Result<ControlFlow<()>> {
+        self.lent += 1;
+        self.seen.push(row.values().to_vec());
+        Ok(if self.seen.len() >= self.limit {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        })
+    }
+}
+
+/// Rows lent to a borrowing sink are refilled in place: each one must hold
+/// exactly its own values whatever the previous row held in the same slot
+/// (longer or shorter text, blob after text, NULL, numbers), the same as the
+/// owned rows `execute` returns; `Break` still stops the query.
+#[test]
+fn lent_rows_are_refilled_exactly() {
+    let (_db, mut c) = mem();
+    let sql = "SELECT * FROM (VALUES \
+               ('a long first text', x'010203', 'first long', x'0102030405'), \
+               (7, 'short', 'xy', x'09'), \
+               ('ab', NULL, 'a longer one', x''), \
+               (x'ff', 2.5, 'q', x'aabb'), \
+               (NULL, 'a much longer text than before', '', x'cc'), \
+               ('', x'', 'é', x'dd'), \
+               ('é€', 'z', 'end', x'eeff'))";
+    let owned: Vec<Vec<Value>> = exec(&mut c, sql)
+        .rows
+        .iter()
+        .map(|r| r.values().to_vec())
+        .collect();
+    assert_eq!(owned.len(), 7);
+    let mut sink = Borrowing {
+        seen: Vec::new(),
+        lent: 0,
+        owned: 0,
+        limit: usize::MAX,
+    };
+    c.query_stream(&Statement::new(sql), &mut sink).unwrap();
+    assert_eq!(sink.seen, owned);
+    assert_eq!(
+        (sink.lent, sink.owned),
+        (7, 0),
+        "every row was lent, none built"
+    );
+
+    let mut sink = Borrowing {
+        seen: Vec::new(),
+        lent: 0,
+        owned: 0,
+        limit: 3,
+    };
+    c.query_stream(&Statement::new(sql), &mut sink).unwrap();
+    assert_eq!(sink.seen, owned[..3]);
+    assert_eq!(one(&mut c, "SELECT 5"), Value::Integer(5));
+}
