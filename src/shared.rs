@@ -200,3 +200,38 @@ macro_rules! deref_to_connection {
     )+};
 }
 pub(crate) use deref_to_connection;
+
+/// The sealed supertrait of an `Executor` (either flavour: expanded in the
+/// flavour's `executor` module, where `Connection`, `Transaction` and
+/// `Savepoint` are that flavour's) and its impls. `Sealed::conn` is not
+/// nameable outside the crate, so `&mut Connection` (and with it
+/// `transaction()`) never leaks out of a guard.
+macro_rules! sealed_executor {
+    () => {
+        mod sealed {
+            /// Reaches the connection behind an executor.
+            pub trait Sealed {
+                fn conn(&mut self) -> &mut super::Connection;
+            }
+        }
+
+        impl sealed::Sealed for Connection {
+            fn conn(&mut self) -> &mut Connection {
+                self
+            }
+        }
+
+        impl sealed::Sealed for Transaction<'_> {
+            fn conn(&mut self) -> &mut Connection {
+                self.conn
+            }
+        }
+
+        impl sealed::Sealed for Savepoint<'_> {
+            fn conn(&mut self) -> &mut Connection {
+                self.conn
+            }
+        }
+    };
+}
+pub(crate) use sealed_executor;

@@ -7,32 +7,7 @@ use sqlport_core::{
 
 use super::{Connection, Savepoint, Transaction};
 
-mod sealed {
-    /// Reaches the connection behind an executor. Not nameable outside the
-    /// crate, so `&mut Connection` (and with it `transaction()`) never leaks
-    /// out of a guard.
-    pub trait Sealed {
-        fn conn(&mut self) -> &mut super::Connection;
-    }
-}
-
-impl sealed::Sealed for Connection {
-    fn conn(&mut self) -> &mut Connection {
-        self
-    }
-}
-
-/// The guards reach their connection through their `conn` field.
-macro_rules! sealed_guards {
-    ($($guard:ident),+) => {$(
-        impl sealed::Sealed for $guard<'_> {
-            fn conn(&mut self) -> &mut Connection {
-                self.conn
-            }
-        }
-    )+};
-}
-sealed_guards!(Transaction, Savepoint);
+crate::shared::sealed_executor!();
 
 /// The methods that map rows with a closure `f` (`query_row`, `query_one`,
 /// `query_opt`): the same signature but for the result, forwarded to the
