@@ -43,6 +43,8 @@
 //! | `schema` | Django-compatible schema, introspection, migrations ([`schema`]) |
 //! | `serde` | deserialize rows into structs ([`Row::deserialize`], `query_as`) |
 //! | `async-pool` | the async connection pool ([`Pool`]; tokio) |
+//! | `functions` | rusqlite's user-defined scalar and aggregate functions, through `Connection::with_rusqlite` (implies `local`) |
+//! | `load-extension` | rusqlite's extension loading, through `with_rusqlite` (its calls are `unsafe`, so your code makes them; implies `local`) |
 //! | `chrono`, `time` | dates, times, datetimes and durations in Django's storage formats ([`types`]) |
 //! | `uuid`, `json`, `rust_decimal` | `Uuid`, `serde_json::Value` / `types::Json`, `Decimal` as Django stores them ([`types`]) |
 //!

@@ -1,4 +1,4 @@
-//! Test only: nothing public. `tests/load.rs` loads the SQLite extension
+//! Test only: nothing public. `tests/load/main.rs` loads the SQLite extension
 //! that build.rs compiles (`sqlport_ext_answer()`, 42) through sqlport.
 
 /// The extension build.rs compiled (a shared library in `OUT_DIR`).
