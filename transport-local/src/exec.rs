@@ -169,8 +169,7 @@ pub(crate) fn run_bound(
                 };
                 let flow = if let Some(lent) = lent.as_mut() {
                     for (i, slot) in lent.values_mut().iter_mut().enumerate() {
-                        let v = row.get_ref(i).map_err(map_error)?;
-                        refill(slot, v, i, &c)?;
+                        refill(slot, row.get_ref(i), i, &c)?;
                     }
                     sink.row_ref(lent)?
                 } else {
@@ -227,7 +226,17 @@ fn to_value(v: SqlValueRef<'_>, col: usize, cols: &[Column]) -> Result<Value> {
 
 /// Overwrite `slot` with `v`, reusing the buffer of a text or blob already
 /// there.
-fn refill(slot: &mut Value, v: SqlValueRef<'_>, col: usize, cols: &[Column]) -> Result<()> {
+#[inline]
+fn refill(
+    slot: &mut Value,
+    v: rusqlite::Result<SqlValueRef<'_>>,
+    col: usize,
+    cols: &[Column],
+) -> Result<()> {
+    let v = match v {
+        Ok(v) => v,
+        Err(e) => return Err(map_error(e)),
+    };
     match (slot, v) {
         (Value::Text(buf), SqlValueRef::Text(bytes)) => {
             let s = text(bytes, col, cols)?;
