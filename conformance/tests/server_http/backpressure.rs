@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::json;
 use sqlport_conformance::server::{ServerConfig, TestServer};
 
-use crate::common::{Client, code, eventually, raw_post, scalar};
+use crate::common::{Client, code, eventually, raw_post, scalar, small_window_client};
 
 /// Rows of 1000 random bytes: about 1.37 kB each once base64-encoded.
 fn blobs(rows: usize) -> String {
@@ -16,16 +16,6 @@ fn blobs(rows: usize) -> String {
         "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < {rows}) \
          SELECT randomblob(1000) FROM c"
     )
-}
-
-/// A raw client with a tiny receive buffer (no autotuning), so a reply of a
-/// few MB cannot all sit in the kernel's buffers.
-fn small_window_client(server: &TestServer) -> TcpStream {
-    use socket2::{Domain, Socket, Type};
-    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
-    socket.set_recv_buffer_size(4096).unwrap();
-    socket.connect(&server.addr().into()).unwrap();
-    socket.into()
 }
 
 /// Repro (by reading the code): a pipeline or `/v1` reply the client never

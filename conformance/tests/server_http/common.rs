@@ -151,6 +151,16 @@ pub fn raw_connect(server: &TestServer) -> std::net::TcpStream {
     s
 }
 
+/// A raw client with a tiny receive buffer (no autotuning), so a reply of a
+/// few MB cannot all sit in the kernel's buffers.
+pub fn small_window_client(server: &TestServer) -> std::net::TcpStream {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket.connect(&server.addr().into()).unwrap();
+    socket.into()
+}
+
 /// The bytes of a `POST` with a JSON body.
 pub fn raw_post(path: &str, body: &str, extra_headers: &str) -> Vec<u8> {
     format!(

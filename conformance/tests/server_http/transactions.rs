@@ -8,7 +8,9 @@ use std::time::Duration;
 use serde_json::json;
 use sqlport_conformance::server::{ServerConfig, TestServer};
 
-use crate::common::{Client, code, eventually, exec, raw_connect, raw_post, scalar};
+use crate::common::{
+    Client, code, eventually, exec, raw_connect, raw_post, scalar, small_window_client,
+};
 
 /// Repro: a client pinging every 2 s kept `BEGIN IMMEDIATE` (the write lock)
 /// forever. Now, as on sqld, a transaction that held the write lock past the
@@ -89,6 +91,74 @@ fn a_stalled_cursor_reader_loses_its_stream() {
     assert!(eventually(Duration::from_secs(20), || s.busy_slots() == 0));
     drop(tcp);
     assert_eq!(scalar(&Client::new(&s).once(3, "SELECT 5").result(0)), "5");
+}
+
+/// Repro: the cursor's queue held 64 lines of any size, so a reader that
+/// stopped reading a cursor of big rows pinned 64 of them (950 MB in the
+/// report). The queue is now bounded in bytes: with rows of 250 kB and a
+/// 1 MB queue, the lines waiting for a reader that read the response head
+/// and stopped never hold more than the queue's bytes plus one line. Queued
+/// lines hold their exact length of the server-wide response budget until
+/// the reader takes them, so the budget's peak is the queue's peak (nothing
+/// else holds response bytes here); the budget is set large enough for 64
+/// such lines (16 MB), so only the queue's own bound can keep it low.
+#[test]
+fn a_stalled_cursor_queues_at_most_its_queue_bytes_of_big_rows() {
+    const QUEUE: usize = 1_000_000;
+    // Each row is a TEXT value of this many characters (the hex of half as
+    // many random bytes): far under the value and line limits.
+    const ROW: usize = 250_000;
+    // A row's line: the value plus its JSON framing, generously.
+    const LINE: usize = ROW + 200;
+    let s = TestServer::start(ServerConfig {
+        cursor_queue_bytes: QUEUE,
+        stall_timeout: Duration::from_millis(300),
+        max_total_response_bytes: 64 * 1024 * 1024,
+        // Only the stall timeout ends the cursor.
+        write_timeout: Duration::from_secs(600),
+        ..Default::default()
+    })
+    .unwrap();
+    // 250 MB in all: far more than the socket buffers and the queue hold.
+    let big_rows = format!(
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000) \
+         SELECT x, hex(randomblob({})) FROM c",
+        ROW / 2
+    );
+    let body =
+        json!({"baton": null, "batch": {"steps": [{"stmt": {"sql": big_rows}}]}}).to_string();
+    let mut tcp = small_window_client(&s);
+    tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    tcp.write_all(&raw_post("/v3/cursor", &body, "")).unwrap();
+    let mut head = [0u8; 512];
+    let n = tcp.read(&mut head).unwrap();
+    assert!(
+        String::from_utf8_lossy(&head[..n]).starts_with("HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&head[..n])
+    );
+    // Stop reading, keep the connection open: the batch fills the socket's
+    // buffers, then the queue, then waits for room until the stall timeout
+    // stops it (after which it queues nothing more).
+    assert!(
+        eventually(Duration::from_secs(30), || s.open_streams() == 0),
+        "the stalled cursor's stream was destroyed"
+    );
+    let peak = s.peak_response_bytes_held();
+    assert!(
+        peak <= QUEUE + LINE,
+        "{peak} bytes queued at once for a reader that stopped, over the {QUEUE}-byte queue"
+    );
+    // The batch did wait for room: the queue was full (the next line did
+    // not fit), so the bound above was reached, not just respected.
+    assert!(peak + LINE > QUEUE, "the queue never filled: peak {peak}");
+    drop(tcp);
+    assert!(
+        eventually(Duration::from_secs(20), || s.response_bytes_held() == 0
+            && s.busy_slots() == 0),
+        "{} bytes still held after the reader hung up",
+        s.response_bytes_held()
+    );
 }
 
 /// Repro: `SELECT zeroblob(400000000)` on `/v1/execute` took 1.8 GB before
