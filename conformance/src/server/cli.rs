@@ -85,7 +85,8 @@ pub struct ServeArgs {
     /// Requests running SQL at once, all endpoints together; more wait.
     #[arg(long, value_name = "N", default_value_t = 128)]
     pub max_concurrent_requests: usize,
-    /// Seconds a request waits for one of those slots (then 503).
+    /// Seconds a request waits for one of those slots, or for a running
+    /// cursor to give its stream's connection back (then 503).
     #[arg(long, value_name = "SECS", default_value = "5", value_parser = seconds)]
     pub queue_timeout: Duration,
     /// Most TCP connections at once; more are closed at once.

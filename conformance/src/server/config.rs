@@ -88,7 +88,9 @@ pub struct ServerConfig {
     /// sqld's `--max-concurrent-requests`); more wait for a slot.
     pub max_concurrent_requests: usize,
     /// How long a request waits for one of those slots before a 503
-    /// (default 5 s).
+    /// (default 5 s); also how long a request with the baton of a cursor's
+    /// line 1 waits for that cursor's batch to give the stream's connection
+    /// back (then 503; the baton stays valid).
     pub queue_timeout: Duration,
     /// Most TCP connections open at once (default 512); more are closed at
     /// once.

@@ -1,12 +1,23 @@
 //! `POST /v3/cursor`: checks run first (a parse error is a 500 before any
 //! body); then line 1 goes out with the next baton and entries follow as the
-//! batch produces them, through a queue bounded in bytes. A reader that stops
-//! reading for the stall timeout, or goes away, stops the batch and destroys
-//! the stream (rolled back), as sqld does when the client disconnects. A
-//! batch that fails mid-body (403, an internal error) cuts the body short
-//! and keeps the stream, as sqld does.
+//! batch produces them, through a queue bounded in bytes.
+//!
+//! As on sqld, the stream is the client's again once line 1 is queued: it
+//! is lent ([`super::registry::Lease::lend`]) while the batch runs on its
+//! connection, and a request with the new baton waits (up to the queue
+//! timeout) for the batch to give the connection back. So a client that
+//! drops the body early and sends its next request at once (the official
+//! Rust client does) finds its stream.
+//!
+//! A reader that goes away stops the batch (its statement is interrupted),
+//! but the stream lives on with its transaction, under the baton of line 1,
+//! as on sqld. A reader that stops reading for the stall timeout stops the
+//! batch and loses the stream (destroyed, rolled back). A batch that fails
+//! mid-body (403, an internal error) cuts the body short and keeps the
+//! stream, as sqld does.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
@@ -39,11 +50,15 @@ struct LineQueue {
     stall: Duration,
     runtime: tokio::runtime::Handle,
     control: Arc<Control>,
+    /// Set when a line was not queued because the reader stalled (as
+    /// opposed to gone away).
+    stalled: AtomicBool,
 }
 
 impl LineQueue {
     /// Queue one line (blocking thread only); `false` when the reader went
-    /// away or did not make room within the stall timeout.
+    /// away or did not make room within the stall timeout (then
+    /// [`LineQueue::stalled`] is set).
     fn push(&self, mut line: String) -> bool {
         line.push('\n');
         let need = u32::try_from(line.len().min(self.capacity).max(1)).unwrap_or(u32::MAX);
@@ -70,20 +85,30 @@ impl LineQueue {
     ) -> bool {
         let start = Instant::now();
         let len = line.len();
+        let tx = &self.tx;
         let permits = self
             .runtime
             .block_on(tokio::time::timeout(self.stall, async move {
-                let permit = room.await.ok()?;
-                let held = budget.take(len).await?;
-                Some((permit, held))
+                let wait = async move {
+                    let permit = room.await.ok()?;
+                    let held = budget.take(len).await?;
+                    Some((permit, held))
+                };
+                // A reader that goes away ends the wait at once.
+                tokio::select! {
+                    permits = wait => permits,
+                    () = tx.closed() => None,
+                }
             }));
         // Waiting for the reader is not the statement's running time.
         self.control.extend(start.elapsed());
         match permits {
             Ok(Some((permit, held))) => self.tx.send((Bytes::from(line), permit, held)).is_ok(),
             Ok(None) => false,
+            Err(_) if self.tx.is_closed() => false,
             Err(_) => {
                 tracing::debug!("cursor reader stalled; stopping the cursor");
+                self.stalled.store(true, Ordering::SeqCst);
                 false
             }
         }
@@ -108,18 +133,19 @@ pub(crate) async fn run(shared: &Arc<Shared>, admitted: Admitted<wire::CursorReq
         stall: shared.config.stall_timeout,
         runtime: tokio::runtime::Handle::current(),
         control: data.exec.control(),
+        stalled: AtomicBool::new(false),
     };
     let limits = shared.limits;
     let cancel = CancelOnDrop::new(data.exec.control());
     // Set when the batch fails after the first line: the body then ends
     // with an error (cut short), as sqld's does.
-    let aborted = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let aborted = Arc::new(AtomicBool::new(false));
     let abort = Arc::clone(&aborted);
     let (started_tx, started_rx) =
         tokio::sync::oneshot::channel::<Result<(), sqlport_http::proto::server::Fatal>>();
     let task = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        let (mut lease, mut data) = (lease, data);
+        let (lease, mut data) = (lease, data);
         data.exec.begin_request(access);
         let super::registry::StreamData { exec, proto } = &mut *data;
         let checked = prepare_cursor(proto, &req.batch, exec);
@@ -131,44 +157,53 @@ pub(crate) async fn run(shared: &Arc<Shared>, admitted: Admitted<wire::CursorReq
                 return;
             }
         };
-        let baton = lease.rotate();
         if started_tx.send(Ok(())).is_err() {
             lease.finish(None);
             return;
         }
+        // From here on the stream is the client's under the new baton (as
+        // on sqld): lent before line 1 is queued, so a client that has read
+        // it always finds the stream lent, never busy.
+        let (loan, baton) = lease.lend();
         if !queue.push(cursor_head(baton.as_deref(), None)) {
-            lease.finish(None);
+            // Nobody ever saw the new baton.
+            loan.destroy();
             return;
         }
         let outcome = prepared.run(exec, &mut |line| queue.push(line));
         data.exec.end_request();
         match outcome {
             Ok(true) => {
-                // Free the stream before the last line, so a client that read
-                // to the end can use the baton at once.
-                lease.release(data);
+                // Give the connection back before the last line, so a
+                // client that read to the end never has to wait for it.
+                loan.give_back(data);
                 let _ = queue.push(cursor_trailer());
             }
+            Ok(false) if queue.stalled.load(Ordering::SeqCst) => {
+                tracing::debug!("cursor reader stalled; stream destroyed");
+                loan.destroy();
+            }
             Ok(false) => {
-                tracing::debug!("cursor reader went away or stalled; stream destroyed");
-                lease.finish(None);
+                // As on sqld, the stream (and its transaction) outlives the
+                // reader; its baton is the one of line 1.
+                tracing::debug!("cursor reader went away; batch stopped");
+                loan.give_back(data);
             }
             Err(f) => {
                 // Too late for a status (a permission denied, as sqld checks
                 // it once the batch starts, or an internal error such as a
                 // TEXT value that is not UTF-8): end the body early (the
                 // client sees a truncated cursor). The stream lives on, as
-                // on sqld, where the baton of line 1 stays valid.
-                abort.store(true, std::sync::atomic::Ordering::SeqCst);
+                // on sqld, where the baton of line 1 stays valid; so it does
+                // when the failure is the interruption of a reader that went
+                // away (or of a server that stops).
+                abort.store(true, Ordering::SeqCst);
                 if queue.control.cancelled() {
-                    // The reader went away (or the server is stopping): the
-                    // statement was interrupted for that; as above.
-                    tracing::debug!(error = %f, "cursor cancelled mid-body; stream destroyed");
-                    lease.finish(None);
+                    tracing::debug!(error = %f, "cursor cancelled mid-body; batch stopped");
                 } else {
                     tracing::debug!(error = %f, "cursor failed mid-body; body cut short");
-                    lease.release(data);
                 }
+                loan.give_back(data);
             }
         }
     });
@@ -201,7 +236,7 @@ pub(crate) async fn run(shared: &Arc<Shared>, admitted: Admitted<wire::CursorReq
                             None => {
                                 if let Some(g) = guard.take() {
                                     g.disarm();
-                                    if aborted.load(std::sync::atomic::Ordering::SeqCst) {
+                                    if aborted.load(Ordering::SeqCst) {
                                         // Let the lines already given go
                                         // out first: an error from the body
                                         // closes the connection without

@@ -126,7 +126,9 @@ pub(crate) async fn open_executor(shared: &Arc<Shared>) -> Result<LocalExecutor,
     }
 }
 
-/// Take the stream a baton names, or open a new one for `client`.
+/// Take the stream a baton names, or open a new one for `client`. A stream
+/// lent to a cursor whose batch still runs is waited for, at most the queue
+/// timeout (then 503, and the baton stays valid).
 pub(crate) async fn lease(
     shared: &Arc<Shared>,
     baton: Option<&str>,
@@ -140,7 +142,11 @@ pub(crate) async fn lease(
         )
     };
     match baton {
-        Some(b) => shared.registry.acquire(b).map_err(refused),
+        Some(b) => shared
+            .registry
+            .acquire(b, shared.config.queue_timeout)
+            .await
+            .map_err(refused),
         None => {
             let lease = shared.registry.open(client).map_err(refused)?;
             let exec = open_executor(shared).await?;

@@ -88,6 +88,10 @@ pub(crate) fn refusal(r: Refusal, max_streams: usize, max_per_client: usize) -> 
             StatusCode::TOO_MANY_REQUESTS,
             format!("Too many concurrent requests: at most {max_streams} streams may be open"),
         ),
+        Refusal::Occupied => error_json(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The stream's connection is still busy with a cursor: try again".into(),
+        ),
         Refusal::TooManyForClient => error_json(
             StatusCode::TOO_MANY_REQUESTS,
             format!(

@@ -1,7 +1,8 @@
 //! A minimal HTTP client for the differential test: one request in, status,
-//! headers and raw body out (a body cut short is kept, and flagged).
+//! headers and raw body out (a body cut short is kept, and flagged); or a
+//! reply read line by line ([`Client::open`]).
 
-use std::io::Read as _;
+use std::io::{BufRead as _, BufReader, Read as _};
 use std::time::Duration;
 
 /// One HTTP request, as sent to both servers.
@@ -43,7 +44,8 @@ impl Reply {
     }
 }
 
-/// A client for one server.
+/// A client for one server (clones share its connection pool).
+#[derive(Clone)]
 pub struct Client {
     agent: ureq::Agent,
     base: String,
@@ -63,11 +65,9 @@ impl Client {
         }
     }
 
-    /// Send `req`; a transport failure (no response at all) is a status 0
-    /// reply whose body says what happened.
-    pub fn send(&self, req: &Request) -> Reply {
+    fn call(&self, req: &Request) -> Result<ureq::http::Response<ureq::Body>, ureq::Error> {
         let url = format!("{}{}", self.base, req.path);
-        let result = match req.method {
+        match req.method {
             "GET" | "OPTIONS" => {
                 let mut b = if req.method == "GET" {
                     self.agent.get(&url)
@@ -86,15 +86,29 @@ impl Client {
                 }
                 b.send(req.body.as_deref().unwrap_or(""))
             }
-        };
-        let resp = match result {
+        }
+    }
+
+    /// Send `req`; a transport failure (no response at all) is a status 0
+    /// reply whose body says what happened.
+    pub fn send(&self, req: &Request) -> Reply {
+        self.open(req).finish()
+    }
+
+    /// Send `req` and read its reply as the caller asks ([`Open::line`],
+    /// [`Open::finish`]); dropping it mid-body closes the connection.
+    pub fn open(&self, req: &Request) -> Open {
+        let resp = match self.call(req) {
             Ok(r) => r,
             Err(e) => {
-                return Reply {
-                    status: 0,
-                    headers: Vec::new(),
-                    body: format!("no response: {e}").into_bytes(),
-                    truncated: true,
+                return Open {
+                    reply: Reply {
+                        status: 0,
+                        headers: Vec::new(),
+                        body: format!("no response: {e}").into_bytes(),
+                        truncated: true,
+                    },
+                    reader: None,
                 };
             }
         };
@@ -109,18 +123,58 @@ impl Client {
                 )
             })
             .collect();
-        let mut reader = resp
+        let reader = resp
             .into_body()
             .into_with_config()
             .limit(256 * 1024 * 1024)
             .reader();
-        let mut body = Vec::new();
-        let truncated = reader.read_to_end(&mut body).is_err();
-        Reply {
-            status,
-            headers,
-            body,
-            truncated,
+        Open {
+            reply: Reply {
+                status,
+                headers,
+                body: Vec::new(),
+                truncated: false,
+            },
+            reader: Some(BufReader::new(reader)),
         }
+    }
+}
+
+/// A reply whose body is still being read.
+pub struct Open {
+    /// Status, headers, and the body read so far.
+    pub reply: Reply,
+    reader: Option<BufReader<ureq::BodyReader<'static>>>,
+}
+
+impl Open {
+    /// Read the body's next line (kept in the reply's body); `None` at its
+    /// end or on an error (then the body is flagged cut short).
+    pub fn line(&mut self) -> Option<String> {
+        let reader = self.reader.as_mut()?;
+        let mut line = Vec::new();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => None,
+            Ok(_) => {
+                self.reply.body.extend_from_slice(&line);
+                Some(String::from_utf8_lossy(&line).into_owned())
+            }
+            Err(_) => {
+                self.reply.body.extend_from_slice(&line);
+                self.reply.truncated = true;
+                self.reader = None;
+                None
+            }
+        }
+    }
+
+    /// Read the rest of the body: the whole reply.
+    pub fn finish(mut self) -> Reply {
+        if let Some(mut reader) = self.reader.take() {
+            if reader.read_to_end(&mut self.reply.body).is_err() {
+                self.reply.truncated = true;
+            }
+        }
+        self.reply
     }
 }

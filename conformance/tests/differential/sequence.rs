@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value as Json, json};
 
 use crate::compare::{Diff, compare, snippet};
-use crate::http::{Client, Reply, Request};
+use crate::http::{Client, Open, Reply, Request};
 
 /// Which pair of servers a sequence runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -34,6 +34,19 @@ pub enum Action {
     /// Wait until `stream` has been idle at least this long on both servers
     /// (for idle expiry).
     IdleFor(String, Duration),
+    /// Read a cursor only up to line 1 (its new baton) while its batch
+    /// still runs, send `during` (on the cursor's stream, with that baton)
+    /// on another connection, then send `then`, and only then wait for
+    /// `during`'s reply and read the cursor to its end. Each server does the
+    /// whole exchange in turn; the three replies are compared.
+    Overlap {
+        cursor: Request,
+        during: Request,
+        then: Request,
+    },
+    /// Read a cursor up to line 1 and `lines` more lines, then close the
+    /// connection. The lines read are compared.
+    Abandon { cursor: Request, lines: usize },
 }
 
 /// One step of a sequence.
@@ -166,6 +179,38 @@ impl Seq {
         self.authorization(Some(&format!("Bearer {token}")))
     }
 
+    /// A request with this sequence's headers.
+    fn request(
+        &self,
+        method: &'static str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+    ) -> Request {
+        let mut all = self.auth.clone();
+        all.extend(
+            headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        Request {
+            method,
+            path: path.to_owned(),
+            headers: all,
+            body,
+        }
+    }
+
+    /// A JSON `POST` with this sequence's headers.
+    fn json_request(&self, path: &str, body: &Json) -> Request {
+        self.request(
+            "POST",
+            path,
+            &[("Content-Type", "application/json")],
+            Some(body.to_string()),
+        )
+    }
+
     /// Append a request.
     pub fn send(
         &mut self,
@@ -175,20 +220,10 @@ impl Seq {
         headers: &[(&str, &str)],
         body: Option<String>,
     ) -> &mut Self {
-        let mut all = self.auth.clone();
-        all.extend(
-            headers
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-        );
+        let req = self.request(method, path, headers, body);
         self.steps.push(Step {
             label: label.to_owned(),
-            action: Action::Send(Request {
-                method,
-                path: path.to_owned(),
-                headers: all,
-                body,
-            }),
+            action: Action::Send(req),
         });
         self
     }
@@ -257,6 +292,56 @@ impl Seq {
         )
     }
 
+    /// A cursor on `stream` read only up to line 1 while its batch runs;
+    /// meanwhile the v3 pipeline `during` on the same stream (the baton of
+    /// line 1), then the v3 pipeline `then` on `other` (see
+    /// [`Action::Overlap`]).
+    pub fn overlap(
+        &mut self,
+        label: &str,
+        stream: &str,
+        steps: Json,
+        during: Json,
+        other: &str,
+        then: Json,
+    ) -> &mut Self {
+        let cursor = self.json_request(
+            "/v3/cursor",
+            &json!({"baton": baton_ref(stream), "batch": {"steps": steps}}),
+        );
+        let during = self.json_request(
+            "/v3/pipeline",
+            &json!({"baton": baton_ref(stream), "requests": during}),
+        );
+        let then = self.json_request(
+            "/v3/pipeline",
+            &json!({"baton": baton_ref(other), "requests": then}),
+        );
+        self.steps.push(Step {
+            label: label.to_owned(),
+            action: Action::Overlap {
+                cursor,
+                during,
+                then,
+            },
+        });
+        self
+    }
+
+    /// A cursor on `stream` whose reader goes away after line 1 and `lines`
+    /// more lines (see [`Action::Abandon`]).
+    pub fn abandon(&mut self, label: &str, stream: &str, steps: Json, lines: usize) -> &mut Self {
+        let cursor = self.json_request(
+            "/v3/cursor",
+            &json!({"baton": baton_ref(stream), "batch": {"steps": steps}}),
+        );
+        self.steps.push(Step {
+            label: label.to_owned(),
+            action: Action::Abandon { cursor, lines },
+        });
+        self
+    }
+
     /// Wait until `stream` has been idle `d` on both servers.
     pub fn idle(&mut self, label: &str, stream: &str, d: Duration) -> &mut Self {
         self.steps.push(Step {
@@ -270,8 +355,12 @@ impl Seq {
     pub fn requests(&self) -> usize {
         self.steps
             .iter()
-            .filter(|s| matches!(s.action, Action::Send(_)))
-            .count()
+            .map(|s| match s.action {
+                Action::Send(_) | Action::Abandon { .. } => 1,
+                Action::Overlap { .. } => 3,
+                Action::IdleFor(..) => 0,
+            })
+            .sum()
     }
 }
 
@@ -374,6 +463,51 @@ impl<'a> Side<'a> {
         reply
     }
 
+    /// Send a cursor request and read its reply up to line 1 (updating the
+    /// stream's baton), or up to `more` lines after it.
+    fn open_cursor(&mut self, req: &Request, more: usize) -> Open {
+        let (req, stream) = self.resolve(req);
+        let mut open = self.client.open(&req);
+        if open.reply.status == 200 {
+            for _ in 0..=more {
+                if open.line().is_none() {
+                    break;
+                }
+            }
+        }
+        if let Some(s) = stream {
+            self.update(&s, &open.reply, true);
+        }
+        open
+    }
+
+    /// [`Action::Overlap`] on this server: the replies to `cursor`,
+    /// `during` and `then`.
+    fn overlap(&mut self, cursor: &Request, during: &Request, then: &Request) -> [Reply; 3] {
+        let open = self.open_cursor(cursor, 0);
+        let (during, stream) = self.resolve(during);
+        let client = self.client.clone();
+        let pending = std::thread::spawn(move || client.send(&during));
+        let then = self.send(then);
+        let during = pending.join().unwrap_or_else(|_| Reply {
+            status: 0,
+            headers: Vec::new(),
+            body: b"the request's thread panicked".to_vec(),
+            truncated: true,
+        });
+        if let Some(s) = stream {
+            self.update(&s, &during, false);
+        }
+        [open.finish(), during, then]
+    }
+
+    /// [`Action::Abandon`] on this server: the reply as far as it was read.
+    fn abandon(&mut self, cursor: &Request, lines: usize) -> Reply {
+        let Open { reply, .. } = self.open_cursor(cursor, lines);
+        // The rest of the body is dropped unread: the connection closes.
+        reply
+    }
+
     fn idle_since(&self, stream: &str) -> Option<Instant> {
         self.streams.get(stream).and_then(|s| s.last_used)
     }
@@ -409,33 +543,54 @@ impl std::fmt::Display for Found {
 pub fn replay(seq: &Seq, sqld: &mut Side<'_>, ours: &mut Side<'_>) -> Vec<Found> {
     let mut found = Vec::new();
     for (i, step) in seq.steps.iter().enumerate() {
+        let mut check = |label: &str, req: &Request, a: &Reply, b: &Reply| {
+            for diff in compare(req.method, &req.path, a, b) {
+                found.push(Found {
+                    seq: seq.name.clone(),
+                    step: i,
+                    label: label.to_owned(),
+                    request: describe_request(req, &diff.path),
+                    diff,
+                });
+            }
+            if std::env::var_os("SQLPORT_DIFF_TRACE").is_some() {
+                eprintln!(
+                    "[{}#{i} {label}] {} {} {}\n  sqld {} {} | ours {} {}",
+                    seq.name,
+                    req.method,
+                    req.path,
+                    req.body.as_deref().unwrap_or(""),
+                    a.status,
+                    snippet(a),
+                    b.status,
+                    snippet(b)
+                );
+            }
+        };
         match &step.action {
             Action::Send(req) => {
                 let a = sqld.send(req);
                 let b = ours.send(req);
-                for diff in compare(req.method, &req.path, &a, &b) {
-                    found.push(Found {
-                        seq: seq.name.clone(),
-                        step: i,
-                        label: step.label.clone(),
-                        request: describe_request(req, &diff.path),
-                        diff,
-                    });
+                check(&step.label, req, &a, &b);
+            }
+            Action::Overlap {
+                cursor,
+                during,
+                then,
+            } => {
+                let a = sqld.overlap(cursor, during, then);
+                let b = ours.overlap(cursor, during, then);
+                for (k, (what, req)) in [("cursor", cursor), ("during", during), ("then", then)]
+                    .into_iter()
+                    .enumerate()
+                {
+                    check(&format!("{}: {what}", step.label), req, &a[k], &b[k]);
                 }
-                if std::env::var_os("SQLPORT_DIFF_TRACE").is_some() {
-                    eprintln!(
-                        "[{}#{i} {}] {} {} {}\n  sqld {} {} | ours {} {}",
-                        seq.name,
-                        step.label,
-                        req.method,
-                        req.path,
-                        req.body.as_deref().unwrap_or(""),
-                        a.status,
-                        snippet(&a),
-                        b.status,
-                        snippet(&b)
-                    );
-                }
+            }
+            Action::Abandon { cursor, lines } => {
+                let a = sqld.abandon(cursor, *lines);
+                let b = ours.abandon(cursor, *lines);
+                check(&step.label, cursor, &a, &b);
             }
             Action::IdleFor(stream, d) => {
                 // Bounded: the wait is at most `d` past the later last use.

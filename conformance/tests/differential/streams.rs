@@ -539,12 +539,73 @@ fn schema_changes() -> Seq {
     s
 }
 
+/// The official Rust client takes the baton of a cursor's line 1 and sends
+/// its next request on the stream at once, while the batch may still run,
+/// and drops a cursor's body once it has the rows it wants. sqld releases
+/// the stream with line 1: such a request waits for the batch and runs after
+/// it, and a reader that goes away keeps its stream and its transaction.
+fn cursor_release() -> Seq {
+    let mut s = Seq::new("streams::cursor_release", Group::Plain);
+    s.once("create", "CREATE TABLE cr_t (x)");
+    s.v3(
+        "@h takes the write lock",
+        "@h",
+        json!([exec("BEGIN IMMEDIATE")]),
+    );
+    // The cursor's INSERT waits for @h's lock, so its batch is still running
+    // when its line 1 has been read and @c's next request is sent; @h's
+    // COMMIT, sent after that, lets it finish.
+    s.overlap(
+        "a request with the baton of a running cursor's line 1",
+        "@c",
+        json!([
+            step("INSERT INTO cr_t VALUES (1)"),
+            step("SELECT count(*) FROM cr_t")
+        ]),
+        json!([exec("SELECT count(*) FROM cr_t"), autocommit()]),
+        "@h",
+        json!([exec("COMMIT"), close()]),
+    );
+    s.v3(
+        "@c goes on",
+        "@c",
+        json!([exec("SELECT count(*) FROM cr_t"), close()]),
+    );
+    s.v3(
+        "@d opens a transaction",
+        "@d",
+        json!([exec("BEGIN"), exec("INSERT INTO cr_t VALUES (2)")]),
+    );
+    s.abandon(
+        "a cursor reader that goes away mid-body",
+        "@d",
+        json!([step(
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000) \
+             SELECT x, 'some padding for the row' FROM c"
+        )]),
+        5,
+    );
+    s.v3(
+        "@d after its reader went away",
+        "@d",
+        json!([
+            autocommit(),
+            exec("SELECT count(*) FROM cr_t"),
+            exec("ROLLBACK"),
+            exec("SELECT count(*) FROM cr_t"),
+            close()
+        ]),
+    );
+    s
+}
+
 /// Every sequence of this file that runs in CI (expiry runs last, apart).
 pub fn all() -> Vec<Seq> {
     vec![
         batons(),
         transactions(),
         cursor(),
+        cursor_release(),
         endpoints(),
         schema_changes(),
     ]

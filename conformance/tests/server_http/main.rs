@@ -7,6 +7,7 @@ mod common;
 mod auth;
 mod authorizer;
 mod backpressure;
+mod cursor_handoff;
 mod deadlines;
 mod fixtures;
 mod hostile;
