@@ -16,6 +16,8 @@ mod types;
 
 #[cfg(all(feature = "local", feature = "functions"))]
 mod escape;
+#[cfg(feature = "local")]
+mod trace;
 
 fn blocking_db() -> sqlport::blocking::Database {
     sqlport::blocking::Database::open(":memory:").unwrap()

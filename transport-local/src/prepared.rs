@@ -113,9 +113,10 @@ impl LocalPrepared<'_> {
             ),
             Some((stmt, idx)) => {
                 tracing::debug!(sql = %self.sql, "sqlport-local: statement");
-                // The same checks as a run through the cache: a statement
-                // SQLite re-prepared (schema change) is described again.
-                *idx = self.meta.refresh(&self.sql, Some(*idx), stmt);
+                // Described when the handle was made; nothing else runs on
+                // the connection while it lives, and SQLite re-prepares a
+                // statement only while stepping it, which `run_bound` checks
+                // after the first step (the columns are taken again then).
                 let info = self.meta.get_mut(*idx);
                 let mut sink = Collect {
                     rows: Vec::new(),
