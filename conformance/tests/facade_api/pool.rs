@@ -359,3 +359,48 @@ fn a_connection_whose_rollback_fails_is_closed_not_pooled() {
         }
     });
 }
+
+/// `max_lifetime` (both flavours) and the async `idle_timeout`: a connection
+/// past its lifetime is closed, not handed out again, however recently it
+/// was used; within its lifetime it is reused.
+#[test]
+fn max_lifetime_and_idle_timeout_replace_connections_in_both_flavours() {
+    let rt = runtime();
+    for t in Target::all() {
+        let what = format!("{:?}", t.kind);
+        let expired = options(1).max_lifetime(Some(Duration::ZERO));
+        let lasting = options(1).max_lifetime(Some(Duration::from_secs(3600)));
+
+        let pool = sqlport::blocking::Pool::new(t.blocking(), expired.clone());
+        for _ in 0..3 {
+            let mut c = pool.get().unwrap();
+            assert_eq!(c.query_scalar::<i64>("SELECT 1", ()).unwrap(), 1, "{what}");
+        }
+        let s = pool.status();
+        assert_eq!(s.created, 3, "blocking, lifetime 0, {what}: {s:?}");
+        assert!(s.open <= 1, "blocking, lifetime 0, {what}: {s:?}");
+        let pool = sqlport::blocking::Pool::new(t.blocking(), lasting.clone());
+        for _ in 0..3 {
+            drop(pool.get().unwrap());
+        }
+        assert_eq!(pool.status().created, 1, "blocking, lifetime 1 h, {what}");
+
+        let db = t.nonblocking();
+        rt.block_on(async {
+            for (opts, created, label) in [
+                (expired.clone(), 3, "lifetime 0"),
+                (lasting.clone(), 1, "lifetime 1 h"),
+                (options(1).idle_timeout(Some(Duration::ZERO)), 3, "idle 0"),
+            ] {
+                let pool = sqlport::Pool::new(db.clone(), opts);
+                for _ in 0..3 {
+                    let mut c = pool.get().await.unwrap();
+                    assert_eq!(c.query_scalar::<i64>("SELECT 1", ()).await.unwrap(), 1);
+                }
+                let s = pool.status();
+                assert_eq!(s.created, created, "async, {label}, {what}: {s:?}");
+                assert!(s.open <= 1, "async, {label}, {what}: {s:?}");
+            }
+        });
+    }
+}
