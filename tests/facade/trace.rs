@@ -33,6 +33,16 @@ fn capture(level: tracing::Level) -> String {
         .with_writer(move || writer.clone())
         .finish();
     tracing::subscriber::with_default(subscriber, || {
+        // Another thread, with no subscriber of its own, reaches the
+        // statement callsite first: what a sibling test does by chance.
+        std::thread::spawn(|| {
+            let mut conn = sqlport::blocking::Database::open(":memory:")
+                .and_then(|db| db.connect())
+                .expect("open");
+            conn.execute("CREATE TABLE other (x)", ()).expect("create");
+        })
+        .join()
+        .expect("the other thread");
         let mut conn = sqlport::blocking::Database::open(":memory:")
             .and_then(|db| db.connect())
             .expect("open");
@@ -51,6 +61,15 @@ fn capture(level: tracing::Level) -> String {
 
 #[test]
 fn statements_are_traced_at_debug_and_parameters_only_at_trace() {
+    // tracing caches each callsite's interest for the whole process. While
+    // a single dispatcher is registered, the first thread to reach a
+    // callsite decides it from that thread's own default, so a sibling test
+    // in this binary (no subscriber) could cache `never` for the statement
+    // span before this test's capture reaches it (seen once in CI: the
+    // CREATE TABLE span was missing). A second, inert dispatcher held for
+    // the whole test makes every callsite consult all registered
+    // dispatchers, the capture among them.
+    let _anchor = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     let debug = capture(tracing::Level::DEBUG);
     assert!(debug.contains("sqlport.statement"), "{debug}");
     assert!(debug.contains("CREATE TABLE traced (x TEXT)"), "{debug}");
