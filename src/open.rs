@@ -68,6 +68,7 @@ fn http_config(options: &OpenOptions) -> sqlport_http::HttpConfig {
         .read_timeout(options.read_timeout)
         .version(options.protocol)
         .extra_root_certs(options.extra_root_certs.clone())
+        .keep_idle_stream(options.keep_idle_stream)
 }
 
 cfg_if::cfg_if! {

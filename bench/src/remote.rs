@@ -83,6 +83,32 @@ fn async_db(url: &str) -> sqlport::Database {
     sqlport::Database::open(url).expect("open")
 }
 
+/// Options with `keep_idle_stream` as given (the point-query rows run the
+/// default and the kept-stream option side by side).
+fn kept(keep: bool) -> sqlport::OpenOptions {
+    sqlport::OpenOptions::new().keep_idle_stream(keep)
+}
+
+/// The point-query clients in this round's order: the default and the
+/// kept-stream option of both flavours, reversed every other round.
+fn point_clients(round: u32) -> Vec<(bool, bool)> {
+    let mut order = vec![(true, false), (false, false), (true, true), (false, true)];
+    if round % 2 == 1 {
+        order.reverse();
+    }
+    order
+}
+
+/// The client name of a point-query run: flavour, then `_kept` with the option.
+fn point_client(blocking: bool, keep: bool) -> &'static str {
+    match (blocking, keep) {
+        (true, false) => "sqlport_blocking",
+        (false, false) => "sqlport_async",
+        (true, true) => "sqlport_blocking_kept",
+        (false, true) => "sqlport_async_kept",
+    }
+}
+
 /// HTTP requests and new TCP connections per operation, through a counting
 /// proxy: a point query, and an interactive transaction of 10 INSERTs.
 pub fn requests(upstream: std::net::SocketAddr, scen: &str, rt: &tokio::runtime::Runtime) {
@@ -183,8 +209,8 @@ fn record_counts(
 pub fn seq(url: &str, scen: &str, sizes: &Sizes, round: u32, rt: &tokio::runtime::Runtime) {
     let ops = sizes.remote_ops;
     let name = format!("remote_seq{scen}");
-    let run_blocking = || {
-        let db = blocking_db(url);
+    let run_blocking = |keep: bool| {
+        let db = sqlport::blocking::Database::open_with(url, kept(keep)).expect("open");
         let mut c = db.connect().expect("connect");
         let mut keys = Keys::new(3);
         let _: i64 = c.query_scalar("SELECT 1", ()).expect("warm");
@@ -198,9 +224,9 @@ pub fn seq(url: &str, scen: &str, sizes: &Sizes, round: u32, rt: &tokio::runtime
         let t = us_per_op(start.elapsed(), ops);
         (t, us_per_op(process_cpu() - cpu, ops))
     };
-    let run_async = || {
+    let run_async = |keep: bool| {
         rt.block_on(async {
-            let db = async_db(url);
+            let db = sqlport::Database::open_with(url, kept(keep)).expect("open");
             let mut c = db.connect().await.expect("connect");
             let mut keys = Keys::new(3);
             let _: i64 = c.query_scalar("SELECT 1", ()).await.expect("warm");
@@ -218,14 +244,13 @@ pub fn seq(url: &str, scen: &str, sizes: &Sizes, round: u32, rt: &tokio::runtime
             (t, us_per_op(process_cpu() - cpu, ops))
         })
     };
-    let (b, a) = if round % 2 == 0 {
-        let b = run_blocking();
-        (b, run_async())
-    } else {
-        let a = run_async();
-        (run_blocking(), a)
-    };
-    for (client, (t, cpu)) in [("sqlport_blocking", b), ("sqlport_async", a)] {
+    for (blocking, keep) in point_clients(round) {
+        let (t, cpu) = if blocking {
+            run_blocking(keep)
+        } else {
+            run_async(keep)
+        };
+        let client = point_client(blocking, keep);
         emit(&name, client, round, "us_per_op", t);
         emit(&name, client, round, "cpu_us_per_op", cpu);
     }
@@ -237,8 +262,8 @@ pub fn parallel(url: &str, scen: &str, sizes: &Sizes, round: u32, rt: &tokio::ru
     let per_conn = sizes.remote_par_ops;
     let total = per_conn * CONNS as u64;
     let name = format!("remote_16{scen}");
-    let run_blocking = || {
-        let db = blocking_db(url);
+    let run_blocking = |keep: bool| {
+        let db = sqlport::blocking::Database::open_with(url, kept(keep)).expect("open");
         let mut conns: Vec<_> = (0..CONNS).map(|_| db.connect().expect("connect")).collect();
         for c in &mut conns {
             let _: i64 = c.query_scalar("SELECT 1", ()).expect("warm");
@@ -261,9 +286,9 @@ pub fn parallel(url: &str, scen: &str, sizes: &Sizes, round: u32, rt: &tokio::ru
         let t = us_per_op(start.elapsed(), total);
         (t, us_per_op(process_cpu() - cpu, total))
     };
-    let run_async = || {
+    let run_async = |keep: bool| {
         rt.block_on(async {
-            let db = async_db(url);
+            let db = sqlport::Database::open_with(url, kept(keep)).expect("open");
             let mut conns = Vec::new();
             for _ in 0..CONNS {
                 let mut c = db.connect().await.expect("connect");
@@ -293,14 +318,13 @@ pub fn parallel(url: &str, scen: &str, sizes: &Sizes, round: u32, rt: &tokio::ru
             (t, us_per_op(process_cpu() - cpu, total))
         })
     };
-    let (b, a) = if round % 2 == 0 {
-        let b = run_blocking();
-        (b, run_async())
-    } else {
-        let a = run_async();
-        (run_blocking(), a)
-    };
-    for (client, (t, cpu)) in [("sqlport_blocking", b), ("sqlport_async", a)] {
+    for (blocking, keep) in point_clients(round) {
+        let (t, cpu) = if blocking {
+            run_blocking(keep)
+        } else {
+            run_async(keep)
+        };
+        let client = point_client(blocking, keep);
         emit(&name, client, round, "us_per_op", t);
         emit(&name, client, round, "cpu_us_per_op", cpu);
     }

@@ -51,6 +51,8 @@ struct Inner {
     token: Option<AuthToken>,
     setting: Option<Version>,
     versions: Arc<Negotiated>,
+    /// [`HttpConfig::keep_idle_stream`].
+    keep_idle: bool,
 }
 
 impl std::fmt::Debug for AsyncHttpConnector {
@@ -92,6 +94,7 @@ impl AsyncHttpConnector {
                 token,
                 setting: config.version,
                 versions: Arc::new(Negotiated::new(config.version)),
+                keep_idle: config.keep_idle_stream,
             }),
         })
     }
@@ -99,7 +102,11 @@ impl AsyncHttpConnector {
     /// Open a connection (negotiating the protocol version first if this is
     /// the connector's first connection and no version was forced).
     pub async fn connect_http(&self) -> Result<AsyncHttpTransport> {
-        let (session, next) = Session::connect(self.inner.base.clone(), &self.inner.versions);
+        let (session, next) = Session::connect(
+            self.inner.base.clone(),
+            &self.inner.versions,
+            self.inner.keep_idle,
+        );
         let inner = self.inner.clone();
         let mut conn = AsyncHttpTransport { inner, session };
         conn.drive(next, &mut NoRows).await?;

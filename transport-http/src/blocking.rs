@@ -46,6 +46,8 @@ struct Inner {
     token: Option<AuthToken>,
     setting: Option<Version>,
     versions: Arc<Negotiated>,
+    /// [`HttpConfig::keep_idle_stream`].
+    keep_idle: bool,
 }
 
 impl std::fmt::Debug for HttpConnector {
@@ -84,6 +86,7 @@ impl HttpConnector {
                 token,
                 setting: config.version,
                 versions: Arc::new(Negotiated::new(config.version)),
+                keep_idle: config.keep_idle_stream,
             }),
         })
     }
@@ -91,7 +94,11 @@ impl HttpConnector {
     /// Open a connection (negotiating the protocol version first if this is
     /// the connector's first connection and no version was forced).
     pub fn connect_http(&self) -> Result<HttpTransport> {
-        let (session, next) = Session::connect(self.inner.base.clone(), &self.inner.versions);
+        let (session, next) = Session::connect(
+            self.inner.base.clone(),
+            &self.inner.versions,
+            self.inner.keep_idle,
+        );
         let mut conn = HttpTransport {
             inner: self.inner.clone(),
             session,

@@ -2,7 +2,9 @@
 //! transaction carries on on a new stream with its connection-scoped PRAGMAs
 //! re-applied; a transaction whose stream expired stays lost (first the
 //! expiry, then `TransactionLost` until the guard ends) and none of it
-//! commits. Both backends wait out the same 12 s side by side.
+//! commits. A connection that keeps its idle stream (`keep_idle_stream`)
+//! carries on on a new one too. Both backends wait out the same 12 s side
+//! by side.
 
 use super::*;
 
@@ -33,6 +35,11 @@ fn blocking_case(url: &str) {
     )
     .unwrap();
     idle.execute("PRAGMA foreign_keys = OFF", ()).unwrap();
+    let kept_db =
+        sqlport::blocking::Database::open_with(url, options().keep_idle_stream(true)).unwrap();
+    let mut kept = kept_db.connect().unwrap();
+    kept.execute("INSERT INTO b_child VALUES (7, NULL)", ())
+        .unwrap();
     let mut tx = txc.transaction().unwrap();
     tx.execute("INSERT INTO b_parent VALUES (1)", ()).unwrap();
 
@@ -41,6 +48,10 @@ fn blocking_case(url: &str) {
     // Outside a transaction: a new stream, the PRAGMA re-applied.
     idle.execute("INSERT INTO b_child VALUES (1, 999)", ())
         .expect("foreign_keys = OFF was re-applied on the new stream");
+    let n = kept
+        .query("SELECT count(*) FROM b_child", ())
+        .expect("the kept stream expired while idle: replaced");
+    assert_eq!(int(&n), 2);
     // Inside: lost, and it stays lost.
     assert_eq!(
         kind(tx.execute("INSERT INTO b_parent VALUES (2)", ())),
@@ -76,6 +87,11 @@ async fn async_case(url: &str) {
     .await
     .unwrap();
     idle.execute("PRAGMA foreign_keys = OFF", ()).await.unwrap();
+    let kept_db = sqlport::Database::open_with(url, options().keep_idle_stream(true)).unwrap();
+    let mut kept = kept_db.connect().await.unwrap();
+    kept.execute("INSERT INTO a_child VALUES (7, NULL)", ())
+        .await
+        .unwrap();
     let mut tx = txc.transaction().await.unwrap();
     tx.execute("INSERT INTO a_parent VALUES (1)", ())
         .await
@@ -86,6 +102,11 @@ async fn async_case(url: &str) {
     idle.execute("INSERT INTO a_child VALUES (1, 999)", ())
         .await
         .expect("foreign_keys = OFF was re-applied on the new stream");
+    let n = kept
+        .query("SELECT count(*) FROM a_child", ())
+        .await
+        .expect("the kept stream expired while idle: replaced");
+    assert_eq!(int(&n), 2);
     assert_eq!(
         kind(tx.execute("INSERT INTO a_parent VALUES (2)", ()).await),
         ErrorKind::StreamExpired

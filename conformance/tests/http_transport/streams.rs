@@ -276,3 +276,48 @@ pub(crate) fn close_rolls_back(b: Backend) {
     let mut c = db.connect().unwrap();
     assert_eq!(c.int("SELECT count(*) FROM t"), 0);
 }
+
+pub(crate) fn kept_idle_stream(b: Backend) {
+    let s = server(ServerConfig::default());
+    let config = HttpConfig::default().keep_idle_stream(true);
+    let db = Db::open(b, &s.url(), config).unwrap();
+    let mut c = db.connect().unwrap();
+    c.exec("CREATE TABLE t (x INTEGER)").unwrap();
+    assert_eq!(s.open_streams(), 1, "the stream outlives the statement");
+    for (sql, want) in [
+        ("INSERT INTO t VALUES (1)", 1),
+        ("SELECT x FROM t", 1),
+        ("BEGIN", 0),
+        ("INSERT INTO t VALUES (2)", 1),
+        ("COMMIT", 1),
+    ] {
+        let (r, n) = count(&s, || c.exec(sql));
+        r.unwrap();
+        assert_eq!(n, want, "requests for {sql}");
+        assert_eq!(s.open_streams(), 1, "still one stream after {sql}");
+    }
+    // Many rows through the cursor, on the same stream.
+    let mut rows = Counter::default();
+    let (r, n) = count(&s, || {
+        c.stream(&Statement::new("SELECT x FROM t"), &mut rows)
+    });
+    r.unwrap();
+    assert_eq!((rows.rows, n), (2, 1));
+    assert_eq!(s.open_streams(), 1);
+    let mut other = db.connect().unwrap();
+    assert_eq!(other.int("SELECT count(*) FROM t"), 2);
+    assert_eq!(s.open_streams(), 2, "one stream per connection");
+    // The server expires the idle streams: replaced without an error.
+    s.expire_idle_streams();
+    let (v, n) = count(&s, || c.int("SELECT count(*) FROM t"));
+    assert_eq!((v, n), (2, 2), "the expired request and its one retry");
+    assert_eq!(s.open_streams(), 1);
+    c.close().unwrap();
+    assert_eq!(s.open_streams(), 0);
+    if b == Backend::Blocking {
+        assert_eq!(other.int("SELECT 1"), 1);
+        assert_eq!(s.open_streams(), 1);
+        drop(other);
+        assert_eq!(s.open_streams(), 0, "a dropped connection closes it");
+    }
+}

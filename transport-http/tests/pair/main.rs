@@ -132,7 +132,7 @@ impl Pair {
     fn connect() -> Pair {
         let versions = Arc::new(Negotiated::new(None));
         let base = "http://pair.test/".parse().unwrap();
-        let (client, next) = Session::connect(base, &versions);
+        let (client, next) = Session::connect(base, &versions, false);
         let mut pair = Pair {
             client,
             server: Server::new(),

@@ -76,7 +76,10 @@ impl Session {
     /// Whether the stream must be kept after `flight` runs (predicted; the
     /// next request closes a stream kept needlessly).
     fn keeps_stream(&self, flight: &InFlight) -> bool {
-        if !self.pragmas.is_empty() {
+        if matches!(flight.op, Op::Close | Op::Probe(_)) {
+            return false;
+        }
+        if !self.pragmas.is_empty() || self.keeps_idle_stream() {
             return true;
         }
         let sets_state = |s: &Statement| replay::replayable(&s.sql).is_some();

@@ -177,7 +177,7 @@ impl Session {
         };
         if self.baton.is_none() {
             self.drop_stream();
-        } else if !self.holds_state() {
+        } else if !self.holds_state() && !self.keeps_idle_stream() {
             // Nothing to keep: no round trip is spent on `close`. The next
             // cursor reuses the stream; anything else leaves it to expire.
             if let Some(baton) = self.baton.take() {

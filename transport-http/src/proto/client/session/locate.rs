@@ -45,7 +45,7 @@ impl Session {
                 sql_id: None,
             })
             .collect();
-        let closes = !self.holds_state();
+        let closes = !self.holds_state() && !self.keeps_idle_stream();
         if closes {
             requests.push(StreamRequest::Close);
         }

@@ -220,6 +220,9 @@ pub struct Session {
     /// The operation is a `query_stream` run as `execute` (no cursor): its
     /// rows go to the sink when it finishes.
     feeding: bool,
+    /// Keep the stream between operations even when it holds no state
+    /// ([`Session::set_keep_idle_stream`]).
+    keep_idle: bool,
 }
 
 impl Session {
@@ -243,21 +246,45 @@ impl Session {
             requests: 0,
             versions: None,
             feeding: false,
+            keep_idle: false,
         }
+    }
+
+    /// Keep the server stream between operations even when the connection
+    /// holds no state (no transaction, no PRAGMA to replay), instead of
+    /// closing it in the same request. A point query on a kept stream costs
+    /// sqld about half the time of one on a fresh stream (BENCHMARKS.md),
+    /// but the stream holds one of the server's SQLite connections until the
+    /// next operation, the connection's close, or the server's idle expiry;
+    /// an expired idle stream is replaced transparently, as when PRAGMAs are
+    /// held. No effect on v1, which has no streams.
+    pub fn set_keep_idle_stream(&mut self, keep: bool) {
+        self.keep_idle = keep;
+    }
+
+    /// Whether the stream is kept after an operation that leaves no state:
+    /// [`Session::set_keep_idle_stream`] on a version with streams.
+    fn keeps_idle_stream(&self) -> bool {
+        self.keep_idle && self.version != Version::V1
     }
 
     /// Open a connection to the database at `base`: the version is the one
     /// `versions` knows, else found by probing (docs/PROTOCOL.md §1.2) and kept in
     /// `versions` for the connector's later connections. The returned
     /// [`Next`] is [`Output::Connected`] at once when the version is known.
-    pub fn connect(base: Url, versions: &Arc<Negotiated>) -> (Session, Result<Next>) {
+    /// `keep_idle` is [`Session::set_keep_idle_stream`].
+    pub fn connect(
+        base: Url,
+        versions: &Arc<Negotiated>,
+        keep_idle: bool,
+    ) -> (Session, Result<Next>) {
         if let Some(version) = versions.get() {
-            return (
-                Session::new(base, version),
-                Ok(Next::Done(Output::Connected(version))),
-            );
+            let mut session = Session::new(base, version);
+            session.keep_idle = keep_idle;
+            return (session, Ok(Next::Done(Output::Connected(version))));
         }
         let mut session = Session::new(base, Version::V3);
+        session.keep_idle = keep_idle;
         session.versions = Some(versions.clone());
         let next = session.start(Op::Probe(Version::V3));
         (session, next)

@@ -864,3 +864,4 @@ fn the_longest_operation_fits_the_request_bound() {
 }
 
 mod faults;
+mod idle_stream;
