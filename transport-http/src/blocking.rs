@@ -21,6 +21,10 @@ use crate::sink::NoRows;
 use crate::target::{self, CLIENT_VERSION};
 use crate::trace::RequestTrace;
 
+/// The most idle keep-alive connections an [`HttpConnector`] keeps for
+/// later requests (each is one socket; ureq closes them after 15 s idle).
+const MAX_IDLE_HTTP_CONNECTIONS: usize = 256;
+
 /// Opens blocking HTTP connections to one remote database. One ureq agent
 /// (connection pool) per connector, shared by its connections; the protocol
 /// version is negotiated once, on the first connect.
@@ -73,6 +77,13 @@ impl HttpConnector {
             .timeout_global(Some(config.request_timeout))
             .timeout_per_read(Some(config.read_timeout))
             .max_redirects(0)
+            // ureq keeps 3 idle connections per host by default: a pool of
+            // more connections used from as many threads would then open
+            // a new TCP connection for most requests (about 2.5× the client
+            // CPU per query at 16 threads, BENCHMARKS.md). Keep as many as
+            // reqwest would (it has no per-host limit), bounded.
+            .max_idle_connections(MAX_IDLE_HTTP_CONNECTIONS)
+            .max_idle_connections_per_host(MAX_IDLE_HTTP_CONNECTIONS)
             .tls_config(
                 ureq::tls::TlsConfig::builder()
                     .root_certs(ureq::tls::RootCerts::new_with_certs(&roots))

@@ -45,6 +45,9 @@ pub(crate) struct Shared {
     pub(crate) client_keys: RandomState,
     pub(crate) requests: AtomicU64,
     pub(crate) connections: AtomicUsize,
+    /// TCP connections accepted since the start (served ones, not the ones
+    /// refused at the connection limit).
+    pub(crate) accepted: AtomicU64,
     /// Holds the temporary database behind `:memory:`; deleted on drop.
     _scratch: Option<tempfile::TempDir>,
 }
@@ -109,6 +112,7 @@ impl Shared {
             auth,
             requests: AtomicU64::new(0),
             connections: AtomicUsize::new(0),
+            accepted: AtomicU64::new(0),
             _scratch: scratch,
             config,
         }))
@@ -317,6 +321,7 @@ pub(crate) async fn run_on(
                 };
                 let shared_count = Arc::clone(&shared);
                 shared_count.connections.fetch_add(1, Ordering::SeqCst);
+                shared_count.accepted.fetch_add(1, Ordering::Relaxed);
                 let (app, builder, stop) = (app.clone(), builder.clone(), stop_rx.clone());
                 let write_timeout = shared.config.write_timeout;
                 tasks.spawn(async move {

@@ -134,6 +134,11 @@ impl TestServer {
         self.shared.registry.open_streams()
     }
 
+    /// TCP connections accepted and served since the start.
+    pub fn accepted_connections(&self) -> u64 {
+        self.shared.accepted.load(Ordering::Relaxed)
+    }
+
     /// TCP connections currently open.
     pub fn open_connections(&self) -> usize {
         self.shared.connections.load(Ordering::SeqCst)

@@ -199,6 +199,7 @@ both!(
     streams::pragma_replay_only_committed_connection_state,
     streams::close_rolls_back,
     streams::kept_idle_stream,
+    streams::concurrent_connections_reuse_tcp_connections,
     batches::atomic_batch_failing_midway,
     batches::atomic_batch_inside_a_transaction_keeps_it,
     batches::stop_on_error_and_continue_on_error,

@@ -321,3 +321,56 @@ pub(crate) fn kept_idle_stream(b: Backend) {
         assert_eq!(s.open_streams(), 0, "a dropped connection closes it");
     }
 }
+
+/// 16 connections of one connector used from 16 threads (tasks) at once
+/// reuse their keep-alive TCP connections: at most one per connection in
+/// flight, plus the probe's. (ureq keeps only 3 idle connections per host
+/// unless told otherwise: then most requests here opened a new one.)
+pub(crate) fn concurrent_connections_reuse_tcp_connections(b: Backend) {
+    const CONNS: usize = 16;
+    const ROUNDS: usize = 20;
+    let (s, db) = setup(b);
+    db.connect().unwrap().exec("SELECT 1").unwrap();
+    let before = s.accepted_connections();
+    match &db {
+        Db::Blocking(connector) => {
+            let barrier = std::sync::Barrier::new(CONNS);
+            std::thread::scope(|scope| {
+                for _ in 0..CONNS {
+                    scope.spawn(|| {
+                        let mut c = connector.connect_http().unwrap();
+                        for _ in 0..ROUNDS {
+                            barrier.wait();
+                            Transport::execute(&mut c, &Statement::new("SELECT 1")).unwrap();
+                        }
+                    });
+                }
+            });
+        }
+        Db::Async(connector, rt) => rt.block_on(async {
+            let barrier = Arc::new(tokio::sync::Barrier::new(CONNS));
+            let mut tasks = Vec::new();
+            for _ in 0..CONNS {
+                let (connector, barrier) = (connector.clone(), barrier.clone());
+                tasks.push(tokio::spawn(async move {
+                    let mut c = connector.connect_http().await.unwrap();
+                    for _ in 0..ROUNDS {
+                        barrier.wait().await;
+                        AsyncTransport::execute(&mut c, &Statement::new("SELECT 1"))
+                            .await
+                            .unwrap();
+                    }
+                }));
+            }
+            for t in tasks {
+                t.await.unwrap();
+            }
+        }),
+    }
+    let opened = s.accepted_connections() - before;
+    assert!(
+        opened <= CONNS as u64,
+        "{opened} new TCP connections for {} requests on {CONNS} connections",
+        CONNS * ROUNDS
+    );
+}
