@@ -278,6 +278,7 @@ class Connection:
         protocol="auto",
         read_only=False,
         wal=True,
+        keep_idle_stream=False,
     ):
         self._raw = None
         name = os.fsdecode(database) if not isinstance(database, str) else database
@@ -302,6 +303,7 @@ class Connection:
             read_only=read_only,
             cached_statements=int(cached_statements),
             wal=wal,
+            keep_idle_stream=bool(keep_idle_stream),
         )
         self._detect_types = detect_types
         self._isolation_level = isolation_level
@@ -497,7 +499,10 @@ def connect(database, timeout=None, detect_types=0, isolation_level="", check_sa
     and, unless ``request_timeout`` is given, the request timeout of a remote
     one (default 30). Remote only: ``auth_token``, ``request_timeout``,
     ``connect_timeout``, ``protocol`` (``"auto"``, ``"v3"``, ``"v2"``,
-    ``"v1"``). ``autocommit`` as in Python 3.12's ``sqlite3``.
+    ``"v1"``), ``keep_idle_stream`` (keep the server stream between
+    autocommit statements, as the ``libsql`` crate does: faster on sqld, at
+    one server-side connection per idle connection; default ``False``).
+    ``autocommit`` as in Python 3.12's ``sqlite3``.
     """
     if factory is None:
         factory = Connection

@@ -96,11 +96,11 @@ impl RawConnection {
     /// Open `name` (any NAME form). Local: `busy_timeout`, `read_only`,
     /// `create`, `cached_statements`, `wal`; remote: `auth_token`,
     /// `request_timeout`, `connect_timeout`, `protocol` (`"auto"`, `"v3"`,
-    /// `"v2"`, `"v1"`).
+    /// `"v2"`, `"v1"`), `keep_idle_stream` (`OpenOptions::keep_idle_stream`).
     #[new]
     #[pyo3(signature = (name, *, auth_token=None, busy_timeout=5.0, request_timeout=30.0,
         connect_timeout=10.0, protocol="auto", read_only=false, create=true,
-        cached_statements=64, wal=true))]
+        cached_statements=64, wal=true, keep_idle_stream=false))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -114,6 +114,7 @@ impl RawConnection {
         create: bool,
         cached_statements: usize,
         wal: bool,
+        keep_idle_stream: bool,
     ) -> PyResult<Self> {
         let protocol: Option<HranaVersion> = match protocol.to_ascii_lowercase().as_str() {
             "auto" => None,
@@ -131,7 +132,8 @@ impl RawConnection {
         let mut options = OpenOptions::new()
             .timeout(seconds(py, "request_timeout", request_timeout)?)
             .connect_timeout(seconds(py, "connect_timeout", connect_timeout)?)
-            .protocol(protocol);
+            .protocol(protocol)
+            .keep_idle_stream(keep_idle_stream);
         if let Some(token) = auth_token.filter(|t| !t.is_empty()) {
             options = options.auth_token(token);
         }

@@ -158,6 +158,25 @@ def test_legacy_transactions(connect, table):
         conn.isolation_level = "SOMETIMES"
 
 
+def test_keep_idle_stream(connect, table):
+    # Remote: the stream is kept between autocommit statements; local: no effect.
+    conn = connect(isolation_level=None, keep_idle_stream=True)
+    other = connect(isolation_level=None)
+    conn.execute(f"CREATE TABLE {table} (x)")
+    conn.executemany(f"INSERT INTO {table} VALUES (?)", [(i,) for i in range(3000)])
+    assert other.execute(f"SELECT count(*) FROM {table}").fetchone() == (3000,)
+    # Many rows streamed, then more statements on the same connection.
+    assert sum(1 for _ in conn.execute(f"SELECT x FROM {table}")) == 3000
+    conn.execute("BEGIN")
+    conn.execute(f"DELETE FROM {table} WHERE x >= 10")
+    assert conn.in_transaction
+    assert other.execute(f"SELECT count(*) FROM {table}").fetchone() == (3000,)
+    conn.execute("COMMIT")
+    assert other.execute(f"SELECT count(*) FROM {table}").fetchone() == (10,)
+    with pytest.raises(TypeError):
+        connect(keep_idle_stream=True, no_such_option=1)
+
+
 def test_autocommit_attribute(connect, table):
     setup = connect(autocommit=True)
     setup.execute(f"CREATE TABLE {table} (x)")

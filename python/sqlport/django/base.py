@@ -33,7 +33,9 @@ Database.register_adapter(sqlite_base.datetime.datetime, sqlite_base.adapt_datet
 sql_functions.install()
 
 #: OPTIONS keys sqlport reads (all others go to ``sqlport.connect`` as in Django's backend).
-SQLPORT_OPTIONS = ("auth_token", "request_timeout", "connect_timeout", "protocol")
+SQLPORT_OPTIONS = (
+    "auth_token", "request_timeout", "connect_timeout", "protocol", "keep_idle_stream",
+)
 #: The environment variable read for the token when none is configured.
 TOKEN_ENV = "TURSO_AUTH_TOKEN"
 

@@ -91,7 +91,8 @@ class DatabaseCreation(_Base):
 
 def _remote_kwargs(wrapper):
     params = wrapper.get_connection_params()
-    keep = ("auth_token", "request_timeout", "connect_timeout", "protocol", "timeout")
+    keep = ("auth_token", "request_timeout", "connect_timeout", "protocol", "timeout",
+            "keep_idle_stream")
     return {k: v for k, v in params.items() if k in keep}
 
 
