@@ -89,7 +89,7 @@ fn kept(keep: bool) -> sqlport::OpenOptions {
     sqlport::OpenOptions::new().keep_idle_stream(keep)
 }
 
-/// The point-query clients in this round's order: the default and the
+/// The point-query and transaction clients in this round's order: the default and the
 /// kept-stream option of both flavours, reversed every other round.
 fn point_clients(round: u32) -> Vec<(bool, bool)> {
     let mut order = vec![(true, false), (false, false), (true, true), (false, true)];
@@ -265,14 +265,18 @@ pub fn parallel(url: &str, scen: &str, sizes: &Sizes, round: u32, rt: &tokio::ru
     let run_blocking = |keep: bool| {
         let db = sqlport::blocking::Database::open_with(url, kept(keep)).expect("open");
         let mut conns: Vec<_> = (0..CONNS).map(|_| db.connect().expect("connect")).collect();
-        for c in &mut conns {
-            let _: i64 = c.query_scalar("SELECT 1", ()).expect("warm");
-        }
-        let cpu = process_cpu();
-        let start = Instant::now();
+        // The threads are started, and each has warmed its connection (in
+        // parallel, so the HTTP agent holds one TCP connection per thread),
+        // before the clock and the CPU meter start, and finish after they
+        // stop: the row measures queries, not thread creation, as the async
+        // row measures tasks on a running runtime.
+        let gate = std::sync::Barrier::new(CONNS + 1);
         std::thread::scope(|s| {
             for (k, c) in conns.iter_mut().enumerate() {
+                let gate = &gate;
                 s.spawn(move || {
+                    let _: i64 = c.query_scalar("SELECT 1", ()).expect("warm");
+                    gate.wait();
                     let mut keys = Keys::new(100 + k as u64);
                     for _ in 0..per_conn {
                         let id = keys.next_in(REMOTE_POINT_ROWS) as i64;
@@ -280,20 +284,34 @@ pub fn parallel(url: &str, scen: &str, sizes: &Sizes, round: u32, rt: &tokio::ru
                             c.query_row(POINT_SQL, [id], |r| r.get(1)).expect("query");
                         black_box(row);
                     }
+                    gate.wait();
                 });
             }
-        });
-        let t = us_per_op(start.elapsed(), total);
-        (t, us_per_op(process_cpu() - cpu, total))
+            gate.wait();
+            let cpu = process_cpu();
+            let start = Instant::now();
+            gate.wait();
+            let t = us_per_op(start.elapsed(), total);
+            (t, us_per_op(process_cpu() - cpu, total))
+        })
     };
     let run_async = |keep: bool| {
         rt.block_on(async {
             let db = sqlport::Database::open_with(url, kept(keep)).expect("open");
-            let mut conns = Vec::new();
+            // Warmed in parallel, as the blocking threads are: one TCP
+            // connection per connection in the client's pool.
+            let mut warming = Vec::new();
             for _ in 0..CONNS {
-                let mut c = db.connect().await.expect("connect");
-                let _: i64 = c.query_scalar("SELECT 1", ()).await.expect("warm");
-                conns.push(c);
+                let db = db.clone();
+                warming.push(tokio::spawn(async move {
+                    let mut c = db.connect().await.expect("connect");
+                    let _: i64 = c.query_scalar("SELECT 1", ()).await.expect("warm");
+                    c
+                }));
+            }
+            let mut conns = Vec::new();
+            for w in warming {
+                conns.push(w.await.expect("warm-up task"));
             }
             let cpu = process_cpu();
             let start = Instant::now();
@@ -334,8 +352,8 @@ pub fn parallel(url: &str, scen: &str, sizes: &Sizes, round: u32, rt: &tokio::ru
 pub fn tx(url: &str, scen: &str, sizes: &Sizes, round: u32, rt: &tokio::runtime::Runtime) {
     let n = sizes.remote_txs;
     let name = format!("remote_tx{scen}");
-    let run_blocking = || {
-        let db = blocking_db(url);
+    let run_blocking = |keep: bool| {
+        let db = sqlport::blocking::Database::open_with(url, kept(keep)).expect("open");
         let mut c = db.connect().expect("connect");
         let _: i64 = c.query_scalar("SELECT 1", ()).expect("warm");
         let start = Instant::now();
@@ -348,9 +366,9 @@ pub fn tx(url: &str, scen: &str, sizes: &Sizes, round: u32, rt: &tokio::runtime:
         }
         start.elapsed().as_secs_f64() * 1e3 / n as f64
     };
-    let run_async = || {
+    let run_async = |keep: bool| {
         rt.block_on(async {
-            let db = async_db(url);
+            let db = sqlport::Database::open_with(url, kept(keep)).expect("open");
             let mut c = db.connect().await.expect("connect");
             let _: i64 = c.query_scalar("SELECT 1", ()).await.expect("warm");
             let start = Instant::now();
@@ -366,15 +384,14 @@ pub fn tx(url: &str, scen: &str, sizes: &Sizes, round: u32, rt: &tokio::runtime:
             start.elapsed().as_secs_f64() * 1e3 / n as f64
         })
     };
-    let (b, a) = if round % 2 == 0 {
-        let b = run_blocking();
-        (b, run_async())
-    } else {
-        let a = run_async();
-        (run_blocking(), a)
-    };
-    emit(&name, "sqlport_blocking", round, "ms_per_tx", b);
-    emit(&name, "sqlport_async", round, "ms_per_tx", a);
+    for (blocking, keep) in point_clients(round) {
+        let ms = if blocking {
+            run_blocking(keep)
+        } else {
+            run_async(keep)
+        };
+        emit(&name, point_client(blocking, keep), round, "ms_per_tx", ms);
+    }
 }
 
 /// The big SELECT streamed through the cursor (`query_each`): time, rows,

@@ -113,6 +113,7 @@ impl HttpConnector {
         let mut conn = HttpTransport {
             inner: self.inner.clone(),
             session,
+            read_buf: Vec::new(),
         };
         conn.drive(next, &mut NoRows)?;
         Ok(conn)
@@ -166,17 +167,23 @@ impl Inner {
     }
 }
 
-/// Feed a reply's body to `reply` until it ends or `reply` stops;
-/// `Some(error)` when reading failed.
+/// The size of a connection's body read buffer.
+const READ_BUF: usize = 64 * 1024;
+
+/// Feed a reply's body to `reply` until it ends or `reply` stops, reading
+/// through `buf` (sized on first use); `Some(error)` when reading failed.
 fn read_body(
     resp: ureq::http::Response<ureq::Body>,
     reply: &mut Reply,
     sink: &mut dyn RowSink,
+    buf: &mut Vec<u8>,
 ) -> Option<Error> {
     let mut body = resp.into_body().into_with_config().limit(u64::MAX).reader();
-    let mut buf = vec![0u8; 64 * 1024];
+    if buf.len() != READ_BUF {
+        buf.resize(READ_BUF, 0);
+    }
     loop {
-        match body.read(&mut buf) {
+        match body.read(buf) {
             Ok(0) => return None,
             Ok(n) => {
                 if reply
@@ -233,6 +240,9 @@ fn read_error(e: std::io::Error) -> Error {
 pub struct HttpTransport {
     inner: Arc<Inner>,
     session: Session,
+    /// The buffer reply bodies are read into: allocated (and zeroed) on the
+    /// first reply, then reused by every request of the connection.
+    read_buf: Vec<u8>,
 }
 
 impl std::fmt::Debug for HttpTransport {
@@ -262,7 +272,7 @@ impl HttpTransport {
                 Ok(resp) => {
                     trace.status(resp.status().as_u16());
                     let mut reply = self.session.reply(resp.status().as_u16());
-                    let read_error = read_body(resp, &mut reply, sink);
+                    let read_error = read_body(resp, &mut reply, sink, &mut self.read_buf);
                     trace.done(reply.received());
                     self.session.on_reply(reply, read_error, sink)?
                 }

@@ -304,11 +304,19 @@ async fn remote_parallel(url: &str, scen: &str, sizes: &Sizes, round: u32) {
         .build()
         .await
         .expect("open");
-    let mut conns = Vec::new();
+    // Warmed in parallel, as sqlport's are: one TCP connection per
+    // connection in the client's pool before the meters start.
+    let mut warming = Vec::new();
     for _ in 0..CONNS {
         let c = db.connect().expect("connect");
-        c.query("SELECT 1", ()).await.expect("warm");
-        conns.push(c);
+        warming.push(tokio::spawn(async move {
+            c.query("SELECT 1", ()).await.expect("warm");
+            c
+        }));
+    }
+    let mut conns = Vec::new();
+    for w in warming {
+        conns.push(w.await.expect("warm-up task"));
     }
     let per = sizes.remote_par_ops;
     let total = per * CONNS as u64;
