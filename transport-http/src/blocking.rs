@@ -92,7 +92,11 @@ impl HttpConnector {
             .build();
         Ok(HttpConnector {
             inner: Arc::new(Inner {
-                agent: ureq::Agent::new_with_config(agent_config),
+                agent: ureq::Agent::with_parts(
+                    agent_config,
+                    ureq::unversioned::transport::DefaultConnector::default(),
+                    crate::resolve::CachingResolver::new(),
+                ),
                 base,
                 token,
                 setting: config.version,

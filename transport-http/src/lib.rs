@@ -95,6 +95,8 @@ mod async_backend;
 mod blocking;
 #[cfg(any(feature = "blocking", feature = "async"))]
 mod redact;
+#[cfg(feature = "blocking")]
+mod resolve;
 #[cfg(any(feature = "blocking", feature = "async"))]
 mod sink;
 #[cfg(any(feature = "blocking", feature = "async"))]
