@@ -148,9 +148,16 @@ pub fn insert(files: &LocalFiles, sizes: &Sizes, round: u32) {
         )
         .expect("reset ins");
     };
-    let run_rusqlite = || {
+    // `fk`: the rusqlite connection with sqlport's local setting
+    // `foreign_keys = ON` (SQLite then checks the foreign-key counters at
+    // every statement end), beside SQLite's default (off).
+    let run_rusqlite = |fk: bool| {
         reset();
         let mut c = rusqlite_conn(&files.insert_db);
+        if fk {
+            c.pragma_update(None, "foreign_keys", "ON")
+                .expect("foreign_keys");
+        }
         let cpu = thread_cpu();
         let start = Instant::now();
         let tx = c.transaction().expect("begin");
@@ -185,14 +192,15 @@ pub fn insert(files: &LocalFiles, sizes: &Sizes, round: u32) {
             (thread_cpu() - cpu).as_secs_f64() * 1e3,
         )
     };
-    let (a, b) = if round % 2 == 0 {
-        let a = run_rusqlite();
-        (a, run_sqlport())
-    } else {
-        let b = run_sqlport();
-        (run_rusqlite(), b)
-    };
-    for (client, (wall, cpu)) in [("rusqlite", a), ("sqlport", b)] {
+    let mut order = ["rusqlite", "sqlport", "rusqlite_fk"];
+    if round % 2 == 1 {
+        order.reverse();
+    }
+    for client in order {
+        let (wall, cpu) = match client {
+            "sqlport" => run_sqlport(),
+            c => run_rusqlite(c == "rusqlite_fk"),
+        };
         emit("local_insert", client, round, "ms", wall);
         emit("local_insert", client, round, "cpu_ms", cpu);
     }

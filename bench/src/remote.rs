@@ -356,6 +356,7 @@ pub fn tx(url: &str, scen: &str, sizes: &Sizes, round: u32, rt: &tokio::runtime:
         let db = sqlport::blocking::Database::open_with(url, kept(keep)).expect("open");
         let mut c = db.connect().expect("connect");
         let _: i64 = c.query_scalar("SELECT 1", ()).expect("warm");
+        let cpu = process_cpu();
         let start = Instant::now();
         for _ in 0..n {
             let mut tx = c.transaction().expect("begin");
@@ -364,13 +365,15 @@ pub fn tx(url: &str, scen: &str, sizes: &Sizes, round: u32, rt: &tokio::runtime:
             }
             tx.commit().expect("commit");
         }
-        start.elapsed().as_secs_f64() * 1e3 / n as f64
+        let per_tx = |d: std::time::Duration| d.as_secs_f64() * 1e3 / n as f64;
+        (per_tx(start.elapsed()), per_tx(process_cpu() - cpu))
     };
     let run_async = |keep: bool| {
         rt.block_on(async {
             let db = sqlport::Database::open_with(url, kept(keep)).expect("open");
             let mut c = db.connect().await.expect("connect");
             let _: i64 = c.query_scalar("SELECT 1", ()).await.expect("warm");
+            let cpu = process_cpu();
             let start = Instant::now();
             for _ in 0..n {
                 let mut tx = c.transaction().await.expect("begin");
@@ -381,16 +384,19 @@ pub fn tx(url: &str, scen: &str, sizes: &Sizes, round: u32, rt: &tokio::runtime:
                 }
                 tx.commit().await.expect("commit");
             }
-            start.elapsed().as_secs_f64() * 1e3 / n as f64
+            let per_tx = |d: std::time::Duration| d.as_secs_f64() * 1e3 / n as f64;
+            (per_tx(start.elapsed()), per_tx(process_cpu() - cpu))
         })
     };
     for (blocking, keep) in point_clients(round) {
-        let ms = if blocking {
+        let (ms, cpu) = if blocking {
             run_blocking(keep)
         } else {
             run_async(keep)
         };
-        emit(&name, point_client(blocking, keep), round, "ms_per_tx", ms);
+        let client = point_client(blocking, keep);
+        emit(&name, client, round, "ms_per_tx", ms);
+        emit(&name, client, round, "cpu_ms_per_tx", cpu);
     }
 }
 

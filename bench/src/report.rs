@@ -145,6 +145,22 @@ fn table(d: &Data) -> String {
         let rqw = d.series(scen, "rusqlite", wall_m);
         let lsw = d.series(scen, "libsql", wall_m);
         let r = ratio(&sp, &rq);
+        // rusqlite with sqlport's `foreign_keys = ON`, where measured.
+        let fk = d.series(scen, "rusqlite_fk", cpu_m);
+        let (fk_base, fk_ratio) = if fk.is_empty() {
+            (String::new(), String::new())
+        } else {
+            (
+                format!(
+                    "; rusqlite with `foreign_keys = ON` CPU {}",
+                    fmt_v(med(&fk), unit)
+                ),
+                format!(
+                    "; CPU {} rusqlite with `foreign_keys = ON`",
+                    fmt_ratio(ratio(&sp, &fk))
+                ),
+            )
+        };
         row(
             label,
             format!(
@@ -153,13 +169,13 @@ fn table(d: &Data) -> String {
                 fmt_v(med(&spw), unit)
             ),
             format!(
-                "rusqlite CPU {} (wall {}); libsql wall {} rusqlite",
+                "rusqlite CPU {} (wall {}); libsql wall {} rusqlite{fk_base}",
                 fmt_v(med(&rq), unit),
                 fmt_v(med(&rqw), unit),
                 fmt_ratio(ratio(&lsw, &rqw))
             ),
             format!(
-                "CPU {} rusqlite; wall {}",
+                "CPU {} rusqlite; wall {}{fk_ratio}",
                 fmt_ratio(r),
                 fmt_ratio(ratio(&spw, &rqw))
             ),
@@ -345,14 +361,25 @@ fn table(d: &Data) -> String {
             continue;
         }
         let (rb, ra) = (ratio(&b, &ls), ratio(&a, &ls));
+        let ls_cpu = d.series(&s, "libsql", "cpu_ms_per_tx");
+        let cpu = |c: &str| {
+            let x = d.series(&s, &format!("sqlport_{c}{suffix}"), "cpu_ms_per_tx");
+            format!("{} {}", fmt_v(med(&x), "ms"), fmt_ratio(ratio(&x, &ls_cpu)))
+        };
         row(
             label,
             format!(
-                "blocking {}, async {}",
+                "blocking {}, async {} (client CPU: blocking {}, async {} libsql)",
                 fmt_v(med(&b), "ms"),
-                fmt_v(med(&a), "ms")
+                fmt_v(med(&a), "ms"),
+                cpu("blocking"),
+                cpu("async"),
             ),
-            format!("libsql {}", fmt_v(med(&ls), "ms")),
+            format!(
+                "libsql {} (client CPU {})",
+                fmt_v(med(&ls), "ms"),
+                fmt_v(med(&ls_cpu), "ms")
+            ),
             format!("blocking {}, async {} libsql", fmt_ratio(rb), fmt_ratio(ra)),
             "≤ 0.9× both",
             rb.zip(ra).map(|(x, y)| x.0 <= 0.9 && y.0 <= 0.9),

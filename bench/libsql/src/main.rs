@@ -354,6 +354,7 @@ async fn remote_parallel(url: &str, scen: &str, sizes: &Sizes, round: u32) {
 async fn remote_tx(url: &str, scen: &str, sizes: &Sizes, round: u32) {
     let (_db, c) = remote_conn(url).await;
     c.query("SELECT 1", ()).await.expect("warm");
+    let cpu = process_cpu();
     let start = Instant::now();
     for _ in 0..sizes.remote_txs {
         let tx = c.transaction().await.expect("begin");
@@ -364,14 +365,11 @@ async fn remote_tx(url: &str, scen: &str, sizes: &Sizes, round: u32) {
         }
         tx.commit().await.expect("commit");
     }
-    let ms = start.elapsed().as_secs_f64() * 1e3 / sizes.remote_txs as f64;
-    emit(
-        &format!("remote_tx{scen}"),
-        "libsql",
-        round,
-        "ms_per_tx",
-        ms,
-    );
+    let per_tx = |d: std::time::Duration| d.as_secs_f64() * 1e3 / sizes.remote_txs as f64;
+    let (ms, cpu_ms) = (per_tx(start.elapsed()), per_tx(process_cpu() - cpu));
+    let scen = format!("remote_tx{scen}");
+    emit(&scen, "libsql", round, "ms_per_tx", ms);
+    emit(&scen, "libsql", round, "cpu_ms_per_tx", cpu_ms);
 }
 
 async fn remote_cursor(url: &str, scen: &str, sizes: &Sizes, round: u32) {
