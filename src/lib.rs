@@ -91,9 +91,9 @@ pub use sqlport_core::{
     AsyncConnector, AsyncTransport, AuthToken, Batch, BatchMode, BatchResult, Capabilities,
     Capability, Column, ColumnIndex, Connector, Constraint, ConversionError, Error, ErrorKind,
     FromSql, IntoParams, LocalTarget, OptionalExt, Params, RemoteTarget, Result, ResultSet, Row,
-    RowSink, SqliteError, Statement, StepResult, Summary, Target, ToSql, TransactionBehavior,
-    Transport, Type, Value, ValueRef, codes, named_params, named_params_from_iter, params,
-    params_from_iter,
+    RowRef, RowSink, SqliteError, Statement, StepResult, Summary, Target, ToSql,
+    TransactionBehavior, Transport, Type, Value, ValueRef, codes, named_params,
+    named_params_from_iter, params, params_from_iter,
 };
 
 /// The core crate (types and traits for transport authors).

@@ -10,8 +10,8 @@ use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use sqlport_core::{
-    Batch, BatchMode, BatchResult, Column, Error, Result, ResultSet, Row, RowSink, Statement,
-    StepResult, TransactionBehavior,
+    Batch, BatchMode, BatchResult, Column, Error, Result, ResultSet, Row, RowRef, RowSink,
+    Statement, StepResult, TransactionBehavior,
 };
 
 /// A database handle's connector (blocking or async) and the name it prints.
@@ -165,21 +165,21 @@ pub(crate) fn script_batch(script: &str) -> Batch {
 /// A [`RowSink`] that hands each row to a closure; an error stops the query.
 pub(crate) struct FnSink<F>(pub(crate) F);
 
-impl<F: FnMut(&Row) -> Result<()>> RowSink for FnSink<F> {
+impl<F: FnMut(&RowRef<'_>) -> Result<()>> RowSink for FnSink<F> {
     fn columns(&mut self, _columns: &Arc<[Column]>) -> Result<()> {
         Ok(())
     }
 
     fn row(&mut self, row: Row) -> Result<ControlFlow<()>> {
-        (self.0)(&row).map(ControlFlow::Continue)
+        (self.0)(&RowRef::from(&row)).map(ControlFlow::Continue)
     }
 
-    /// The closure only reads each row: a producer may lend one it refills.
+    /// The closure only reads each row: a producer may lend it in place.
     fn borrows_rows(&self) -> bool {
         true
     }
 
-    fn row_ref(&mut self, row: &Row) -> Result<ControlFlow<()>> {
+    fn row_ref(&mut self, row: &RowRef<'_>) -> Result<ControlFlow<()>> {
         (self.0)(row).map(ControlFlow::Continue)
     }
 }

@@ -47,7 +47,7 @@ pub use name::{LocalTarget, RemoteTarget, Target};
 pub use params::{IntoParams, Params, ParamsRef, named_params_from_iter, params_from_iter};
 pub use prepared::{GenericHandle, PreparedHandle};
 pub use protocol::HranaVersion;
-pub use result::{CollectRows, Column, ColumnIndex, ResultSet, Row, RowSink, Summary};
+pub use result::{CollectRows, Column, ColumnIndex, ResultSet, Row, RowRef, RowSink, Summary};
 pub use secret::AuthToken;
 pub use statement::{Batch, BatchMode, BatchResult, Statement, StepResult, TransactionBehavior};
 pub use transport::{AsyncConnector, AsyncTransport, BlockingFn, Connector, Transport};

@@ -86,13 +86,6 @@ impl Row {
         Ok(Row { columns, values })
     }
 
-    /// The values, to overwrite in place: for a producer that refills one
-    /// row for a sink that borrows rows ([`RowSink::borrows_rows`]). The
-    /// number of values cannot change.
-    pub fn values_mut(&mut self) -> &mut [Value] {
-        &mut self.values
-    }
-
     /// Number of values.
     pub fn len(&self) -> usize {
         self.values.len()
@@ -147,6 +140,117 @@ impl Row {
         T::from_sql(self.values[i].as_ref()).map_err(|e| {
             Error::conversion(Some(format!("column {i} ({:?})", self.columns[i].name)), e)
         })
+    }
+}
+
+/// One row lent to a reader for the duration of a call: its values either
+/// borrowed from where the producer holds them (a local statement's current
+/// row, read in place: no copy) or from a [`Row`]. It reads like a [`Row`]
+/// (`get`, `get_ref`, `columns`); [`RowRef::to_row`] copies it.
+#[derive(Debug, Clone, Copy)]
+pub struct RowRef<'a> {
+    columns: &'a Arc<[Column]>,
+    values: LentValues<'a>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum LentValues<'a> {
+    Owned(&'a [Value]),
+    Borrowed(&'a [ValueRef<'a>]),
+}
+
+impl<'a> RowRef<'a> {
+    /// A row of `values` under `columns`; the lengths must match
+    /// ([`Error::Protocol`] otherwise).
+    pub fn new(columns: &'a Arc<[Column]>, values: &'a [ValueRef<'a>]) -> Result<Self> {
+        if columns.len() != values.len() {
+            return Err(Error::Protocol(format!(
+                "row has {} values but the result has {} columns",
+                values.len(),
+                columns.len()
+            )));
+        }
+        Ok(RowRef {
+            columns,
+            values: LentValues::Borrowed(values),
+        })
+    }
+
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        match self.values {
+            LentValues::Owned(v) => v.len(),
+            LentValues::Borrowed(v) => v.len(),
+        }
+    }
+
+    /// `true` for a row without columns.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The columns of this row.
+    pub fn columns(&self) -> &'a [Column] {
+        self.columns
+    }
+
+    /// The shared column list.
+    pub fn columns_arc(&self) -> &'a Arc<[Column]> {
+        self.columns
+    }
+
+    fn value(&self, i: usize) -> ValueRef<'a> {
+        match self.values {
+            LentValues::Owned(v) => v.get(i).map_or(ValueRef::Null, Value::as_ref),
+            LentValues::Borrowed(v) => v.get(i).copied().unwrap_or(ValueRef::Null),
+        }
+    }
+
+    /// Borrow one value.
+    pub fn get_ref(&self, idx: impl ColumnIndex) -> Result<ValueRef<'a>> {
+        let i = idx.index(self.columns)?;
+        Ok(self.value(i))
+    }
+
+    /// Read one value as `T`, as [`Row::get`] does.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use sqlport_core::{Column, RowRef, ValueRef};
+    /// let cols: Arc<[Column]> = vec![Column::new("n", None), Column::new("s", None)].into();
+    /// let values = [ValueRef::Integer(7), ValueRef::Text("seven")];
+    /// let row = RowRef::new(&cols, &values).unwrap();
+    /// assert_eq!(row.get::<i64>("n").unwrap(), 7);
+    /// assert_eq!(row.get::<String>(1).unwrap(), "seven");
+    /// assert!(row.get::<i64>(1).is_err());
+    /// assert!(row.get::<i64>(2).is_err());
+    /// ```
+    pub fn get<T: FromSql>(&self, idx: impl ColumnIndex) -> Result<T> {
+        let i = idx.index(self.columns)?;
+        T::from_sql(self.value(i)).map_err(|e| {
+            Error::conversion(Some(format!("column {i} ({:?})", self.columns[i].name)), e)
+        })
+    }
+
+    /// Copy into an owned [`Row`].
+    pub fn to_row(&self) -> Row {
+        let values = match self.values {
+            LentValues::Owned(v) => v.to_vec(),
+            LentValues::Borrowed(v) => v.iter().map(ValueRef::to_owned_value).collect(),
+        };
+        Row {
+            columns: self.columns.clone(),
+            values,
+        }
+    }
+}
+
+impl<'a> From<&'a Row> for RowRef<'a> {
+    fn from(row: &'a Row) -> Self {
+        RowRef {
+            columns: &row.columns,
+            values: LentValues::Owned(&row.values),
+        }
     }
 }
 
@@ -211,19 +315,18 @@ pub trait RowSink {
     fn row(&mut self, row: Row) -> Result<ControlFlow<()>>;
 
     /// `true` when the sink reads each row without keeping it: a producer
-    /// may then offer rows through [`RowSink::row_ref`], refilling one
-    /// [`Row`] in place ([`Row::values_mut`]) instead of building one per
-    /// row. The default is `false`.
+    /// may then lend rows through [`RowSink::row_ref`], read in place
+    /// where it holds them (a local statement's current row), instead of
+    /// building a [`Row`] per row. The default is `false`.
     fn borrows_rows(&self) -> bool {
         false
     }
 
-    /// One row, lent: the producer refills it for the next row once this
-    /// returns. A producer calls it only when [`RowSink::borrows_rows`] is
-    /// `true`, and either way a sink must accept it; the default hands a
-    /// copy to [`RowSink::row`].
-    fn row_ref(&mut self, row: &Row) -> Result<ControlFlow<()>> {
-        self.row(row.clone())
+    /// One row, lent for this call only. A producer calls it only when
+    /// [`RowSink::borrows_rows`] is `true`, and either way a sink must
+    /// accept it; the default hands a copy to [`RowSink::row`].
+    fn row_ref(&mut self, row: &RowRef<'_>) -> Result<ControlFlow<()>> {
+        self.row(row.to_row())
     }
 
     /// `true` when the sink holds as many rows as it wants to before its

@@ -1,8 +1,8 @@
 //! [`Connection`]: statements, queries, batches and transactions on one connection.
 
 use sqlport_core::{
-    Batch, BatchResult, Capabilities, FromSql, IntoParams, Result, ResultSet, Row, Statement,
-    Summary, TransactionBehavior, Transport,
+    Batch, BatchResult, Capabilities, FromSql, IntoParams, Result, ResultSet, Row, RowRef,
+    Statement, Summary, TransactionBehavior, Transport,
 };
 
 use super::{PreparedStatement, Savepoint, Transaction};
@@ -181,7 +181,7 @@ impl Connection {
         &mut self,
         sql: &str,
         params: impl IntoParams,
-        f: impl FnMut(&Row) -> Result<()>,
+        f: impl FnMut(&RowRef<'_>) -> Result<()>,
     ) -> Result<Summary> {
         let stmt = Statement::with_params(sql, params)?;
         let _span = crate::trace::statement_span(&stmt).entered();

@@ -2,7 +2,7 @@
 //! or a [`Savepoint`].
 
 use sqlport_core::{
-    Batch, BatchResult, FromSql, IntoParams, Result, ResultSet, Row, Statement, Summary,
+    Batch, BatchResult, FromSql, IntoParams, Result, ResultSet, Row, RowRef, Statement, Summary,
 };
 
 use super::{Connection, Savepoint, Transaction};
@@ -107,7 +107,7 @@ pub trait Executor: sealed::Sealed {
         &mut self,
         sql: &str,
         params: impl IntoParams,
-        f: impl FnMut(&Row) -> Result<()>,
+        f: impl FnMut(&RowRef<'_>) -> Result<()>,
     ) -> Result<Summary>
     where
         Self: Sized,

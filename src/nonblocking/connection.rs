@@ -2,7 +2,7 @@
 
 use sqlport_core::{
     AsyncTransport, Batch, BatchResult, Capabilities, FromSql, IntoParams, Result, ResultSet, Row,
-    Statement, Summary, TransactionBehavior,
+    RowRef, Statement, Summary, TransactionBehavior,
 };
 use tracing::Instrument;
 
@@ -226,7 +226,7 @@ impl Connection {
         &mut self,
         sql: &str,
         params: impl IntoParams,
-        f: impl FnMut(&Row) -> Result<()> + Send,
+        f: impl FnMut(&RowRef<'_>) -> Result<()> + Send,
     ) -> Result<Summary> {
         let stmt = Statement::with_params(sql, params)?;
         let span = crate::trace::statement_span(&stmt);

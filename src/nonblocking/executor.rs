@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use sqlport_core::{
-    Batch, BatchResult, FromSql, IntoParams, Result, ResultSet, Row, Statement, Summary,
+    Batch, BatchResult, FromSql, IntoParams, Result, ResultSet, Row, RowRef, Statement, Summary,
 };
 
 use super::{Connection, Savepoint, Transaction};
@@ -118,7 +118,7 @@ pub trait Executor: sealed::Sealed + Send {
         &mut self,
         sql: &str,
         params: impl IntoParams,
-        f: impl FnMut(&Row) -> Result<()> + Send,
+        f: impl FnMut(&RowRef<'_>) -> Result<()> + Send,
     ) -> impl Future<Output = Result<Summary>> + Send {
         let params = params.into_params();
         async move { self.conn().query_each(sql, params?, f).await }

@@ -91,7 +91,7 @@ macro_rules! guard_methods {
                 &mut self,
                 sql: &str,
                 params: impl sqlport_core::IntoParams,
-                f: impl FnMut(&sqlport_core::Row) -> sqlport_core::Result<()> + Send,
+                f: impl FnMut(&sqlport_core::RowRef<'_>) -> sqlport_core::Result<()> + Send,
             ) -> sqlport_core::Result<sqlport_core::Summary> {
                 self.conn.query_each(sql, params, f).await
             }

@@ -1,6 +1,7 @@
 //! Running one statement on a rusqlite connection.
 
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 use rusqlite::fallible_streaming_iterator::FallibleStreamingIterator;
 use rusqlite::types::ValueRef as SqlValueRef;
@@ -8,7 +9,8 @@ use rusqlite::{CachedStatement, Connection};
 use sqlport_core::error::ConversionError;
 use sqlport_core::sql::{self, StatementKind};
 use sqlport_core::{
-    Column, Error, ParamsRef, Result, Row, RowSink, Statement, Summary, Value, codes,
+    Column, Error, ParamsRef, Result, Row, RowRef, RowSink, Statement, Summary, Value, ValueRef,
+    codes,
 };
 
 use crate::bind::bind;
@@ -156,22 +158,15 @@ pub(crate) fn run_bound(
             let c = info.columns.clone();
             sink.columns(&c)?;
             let width = c.len();
-            // A sink that only reads rows gets one row refilled in place
-            // (text and blob buffers reused): no allocation per row.
-            let mut lent = if sink.borrows_rows() {
-                Some(Row::new(c.clone(), vec![Value::Null; width])?)
-            } else {
-                None
-            };
+            // A sink that only reads rows reads each one in place, from the
+            // statement's current row: no copy, no allocation per row.
+            let lend = sink.borrows_rows();
             while current {
                 let Some(row) = FallibleStreamingIterator::get(&rows) else {
                     break;
                 };
-                let flow = if let Some(lent) = lent.as_mut() {
-                    for (i, slot) in lent.values_mut().iter_mut().enumerate() {
-                        refill(slot, row.get_ref(i), i, &c)?;
-                    }
-                    sink.row_ref(lent)?
+                let flow = if lend {
+                    lend_row(row, &c, sink)?
                 } else {
                     let mut values = Vec::with_capacity(width);
                     for i in 0..width {
@@ -224,32 +219,45 @@ fn to_value(v: SqlValueRef<'_>, col: usize, cols: &[Column]) -> Result<Value> {
     })
 }
 
-/// Overwrite `slot` with `v`, reusing the buffer of a text or blob already
-/// there.
+/// The widest row lent from the stack; a wider one is lent from a vector.
+const LENT_WIDTH: usize = 16;
+
+/// Lend the statement's current `row` to `sink`, its values read in place.
+fn lend_row(
+    row: &rusqlite::Row<'_>,
+    cols: &Arc<[Column]>,
+    sink: &mut dyn RowSink,
+) -> Result<ControlFlow<()>> {
+    let width = cols.len();
+    if width <= LENT_WIDTH {
+        let mut values = [ValueRef::Null; LENT_WIDTH];
+        for (i, slot) in values.iter_mut().enumerate().take(width) {
+            *slot = value_ref(row.get_ref(i), i, cols)?;
+        }
+        let lent = values.get(..width).unwrap_or_default();
+        sink.row_ref(&RowRef::new(cols, lent)?)
+    } else {
+        let values = (0..width)
+            .map(|i| value_ref(row.get_ref(i), i, cols))
+            .collect::<Result<Vec<_>>>()?;
+        sink.row_ref(&RowRef::new(cols, &values)?)
+    }
+}
+
+/// A column of the current row as a [`ValueRef`] (text checked as UTF-8).
 #[inline]
-fn refill(
-    slot: &mut Value,
-    v: rusqlite::Result<SqlValueRef<'_>>,
+fn value_ref<'a>(
+    v: rusqlite::Result<SqlValueRef<'a>>,
     col: usize,
     cols: &[Column],
-) -> Result<()> {
-    let v = match v {
-        Ok(v) => v,
-        Err(e) => return Err(map_error(e)),
-    };
-    match (slot, v) {
-        (Value::Text(buf), SqlValueRef::Text(bytes)) => {
-            let s = text(bytes, col, cols)?;
-            buf.clear();
-            buf.push_str(s);
-        }
-        (Value::Blob(buf), SqlValueRef::Blob(b)) => {
-            buf.clear();
-            buf.extend_from_slice(b);
-        }
-        (slot, v) => *slot = to_value(v, col, cols)?,
-    }
-    Ok(())
+) -> Result<ValueRef<'a>> {
+    Ok(match v.map_err(map_error)? {
+        SqlValueRef::Null => ValueRef::Null,
+        SqlValueRef::Integer(i) => ValueRef::Integer(i),
+        SqlValueRef::Real(r) => ValueRef::Real(r),
+        SqlValueRef::Text(bytes) => ValueRef::Text(text(bytes, col, cols)?),
+        SqlValueRef::Blob(b) => ValueRef::Blob(b),
+    })
 }
 
 /// A column's text, which SQLite does not promise is UTF-8.

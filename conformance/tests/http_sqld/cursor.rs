@@ -38,7 +38,7 @@ struct Tally {
 }
 
 impl Tally {
-    fn take(&mut self, row: &sqlport::Row) -> sqlport::Result<()> {
+    fn take(&mut self, row: &sqlport::RowRef<'_>) -> sqlport::Result<()> {
         let x: i64 = row.get(0)?;
         let label: String = row.get(1)?;
         assert_eq!(label, format!("row {x}"));
@@ -53,7 +53,7 @@ fn expected_sum() -> i64 {
     ROWS * (ROWS + 1) / 2
 }
 
-fn stop_after(limit: i64) -> impl FnMut(&sqlport::Row) -> sqlport::Result<()> + Send {
+fn stop_after(limit: i64) -> impl FnMut(&sqlport::RowRef<'_>) -> sqlport::Result<()> + Send {
     let mut seen = 0;
     move |_row| {
         seen += 1;

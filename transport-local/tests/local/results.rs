@@ -1,6 +1,7 @@
 //! Result shapes: columns, declared types, rows affected, last insert rowid, streaming.
 
 use super::*;
+use sqlport_core::RowRef;
 
 #[test]
 fn columns_decl_types_and_duplicates() {
@@ -95,14 +96,14 @@ impl RowSink for Borrowing {
     }
     fn row(&mut self, row: Row) -> Result<ControlFlow<()>> {
         self.owned += 1;
-        self.row_ref(&row)
+        self.row_ref(&RowRef::from(&row))
     }
     fn borrows_rows(&self) -> bool {
         true
     }
-    fn row_ref(&mut self, row: &Row) -> Result<ControlFlow<()>> {
+    fn row_ref(&mut self, row: &RowRef<'_>) -> Result<ControlFlow<()>> {
         self.lent += 1;
-        self.seen.push(row.values().to_vec());
+        self.seen.push(row.to_row().into_values());
         Ok(if self.seen.len() >= self.limit {
             ControlFlow::Break(())
         } else {
@@ -111,12 +112,14 @@ impl RowSink for Borrowing {
     }
 }
 
-/// Rows lent to a borrowing sink are refilled in place: each one must hold
-/// exactly its own values whatever the previous row held in the same slot
-/// (longer or shorter text, blob after text, NULL, numbers), the same as the
-/// owned rows `execute` returns; `Break` still stops the query.
+/// Rows lent to a borrowing sink (read in place from the statement) hold
+/// exactly their own values whatever the previous row held (longer or
+/// shorter text, blob after text, NULL, numbers), the same as the owned rows
+/// `execute` returns, for rows up to and wider than the stack-lent width;
+/// `Break` still stops the query, and text that is not UTF-8 is the same
+/// conversion error either way.
 #[test]
-fn lent_rows_are_refilled_exactly() {
+fn lent_rows_match_owned_rows() {
     let (_db, mut c) = mem();
     let sql = "SELECT * FROM (VALUES \
                ('a long first text', x'010203', 'first long', x'0102030405'), \
@@ -155,4 +158,46 @@ fn lent_rows_are_refilled_exactly() {
     c.query_stream(&Statement::new(sql), &mut sink).unwrap();
     assert_eq!(sink.seen, owned[..3]);
     assert_eq!(one(&mut c, "SELECT 5"), Value::Integer(5));
+
+    // 16 columns (lent from the stack) and 17 (from a vector).
+    for width in [16, 17] {
+        let cols: Vec<String> = (0..width)
+            .map(|i| {
+                format!("CASE WHEN column1 % 2 THEN 'text {i} ' || column1 ELSE column1 * {i} END")
+            })
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM (VALUES (1), (2), (3), (4), (5))",
+            cols.join(", ")
+        );
+        let owned: Vec<Vec<Value>> = exec(&mut c, &sql)
+            .rows
+            .iter()
+            .map(|r| r.values().to_vec())
+            .collect();
+        assert_eq!(owned.len(), 5);
+        assert_eq!(owned[0].len(), width);
+        let mut sink = Borrowing {
+            seen: Vec::new(),
+            lent: 0,
+            owned: 0,
+            limit: usize::MAX,
+        };
+        c.query_stream(&Statement::new(sql), &mut sink).unwrap();
+        assert_eq!(sink.seen, owned, "{width} columns");
+        assert_eq!((sink.lent, sink.owned), (5, 0));
+    }
+
+    // Text that is not UTF-8: the same error kind lent or owned.
+    let bad = "SELECT CAST(x'ff' AS TEXT)";
+    let owned_err = c.execute(&Statement::new(bad)).unwrap_err();
+    let mut sink = Borrowing {
+        seen: Vec::new(),
+        lent: 0,
+        owned: 0,
+        limit: usize::MAX,
+    };
+    let lent_err = c.query_stream(&Statement::new(bad), &mut sink).unwrap_err();
+    assert_eq!(lent_err.kind(), owned_err.kind());
+    assert!(sink.seen.is_empty());
 }

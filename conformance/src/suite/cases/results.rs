@@ -319,7 +319,7 @@ fn query_each_streams_rows(ctx: &mut Ctx) -> CaseResult {
     let mut seen = Vec::new();
     let summary = conn
         .query_each(sql, (), |row| {
-            seen.push(row.values().to_vec());
+            seen.push(row.to_row().into_values());
             Ok(())
         })
         .map_err(|e| crate::suite::Failure::error(Some(sql), &e))?;
