@@ -173,9 +173,10 @@ impl Connection {
     }
 
     /// Stream a query's rows through `f` as they arrive (bounded memory on
-    /// transports that stream). `f` borrows each row, as `query_map`'s
-    /// closure does (a local connection refills one row in place, so a scan
-    /// allocates nothing per row beyond what `f` takes); an error from `f`
+    /// transports that stream). `f` gets each row lent as a [`RowRef`],
+    /// which reads like a [`Row`] (a local connection lends the statement's
+    /// current row, read in place, so a scan copies nothing per row beyond
+    /// what `f` takes; [`RowRef::to_row`] keeps one); an error from `f`
     /// stops the query. [`query_rows`](Self::query_rows) yields owned rows.
     pub fn query_each(
         &mut self,

@@ -220,8 +220,8 @@ impl Connection {
     }
 
     /// Stream a query's rows through `f` as they arrive (bounded memory).
-    /// `f` borrows each row, as `query_map`'s closure does (copy what you
-    /// keep); an error from `f` stops the query.
+    /// `f` gets each row lent as a [`RowRef`], which reads like a [`Row`]
+    /// ([`RowRef::to_row`] keeps one); an error from `f` stops the query.
     pub async fn query_each(
         &mut self,
         sql: &str,
