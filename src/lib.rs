@@ -31,7 +31,7 @@
 //! The NAME picks the transport: `:memory:`, a path or a bare file name is
 //! local; `https://`, `libsql://`, `http://` or a bare `*.turso.io` host is
 //! remote. The full table, with the rules for bare names, is in
-//! [`core::name`](sqlport_core::name).
+//! [`sqlport_core::name`].
 //!
 //! ## Features
 //!

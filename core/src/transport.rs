@@ -81,7 +81,7 @@ pub trait Transport: Send {
 
     /// Run `stmt` now only if it is sure to finish quickly without waiting
     /// (for a lock, the network, ...): the async worker
-    /// ([`WorkerTransport`](crate::WorkerTransport)) calls this on the async
+    /// ([`AsyncOverBlocking`](crate::AsyncOverBlocking)) calls this on the async
     /// caller's own thread when the worker is idle, and sends the statement to
     /// the worker thread when it returns `None`. `None` means nothing
     /// observable happened. The default always declines.

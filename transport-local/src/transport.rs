@@ -199,9 +199,9 @@ impl Transport for LocalTransport {
         ))
     }
 
-    /// A read-only `SELECT` this connection ran before, run now within
-    /// [`QUICK_BUDGET`] of SQLite work and without waiting for locks (busy
-    /// timeout 0 meanwhile). When it runs out of budget (it then goes to the
+    /// A read-only `SELECT` this connection ran before, run now within a
+    /// short time budget (`QUICK_BUDGET`, 200 µs) and without waiting for
+    /// locks (busy timeout 0 meanwhile). When it runs out of budget (it then goes to the
     /// worker from now on) or meets a lock, it is abandoned (`None`): a
     /// read-only statement that did not finish left nothing behind. Not
     /// bounded: reading pages from a cold disk.
