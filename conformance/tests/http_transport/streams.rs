@@ -323,9 +323,11 @@ pub(crate) fn kept_idle_stream(b: Backend) {
 }
 
 /// 16 connections of one connector used from 16 threads (tasks) at once
-/// reuse their keep-alive TCP connections: at most one per connection in
-/// flight, plus the probe's. (ureq keeps only 3 idle connections per host
-/// unless told otherwise: then most requests here opened a new one.)
+/// reuse their keep-alive TCP connections: about one per connection in
+/// flight. (ureq keeps only 3 idle connections per host unless told
+/// otherwise: then most requests here opened a new one, 234 of 320.) The
+/// bound allows twice that, because a client may open a spare connection
+/// when a request starts just before a finished one is back in the pool.
 pub(crate) fn concurrent_connections_reuse_tcp_connections(b: Backend) {
     const CONNS: usize = 16;
     const ROUNDS: usize = 20;
@@ -369,7 +371,7 @@ pub(crate) fn concurrent_connections_reuse_tcp_connections(b: Backend) {
     }
     let opened = s.accepted_connections() - before;
     assert!(
-        opened <= CONNS as u64,
+        opened <= 2 * CONNS as u64,
         "{opened} new TCP connections for {} requests on {CONNS} connections",
         CONNS * ROUNDS
     );
